@@ -1,0 +1,79 @@
+// Errors of the API surface, shaped as Kubernetes `Status` objects (apimachinery pkg/api/errors).
+// Each carries a stable `code` (SY_…) the CLI and logs print, and a message that says what to do.
+// Pure; thrown by the registry and control plane, serialised by the admin API, parsed by the CLI.
+import type { FieldError } from '../config/field-errors.ts';
+import { formatFieldError, invalidMessage } from '../config/field-errors.ts';
+
+export type StatusReason =
+  | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
+  | 'Invalid' | 'MethodNotAllowed' | 'RequestEntityTooLarge' | 'UnsupportedMediaType'
+  | 'Timeout' | 'InternalError' | 'ServiceUnavailable';
+
+export interface StatusCause { reason?: string; message: string; field?: string }
+
+export interface Status {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure' | 'Success';
+  message: string;
+  reason: StatusReason;
+  details?: { name?: string; kind?: string; group?: string; causes?: StatusCause[] };
+  code: number;
+  /** switchyard's stable error code, e.g. SY_INVALID. */
+  errorCode?: string;
+}
+
+export class ApiError extends Error {
+  readonly httpStatus: number;
+  readonly reason: StatusReason;
+  readonly code: string;
+  readonly details?: Status['details'];
+
+  constructor(httpStatus: number, reason: StatusReason, code: string, message: string, details?: Status['details']) {
+    super(message);
+    this.name = 'ApiError';
+    this.httpStatus = httpStatus;
+    this.reason = reason;
+    this.code = code;
+    this.details = details;
+  }
+
+  toStatus(): Status {
+    return {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message,
+      reason: this.reason, details: this.details, code: this.httpStatus, errorCode: this.code,
+    };
+  }
+
+  static fromStatus(s: Status): ApiError {
+    return new ApiError(s.code, s.reason, s.errorCode ?? 'SY_SERVER', s.message, s.details);
+  }
+}
+
+const causeReason: Record<string, string> = {
+  'Required value': 'FieldValueRequired', 'Invalid value': 'FieldValueInvalid',
+  'Unsupported value': 'FieldValueNotSupported', 'Duplicate value': 'FieldValueDuplicate',
+  Forbidden: 'FieldValueForbidden', 'Too many': 'FieldValueTooMany', 'Too long': 'FieldValueTooLong',
+  'Internal error': 'InternalError',
+};
+
+/** 422 Invalid with one cause per field error (apimachinery NewInvalid). */
+export function invalidError(kind: string, name: string, errors: FieldError[], group = ''): ApiError {
+  return new ApiError(422, 'Invalid', 'SY_INVALID', invalidMessage(kind, name, errors), {
+    name, kind: kind.toLowerCase() === 'endpointslice' ? 'EndpointSlice' : kind, group,
+    causes: errors.map((e) => ({ reason: causeReason[e.type], message: formatFieldError(e).slice(e.field.length + 2), field: e.field })),
+  });
+}
+
+export function notFoundError(resource: string, name: string): ApiError {
+  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${resource} "${name}" not found`, { name, kind: resource });
+}
+
+export function badRequest(code: string, message: string): ApiError {
+  return new ApiError(400, 'BadRequest', code, message);
+}
+
+export function conflictError(resource: string, name: string, why: string): ApiError {
+  return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
+}
