@@ -1,0 +1,37 @@
+// The contract between the connection handling in a data-plane worker (src/data/) and endpoint
+// selection over the shared endpoint table (src/balancers/ + src/shared/endpoint-table.ts).
+// Runs on worker threads (and on the main thread in tests). All accounting goes through Atomics on
+// the shared table so that least-connections, max-connections and affinity are global across workers.
+import type { ServicePortSnapshot } from './messages.ts';
+
+export interface PickResult {
+  slot: number;
+  host: string;
+  port: number;
+  /** EndpointSnapshot.name, for logs. */
+  name: string;
+}
+
+export interface EndpointPicker {
+  /** Install or replace a Service port's immutable snapshot (from a `servicePort` message). */
+  setServicePort(snapshot: ServicePortSnapshot): void;
+  removeServicePort(index: number): void;
+  servicePort(index: number): ServicePortSnapshot | undefined;
+  /**
+   * Choose an endpoint for a new connection from `clientIp`: only usable endpoints (ready; when none
+   * is ready, serving-and-terminating; never ejected or admin-down), never one in `tried`.
+   * Honours ClientIP affinity. null when nothing is left.
+   */
+  pick(servicePortIndex: number, clientIp: string, tried: readonly number[]): PickResult | null;
+  /** true when the Service port has at least one usable endpoint (used to refuse at once). */
+  hasUsable(servicePortIndex: number): boolean;
+  /** A connection to `slot` is established / has closed (active-connection counts). */
+  opened(servicePortIndex: number, slot: number): void;
+  closed(servicePortIndex: number, slot: number): void;
+  /** Passive health: a connect to `slot` failed (refused, reset, timed out) / succeeded. */
+  connectFailed(slot: number): void;
+  connectSucceeded(slot: number): void;
+  /** Admission for max-connections: global (0 = unlimited) and per Service port (options.maxConnections). */
+  tryAdmit(servicePortIndex: number, globalMax: number): 'ok' | 'global' | 'service';
+  release(servicePortIndex: number): void;
+}
