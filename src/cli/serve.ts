@@ -1,0 +1,140 @@
+// `switchyard serve`: run the control plane, the data plane and the admin API until SIGTERM.
+// Main thread. SIGHUP re-reads the -f paths; SIGTERM/SIGINT stop accepting, drain, exit 0.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startServer, SERVER_DEFAULTS, type ServerOptions } from '../control/server.ts';
+import { defaultStateDir } from '../store/default-state-dir.ts';
+import { startDemoBackends } from './demo-backends.ts';
+
+const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
+
+  -f, --filename PATH        manifests to apply at start and on SIGHUP (files, directories, -)
+      --admin ADDR           admin API address (default 127.0.0.1:10249)
+      --token-file FILE      require this bearer token on the admin API
+      --state-dir DIR        where applied objects are kept (default ${defaultStateDir()})
+      --service-cidr CIDR    ClusterIP range (default 127.96.0.0/12)
+      --node-port-range R    NodePort range (default 30000-32767)
+      --node-address ADDR    address NodePorts listen on, repeatable (default all interfaces)
+      --lb-pool CIDR         addresses for LoadBalancer Services (default 127.112.0.0/12)
+      --workers N            data-plane worker threads (default: one per core)
+      --accept MODE          transfer (main thread accepts, hands sockets over) | reuseport
+      --lb-algorithm NAME    default balancing algorithm (default round-robin)
+      --connect-timeout MS   per attempt (default 5000)
+      --connect-attempts N   endpoints tried per connection, first included (default 3)
+      --idle-timeout MS      close connections idle this long (default 3600000)
+      --max-connections N    global limit on proxied connections (default 0 = none)
+      --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default 60000)
+      --access-log FILE|-    one JSON line per closed connection
+      --demo / --no-demo     start demo backends behind the example Service (default: on for the bundled config/)
+`;
+
+function fail(message: string): never {
+  throw Object.assign(new Error(message), { code: 'SY_BAD_FLAG' });
+}
+
+function intFlag(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min) fail(`--${name} ${value}: expected an integer >= ${min}`);
+  return Number(value);
+}
+
+function hostPort(value: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value);
+  if (!m || Number(m[2]) > 65535) fail(`--admin ${value}: expected HOST:PORT, e.g. 127.0.0.1:10249`);
+  return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
+}
+
+export async function serve(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, allowPositionals: false, options: {
+        filename: { type: 'string', short: 'f', multiple: true }, admin: { type: 'string' }, 'token-file': { type: 'string' },
+        'state-dir': { type: 'string' }, 'service-cidr': { type: 'string' }, 'node-port-range': { type: 'string' },
+        'node-address': { type: 'string', multiple: true }, 'lb-pool': { type: 'string' }, workers: { type: 'string' },
+        accept: { type: 'string' }, 'lb-algorithm': { type: 'string' }, 'connect-timeout': { type: 'string' },
+        'connect-attempts': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-connections': { type: 'string' },
+        'drain-timeout': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
+        'no-demo': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 1;
+  }
+  const v = parsed.values;
+  if (v.help) { console.log(USAGE); return 0; }
+  const log: ServerOptions['log'] = (level, message) => {
+    const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`;
+    (level === 'info' ? console.log : console.error)(line);
+  };
+  let options: ServerOptions;
+  try {
+    const accept = v.accept ?? SERVER_DEFAULTS.accept;
+    if (accept !== 'transfer' && accept !== 'reuseport') fail(`--accept ${accept}: expected transfer or reuseport`);
+    const token = v['token-file'] ? readFileSync(v['token-file'], 'utf8').trim() : undefined;
+    if (v['token-file'] && !token) fail(`--token-file ${v['token-file']}: the file is empty`);
+    options = {
+      ...SERVER_DEFAULTS,
+      stateDir: v['state-dir'] ?? defaultStateDir(),
+      files: v.filename ?? [],
+      admin: { ...(v.admin ? hostPort(v.admin) : SERVER_DEFAULTS.admin), token },
+      serviceCidr: v['service-cidr'] ?? SERVER_DEFAULTS.serviceCidr,
+      nodePortRange: v['node-port-range'] ?? SERVER_DEFAULTS.nodePortRange,
+      nodeAddresses: v['node-address'] ?? SERVER_DEFAULTS.nodeAddresses,
+      lbPool: v['lb-pool'] ?? SERVER_DEFAULTS.lbPool,
+      workers: intFlag('workers', v.workers, SERVER_DEFAULTS.workers, 1),
+      accept,
+      algorithm: v['lb-algorithm'] ?? SERVER_DEFAULTS.algorithm,
+      connectTimeoutMs: intFlag('connect-timeout', v['connect-timeout'], SERVER_DEFAULTS.connectTimeoutMs, 1),
+      connectAttempts: intFlag('connect-attempts', v['connect-attempts'], SERVER_DEFAULTS.connectAttempts, 1),
+      idleTimeoutMs: intFlag('idle-timeout', v['idle-timeout'], SERVER_DEFAULTS.idleTimeoutMs, 0),
+      maxConnections: intFlag('max-connections', v['max-connections'], SERVER_DEFAULTS.maxConnections, 0),
+      drainTimeoutMs: intFlag('drain-timeout', v['drain-timeout'], SERVER_DEFAULTS.drainTimeoutMs, 0),
+      accessLog: v['access-log'],
+      log,
+    };
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  }
+
+  const bundled = resolve(new URL('../../config', import.meta.url).pathname);
+  const demo = v['no-demo'] ? false : v.demo ?? options.files.some((f) => resolve(f) === bundled);
+
+  let server;
+  try {
+    server = await startServer(options);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    console.error(`error: ${e.code && !e.message.includes(e.code) ? `${e.code}: ` : ''}${e.message}`);
+    return 1;
+  }
+  log('info', `switchyard is serving; admin API at ${server.adminUrl} (try: npx switchyard get svc)`);
+  const demoBackends = demo ? await startDemoBackends(server, log).catch((err) => {
+    log('warn', `demo backends not started: ${(err as Error).message}`);
+    return undefined;
+  }) : undefined;
+
+  return await new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log('info', `${signal}: no longer accepting; draining connections (at most ${options.drainTimeoutMs} ms)`);
+      (async () => {
+        await demoBackends?.removePods();
+        await server.stop();
+        await demoBackends?.stop();
+      })().then(() => { log('info', 'stopped'); resolveExit(0); },
+        (err) => { log('error', `stop failed: ${(err as Error).stack}`); resolveExit(1); });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      log('info', `SIGHUP: re-reading ${options.files.join(', ') || '(no -f paths)'}`);
+      server.reload().catch((err) => log('error', `reload failed: ${(err as Error).message}`));
+    });
+  });
+}

@@ -1,0 +1,217 @@
+// Keeps the data plane in step with the control plane. Main thread.
+// On every change notice it recomputes, for each affected Service, its Service ports' endpoint
+// snapshots (published to all workers) and its listeners (bound or closed through the worker pool).
+// Listeners that already exist are never re-created, so a change never drops an established
+// connection; a removed endpoint keeps its slot until its connections drain.
+import type { Registry } from './registry.ts';
+import type { EndpointSlots } from './endpoint-slots.ts';
+import type { WorkerPool } from '../data/worker-pool.ts';
+import type { ListenerSpec } from '../shared/messages.ts';
+import type { Service, ServicePort } from '../model/types.ts';
+import { servicePortEndpoints } from '../model/service-port-endpoints.ts';
+import { isProxied, planListeners, portKey } from './plan-listeners.ts';
+import { servicePortOptions, weightFromAnnotations, type DataPlaneDefaults } from './service-port-options.ts';
+import type { LbAddressPool } from './lb-address-pool.ts';
+
+export interface DataPlaneSyncOptions {
+  registry: Registry;
+  slots: EndpointSlots;
+  pool: WorkerPool;
+  lbPool: LbAddressPool;
+  nodeAddresses: string[];
+  defaults: DataPlaneDefaults;
+  algorithms: readonly string[];
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** How often failed listeners are retried and drained slots swept. */
+  retryIntervalMs?: number;
+}
+
+interface ListenerState {
+  spec: ListenerSpec;
+  service: string;
+  bound: boolean;
+  lastError?: string;
+}
+
+export interface DataPlaneSync {
+  /** Resolves when every change so far has reached the data plane. */
+  settled(): Promise<void>;
+  /** Listener states, for status pages and describe. */
+  listeners(): { id: string; service: string; role: string; bound: boolean; error?: string }[];
+  close(): Promise<void>;
+}
+
+export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
+  const portIndexes = new Map<string, number>(); // `${ns}/${name}:${portKey}` → table index
+  const generations = new Map<number, number>();
+  const listeners = new Map<string, ListenerState>();
+  const pending = new Set<string>();
+  let running: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const serviceKeyOf = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
+
+  function indexFor(serviceKey: string, port: ServicePort): number {
+    const key = `${serviceKey}:${portKey(port)}`;
+    let index = portIndexes.get(key);
+    if (index === undefined) {
+      index = o.slots.allocServicePort();
+      portIndexes.set(key, index);
+    }
+    return index;
+  }
+
+  function event(service: Service, type: 'Normal' | 'Warning', reason: string, message: string) {
+    o.registry.recordEvent({ kind: 'Service', namespace: service.metadata.namespace, name: service.metadata.name },
+      type, reason, message, 'switchyard-proxy');
+    o.log(type === 'Warning' ? 'warn' : 'info', `service ${serviceKeyOf(service)}: ${reason}: ${message}`);
+  }
+
+  function publishEndpoints(service: Service, serviceKey: string): Set<number> {
+    const live = new Set<number>();
+    const byPort = servicePortEndpoints(service, o.registry.serviceSlices(service.metadata.namespace!, service.metadata.name!));
+    const { options, problems } = servicePortOptions(service, o.defaults, o.algorithms);
+    for (const p of problems) event(service, 'Warning', 'InvalidAnnotation', p);
+    for (const port of service.spec.ports ?? []) {
+      if ((port.protocol ?? 'TCP') !== 'TCP') continue; // UDP is carried by a later part of the data plane
+      const index = indexFor(serviceKey, port);
+      live.add(index);
+      const desired = (byPort.get(portKey(port)) ?? []).map((ep) => {
+        const pod = ep.targetRef?.kind === 'Pod' && ep.targetRef.name
+          ? o.registry.get('Pod', ep.targetRef.namespace ?? service.metadata.namespace!, ep.targetRef.name) : undefined;
+        return {
+          ip: ep.ip, port: ep.port, ready: ep.ready, serving: ep.serving, terminating: ep.terminating,
+          weight: weightFromAnnotations(pod?.metadata.annotations),
+          name: pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : `${ep.ip.includes(':') ? `[${ep.ip}]` : ep.ip}:${ep.port}`,
+        };
+      });
+      const generation = (generations.get(index) ?? 0) + 1;
+      generations.set(index, generation);
+      o.pool.setServicePort({
+        index, name: `${serviceKey}:${port.name || port.port}/${port.protocol ?? 'TCP'}`, generation, options,
+        endpoints: o.slots.update(index, desired),
+      });
+    }
+    return live;
+  }
+
+  function retirePorts(serviceKey: string, keep: Set<number>) {
+    for (const [key, index] of portIndexes) {
+      if (!key.startsWith(`${serviceKey}:`) || keep.has(index)) continue;
+      portIndexes.delete(key);
+      generations.delete(index);
+      o.slots.update(index, []);
+      o.pool.removeServicePort(index);
+      o.slots.freeServicePort(index);
+    }
+  }
+
+  async function bind(state: ListenerState, service: Service | undefined) {
+    try {
+      await o.pool.listen(state.spec);
+      state.bound = true;
+      if (state.lastError && service) event(service, 'Normal', 'ListenerBound', `listening on ${state.spec.id} again`);
+      state.lastError = undefined;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const message = `cannot listen on ${state.spec.id} (${state.spec.role}): ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ');
+      if (state.lastError !== message && service) event(service, 'Warning', 'FailedToListen', hintFor(e.code, message));
+      state.lastError = message;
+    }
+  }
+
+  async function syncListeners(service: Service | undefined, serviceKey: string) {
+    let wanted: ListenerSpec[] = [];
+    if (service && isProxied(service)) {
+      let lbAddress: string | undefined;
+      if (service.spec.type === 'LoadBalancer') {
+        lbAddress = service.spec.loadBalancerIP
+          || o.lbPool.acquire(serviceKey, service.status?.loadBalancer?.ingress?.[0]?.ip);
+        if (!lbAddress) event(service, 'Warning', 'LoadBalancerPoolExhausted', 'no free address in --lb-pool; EXTERNAL-IP stays <pending>');
+      } else o.lbPool.release(serviceKey);
+      wanted = planListeners({ service, servicePortIndex: (p) => indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress })
+        .filter((l) => l.protocol === 'TCP');
+    } else o.lbPool.release(serviceKey);
+    const wantedIds = new Set(wanted.map((l) => l.id));
+    for (const [id, state] of listeners) {
+      if (state.service !== serviceKey) continue;
+      const next = wanted.find((l) => l.id === id);
+      const same = next && next.servicePortIndex === state.spec.servicePortIndex && next.sourceRanges.join() === state.spec.sourceRanges.join();
+      if (wantedIds.has(id) && same) continue;
+      listeners.delete(id);
+      if (state.bound) await o.pool.unlisten(id);
+    }
+    for (const spec of wanted) {
+      const existing = listeners.get(spec.id);
+      if (existing && existing.service !== serviceKey) {
+        if (service) event(service, 'Warning', 'FailedToListen', `${spec.id} is already used by Service ${existing.service}`);
+        continue;
+      }
+      if (existing) continue;
+      const state: ListenerState = { spec, service: serviceKey, bound: false };
+      listeners.set(spec.id, state);
+      await bind(state, service);
+    }
+    if (service?.spec.type === 'LoadBalancer') {
+      const lb = wanted.find((l) => l.role === 'loadBalancer');
+      const bound = lb && listeners.get(lb.id)?.bound;
+      o.registry.setLoadBalancerIngress(service.metadata.namespace!, service.metadata.name!, bound ? [{ ip: lb.address, ipMode: 'VIP' }] : []);
+    }
+  }
+
+  async function syncService(serviceKey: string) {
+    const [ns, name] = serviceKey.split('/');
+    const service = o.registry.get('Service', ns, name) as Service | undefined;
+    const live = service && isProxied(service) ? publishEndpoints(service, serviceKey) : new Set<number>();
+    await syncListeners(service, serviceKey);
+    retirePorts(serviceKey, live);
+  }
+
+  function schedule(keys: Iterable<string>) {
+    for (const k of keys) pending.add(k);
+    running = running.then(async () => {
+      while (pending.size && !closed) {
+        const [key] = pending;
+        pending.delete(key);
+        try { await syncService(key); } catch (err) { o.log('error', `sync of service ${key} failed: ${(err as Error).stack}`); }
+      }
+    });
+  }
+
+  const unsubscribe = o.registry.subscribe((notice) => schedule(notice.services));
+  schedule(o.registry.list('Service').map((s) => serviceKeyOf(s as Service)));
+
+  const timer = setInterval(() => {
+    o.slots.sweep();
+    const retry = new Set<string>();
+    for (const state of listeners.values()) if (!state.bound) retry.add(state.service);
+    if (retry.size) {
+      running = running.then(async () => {
+        for (const state of [...listeners.values()]) {
+          if (state.bound || closed) continue;
+          const [ns, name] = state.service.split('/');
+          await bind(state, o.registry.get('Service', ns, name) as Service | undefined);
+        }
+      });
+    }
+  }, o.retryIntervalMs ?? 5000);
+  timer.unref();
+
+  return {
+    settled: () => running,
+    listeners: () => [...listeners.values()].map((s) => ({ id: s.spec.id, service: s.service, role: s.spec.role, bound: s.bound, error: s.lastError })),
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      unsubscribe();
+      await running;
+    },
+  };
+}
+
+function hintFor(code: string | undefined, message: string): string {
+  if (code === 'EACCES') return `${message} — ports below 1024 need root or CAP_NET_BIND_SERVICE (e.g. \`sudo setcap cap_net_bind_service=+ep $(which node)\`); the NodePort still works`;
+  if (code === 'EADDRINUSE') return `${message} — another process holds this address and port; stop it or change the Service's port`;
+  if (code === 'EADDRNOTAVAIL') return `${message} — the address is not configured on this machine; add it to an interface or pick another`;
+  return message;
+}

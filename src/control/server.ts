@@ -1,0 +1,130 @@
+// One running switchyard: store → registry → data plane (workers, listeners) → admin API.
+// Main thread. `switchyard serve` is a thin CLI around startServer(); tests start it in-process.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+import { createRegistry, type Registry } from './registry.ts';
+import { startAdminServer } from '../admin/admin-server.ts';
+import { createEndpointTable } from '../shared/endpoint-table.ts';
+import { createEndpointSlots } from './endpoint-slots.ts';
+import { startWorkerPool, type WorkerPool } from '../data/worker-pool.ts';
+import { balancerNames } from '../balancers/registry.ts';
+import { startDataPlaneSync, type DataPlaneSync } from './data-plane-sync.ts';
+import { createLbAddressPool } from './lb-address-pool.ts';
+import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
+
+export interface ServerOptions {
+  stateDir: string;
+  files: string[];
+  admin: { host: string; port: number; token?: string };
+  serviceCidr: string;
+  nodePortRange: string;
+  nodeAddresses: string[];
+  lbPool: string;
+  workers: number;
+  accept: 'transfer' | 'reuseport';
+  algorithm: string;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  connectAttempts: number;
+  maxConnections: number;
+  drainTimeoutMs: number;
+  /** File path, '-' for stdout, or undefined for none. */
+  accessLog?: string;
+  maxSlots: number;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> = {
+  admin: { host: '127.0.0.1', port: 10249 },
+  serviceCidr: '127.96.0.0/12',
+  nodePortRange: '30000-32767',
+  nodeAddresses: ['0.0.0.0'],
+  lbPool: '127.112.0.0/12',
+  workers: Math.max(1, availableParallelism()),
+  accept: 'transfer',
+  algorithm: 'round-robin',
+  connectTimeoutMs: 5000,
+  idleTimeoutMs: 3_600_000,
+  connectAttempts: 3,
+  maxConnections: 0,
+  drainTimeoutMs: 60_000,
+  maxSlots: 65536,
+};
+
+export interface RunningServer {
+  registry: Registry;
+  pool: WorkerPool;
+  sync: DataPlaneSync;
+  adminUrl: string;
+  /** Re-read the -f paths and apply them (SIGHUP). */
+  reload(): Promise<ApplyLine[]>;
+  /** Stop accepting, let connections drain (bounded by drainTimeoutMs), close everything. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const store = await openSqliteStore(o.stateDir);
+  let registry: Registry | undefined;
+  let pool: WorkerPool | undefined;
+  let accessLog: WriteStream | undefined;
+  try {
+    registry = await createRegistry({ store, serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
+    const reg = registry;
+    const reportApply = (lines: ApplyLine[]) => {
+      for (const l of lines) o.log(l.error ? 'error' : l.skipped ? 'warn' : 'info', l.text);
+    };
+    if (o.files.length) reportApply(await applyManifestPaths(reg, o.files));
+
+    const table = createEndpointTable({ maxSlots: o.maxSlots, maxServicePorts: 16384, affinityEntries: 65536 });
+    const slots = createEndpointSlots(table);
+    if (o.accessLog === '-') accessLog = undefined;
+    else if (o.accessLog) accessLog = createWriteStream(o.accessLog, { flags: 'a' });
+    const sink = o.accessLog === undefined ? undefined
+      : o.accessLog === '-' ? (lines: string[]) => { process.stdout.write(lines.join('\n') + '\n'); }
+      : (lines: string[]) => { accessLog!.write(lines.join('\n') + '\n'); };
+    pool = await startWorkerPool({
+      workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: o.maxConnections,
+      accessLog: sink, log: o.log,
+    });
+    const sync = startDataPlaneSync({
+      registry: reg, slots, pool, lbPool: createLbAddressPool(o.lbPool), nodeAddresses: o.nodeAddresses,
+      defaults: { algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts },
+      algorithms: balancerNames(), log: o.log,
+    });
+    await sync.settled();
+    const admin = await startAdminServer({
+      control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
+      log: (line) => o.log('warn', line),
+    });
+    const adminUrl = `http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port}`;
+    const running = pool;
+    let stopping: Promise<void> | undefined;
+    return {
+      registry: reg, pool: running, sync, adminUrl,
+      async reload() {
+        const lines = await applyManifestPaths(reg, o.files);
+        reportApply(lines);
+        await sync.settled();
+        return lines;
+      },
+      stop() {
+        stopping ??= (async () => {
+          await admin.close();
+          await sync.close();
+          await running.drain(o.drainTimeoutMs);
+          await running.close();
+          await reg.close();
+          await new Promise<void>((r) => (accessLog ? accessLog.end(r) : r()));
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await pool?.close().catch(() => {});
+    if (registry) await registry.close().catch(() => {});
+    else await store.close().catch(() => {});
+    accessLog?.end();
+    throw err;
+  }
+}

@@ -1,0 +1,93 @@
+// Runs `switchyard serve` as a real child process, the way a user does, and the CLI against it.
+// Every process started here is stopped by PID in stop()/kill9().
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, randomLoopback, randomServiceCidr } from './free-port.ts';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+export const BIN = join(ROOT, 'bin', 'switchyard.js');
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+export function runCli(args: string[], opts: { server?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT, env: { ...process.env, ...(opts.server ? { SWITCHYARD_SERVER: opts.server } : {}), ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+export interface SwitchyardProcess {
+  url: string;
+  stateDir: string;
+  nodeAddress: string;
+  serviceCidr: string;
+  child: ChildProcess;
+  output(): string;
+  cli(args: string[], stdin?: string): Promise<CliResult>;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+  kill9(): Promise<void>;
+  /** Start again on the same state dir and addresses. */
+  restart(): Promise<SwitchyardProcess>;
+}
+
+export async function startSwitchyard(extraArgs: string[] = [], reuse?: { stateDir: string; nodeAddress: string; serviceCidr: string; adminPort: number }): Promise<SwitchyardProcess> {
+  const stateDir = reuse?.stateDir ?? mkdtempSync(join(tmpdir(), 'switchyard-state-'));
+  const nodeAddress = reuse?.nodeAddress ?? randomLoopback();
+  const serviceCidr = reuse?.serviceCidr ?? randomServiceCidr();
+  const adminPort = reuse?.adminPort ?? await freePort();
+  const url = `http://127.0.0.1:${adminPort}`;
+  const args = [BIN, 'serve', '--admin', `127.0.0.1:${adminPort}`, '--state-dir', stateDir, '--service-cidr', serviceCidr,
+    '--node-address', nodeAddress, '--workers', '2', ...extraArgs];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`switchyard exited with ${child.exitCode}:\n${out}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`switchyard did not come up:\n${out}`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+  const self: SwitchyardProcess = {
+    url, stateDir, nodeAddress, serviceCidr, child,
+    output: () => out,
+    cli: (a, stdin) => runCli(a, { server: url, stdin }),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 90_000);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+    async kill9() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    restart: () => startSwitchyard(extraArgs, { stateDir, nodeAddress, serviceCidr, adminPort }),
+  };
+  return self;
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
