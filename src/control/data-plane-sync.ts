@@ -8,8 +8,8 @@ import type { EndpointSlots } from './endpoint-slots.ts';
 import type { WorkerPool } from '../data/worker-pool.ts';
 import type { ListenerSpec } from '../shared/messages.ts';
 import type { Service, ServicePort } from '../model/types.ts';
-import { servicePortEndpoints } from '../model/service-port-endpoints.ts';
-import { isProxied, planListeners, portKey } from './plan-listeners.ts';
+import { portKey, servicePortEndpoints } from '../model/service-port-endpoints.ts';
+import { isProxied, planListeners } from './plan-listeners.ts';
 import { servicePortOptions, weightFromAnnotations, type DataPlaneDefaults } from './service-port-options.ts';
 import type { LbAddressPool } from './lb-address-pool.ts';
 

@@ -13,9 +13,7 @@ export interface ListenerPlanInput {
   loadBalancerAddress?: string;
 }
 
-export function portKey(port: ServicePort): string {
-  return `${port.name ?? ''}/${port.protocol ?? 'TCP'}`;
-}
+export { portKey } from '../model/service-port-endpoints.ts';
 
 export function listenerId(address: string, port: number, protocol: string): string {
   return `${address.includes(':') ? `[${address}]` : address}:${port}/${protocol}`;

@@ -1,0 +1,75 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { planListeners, sourceRanges, portKey } from '../../src/control/plan-listeners.ts';
+import { servicePortOptions, weightFromAnnotations } from '../../src/control/service-port-options.ts';
+import { createLbAddressPool } from '../../src/control/lb-address-pool.ts';
+import type { Service } from '../../src/model/types.ts';
+
+const svc = (spec: Service['spec'], annotations?: Record<string, string>): Service => ({
+  apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default', annotations }, spec,
+});
+const idx = (p: { name?: string; protocol?: string }) => (p.name === 'b' ? 2 : 1);
+
+test('ClusterIP: one listener per port on the cluster IP', () => {
+  const l = planListeners({ service: svc({ type: 'ClusterIP', clusterIP: '127.96.0.5', clusterIPs: ['127.96.0.5'], ports: [{ name: 'a', port: 80, protocol: 'TCP' }, { name: 'b', port: 443, protocol: 'TCP' }] }), servicePortIndex: idx, nodeAddresses: ['0.0.0.0'] });
+  assert.equal(l.map((x) => [x.id, x.role, x.servicePortIndex]), [['127.96.0.5:80/TCP', 'clusterIP', 1], ['127.96.0.5:443/TCP', 'clusterIP', 2]]);
+});
+
+test('NodePort adds every node address; externalIPs too', () => {
+  const l = planListeners({ service: svc({ type: 'NodePort', clusterIP: '127.96.0.5', externalIPs: ['127.0.0.9'], ports: [{ port: 80, protocol: 'TCP', nodePort: 30080 }] }), servicePortIndex: idx, nodeAddresses: ['127.0.0.1', '::1'] });
+  assert.equal(l.map((x) => x.id), ['127.96.0.5:80/TCP', '127.0.0.9:80/TCP', '127.0.0.1:30080/TCP', '[::1]:30080/TCP']);
+});
+
+test('LoadBalancer listens on its address with the source ranges; NodePort has none', () => {
+  const s = svc({ type: 'LoadBalancer', clusterIP: '127.96.0.5', loadBalancerSourceRanges: [' 10.0.0.0/8 '], ports: [{ port: 80, protocol: 'TCP', nodePort: 30080 }] });
+  const l = planListeners({ service: s, servicePortIndex: idx, nodeAddresses: ['127.0.0.1'], loadBalancerAddress: '127.112.0.1' });
+  assert.equal(l.map((x) => [x.id, x.role, x.sourceRanges]), [
+    ['127.96.0.5:80/TCP', 'clusterIP', []], ['127.0.0.1:30080/TCP', 'nodePort', []], ['127.112.0.1:80/TCP', 'loadBalancer', ['10.0.0.0/8']]]);
+});
+
+test('source ranges fall back to the annotation', () => {
+  assert.equal(sourceRanges(svc({}, { 'service.beta.kubernetes.io/load-balancer-source-ranges': '1.2.3.0/24, 5.6.0.0/16' })), ['1.2.3.0/24', '5.6.0.0/16']);
+});
+
+test('headless and ExternalName get no listener', () => {
+  assert.equal(planListeners({ service: svc({ clusterIP: 'None', ports: [{ port: 80 }] }), servicePortIndex: idx, nodeAddresses: [] }), []);
+  assert.equal(planListeners({ service: svc({ type: 'ExternalName', externalName: 'x.example' }), servicePortIndex: idx, nodeAddresses: [] }), []);
+});
+
+test('portKey matches slice port name and protocol', () => {
+  assert.is(portKey({ port: 80 }), '/TCP');
+  assert.is(portKey({ name: 'dns', port: 53, protocol: 'UDP' }), 'dns/UDP');
+});
+
+test('service port options: annotations, affinity, problems reported', () => {
+  const d = { algorithm: 'round-robin', connectTimeoutMs: 1, idleTimeoutMs: 2, connectAttempts: 3 };
+  const ok = servicePortOptions(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } },
+    { 'switchyard.io/lb-algorithm': 'random', 'switchyard.io/proxy-protocol': 'v2', 'switchyard.io/max-connections': '10' }), d, ['round-robin', 'random']);
+  assert.equal(ok.options, { algorithm: 'random', affinitySeconds: 60, proxyProtocol: 2, maxConnections: 10, connectTimeoutMs: 1, idleTimeoutMs: 2, connectAttempts: 3 });
+  assert.equal(ok.problems, []);
+  const bad = servicePortOptions(svc({}, { 'switchyard.io/lb-algorithm': 'fastest', 'switchyard.io/proxy-protocol': 'v3' }), d, ['round-robin']);
+  assert.is(bad.options.algorithm, 'round-robin');
+  assert.is(bad.options.proxyProtocol, 0);
+  assert.is(bad.problems.length, 2);
+});
+
+test('weights: default 1, capped, garbage ignored', () => {
+  assert.is(weightFromAnnotations(undefined), 1);
+  assert.is(weightFromAnnotations({ 'switchyard.io/weight': '5' }), 5);
+  assert.is(weightFromAnnotations({ 'switchyard.io/weight': '0' }), 0);
+  assert.is(weightFromAnnotations({ 'switchyard.io/weight': '99999' }), 1000);
+  assert.is(weightFromAnnotations({ 'switchyard.io/weight': 'x' }), 1);
+});
+
+test('lb pool: lowest free, preferred kept, released reused', () => {
+  const pool = createLbAddressPool('127.112.0.0/30');
+  assert.is(pool.acquire('a'), '127.112.0.1');
+  assert.is(pool.acquire('a'), '127.112.0.1');
+  assert.is(pool.acquire('b', '127.112.0.2'), '127.112.0.2');
+  assert.is(pool.acquire('c'), undefined);
+  pool.release('a');
+  assert.is(pool.acquire('c'), '127.112.0.1');
+  assert.throws(() => createLbAddressPool('nonsense'), /--lb-pool/);
+});
+
+test.run();
