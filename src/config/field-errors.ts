@@ -30,7 +30,8 @@ function renderValue(v: unknown): string {
 /** One error's body: `<field>: <Type>[: <value>][: <detail>]`. */
 export function formatFieldError(e: FieldError): string {
   let s = `${e.field}: ${e.type}`;
-  const showsValue = e.type === 'Invalid value' || e.type === 'Unsupported value' || e.type === 'Duplicate value';
+  const showsValue = e.type === 'Invalid value' || e.type === 'Unsupported value' || e.type === 'Duplicate value'
+    || e.type === 'Too many';
   if (showsValue && e.value !== undefined) s += `: ${renderValue(e.value)}`;
   if (e.detail) s += `: ${e.detail}`;
   return s;
@@ -52,6 +53,9 @@ export const invalid = (field: string, value: unknown, detail?: string): FieldEr
 export const forbidden = (field: string, detail?: string): FieldError => ({ type: 'Forbidden', field, detail });
 export const duplicate = (field: string, value: unknown): FieldError => ({ type: 'Duplicate value', field, value });
 export const tooMany = (field: string, detail?: string): FieldError => ({ type: 'Too many', field, detail });
+/** apimachinery field.TooMany(path, actual, max): shows the actual count like Go does. */
+export const tooManyItems = (field: string, actual: number, max: number): FieldError =>
+  ({ type: 'Too many', field, value: actual, detail: `must have at most ${max} items` });
 
 /** NotSupported: detail lists the sorted, quoted supported values. */
 export function notSupported(field: string, value: unknown, supported: string[]): FieldError {
