@@ -1,0 +1,36 @@
+// `-o yaml|json|name` output. kubectl prints objects through Go maps, so keys come out sorted at
+// every level; several objects are wrapped in a `List`. Pure; runs in the CLI process.
+import { stringify } from 'yaml';
+import type { KindName, KubeObject } from '../../model/types.ts';
+
+export type OutputFormat = 'yaml' | 'json' | 'name';
+
+/** kubectl's `-o name` prefix of the served kinds (resource, then `.group` for non-core groups). */
+const NAME_PREFIX: Record<KindName, string> = {
+  Service: 'service', Endpoints: 'endpoints', EndpointSlice: 'endpointslice.discovery.k8s.io', Pod: 'pod',
+};
+
+export function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+export function objectName(obj: KubeObject): string {
+  return `${NAME_PREFIX[obj.kind] ?? obj.kind.toLowerCase()}/${obj.metadata.name ?? ''}`;
+}
+
+/** One object prints as itself; zero or several as a v1 List (as `kubectl get -o yaml` does). */
+export function renderObjects(objects: KubeObject[], format: OutputFormat, asList: boolean): string {
+  if (format === 'name') return objects.map((o) => objectName(o) + '\n').join('');
+  const doc = asList || objects.length !== 1
+    ? { apiVersion: 'v1', items: objects, kind: 'List', metadata: { resourceVersion: '' } }
+    : objects[0];
+  const sorted = sortKeys(doc);
+  if (format === 'json') return JSON.stringify(sorted, null, 4) + '\n';
+  return stringify(sorted, { indentSeq: false, lineWidth: 0 });
+}
