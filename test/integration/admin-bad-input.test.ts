@@ -1,0 +1,214 @@
+// Hostile and broken requests against the admin API over the real registry: each one gets a Status
+// (or a closed connection), the server keeps serving, and the stored state does not change.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { createRegistry, type Registry } from '../../src/control/registry.ts';
+import { startAdminServer, type AdminServer } from '../../src/admin/admin-server.ts';
+
+let dir = '';
+let registry: Registry;
+let server: AdminServer;
+let base = '';
+const agent = new Agent({ connections: 4 });
+const logs: string[] = [];
+const SVC_PATH = '/api/v1/namespaces/default/services';
+
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sy-admin-bad-'));
+  registry = await createRegistry({ store: await openSqliteStore(dir) });
+  server = await startAdminServer({
+    control: registry, host: '127.0.0.1', port: 0, log: (l) => logs.push(l),
+    limits: { requestTimeoutMs: 600, headersTimeoutMs: 600 },
+  });
+  base = `http://127.0.0.1:${server.port}`;
+  const seed = await call('PUT', `${SVC_PATH}/seed`, JSON.stringify({ kind: 'Service', apiVersion: 'v1', metadata: { name: 'seed' }, spec: { selector: { app: 'seed' }, ports: [{ port: 80 }] } }));
+  assert.is(seed.status, 201, seed.text);
+});
+
+test.after(async () => {
+  await agent.close();
+  await server.close();
+  await registry.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function call(method: string, path: string, body?: string | Buffer, contentType: string | null = 'application/json') {
+  const res = await request(base + path, {
+    method: method as 'GET', dispatcher: agent, body,
+    headers: body === undefined || contentType === null ? {} : { 'content-type': contentType },
+  });
+  const text = await res.body.text();
+  const isJson = String(res.headers['content-type']).startsWith('application/json');
+  return { status: res.statusCode, headers: res.headers, json: isJson ? JSON.parse(text) : undefined, text };
+}
+
+async function state(): Promise<string> {
+  const parts: unknown[] = [];
+  for (const p of ['/api/v1/services', '/api/v1/pods', '/api/v1/endpoints', '/apis/discovery.k8s.io/v1/endpointslices']) {
+    const r = await call('GET', p);
+    assert.is(r.status, 200);
+    parts.push(r.json.items);
+  }
+  return JSON.stringify(parts);
+}
+
+/** Runs `attempt`, then checks the server still answers and nothing changed. */
+async function unchanged(attempt: () => Promise<void>): Promise<void> {
+  const before = await state();
+  await attempt();
+  const health = await call('GET', '/healthz');
+  assert.is(health.status, 200);
+  assert.is(await state(), before);
+}
+
+function expectStatus(r: { status: number; json: { kind: string; code: number; message: string } }, code: number, message?: RegExp) {
+  assert.is(r.status, code, JSON.stringify(r.json));
+  assert.is(r.json.kind, 'Status');
+  assert.is(r.json.code, code);
+  if (message) assert.match(r.json.message, message);
+}
+
+const good = (name: string) => JSON.stringify({ kind: 'Service', apiVersion: 'v1', metadata: { name }, spec: { ports: [{ port: 80 }] } });
+
+test('malformed JSON and YAML are 400 with the parser message', () => unchanged(async () => {
+  expectStatus(await call('POST', SVC_PATH, '{"kind": "Service", "metadata": {'), 400, /invalid JSON/);
+  expectStatus(await call('POST', SVC_PATH, 'kind: Service\nmetadata: [unclosed\n', 'application/yaml'), 400, /invalid YAML/);
+  expectStatus(await call('PUT', `${SVC_PATH}/x`, 'a: 1\na: 2\n', 'application/yaml'), 400, /unique/);
+  expectStatus(await call('PUT', `${SVC_PATH}/x`, 'kind: Service\n---\nkind: Service\n', 'application/yaml'), 400, /2 documents/);
+  expectStatus(await call('POST', SVC_PATH, '[1, 2]'), 400, /one object/);
+  expectStatus(await call('POST', SVC_PATH, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, /UTF-8/);
+  expectStatus(await call('POST', SVC_PATH, ''), 400, /empty/);
+}));
+
+test('huge nesting and wrong types are refused without a state change', () => unchanged(async () => {
+  const deep = '{"kind":"Service","metadata":{"name":"deep"},"spec":' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5000) + '}';
+  expectStatus(await call('POST', SVC_PATH, deep), 400, /nests deeper/);
+  const deepYaml = 'kind: Service\nspec: ' + '['.repeat(20000) + ']'.repeat(20000) + '\n';
+  expectStatus(await call('POST', SVC_PATH, deepYaml, 'application/yaml'), 400);
+  const wrong = await call('POST', SVC_PATH, JSON.stringify({ kind: 'Service', apiVersion: 'v1', metadata: { name: 'wt' }, spec: { ports: 'eighty' } }));
+  assert.ok(wrong.status === 400 || wrong.status === 422, wrong.text);
+  assert.is(wrong.json.kind, 'Status');
+  const wrongMeta = await call('POST', SVC_PATH, JSON.stringify({ kind: 'Service', metadata: 'x', spec: {} }));
+  expectStatus(wrongMeta, 400, /metadata must be an object/);
+}));
+
+test('a 2 MiB body is 413 and the connection is closed', () => unchanged(async () => {
+  const big = Buffer.alloc(2 * 1024 * 1024, 0x20);
+  const r = await call('POST', SVC_PATH, big);
+  expectStatus(r, 413, /larger than 1048576 bytes/);
+  assert.is(r.headers.connection, 'close');
+  // Without Content-Length (chunked): refused once the limit is crossed.
+  async function* chunks() { for (let i = 0; i < 32; i++) yield Buffer.alloc(64 * 1024, 0x20); }
+  const res = await request(base + SVC_PATH, { method: 'POST', dispatcher: agent, body: Readable.from(chunks()), headers: { 'content-type': 'application/json' } });
+  assert.is(res.statusCode, 413);
+  await res.body.text();
+}));
+
+test('unknown paths are 404, wrong methods 405 with Allow', () => unchanged(async () => {
+  expectStatus(await call('GET', '/nope'), 404);
+  expectStatus(await call('GET', '/api/v1/namespaces/default/configmaps'), 404);
+  expectStatus(await call('GET', '/api/v1/namespaces/default/services/a/b'), 404);
+  const m = await call('DELETE', SVC_PATH);
+  expectStatus(m, 405);
+  assert.is(m.headers.allow, 'GET, HEAD, POST');
+  const put = await call('POST', '/api/v1/services', good('z'));
+  expectStatus(put, 405);
+  assert.is(put.headers.allow, 'GET, HEAD');
+  expectStatus(await call('POST', '/healthz', '{}'), 405);
+}));
+
+test('a body that disagrees with the URL is 400 naming the field', () => unchanged(async () => {
+  expectStatus(await call('PUT', `${SVC_PATH}/one`, good('two')), 400, /metadata\.name in the body \("two"\).*"one"/);
+  const otherNs = JSON.stringify({ kind: 'Service', apiVersion: 'v1', metadata: { name: 'one', namespace: 'prod' }, spec: { ports: [{ port: 80 }] } });
+  expectStatus(await call('PUT', `${SVC_PATH}/one`, otherNs), 400, /metadata\.namespace/);
+  const pod = JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'one' }, spec: { containers: [] } });
+  expectStatus(await call('PUT', `${SVC_PATH}/one`, pod), 400, /^kind in the body \("Pod"\)/);
+  const wrongGroup = JSON.stringify({ kind: 'Service', apiVersion: 'discovery.k8s.io/v1', metadata: { name: 'one' }, spec: {} });
+  expectStatus(await call('POST', SVC_PATH, wrongGroup), 400, /apiVersion/);
+}));
+
+test('a wrong or missing content type is 415; PATCH needs apply-patch+yaml', () => unchanged(async () => {
+  expectStatus(await call('POST', SVC_PATH, good('ct'), 'text/plain'), 415, /application\/json/);
+  expectStatus(await call('POST', SVC_PATH, good('ct'), null), 415);
+  expectStatus(await call('PATCH', `${SVC_PATH}/ct`, good('ct'), 'application/merge-patch+json'), 415, /patch type/);
+  expectStatus(await call('POST', SVC_PATH, good('ct'), 'application/json; charset=latin1'), 415, /charset/);
+}));
+
+/** Sends raw bytes, returns everything the server wrote before it closed the socket. */
+function raw(bytes: Buffer | string, endAfterWrite = false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(server.port, '127.0.0.1');
+    let got = '';
+    sock.on('data', (d) => { got += d; });
+    sock.on('error', reject);
+    sock.on('close', () => resolve(got));
+    sock.write(bytes);
+    if (endAfterWrite) sock.end();
+  });
+}
+
+test('a request that sends half its body then stalls times out; the server keeps serving', () => unchanged(async () => {
+  const stalled = raw(`POST ${SVC_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n${good('stalled').slice(0, 30)}`);
+  // Served while the stalled request is pending.
+  const during = await call('GET', '/api/v1/namespaces/default/services/seed');
+  assert.is(during.status, 200);
+  const answer = await stalled;
+  assert.match(answer, /^HTTP\/1\.1 408 /);
+  assert.match(answer, /SY_REQUEST_TIMEOUT/);
+  assert.is((await call('GET', `${SVC_PATH}/stalled`)).status, 404);
+}));
+
+test('stalled headers and raw garbage bytes end in 400/408 without harm', () => unchanged(async () => {
+  assert.match(await raw('GET /healthz HTTP/1.1\r\nHost: x\r\n'), /^HTTP\/1\.1 408 /);
+  assert.match(await raw(Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x0d, 0x0a, 0x0d, 0x0a, 0x80, 0x81])), /^HTTP\/1\.1 400 /);
+  assert.match(await raw('PUT /api/v1/namespaces/default/services/x HTTP/1.1\r\nContent-Length: nope\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  assert.match(await raw(`GET /${'a'.repeat(40_000)} HTTP/1.1\r\nHost: x\r\n\r\n`), /^HTTP\/1\.1 431 /);
+  // The client vanishes mid-body.
+  await raw(`POST ${SVC_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"kind":`, true);
+}));
+
+test('connections beyond the limit are dropped; idle keep-alive connections are closed', async () => {
+  const small = await startAdminServer({
+    control: registry, host: '127.0.0.1', port: 0, log: (l) => logs.push(l),
+    limits: { maxConnections: 2, keepAliveTimeoutMs: 200, requestTimeoutMs: 2_000, headersTimeoutMs: 2_000 },
+  });
+  const open = (): Promise<Socket> => new Promise((resolve, reject) => {
+    const s = connect(small.port, '127.0.0.1', () => resolve(s));
+    s.on('error', reject);
+  });
+  const closed = (s: Socket) => new Promise<string>((resolve) => {
+    let got = '';
+    s.on('data', (d) => { got += d; });
+    if (s.destroyed) resolve(got); else s.on('close', () => resolve(got));
+  });
+  try {
+    const held = [await open(), await open()];
+    // The server has both before the third arrives, so the third is over the limit.
+    const first = closed(held[0]);
+    held[0].write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    const extra = await open();
+    assert.is(await closed(extra), '', 'the connection over the limit gets no answer');
+    // The keep-alive connection answered once, then was closed for idleness.
+    assert.match(await first, /^HTTP\/1\.1 200 OK[\s\S]*ok$/);
+    held[1].destroy();
+    await closed(held[1]);
+    const ok = await request(`http://127.0.0.1:${small.port}/healthz`, { dispatcher: agent });
+    assert.is(ok.statusCode, 200);
+    await ok.body.text();
+  } finally {
+    await small.close();
+  }
+});
+
+test('no unexpected errors were logged', () => {
+  assert.equal(logs.filter((l) => / failed: /.test(l)), []);
+});
+
+test.run();
