@@ -1,0 +1,176 @@
+// One accepted client connection on a data-plane worker thread: source-range check, admission,
+// pick → connect (retrying other endpoints) → PROXY header → splice → accounting and access log.
+// Every refusal is an immediate reset (kube-proxy REJECT), never a hanging socket.
+import { connect, type Socket } from 'node:net';
+import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';
+import type { RefusalCause } from '../shared/endpoint-table.ts';
+import type { ConnectionRegistry, LiveConnection } from './connection-registry.ts';
+import { encodeProxyHeader } from './proxy-protocol.ts';
+import { splice, type SpliceEnd } from './splice.ts';
+
+export interface ListenerContext {
+  id: string;
+  address: string;
+  port: number;
+  servicePortIndex: number;
+  /** Source-range predicate; allow-all except on loadBalancer listeners with sourceRanges. */
+  allowSource: (ip: string) => boolean;
+}
+
+export interface HandlerContext {
+  picker: EndpointPicker;
+  registry: ConnectionRegistry;
+  /** Global max concurrent connections across workers; 0 = unlimited. */
+  globalMaxConnections: number;
+  /** Receives one JSON line per connection; null = access log off. */
+  accessLog: ((line: string) => void) | null;
+  /** Refusal counters in the shared table (the picker counts max-connections itself). */
+  countRefusal?: (servicePortIndex: number, cause: RefusalCause) => void;
+}
+
+/** How a connection ended: the splice reasons, or why it never reached a backend. */
+export type ConnectionEnd =
+  | SpliceEnd
+  | 'source-range' | 'no-endpoints' | 'max-connections-global' | 'max-connections-service'
+  | 'connect-failed' | 'client-gone';
+
+export function hostPort(host: string | undefined, port: number | undefined): string {
+  if (host === undefined) return '-';
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function handleConnection(client: Socket, listener: ListenerContext, ctx: HandlerContext): void {
+  const started = performance.now();
+  const index = listener.servicePortIndex;
+  const clientIp = client.remoteAddress;
+  const clientPort = client.remotePort;
+  const { picker } = ctx;
+  // Hold every client byte until the upstream is connected (and the PROXY header written).
+  client.pause();
+
+  let attempts = 0;
+  let connectMs = -1;
+  let endpoint: PickResult | null = null;
+  let clientGone = false;
+
+  const log = (end: ConnectionEnd, bytesIn = 0, bytesOut = 0, error?: string) => {
+    if (!ctx.accessLog) return;
+    ctx.accessLog(JSON.stringify({
+      time: new Date().toISOString(),
+      client: hostPort(clientIp, clientPort),
+      listener: hostPort(listener.address, listener.port),
+      servicePort: picker.servicePort(index)?.name ?? String(index),
+      endpoint: endpoint ? hostPort(endpoint.host, endpoint.port) : null,
+      endpointName: endpoint?.name ?? null,
+      bytesIn, bytesOut,
+      connectMs: connectMs < 0 ? null : Math.round(connectMs * 1000) / 1000,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      attempts, end, ...(error ? { error } : {}),
+    }));
+  };
+
+  const refuse = (end: ConnectionEnd) => {
+    if (!client.destroyed) client.resetAndDestroy();
+    log(end);
+  };
+
+  if (clientIp === undefined || client.destroyed) { client.destroy(); log('client-gone'); return; }
+  if (!listener.allowSource(clientIp)) {
+    // A drop, not a refusal: the client learns nothing beyond the closed connection.
+    client.destroy();
+    ctx.countRefusal?.(index, 'sourceRange');
+    log('source-range');
+    return;
+  }
+  if (!picker.hasUsable(index)) {
+    ctx.countRefusal?.(index, 'noEndpoints');
+    refuse('no-endpoints');
+    return;
+  }
+  const admitted = picker.tryAdmit(index, ctx.globalMaxConnections);
+  if (admitted !== 'ok') { refuse(admitted === 'global' ? 'max-connections-global' : 'max-connections-service'); return; }
+
+  const onEarlyError = () => { clientGone = true; };
+  client.on('error', onEarlyError);
+  client.once('close', onEarlyError);
+
+  const options = picker.servicePort(index)?.options;
+  const connectTimeoutMs = options?.connectTimeoutMs ?? 5000;
+  const maxAttempts = Math.max(1, options?.connectAttempts ?? 1);
+  const tried: number[] = [];
+  let lastError: string | undefined;
+
+  const attempt = () => {
+    if (clientGone) { picker.release(index); log('client-gone', 0, 0, lastError); return; }
+    const pick = attempts < maxAttempts ? picker.pick(index, clientIp, tried) : null;
+    if (!pick) {
+      picker.release(index);
+      refuse(attempts === 0 ? 'no-endpoints' : 'connect-failed');
+      return;
+    }
+    attempts++;
+    endpoint = pick;
+    tried.push(pick.slot);
+    const t0 = performance.now();
+    const upstream = connect({ host: pick.host, port: pick.port, allowHalfOpen: true });
+    let settled = false;
+    const timer = setTimeout(() => fail(upstream, 'ETIMEDOUT'), connectTimeoutMs);
+    const onError = (err: NodeJS.ErrnoException) => fail(upstream, err.code ?? err.message);
+    upstream.once('error', onError);
+    upstream.once('connect', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      upstream.removeListener('error', onError);
+      connectMs = performance.now() - t0;
+      picker.connectSucceeded(pick.slot);
+      if (clientGone) {
+        upstream.destroy();
+        picker.release(index);
+        log('client-gone');
+        return;
+      }
+      established(upstream, pick);
+    });
+    function fail(sock: Socket, code: string) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      sock.destroy();
+      lastError = code;
+      picker.connectFailed(pick!.slot);
+      attempt();
+    }
+  };
+
+  const established = (upstream: Socket, pick: PickResult) => {
+    client.removeListener('error', onEarlyError);
+    client.removeListener('close', onEarlyError);
+    picker.opened(index, pick.slot);
+    upstream.setNoDelay(true);
+    client.setNoDelay(true);
+    const proxy = options?.proxyProtocol ?? 0;
+    if (proxy !== 0) {
+      upstream.write(encodeProxyHeader(proxy, {
+        sourceAddress: clientIp, sourcePort: clientPort ?? 0,
+        destinationAddress: client.localAddress ?? listener.address, destinationPort: client.localPort ?? listener.port,
+      }));
+    }
+    const live: LiveConnection = { servicePortIndex: index, slot: pick.slot, close: (r) => s.close(r) };
+    let done = false;
+    const s = splice(client, upstream, {
+      idleTimeoutMs: options?.idleTimeoutMs ?? 0,
+      onClose: (stats) => {
+        done = true;
+        ctx.registry.delete(live);
+        picker.closed(index, pick.slot);
+        picker.release(index);
+        log(stats.end, stats.bytesIn, stats.bytesOut, stats.error);
+      },
+    });
+    // splice may already have finished if both sockets died before it attached.
+    if (!done) ctx.registry.add(live);
+  };
+
+  attempt();
+}

@@ -1,0 +1,170 @@
+// The data-plane worker: the one long-lived piscina task each worker thread runs for its whole
+// life. It serves connections handed over by the main thread (transfer mode) or accepted by its
+// own SO_REUSEPORT listeners (reuseport mode), and talks to the main thread only through `port`
+// (MainToWorker in, WorkerToMain out). Resolves when told to drain and every connection is gone.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { MessagePort } from 'node:worker_threads';
+import { attachEndpointTable } from '../shared/endpoint-table.ts';
+import type { ListenerSpec, MainToWorker, WorkerToMain } from '../shared/messages.ts';
+import { createEndpointPicker } from './endpoint-picker.ts';
+import { createCidrMatcher } from './cidr-matcher.ts';
+import { createConnectionRegistry } from './connection-registry.ts';
+import { handleConnection, type HandlerContext, type ListenerContext } from './connection-handler.ts';
+
+export interface WorkerConfig {
+  drainTimeoutMs: number;
+  accessLog: boolean;
+  /** Global max concurrent connections; 0 = unlimited. */
+  maxConnections: number;
+}
+
+export interface WorkerTask {
+  workerId: number;
+  port: MessagePort;
+  tableBuffer: SharedArrayBuffer;
+  config: WorkerConfig;
+}
+
+export interface WorkerResult {
+  workerId: number;
+}
+
+const LOG_BATCH_LINES = 256;
+const LOG_BATCH_MS = 100;
+
+export function listenerContext(spec: ListenerSpec): ListenerContext {
+  // Kubernetes applies loadBalancerSourceRanges to the load-balancer address only, not NodePorts.
+  const allowSource = spec.role === 'loadBalancer' ? createCidrMatcher(spec.sourceRanges) : () => true;
+  return { id: spec.id, address: spec.address, port: spec.port, servicePortIndex: spec.servicePortIndex, allowSource };
+}
+
+export default async function run({ workerId, port, tableBuffer, config }: WorkerTask): Promise<WorkerResult> {
+  const table = attachEndpointTable(tableBuffer);
+  const picker = createEndpointPicker(table);
+  const registry = createConnectionRegistry();
+  const servers = new Map<string, Server>();
+  let drainTimeoutMs = config.drainTimeoutMs;
+  let draining = false;
+  const post = (m: WorkerToMain) => port.postMessage(m);
+
+  // Access-log lines are batched and posted, so the worker never waits on a file or stdout.
+  let lines: string[] = [];
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    if (flushTimer) { clearTimeout(flushTimer); flushTimer = null; }
+    if (lines.length === 0) return;
+    post({ type: 'accessLog', lines });
+    lines = [];
+  };
+  const accessLog = (line: string) => {
+    lines.push(line);
+    if (lines.length >= LOG_BATCH_LINES) flush();
+    else if (!flushTimer) flushTimer = setTimeout(flush, LOG_BATCH_MS);
+  };
+
+  const ctx: HandlerContext = {
+    picker, registry, globalMaxConnections: config.maxConnections,
+    accessLog: config.accessLog ? accessLog : null,
+    countRefusal: (index, cause) => table.countRefusal(index, cause),
+  };
+
+  // Transfer mode: the main thread already applied source ranges; this only names the listener
+  // for the access log, cached per listener id so a connection allocates nothing for it.
+  const transferListeners = new Map<string, ListenerContext>();
+
+  const listen = (spec: ListenerSpec) => {
+    const existing = servers.get(spec.id);
+    if (existing) { post({ type: 'listening', id: spec.id }); return; }
+    const lc = listenerContext(spec);
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
+      handleConnection(socket, lc, ctx);
+    });
+    const onError = (err: NodeJS.ErrnoException) => {
+      servers.delete(spec.id);
+      post({ type: 'listening', id: spec.id, error: { code: err.code ?? 'SY_LISTEN_FAILED', message: err.message } });
+    };
+    server.once('error', onError);
+    server.listen({ host: spec.address, port: spec.port, reusePort: true }, () => {
+      server.removeListener('error', onError);
+      server.on('error', (err) => post({ type: 'log', level: 'error', message: `worker ${workerId}: listener ${spec.id}: ${err.message}` }));
+      post({ type: 'listening', id: spec.id });
+    });
+    servers.set(spec.id, server);
+  };
+
+  const unlisten = (id: string) => {
+    const server = servers.get(id);
+    servers.delete(id);
+    // close() stops accepting at once; established connections are not the server's to end.
+    server?.close();
+    post({ type: 'unlistened', id });
+  };
+
+  let resolveDone!: (r: WorkerResult) => void;
+  const done = new Promise<WorkerResult>((r) => { resolveDone = r; });
+
+  const drain = async (timeoutMs: number) => {
+    if (draining) return;
+    draining = true;
+    for (const id of [...servers.keys()]) servers.get(id)!.close();
+    servers.clear();
+    await registry.drainAll(timeoutMs);
+    flush();
+    post({ type: 'drained', workerId });
+    port.close();
+    resolveDone({ workerId });
+  };
+
+  port.on('message', (m: MainToWorker) => {
+    switch (m.type) {
+      case 'servicePort': {
+        const previous = picker.servicePort(m.snapshot.index);
+        picker.setServicePort(m.snapshot);
+        if (previous) {
+          const keep = new Set(m.snapshot.endpoints.map((e) => e.slot));
+          registry.drainSlots(m.snapshot.index, keep, drainTimeoutMs);
+        }
+        break;
+      }
+      case 'removeServicePort':
+        registry.drainSlots(m.index, null, drainTimeoutMs);
+        picker.removeServicePort(m.index);
+        break;
+      case 'listen':
+        if (m.listener.protocol !== 'TCP') {
+          post({ type: 'listening', id: m.listener.id, error: { code: 'SY_UNSUPPORTED_PROTOCOL', message: `${m.listener.protocol} listeners are not served by the TCP data plane` } });
+        } else if (draining) {
+          post({ type: 'listening', id: m.listener.id, error: { code: 'SY_DRAINING', message: 'the worker is draining' } });
+        } else listen(m.listener);
+        break;
+      case 'unlisten':
+        unlisten(m.id);
+        break;
+      case 'connection': {
+        const socket = m.socket as Socket;
+        if (draining) { socket.resetAndDestroy(); break; }
+        let lc = transferListeners.get(m.listenerId);
+        if (!lc || lc.servicePortIndex !== m.servicePortIndex) {
+          lc = {
+            id: m.listenerId, address: socket.localAddress ?? '', port: socket.localPort ?? 0,
+            servicePortIndex: m.servicePortIndex, allowSource: () => true,
+          };
+          transferListeners.set(m.listenerId, lc);
+        }
+        handleConnection(socket, lc, ctx);
+        break;
+      }
+      case 'drain':
+        void drain(m.timeoutMs);
+        break;
+      case 'config':
+        drainTimeoutMs = m.drainTimeoutMs;
+        ctx.accessLog = m.accessLog ? accessLog : null;
+        break;
+    }
+  });
+  // The main thread went away without a drain: nothing is left to serve.
+  port.on('close', () => { if (!draining) void drain(0); });
+  post({ type: 'ready', workerId });
+  return done;
+}

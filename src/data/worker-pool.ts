@@ -1,0 +1,257 @@
+// The data-plane worker pool, on the main thread. piscina hosts the threads (minThreads =
+// maxThreads = workers) and each worker runs one long-lived task (worker-main.ts) for its life.
+// piscina's default atomics:'sync' would block an idle worker's event loop, so it is disabled; and
+// piscina replaces a crashed worker with an idle one, so the crashed worker's task is resubmitted
+// and the replacement is re-sent every snapshot and (reuseport) every listener.
+// Accept modes: 'transfer' binds on the main thread and hands each accepted socket to a worker
+// through its MessagePort; 'reuseport' binds one SO_REUSEPORT listener per worker.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { MessageChannel, type MessagePort, type Transferable, type Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { EndpointTable } from '../shared/endpoint-table.ts';
+import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
+import { listenerContext, type WorkerConfig, type WorkerResult, type WorkerTask } from './worker-main.ts';
+
+export type AcceptMode = 'transfer' | 'reuseport';
+/** bench/acceptor.ts (2 workers, echo backend, 3 runs of 3-4 s on a 2-core box shared with other
+ *  jobs): transfer and reuseport were within noise of each other (transfer ~5 % ahead in sum on both
+ *  new connections and keep-alive). Transfer stays the default: it needs no port-0 dance, and a
+ *  crashed worker takes no listening socket (and its accept queue) down with it. */
+export const DEFAULT_ACCEPT_MODE: AcceptMode = 'transfer';
+
+export type LogFn = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+export interface WorkerPoolOptions {
+  workers: number;
+  accept?: AcceptMode;
+  table: EndpointTable;
+  drainTimeoutMs: number;
+  /** Global max concurrent connections across workers; 0/undefined = unlimited. */
+  maxConnections?: number;
+  /** Receives access-log batches (JSON lines); undefined = access log off. */
+  accessLog?: (lines: string[]) => void;
+  log?: LogFn;
+}
+
+export interface BoundAddress { address: string; port: number }
+
+export interface WorkerPool {
+  readonly accept: AcceptMode;
+  readonly size: number;
+  /** Workers replaced after a crash since start. */
+  readonly restarts: number;
+  setServicePort(snapshot: ServicePortSnapshot): void;
+  removeServicePort(index: number): void;
+  /** Binds (port 0 picks a free port); rejects with the bind error (code, message). */
+  listen(spec: ListenerSpec): Promise<BoundAddress>;
+  /** Stops accepting on the listener; established connections continue. */
+  unlisten(id: string): Promise<void>;
+  /** Stops accepting everywhere; resolves when every connection finished or was cut at the timeout. */
+  drain(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+  /** The live worker threads (diagnostics; tests terminate one to simulate a crash). */
+  threads(): Worker[];
+}
+
+interface WorkerSlot {
+  id: number;
+  port: MessagePort;
+  ready: boolean;
+  /** Per listener id: who waits for this worker's `listening` / `unlistened` reply. */
+  waiters: Map<string, (m: WorkerToMain) => void>;
+  task: Promise<unknown>;
+}
+
+interface ListenerState { spec: ListenerSpec; bound: BoundAddress; server?: Server }
+
+export class BindError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool> {
+  const mode = o.accept ?? DEFAULT_ACCEPT_MODE;
+  const log: LogFn = o.log ?? (() => {});
+  const n = Math.max(1, Math.floor(o.workers));
+  const config: WorkerConfig = { drainTimeoutMs: o.drainTimeoutMs, accessLog: !!o.accessLog, maxConnections: o.maxConnections ?? 0 };
+  const piscina = new Piscina({
+    filename: fileURLToPath(new URL('./worker-main.ts', import.meta.url)),
+    minThreads: n, maxThreads: n, idleTimeout: Infinity, atomics: 'disabled', concurrentTasksPerWorker: 1,
+  });
+  // Errors outside a task (a worker dying while idle) would otherwise crash the main thread.
+  piscina.on('error', (err: Error) => log('error', `data-plane worker error: ${err.message}`));
+
+  const snapshots = new Map<number, ServicePortSnapshot>();
+  const listeners = new Map<string, ListenerState>();
+  const slots: WorkerSlot[] = [];
+  let restarts = 0;
+  let rr = 0;
+  let draining: Promise<void> | null = null;
+  let closed = false;
+  const readyWaiters: (() => void)[] = [];
+
+  const send = (slot: WorkerSlot, m: MainToWorker, transfer?: Transferable[]) => slot.port.postMessage(m, transfer ?? []);
+  const broadcast = (m: MainToWorker) => { for (const s of slots) send(s, m); };
+
+  function startWorker(id: number): void {
+    const { port1, port2 } = new MessageChannel();
+    const slot: WorkerSlot = { id, port: port1, ready: false, waiters: new Map(), task: Promise.resolve() };
+    slots[id] = slot;
+    port1.on('message', (m: WorkerToMain) => onMessage(slot, m));
+    // Messages queue on the port until the worker attaches; state goes first, in order.
+    send(slot, { type: 'config', drainTimeoutMs: config.drainTimeoutMs, accessLog: config.accessLog });
+    for (const s of snapshots.values()) send(slot, { type: 'servicePort', snapshot: s });
+    if (mode === 'reuseport') for (const l of listeners.values()) send(slot, { type: 'listen', listener: { ...l.spec, port: l.bound.port } });
+    const task: WorkerTask = { workerId: id, port: port2, tableBuffer: o.table.buffer, config };
+    slot.task = piscina.run(task, { transferList: [port2] as never }).then(
+      (r: WorkerResult) => r,
+      (err: Error) => {
+        port1.close();
+        for (const w of slot.waiters.values()) w({ type: 'unlistened', id: '' });
+        slot.waiters.clear();
+        if (closed || draining) return;
+        restarts++;
+        log('error', `data-plane worker ${id} stopped (${err.message}); starting a replacement`);
+        startWorker(id);
+      });
+  }
+
+  function onMessage(slot: WorkerSlot, m: WorkerToMain): void {
+    switch (m.type) {
+      case 'ready':
+        slot.ready = true;
+        if (slots.every((s) => s.ready)) for (const w of readyWaiters.splice(0)) w();
+        break;
+      case 'listening':
+      case 'unlistened': {
+        const w = slot.waiters.get(m.id);
+        if (w) { slot.waiters.delete(m.id); w(m); }
+        else if (m.type === 'listening' && m.error) log('error', `worker ${slot.id} cannot listen on ${m.id}: ${m.error.code} ${m.error.message}`);
+        break;
+      }
+      case 'accessLog':
+        o.accessLog?.(m.lines);
+        break;
+      case 'log':
+        log(m.level, m.message);
+        break;
+      case 'drained':
+        break;
+    }
+  }
+
+  const ask = (slot: WorkerSlot, id: string, m: MainToWorker) =>
+    new Promise<WorkerToMain>((resolve) => { slot.waiters.set(id, resolve); send(slot, m); });
+
+  function nextWorker(): WorkerSlot | null {
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[rr++ % slots.length];
+      if (s.ready) return s;
+    }
+    return null;
+  }
+
+  function bindMain(spec: ListenerSpec, reusePort: boolean): Promise<Server> {
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    return new Promise((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new BindError(err.code ?? 'SY_LISTEN_FAILED', err.message)));
+      server.listen({ host: spec.address, port: spec.port, reusePort }, () => resolve(server));
+    });
+  }
+
+  async function listenTransfer(spec: ListenerSpec): Promise<BoundAddress> {
+    const server = await bindMain(spec, false);
+    const a = server.address() as AddressInfo;
+    const allow = listenerContext(spec).allowSource;
+    server.on('connection', (socket: Socket) => {
+      const ip = socket.remoteAddress;
+      if (ip === undefined || !allow(ip)) {
+        socket.destroy();
+        o.table.countRefusal(spec.servicePortIndex, 'sourceRange');
+        return;
+      }
+      const w = nextWorker();
+      if (!w) { socket.resetAndDestroy(); return; }
+      send(w, { type: 'connection', listenerId: spec.id, servicePortIndex: spec.servicePortIndex, socket },
+        [socket]);
+    });
+    server.on('error', (err) => log('error', `listener ${spec.id}: ${err.message}`));
+    const bound = { address: a.address, port: a.port };
+    listeners.set(spec.id, { spec, bound, server });
+    return bound;
+  }
+
+  async function listenReusePort(spec: ListenerSpec): Promise<BoundAddress> {
+    let port = spec.port;
+    if (port === 0) {
+      // Every worker must bind the same port: let the OS pick one, then release it for them.
+      const probe = await bindMain(spec, true);
+      port = (probe.address() as AddressInfo).port;
+      await new Promise((r) => probe.close(r));
+    }
+    const concrete = { ...spec, port };
+    const bound = { address: spec.address, port };
+    listeners.set(spec.id, { spec, bound });
+    const replies = await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
+    const failed = replies.find((r) => r.type === 'listening' && r.error);
+    if (failed && failed.type === 'listening' && failed.error) {
+      listeners.delete(spec.id);
+      await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
+      throw new BindError(failed.error.code, failed.error.message);
+    }
+    return bound;
+  }
+
+  const pool: WorkerPool = {
+    accept: mode,
+    size: n,
+    get restarts() { return restarts; },
+    setServicePort(snapshot) {
+      snapshots.set(snapshot.index, snapshot);
+      broadcast({ type: 'servicePort', snapshot });
+    },
+    removeServicePort(index) {
+      snapshots.delete(index);
+      broadcast({ type: 'removeServicePort', index });
+    },
+    async listen(spec) {
+      if (closed || draining) throw new BindError('SY_DRAINING', 'the data plane is shutting down');
+      if (spec.protocol !== 'TCP') throw new BindError('SY_UNSUPPORTED_PROTOCOL', `${spec.protocol} listeners are not served by the TCP worker pool`);
+      const existing = listeners.get(spec.id);
+      if (existing) return existing.bound;
+      return mode === 'transfer' ? listenTransfer(spec) : listenReusePort(spec);
+    },
+    async unlisten(id) {
+      const l = listeners.get(id);
+      if (!l) return;
+      listeners.delete(id);
+      if (l.server) { l.server.close(); return; }
+      await Promise.all(slots.map((s) => ask(s, id, { type: 'unlisten', id })));
+    },
+    drain(timeoutMs) {
+      draining ??= (async () => {
+        for (const l of listeners.values()) l.server?.close();
+        listeners.clear();
+        broadcast({ type: 'drain', timeoutMs });
+        await Promise.allSettled(slots.map((s) => s.task));
+      })();
+      return draining;
+    },
+    async close() {
+      if (closed) return;
+      await pool.drain(0);
+      closed = true;
+      for (const s of slots) s.port.close();
+      await piscina.destroy();
+    },
+    threads: () => piscina.threads,
+  };
+
+  for (let i = 0; i < n; i++) startWorker(i);
+  await new Promise<void>((resolve) => { if (slots.every((s) => s.ready)) resolve(); else readyWaiters.push(resolve); });
+  return pool;
+}
