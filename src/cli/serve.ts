@@ -26,6 +26,9 @@ const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
       --max-connections N    global limit on proxied connections (default 0 = none)
       --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default 60000)
       --access-log FILE|-    one JSON line per closed connection
+      --default-probe-period S   period of the implicit TCP probe for endpoints without a readinessProbe (default 10)
+      --no-default-probe     no implicit probe (endpoints without a readinessProbe are trusted)
+      --eject-after N        passive ejection after N consecutive connect failures (default 5, 0 = off)
       --demo / --no-demo     start demo backends behind the example Service (default: on for the bundled config/)
 `;
 
@@ -56,7 +59,8 @@ export async function serve(argv: string[]): Promise<number> {
         accept: { type: 'string' }, 'lb-algorithm': { type: 'string' }, 'connect-timeout': { type: 'string' },
         'connect-attempts': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-connections': { type: 'string' },
         'drain-timeout': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
-        'no-demo': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'no-demo': { type: 'boolean' }, 'default-probe-period': { type: 'string' }, 'no-default-probe': { type: 'boolean' },
+        'eject-after': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -93,6 +97,12 @@ export async function serve(argv: string[]): Promise<number> {
       maxConnections: intFlag('max-connections', v['max-connections'], SERVER_DEFAULTS.maxConnections, 0),
       drainTimeoutMs: intFlag('drain-timeout', v['drain-timeout'], SERVER_DEFAULTS.drainTimeoutMs, 0),
       accessLog: v['access-log'],
+      defaultProbe: {
+        ...SERVER_DEFAULTS.defaultProbe,
+        enabled: !v['no-default-probe'],
+        periodSeconds: intFlag('default-probe-period', v['default-probe-period'], SERVER_DEFAULTS.defaultProbe.periodSeconds, 1),
+      },
+      ejectAfterFailures: intFlag('eject-after', v['eject-after'], SERVER_DEFAULTS.ejectAfterFailures, 0),
       log,
     };
   } catch (err) {

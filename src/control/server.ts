@@ -12,6 +12,7 @@ import { balancerNames } from '../balancers/registry.ts';
 import { startDataPlaneSync, type DataPlaneSync } from './data-plane-sync.ts';
 import { createLbAddressPool } from './lb-address-pool.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
+import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 
 export interface ServerOptions {
   stateDir: string;
@@ -32,6 +33,10 @@ export interface ServerOptions {
   /** File path, '-' for stdout, or undefined for none. */
   accessLog?: string;
   maxSlots: number;
+  /** The implicit TCP-connect probe for endpoints without a readinessProbe. */
+  defaultProbe: { enabled: boolean; periodSeconds: number; timeoutSeconds: number; failureThreshold: number; successThreshold: number };
+  /** Passive ejection after this many consecutive connect failures (0 = off). */
+  ejectAfterFailures: number;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -50,11 +55,14 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   maxConnections: 0,
   drainTimeoutMs: 60_000,
   maxSlots: 65536,
+  defaultProbe: { enabled: true, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3, successThreshold: 1 },
+  ejectAfterFailures: 5,
 };
 
 export interface RunningServer {
   registry: Registry;
   pool: WorkerPool;
+  health: HealthManager;
   sync: DataPlaneSync;
   adminUrl: string;
   /** Re-read the -f paths and apply them (SIGHUP). */
@@ -93,6 +101,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       algorithms: balancerNames(), log: o.log,
     });
     await sync.settled();
+    const health = startHealthManager({
+      registry: reg, slots, log: o.log, maxConcurrent: 64, defaultProbe: o.defaultProbe,
+      ejection: { enabled: o.ejectAfterFailures > 0, consecutiveFailures: Math.max(1, o.ejectAfterFailures) },
+    });
+    reg.setReadiness(health);
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
@@ -101,7 +114,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const running = pool;
     let stopping: Promise<void> | undefined;
     return {
-      registry: reg, pool: running, sync, adminUrl,
+      registry: reg, pool: running, sync, adminUrl, health,
       async reload() {
         const lines = await applyManifestPaths(reg, o.files);
         reportApply(lines);
@@ -111,6 +124,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       stop() {
         stopping ??= (async () => {
           await admin.close();
+          reg.setReadiness(undefined);
+          await health.close();
           await sync.close();
           await running.drain(o.drainTimeoutMs);
           await running.close();

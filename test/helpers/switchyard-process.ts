@@ -9,12 +9,20 @@ import { freePort, randomLoopback, randomServiceCidr } from './free-port.ts';
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin', 'switchyard.js');
 
+/** The environment for child processes: the test runner's colour settings make Node warn. */
+function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.FORCE_COLOR;
+  delete env.NO_COLOR;
+  return env;
+}
+
 export interface CliResult { code: number; stdout: string; stderr: string }
 
 export function runCli(args: string[], opts: { server?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT, env: { ...process.env, ...(opts.server ? { SWITCHYARD_SERVER: opts.server } : {}), ...opts.env },
+      cwd: ROOT, env: childEnv({ ...(opts.server ? { SWITCHYARD_SERVER: opts.server } : {}), ...opts.env }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -50,7 +58,7 @@ export async function startSwitchyard(extraArgs: string[] = [], reuse?: { stateD
   const url = `http://127.0.0.1:${adminPort}`;
   const args = [BIN, 'serve', '--admin', `127.0.0.1:${adminPort}`, '--state-dir', stateDir, '--service-cidr', serviceCidr,
     '--node-address', nodeAddress, '--workers', '2', ...extraArgs];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -1,0 +1,16 @@
+// Time for the health loop, injectable so the scheduler and ejection back-offs are unit-tested
+// without waiting. Main thread.
+
+export interface HealthClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: HealthClock = {
+  now: () => Date.now(),
+  // Unref'd: the health loop must never be what keeps a process alive; the server owns lifetime.
+  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)).unref(),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};

@@ -1,0 +1,303 @@
+// The health-check loop. Main thread. Implements the control plane's ReadinessSource: Pod readiness
+// comes from probe state (probe-state.ts, kubelet's hysteresis), and every Pod transition asks the
+// registry to recompute endpoints; manual endpoints (no Pod) and passive ejections are flags in the
+// shared endpoint table (passive-ejector.ts). Targets follow the registry: recomputed on every
+// change notice (coalesced), when the registry asks about a Pod whose probes changed, and on a slow
+// timer as a safety net.
+import type { ChangeNotice, ReadinessSource } from '../control/control-plane-api.ts';
+import { joinHostPort } from '../model/ip-string.ts';
+import { namespaceOf } from '../model/namespace-of.ts';
+import type { EndpointSlice, KindName, KubeObject, ObjectReference, Pod, Service } from '../model/types.ts';
+import { systemClock, type HealthClock } from './health-clock.ts';
+import { computeHealthTargets, podProbeTargets, probedContainers, type DefaultProbeOptions, type ProbeCheck, type TargetSpec } from './health-targets.ts';
+import { PassiveEjector, type EjectionChange, type EjectionOptions, type EjectorSlots } from './passive-ejector.ts';
+import { errored, type ProbeOutcome } from './probe-outcome.ts';
+import { closeHttpProbeAgents, probeHttp } from './probe-http.ts';
+import { probeExec } from './probe-exec.ts';
+import { ProbeScheduler } from './probe-scheduler.ts';
+import { initialProbeState, probeDue, recordProbeResult, type ProbeState } from './probe-state.ts';
+import { probeTcp } from './probe-tcp.ts';
+
+/** What the health loop needs of src/control/registry.ts. */
+export interface HealthRegistry {
+  list(kind: KindName, namespace?: string): KubeObject[];
+  serviceSlices(namespace: string, name: string): EndpointSlice[];
+  /** Re-evaluate every Pod's readiness (through podReady) and recompute endpoints. */
+  readinessChanged(): unknown;
+  recordEvent(involved: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void;
+  subscribe(fn: (notice: ChangeNotice) => void): () => void;
+}
+
+export type RunProbe = (check: ProbeCheck, timeoutMs: number, signal: AbortSignal) => Promise<ProbeOutcome>;
+
+export interface HealthManagerOptions {
+  registry: HealthRegistry;
+  slots: EjectorSlots;
+  clock?: HealthClock;
+  random?: () => number;
+  defaultProbe: DefaultProbeOptions;
+  ejection?: Partial<EjectionOptions>;
+  /** Probes in flight at once; the rest wait their turn. */
+  maxConcurrent: number;
+  /** Full recomputation of targets as a safety net, besides change notices. Default 30 s. */
+  resyncIntervalMs?: number;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Runs one probe; the real runners by default (tests inject their own). */
+  runProbe?: RunProbe;
+}
+
+export interface HealthTargetStatus {
+  key: string;
+  kind: TargetSpec['kind'];
+  endpoint: string;
+  ready: boolean;
+  lastMessage?: string;
+  lastProbeAt?: number;
+}
+
+export interface HealthManager extends ReadinessSource {
+  podReady(pod: Pod): boolean | undefined;
+  /** Probe verdict for a manual endpoint (no Pod): false while its probe fails; undefined if not probed. */
+  endpointReady(ip: string, port: number): boolean | undefined;
+  isEjected(ip: string, port: number): boolean;
+  status(): HealthTargetStatus[];
+  /** Recompute targets now (normally driven by change notices). */
+  resync(): void;
+  close(): Promise<void>;
+}
+
+interface Target { spec: TargetSpec; state: ProbeState; lastMessage?: string; lastProbeAt?: number }
+
+const COMPONENT = 'switchyard-health';
+
+export const runProbe: RunProbe = (check, timeoutMs, signal) => {
+  switch (check.type) {
+    case 'tcp': return probeTcp(check.host, check.port, timeoutMs);
+    case 'http': return probeHttp({ ...check.spec, timeoutMs });
+    case 'exec': return probeExec(check.command, timeoutMs, signal);
+    case 'error': return Promise.resolve(errored(check.message));
+  }
+};
+
+export function startHealthManager(o: HealthManagerOptions): HealthManager {
+  const clock = o.clock ?? systemClock;
+  const run = o.runProbe ?? runProbe;
+  const scheduler = new ProbeScheduler({ clock, random: o.random ?? Math.random, maxConcurrent: o.maxConcurrent });
+  const ejector = new PassiveEjector(o.slots, o.ejection);
+  const abort = new AbortController();
+  const targets = new Map<string, Target>();
+  const implicitByPod = new Map<string, Set<Target>>();
+  let covered = new Set<string>(); // `ip|port` and `ip|*` an active probe speaks for
+  let backendServices = new Map<string, string[]>();
+  let portsByIp = new Map<string, number[]>();
+  let closed = false;
+  let syncTimer: unknown;
+  let readinessTimer: unknown;
+  let passiveTimer: unknown;
+  let resyncTimer: unknown;
+
+  const podKey = (namespace: string, name: string) => `${namespace}/${name}`;
+
+  function event(kind: 'Pod' | 'Service', key: string, uid: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string) {
+    const [namespace, name] = key.split('/');
+    const ref: ObjectReference = { kind, namespace, name };
+    if (uid) ref.uid = uid;
+    try { o.registry.recordEvent(ref, type, reason, message, COMPONENT); } catch (err) { o.log('error', `health: cannot record event: ${(err as Error).message}`); }
+  }
+
+  function readinessChanged() {
+    if (readinessTimer !== undefined || closed) return;
+    // Coalesced: transitions of many Pods in one burst cost one endpoint recomputation.
+    readinessTimer = clock.setTimeout(() => {
+      readinessTimer = undefined;
+      if (closed) return;
+      try {
+        Promise.resolve(o.registry.readinessChanged()).catch((err) => o.log('error', `health: readiness update failed: ${(err as Error).message}`));
+      } catch (err) { o.log('error', `health: readiness update failed: ${(err as Error).message}`); }
+    }, 0);
+  }
+
+  function describeTarget(s: TargetSpec): string {
+    const where = s.port !== undefined ? joinHostPort(s.ip, s.port) : s.ip;
+    if (s.kind === 'pod') return `Pod ${s.pod!.namespace}/${s.pod!.name} container ${s.container}`;
+    if (s.kind === 'implicit') return `Pod ${s.pod!.namespace}/${s.pod!.name} (${where})`;
+    return `endpoint ${where}`;
+  }
+
+  function transition(t: Target, outcome: ProbeOutcome) {
+    const s = t.spec;
+    const ready = t.state.ready;
+    const what = describeTarget(s);
+    const detail = ready ? 'is ready' : `is not ready: ${outcome.message}`;
+    o.log(ready ? 'info' : 'warn', `health: ${what} ${detail}`);
+    if (s.pod) {
+      // Failures were recorded on the Pod already, one per probe (probe()).
+      if (ready) event('Pod', podKey(s.pod.namespace, s.pod.name), s.pod.uid, 'Normal', 'Ready', 'Readiness probe succeeded');
+      readinessChanged();
+    } else {
+      ejector.setActiveDown(s.ip, s.port!, !ready, clock.now());
+    }
+    for (const svc of s.services) event('Service', svc, undefined, ready ? 'Normal' : 'Warning', ready ? 'Ready' : 'Unhealthy', `${what} ${detail}`);
+  }
+
+  function reportEjection(c: EjectionChange) {
+    const where = joinHostPort(c.ip, c.port);
+    const text = c.ejected
+      ? `endpoint ${where} ejected for ${Math.round(c.durationMs! / 1000)}s after ${c.failures} consecutive connect failures`
+      : `endpoint ${where} returned after ejection`;
+    o.log(c.ejected ? 'warn' : 'info', `health: ${text}`);
+    for (const svc of backendServices.get(where) ?? []) event('Service', svc, undefined, c.ejected ? 'Warning' : 'Normal', c.ejected ? 'Ejected' : 'Unejected', text);
+  }
+
+  async function probe(t: Target) {
+    const s = t.spec;
+    const now = clock.now();
+    if (!probeDue(s.startedAtMs, s.initialDelaySeconds, now)) return;
+    const outcome = await run(s.check, s.timeoutMs, abort.signal);
+    // Replaced or removed while it ran: its result belongs to a target that no longer exists.
+    if (closed || targets.get(s.key) !== t) return;
+    t.lastMessage = outcome.message;
+    t.lastProbeAt = clock.now();
+    // Like kubelet, every failed probe is an Unhealthy event on the Pod (the event log aggregates
+    // repeats into a count), so a Pod that never becomes ready says why.
+    if (!outcome.ok && s.pod) event('Pod', podKey(s.pod.namespace, s.pod.name), s.pod.uid, 'Warning', 'Unhealthy', outcome.message);
+    if (recordProbeResult(t.state, outcome.ok, s.thresholds)) transition(t, outcome);
+    if (outcome.ok) {
+      const ports = s.port !== undefined ? [s.port] : portsByIp.get(s.ip) ?? [];
+      for (const port of ports) {
+        const c = ejector.probeSucceeded(s.ip, port, t.lastProbeAt);
+        if (c) reportEjection(c);
+      }
+    }
+  }
+
+  function sync() {
+    if (closed) return;
+    const services = o.registry.list('Service') as Service[];
+    const pods = o.registry.list('Pod') as Pod[];
+    const now = clock.now();
+    const computed = computeHealthTargets({
+      services, pods, defaultProbe: o.defaultProbe, nowMs: now,
+      slicesOf: (svc) => o.registry.serviceSlices(namespaceOf(svc.metadata), svc.metadata.name ?? ''),
+    });
+    const seen = new Set<string>();
+    let readinessMoved = false;
+    const nextCovered = new Set<string>();
+    for (const spec of computed.targets) {
+      seen.add(spec.key);
+      nextCovered.add(spec.port !== undefined ? `${spec.ip}|${spec.port}` : `${spec.ip}|*`);
+      const existing = targets.get(spec.key);
+      if (existing && existing.spec.fingerprint === spec.fingerprint) {
+        existing.spec = spec; // Services and Pod metadata may change without resetting state
+        continue;
+      }
+      if (existing) dropTarget(existing);
+      const t: Target = { spec, state: initialProbeState(spec.initiallyReady) };
+      targets.set(spec.key, t);
+      if (spec.kind === 'implicit') {
+        const pk = podKey(spec.pod!.namespace, spec.pod!.name);
+        const set = implicitByPod.get(pk) ?? new Set();
+        set.add(t);
+        implicitByPod.set(pk, set);
+      }
+      scheduler.add(spec.key, { periodMs: spec.periodMs, run: () => probe(t) });
+    }
+    for (const [key, t] of targets) {
+      if (seen.has(key)) continue;
+      if (t.spec.kind !== 'manual' && !t.state.ready) readinessMoved = true;
+      dropTarget(t);
+    }
+    covered = nextCovered;
+    backendServices = new Map([...computed.backends].map(([k, b]) => [k, b.services]));
+    portsByIp = new Map();
+    for (const b of computed.backends.values()) portsByIp.set(b.ip, [...(portsByIp.get(b.ip) ?? []), b.port]);
+    ejector.setBackends(computed.backends.values(), now);
+    if (readinessMoved) readinessChanged();
+  }
+
+  function dropTarget(t: Target) {
+    const s = t.spec;
+    targets.delete(s.key);
+    scheduler.remove(s.key);
+    if (s.kind === 'implicit') {
+      const pk = podKey(s.pod!.namespace, s.pod!.name);
+      implicitByPod.get(pk)?.delete(t);
+      if (implicitByPod.get(pk)?.size === 0) implicitByPod.delete(pk);
+    }
+    if (s.kind === 'manual' && !t.state.ready) ejector.setActiveDown(s.ip, s.port!, false, clock.now());
+  }
+
+  function scheduleSync() {
+    if (syncTimer !== undefined || closed) return;
+    syncTimer = clock.setTimeout(() => { syncTimer = undefined; safely(sync); }, 0);
+  }
+
+  function safely(fn: () => void) {
+    try { fn(); } catch (err) { o.log('error', `health: ${(err as Error).stack ?? err}`); }
+  }
+
+  function passiveLoop() {
+    passiveTimer = clock.setTimeout(() => {
+      if (closed) return;
+      safely(() => {
+        const isCovered = (ip: string, port: number) => covered.has(`${ip}|${port}`) || covered.has(`${ip}|*`);
+        for (const c of ejector.tick(clock.now(), isCovered)) reportEjection(c);
+      });
+      passiveLoop();
+    }, ejector.options.intervalMs);
+  }
+
+  function resyncLoop() {
+    resyncTimer = clock.setTimeout(() => { safely(sync); if (!closed) resyncLoop(); }, o.resyncIntervalMs ?? 30_000);
+  }
+
+  const unsubscribe = o.registry.subscribe(() => scheduleSync());
+  sync();
+  // Pods with a readinessProbe start not ready; the registry computed endpoints before we existed.
+  if ([...targets.values()].some((t) => t.spec.kind === 'pod')) readinessChanged();
+  passiveLoop();
+  resyncLoop();
+
+  return {
+    podReady(pod: Pod): boolean | undefined {
+      if (closed) return undefined;
+      const pk = podKey(namespaceOf(pod.metadata), pod.metadata.name ?? '');
+      if (probedContainers(pod).length > 0) {
+        // Compare with what the Pod asks for now: a new or changed probe has not succeeded yet.
+        const wanted = podProbeTargets(pod, [], clock.now());
+        if (wanted.length === 0) return undefined; // terminal or IP-less: not an endpoint anyway
+        let ready = true;
+        for (const w of wanted) {
+          const t = targets.get(w.key);
+          // A Pod edit that moves no endpoint sends no change notice; this is where we learn of it.
+          if (!t || t.spec.fingerprint !== w.fingerprint) { scheduleSync(); ready = false; } else if (!t.state.ready) ready = false;
+        }
+        return ready;
+      }
+      const implicit = implicitByPod.get(pk);
+      if (!implicit) return undefined;
+      for (const t of implicit) if (!t.state.ready && (!pod.metadata.uid || t.spec.pod?.uid === pod.metadata.uid)) return false;
+      // Implicit probes only take readiness away; a passing one defers to the Pod's own condition.
+      return undefined;
+    },
+    endpointReady(ip, port) {
+      const t = targets.get(`manual:${joinHostPort(ip, port)}`);
+      return t ? t.state.ready : undefined;
+    },
+    isEjected: (ip, port) => ejector.isEjected(ip, port),
+    status: () => [...targets.values()].map((t) => ({
+      key: t.spec.key, kind: t.spec.kind, endpoint: t.spec.port !== undefined ? joinHostPort(t.spec.ip, t.spec.port) : t.spec.ip,
+      ready: t.state.ready, lastMessage: t.lastMessage, lastProbeAt: t.lastProbeAt,
+    })),
+    resync: () => safely(sync),
+    async close() {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      for (const h of [syncTimer, readinessTimer, passiveTimer, resyncTimer]) clock.clearTimeout(h);
+      scheduler.close();
+      abort.abort();
+      await closeHttpProbeAgents();
+    },
+  };
+}
