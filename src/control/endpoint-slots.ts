@@ -132,7 +132,7 @@ export class EndpointSlots {
       // SC load of the count workers Atomics.add; a worker that picked the slot just before it was
       // marked DRAINING may still open a connection on it after this — it connects to the old
       // backend from its old snapshot, and its +1/−1 lands on the retired slot's counter.
-      if (this.table.active(slot) !== 0) continue;
+      if (this.table.activeOrdered(slot) !== 0) continue;
       const info = this.bySlot[slot]!;
       this.table.retireSlot(slot);
       this.byKey.delete(info.key);

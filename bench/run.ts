@@ -1,0 +1,183 @@
+// `npm run bench [-- --quick] [--rounds N] [--duration S] [--targets a,b] [--workers N]`
+// Starts two nginx backends and the sink, then every target in front of them, and runs the loads
+// interleaved (each round: every load on every target, target order rotated per round). Progress
+// on stderr, the Markdown table on stdout and in bench/results/latest.md (+ latest.json), and the
+// results section of bench/README.md. Every process it starts is stopped by PID at the end.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release } from 'node:os';
+import { parseArgs } from 'node:util';
+import { randomLoopbackNet } from './free-port.ts';
+import { LOADS, PROFILES, type Measurement, type Profile } from './loads.ts';
+import { probeTarget } from './probe-target.ts';
+import { renderMarkdown, replaceResultsSection, type BenchResults } from './render-results.ts';
+import { haproxyAvailable, startHaproxy } from './start-haproxy.ts';
+import { startNginxBackend, type NginxBackend } from './start-nginx-backend.ts';
+import { nginxStreamAvailable, startNginxStream } from './start-nginx-stream.ts';
+import { startSink, type Sink } from './start-sink.ts';
+import { startSwitchyard } from './start-switchyard.ts';
+import { runHttpLoad } from './http-load.ts';
+import { directTarget, type Address, type Target } from './target.ts';
+import { nginxBinary } from './run-nginx.ts';
+
+const HERE = new URL('.', import.meta.url).pathname;
+const ALL = ['direct', 'switchyard-transfer', 'switchyard-reuseport', 'haproxy', 'nginx'];
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean' }, rounds: { type: 'string' }, duration: { type: 'string' },
+    targets: { type: 'string' }, workers: { type: 'string' }, 'no-readme': { type: 'boolean' },
+  },
+});
+const profile: Profile = { ...PROFILES[args.quick ? 'quick' : 'full'] };
+if (args.rounds) profile.rounds = Math.max(1, Number(args.rounds));
+if (args.duration) profile.durationS = Math.max(1, Number(args.duration));
+const wanted = new Set(args.targets ? args.targets.split(',') : ALL);
+const syWorkers = Math.max(1, Number(args.workers ?? 2));
+
+const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+function versionOf(cmd: string, flag: string): string | undefined {
+  const r = spawnSync(cmd, [flag]);
+  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  return r.status === 0 ? /(\d+\.\d+\.\d+)/.exec(text)?.[1] : undefined;
+}
+
+const started: { label: string; stop(): Promise<void> }[] = [];
+let stopping: Promise<void> | undefined;
+function stopAll(): Promise<void> {
+  // Reverse order: proxies before the backends they point at.
+  stopping ??= (async () => {
+    for (const s of started.reverse()) {
+      const t = performance.now();
+      await s.stop().catch((e) => progress(`stop ${s.label} failed: ${(e as Error).message}`));
+      const ms = performance.now() - t;
+      if (ms > 2000) progress(`stopping ${s.label} took ${(ms / 1000).toFixed(1)} s`);
+    }
+  })();
+  return stopping;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { progress(`${sig}: stopping everything`); stopAll().then(() => process.exit(130)); });
+}
+
+const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const loadAvgBefore = loadAvg();
+  if (!nginxBinary()) throw new Error('nginx is needed for the backends (apt-get install nginx-light)');
+  const net = randomLoopbackNet();
+  progress(`backends on ${net}.0/24; profile ${profile.name}: ${profile.rounds} round(s) × ${profile.durationS} s per load and target`);
+  const backends: NginxBackend[] = [];
+  for (const [i, name] of ['b1', 'b2'].entries()) {
+    const b = await startNginxBackend(name, `${net}.${11 + i}`);
+    started.push({ label: `nginx backend ${name}`, stop: b.stop });
+    backends.push(b);
+  }
+  const sink: Sink = await startSink(`${net}.13`);
+  started.push({ label: 'sink', stop: sink.stop });
+  const http: Address[] = backends.map((b) => ({ host: b.ip, port: b.port }));
+  const sinkAddr: Address = { host: sink.ip, port: sink.port };
+  progress(`nginx backends ${http.map((a) => `${a.host}:${a.port}`).join(', ')}; sink ${sink.ip}:${sink.port}`);
+
+  const targets: Target[] = [];
+  const settings: Record<string, string> = {
+    direct: 'client to backend b1, no proxy',
+    'switchyard-transfer': `\`serve --workers ${syWorkers} --accept transfer\`, round-robin, one process`,
+    'switchyard-reuseport': `\`serve --workers ${syWorkers} --accept reuseport\`, round-robin, one process`,
+    haproxy: '`mode tcp`, `balance roundrobin`, `nbthread 1`, no splice, no log',
+    nginx: '`stream`, round-robin upstream, `worker_processes 1`, no log',
+  };
+  const skipped: BenchResults['skipped'] = [];
+  const cidrBase = 96 + Math.floor(Math.random() * 16);
+  const cidrThird = Math.floor(Math.random() * 250);
+  const starters: Record<string, { label: string; start: () => Promise<Target>; missing?: () => string | undefined }> = {
+    direct: { label: 'direct', start: async () => directTarget(http[0], sinkAddr) },
+    'switchyard-transfer': { label: 'switchyard transfer', start: () => startSwitchyard({ accept: 'transfer', workers: syWorkers, serviceCidr: `127.${cidrBase}.${cidrThird}.0/24`, nodeAddress: `${net}.21` }, http, sinkAddr) },
+    'switchyard-reuseport': { label: 'switchyard reuseport', start: () => startSwitchyard({ accept: 'reuseport', workers: syWorkers, serviceCidr: `127.${cidrBase}.${cidrThird + 1}.0/24`, nodeAddress: `${net}.22` }, http, sinkAddr) },
+    haproxy: { label: 'HAProxy', start: () => startHaproxy(`${net}.20`, http, sinkAddr), missing: haproxyAvailable },
+    nginx: { label: 'nginx stream', start: () => startNginxStream(`${net}.20`, http, sinkAddr), missing: nginxStreamAvailable },
+  };
+  for (const name of ALL) {
+    if (!wanted.has(name)) continue;
+    const s = starters[name];
+    const missing = s.missing?.();
+    if (missing) { skipped.push({ name, label: s.label, reason: missing }); progress(`skip ${s.label}: ${missing}`); continue; }
+    try {
+      const t = await s.start();
+      started.push({ label: t.label, stop: t.stop });
+      targets.push(t);
+      progress(`started ${t.label} at ${t.http.host}:${t.http.port} (sink ${t.sink.host}:${t.sink.port})`);
+    } catch (err) {
+      skipped.push({ name, label: s.label, reason: (err as Error).message });
+      progress(`could not start ${s.label}: ${(err as Error).message}`);
+    }
+  }
+
+  // Warm-up (not recorded): JIT for switchyard, connection pools and caches for all.
+  for (const t of targets) {
+    progress(`warm-up ${t.label} (${profile.warmupS} s)`);
+    await runHttpLoad(t.http, '/', profile.keepAliveConnections, profile.warmupS);
+  }
+
+  const runs: BenchResults['runs'] = {};
+  const broken = new Map<string, string>();
+  for (let round = 0; round < profile.rounds; round++) {
+    for (const load of LOADS) {
+      runs[load.key] ??= {};
+      // Rotate the order every round so no target always runs first (or right after the heaviest).
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+      for (const t of order) {
+        if (broken.has(t.name)) continue;
+        let m: Measurement;
+        try {
+          m = await load.run(t, profile);
+        } catch (err) {
+          const problem = (await probeTarget(t)) ?? (err as Error).message;
+          progress(`[${round + 1}/${profile.rounds}] ${load.key} ${t.label}: FAILED ${(err as Error).message}; probe: ${problem}`);
+          if (await probeTarget(t)) broken.set(t.name, `${load.title}, round ${round + 1}: ${problem}`);
+          continue;
+        }
+        (runs[load.key][t.name] ??= []).push(m);
+        const shown = load.figures.map((f) => `${f.key}=${Number.isFinite(m.values[f.key]) ? m.values[f.key].toFixed(f.digits) : '—'}`).join(' ');
+        progress(`[${round + 1}/${profile.rounds}] ${load.key.padEnd(9)} ${t.label.padEnd(20)} ${shown}${m.errors ? ` errors=${m.errors}` : ''}`);
+      }
+    }
+  }
+  for (const [name, reason] of broken) {
+    const t = targets.find((x) => x.name === name)!;
+    skipped.push({ name, label: `${t.label} (partly)`, reason: `stopped carrying traffic during ${reason}` });
+  }
+
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version,
+      haproxy: versionOf('/usr/sbin/haproxy', '-v'), nginx: versionOf(nginxBinary()!, '-v'),
+      loadAvgBefore, loadAvgAfter: loadAvg(),
+    },
+    profile,
+    targets: targets.map((t) => ({ name: t.name, label: t.label, settings: settings[t.name] })),
+    skipped, runs, elapsedS: (performance.now() - t0) / 1000,
+  };
+  await stopAll();
+  const md = renderMarkdown(results);
+  mkdirSync(`${HERE}results`, { recursive: true });
+  writeFileSync(`${HERE}results/latest.md`, md);
+  writeFileSync(`${HERE}results/latest.json`, JSON.stringify(results, null, 2) + '\n');
+  if (!args['no-readme']) {
+    const readme = `${HERE}README.md`;
+    let text = '';
+    try { text = readFileSync(readme, 'utf8'); } catch { /* first run writes a bare results section */ }
+    writeFileSync(readme, replaceResultsSection(text, md));
+  }
+  process.stdout.write(md);
+  progress('wrote bench/results/latest.md, bench/results/latest.json' + (args['no-readme'] ? '' : ' and the results in bench/README.md'));
+}
+
+main().catch(async (err) => {
+  progress(`bench failed: ${(err as Error).stack ?? err}`);
+  await stopAll();
+  process.exitCode = 1;
+});

@@ -1,0 +1,42 @@
+// The contract between an endpoint-selection algorithm and the candidates it chooses from.
+// Balancers are pure: every input (usability, counts, weights, the shared cursor, randomness) comes
+// through the PickContext, so the same code runs on every data-plane worker and in unit tests.
+
+export interface PickContext {
+  /** Number of candidates (the Service port's endpoints, usable or not). */
+  readonly count: number;
+  /** Candidate i may take a new connection now (flags, current mode, not already tried). */
+  usable(i: number): boolean;
+  /** Active connections to candidate i, across every worker. */
+  active(i: number): number;
+  /** Candidate i's weight (0 = backup: only picked when no positive-weight candidate is usable). */
+  weight(i: number): number;
+  /** Next value of the Service port's cursor, shared by every worker (non-negative integer). */
+  cursor(): number;
+  /** Uniform in [0, 1). Injected: a seeded generator in tests. */
+  random(): number;
+  /** Sum of the candidates' positive weights (0 when none is positive). */
+  totalWeight(): number;
+  /** The candidate owning weight position p, 0 <= p < totalWeight(): candidate i owns weight(i) positions. */
+  atWeight(p: number): number;
+}
+
+export interface Balancer {
+  readonly name: string;
+  /** Index of the chosen candidate, or -1 only when no candidate is usable. */
+  pick(ctx: PickContext): number;
+}
+
+/** First usable candidate scanning circularly from `start`; with `positiveOnly`, weight-0 ones are skipped.
+ *  O(n) worst case; balancers call it only after their O(1) choice turned out unusable. */
+export function firstUsable(ctx: PickContext, start: number, positiveOnly = false): number {
+  const n = ctx.count;
+  for (let k = 0, i = start % n; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
+    if (ctx.usable(i) && (!positiveOnly || ctx.weight(i) > 0)) return i;
+  }
+  return -1;
+}
+
+/** A few independent random tries before falling back to a scan keeps random picks unbiased when a
+ *  handful of endpoints are down, and bounds the cost when most are. */
+export const RANDOM_RETRIES = 3;

@@ -1,0 +1,104 @@
+// PickContext over one Service port's snapshot and the shared endpoint table. One instance per
+// Service port per worker thread, reused for every pick (no allocation per pick).
+// Memory ordering: per-pick reads of a slot's state, active count and weight are the table's relaxed
+// (tear-free) reads; the generation recorded at install time (an SC load, after the snapshot message
+// that the main thread posted after writing the slot) is compared with the slot's current one, so a
+// slot the main thread retired (and maybe reused) after this snapshot was built is never picked
+// through it. Cached weight prefix sums are rebuilt when the SC-loaded weight epoch changes.
+import type { EndpointTable } from '../shared/endpoint-table.ts';
+import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING, stateFlags, stateGeneration } from '../shared/endpoint-table.ts';
+import type { PickContext } from './balancer.ts';
+
+const NEVER = EJECTED | ADMIN_DOWN | DRAINING;
+const SERVING_TERMINATING = SERVING | TERMINATING;
+const NONE: readonly number[] = [];
+const OWNER_PER_CANDIDATE = 16;
+
+export class TablePickContext implements PickContext {
+  readonly count: number;
+  /** [slot, generation] per candidate, interleaved so a random candidate costs one cache miss, not two. */
+  private readonly entries: Int32Array;
+  readonly random: () => number;
+  private readonly table: EndpointTable;
+  private readonly port: number;
+  private fallback = false;
+  private tried: readonly number[] = NONE;
+  private epoch = -1;
+  private total = 0;
+  private readonly prefix: Float64Array;
+  private owner: Int32Array | undefined;
+
+  constructor(table: EndpointTable, port: number, slots: readonly number[], random: () => number) {
+    this.table = table;
+    this.port = port;
+    this.count = slots.length;
+    this.entries = new Int32Array(slots.length * 2);
+    slots.forEach((s, i) => {
+      this.entries[2 * i] = s;
+      // Read once at install: the main thread wrote the generation before posting the snapshot.
+      this.entries[2 * i + 1] = table.generation(s);
+    });
+    this.random = random;
+    this.prefix = new Float64Array(slots.length + 1);
+  }
+
+  /** Set the rules for the next pick: `fallback` = serving-and-terminating instead of ready. */
+  begin(tried: readonly number[], fallback: boolean): void {
+    this.tried = tried;
+    this.fallback = fallback;
+  }
+
+  slotAt(i: number): number { return this.entries[2 * i]; }
+  generationAt(i: number): number { return this.entries[2 * i + 1]; }
+
+  usable(i: number): boolean {
+    const slot = this.entries[2 * i];
+    const state = this.table.slotState(slot);
+    if (stateGeneration(state) !== this.entries[2 * i + 1]) return false;
+    const f = stateFlags(state);
+    if (f & NEVER) return false;
+    if (this.fallback ? (f & SERVING_TERMINATING) !== SERVING_TERMINATING : (f & READY) === 0) return false;
+    return this.tried.length === 0 || !this.tried.includes(slot);
+  }
+
+  active(i: number): number { return this.table.active(this.entries[2 * i]); }
+  weight(i: number): number { return this.table.weight(this.entries[2 * i]); }
+  cursor(): number { return this.table.nextCursor(this.port); }
+
+  totalWeight(): number {
+    const epoch = this.table.weightEpoch();
+    if (epoch !== this.epoch) this.rebuild(epoch);
+    return this.total;
+  }
+
+  atWeight(p: number): number {
+    if (this.owner) return this.owner[p];
+    // Largest i with prefix[i] <= p: zero-weight candidates own empty ranges and are skipped.
+    let lo = 0, hi = this.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.prefix[mid] <= p) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private rebuild(epoch: number): void {
+    let sum = 0;
+    for (let i = 0; i < this.count; i++) {
+      this.prefix[i] = sum;
+      sum += Math.max(0, this.weight(i));
+    }
+    this.prefix[this.count] = sum;
+    this.total = sum;
+    // O(1) lookup when the weights are small relative to the endpoint count (the usual case): one
+    // owner entry per weight position, bounded at OWNER_PER_CANDIDATE entries per candidate so its
+    // memory stays proportional to the snapshot. Otherwise binary search over the prefix sums.
+    this.owner = undefined;
+    if (sum > 0 && sum <= OWNER_PER_CANDIDATE * this.count) {
+      const owner = new Int32Array(sum);
+      for (let i = 0; i < this.count; i++) owner.fill(i, this.prefix[i], this.prefix[i + 1]);
+      this.owner = owner;
+    }
+    this.epoch = epoch;
+  }
+}

@@ -1,0 +1,105 @@
+// The endpoints the controllers would write, kept in memory per Service instead of stored: the
+// EndpointSlice and Endpoints controllers' output for selector Services, and the mirroring
+// controller's slices for manual Endpoints of selector-less Services. They are pure functions of
+// the stored objects and readiness, so they are recomputed (per namespace) after every change and
+// at startup rather than persisted. Main thread only.
+import { computeEndpointSlices } from '../model/compute-endpoint-slices.ts';
+import { computeEndpoints } from '../model/compute-endpoints.ts';
+import { mirrorEndpoints } from '../model/mirror-endpoints.ts';
+import { namespaceOf } from '../model/namespace-of.ts';
+import { hasSelector, matchesSelector } from '../model/selector.ts';
+import type { Endpoints, EndpointSlice, KubeObject, Pod, Service } from '../model/types.ts';
+import { LABEL_SERVICE_NAME } from '../model/well-known-labels.ts';
+import type { ObjectIndex } from './object-index.ts';
+
+export interface ServiceView {
+  /** Controller-generated Endpoints (selector Services). */
+  endpoints?: Endpoints;
+  /** Controller-generated slices (selector Services). */
+  generated: EndpointSlice[];
+  /** Slices mirrored from a manual Endpoints object (selector-less Services). */
+  mirrored: EndpointSlice[];
+  /** Every slice feeding the Service: generated, mirrored and applied. */
+  slices: EndpointSlice[];
+  /** Spec plus slices; a change means the data plane must look at the Service again. */
+  fingerprint: string;
+}
+
+export interface EndpointViews {
+  /**
+   * Recomputes the Services of `namespace` (only those named in `only`, when given); returns the
+   * `namespace/name` keys whose spec or endpoints changed, deleted Services included.
+   */
+  recompute(namespace: string, only?: Set<string>): string[];
+  get(namespace: string, name: string): ServiceView | undefined;
+  all(): IterableIterator<ServiceView>;
+}
+
+export const serviceKey = (namespace: string, name: string) => `${namespace}/${name}`;
+
+/** Names of the Services in `ns` whose endpoints may depend on `objs` (old and new version of one object). */
+export function affectedServices(index: ObjectIndex, ns: string, objs: (KubeObject | undefined)[]): Set<string> {
+  const names = new Set<string>();
+  for (const o of objs) {
+    if (!o) continue;
+    if (o.kind === 'Service' || o.kind === 'Endpoints') names.add(o.metadata.name ?? '');
+    else if (o.kind === 'EndpointSlice') {
+      const svc = o.metadata.labels?.[LABEL_SERVICE_NAME];
+      if (svc) names.add(svc);
+    } else {
+      for (const s of index.list('Service', ns)) {
+        if (hasSelector(s.spec.selector) && matchesSelector(s.spec.selector, o.metadata.labels)) names.add(s.metadata.name ?? '');
+      }
+    }
+  }
+  return names;
+}
+
+export function createEndpointViews(index: ObjectIndex, isReady: (pod: Pod) => boolean): EndpointViews {
+  const views = new Map<string, ServiceView>();
+
+  const compute = (svc: Service, pods: Pod[], applied: EndpointSlice[]): ServiceView => {
+    const ns = namespaceOf(svc.metadata);
+    const name = svc.metadata.name ?? '';
+    const selector = hasSelector(svc.spec.selector);
+    // creationTimestamp keeps the generated objects identical between recomputations.
+    const generated = selector ? computeEndpointSlices(svc, pods, isReady, svc.metadata.creationTimestamp) : [];
+    const endpoints = selector ? computeEndpoints(svc, pods, isReady) : undefined;
+    if (endpoints && svc.metadata.creationTimestamp) endpoints.metadata.creationTimestamp ??= svc.metadata.creationTimestamp;
+    const manual = selector ? undefined : index.get('Endpoints', ns, name) as Endpoints | undefined;
+    const mirrored = manual ? mirrorEndpoints(manual) : [];
+    const linked = applied.filter((s) => s.metadata.labels?.[LABEL_SERVICE_NAME] === name);
+    const slices = [...generated, ...mirrored, ...linked];
+    return { endpoints, generated, mirrored, slices, fingerprint: JSON.stringify([svc.spec, slices]) };
+  };
+
+  return {
+    recompute(namespace, only) {
+      const pods = index.list('Pod', namespace);
+      const applied = index.list('EndpointSlice', namespace);
+      const changed: string[] = [];
+      const services = only
+        ? [...only].map((n) => index.get('Service', namespace, n) as Service | undefined).filter((x) => x !== undefined)
+        : index.list('Service', namespace);
+      const present = new Set<string>();
+      for (const svc of services) {
+        const key = serviceKey(namespace, svc.metadata.name ?? '');
+        present.add(key);
+        const view = compute(svc, pods, applied);
+        if (views.get(key)?.fingerprint !== view.fingerprint) changed.push(key);
+        views.set(key, view);
+      }
+      const gone = only ? [...only].map((n) => serviceKey(namespace, n)) : [...views.keys()].filter((k) => k.startsWith(`${namespace}/`));
+      for (const key of gone) {
+        if (!present.has(key) && views.delete(key)) changed.push(key);
+      }
+      return changed;
+    },
+    get(namespace, name) {
+      return views.get(serviceKey(namespace, name));
+    },
+    all() {
+      return views.values();
+    },
+  };
+}

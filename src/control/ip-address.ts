@@ -1,0 +1,67 @@
+// IPv4/IPv6 addresses as BigInt, for allocators that do arithmetic on ranges. Pure.
+import { isIP } from 'node:net';
+
+export interface ParsedIp { family: 4 | 6; value: bigint }
+
+export interface ParsedCidr { family: 4 | 6; network: bigint; prefix: number; bits: 32 | 128 }
+
+function parseV4(s: string): bigint {
+  return s.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
+}
+
+function parseV6(s: string): bigint {
+  let text = s;
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hextets.
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const v4 = parseV4(dotted[1]);
+    text = text.slice(0, -dotted[1].length) + `${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const headParts = head ? head.split(':') : [];
+  const tailParts = tail ? tail.split(':') : [];
+  const fill = tail === undefined ? 0 : 8 - headParts.length - tailParts.length;
+  const parts = [...headParts, ...Array<string>(fill).fill('0'), ...tailParts];
+  return parts.reduce((acc, h) => (acc << 16n) | BigInt(parseInt(h, 16)), 0n);
+}
+
+/** undefined when `s` is not an IP address. */
+export function parseIp(s: string): ParsedIp | undefined {
+  const fam = isIP(s);
+  if (fam === 4) return { family: 4, value: parseV4(s) };
+  if (fam === 6) return { family: 6, value: parseV6(s.split('%')[0]) };
+  return undefined;
+}
+
+/** Canonical text: dotted quad, or RFC 5952 IPv6 (lowercase, longest zero run compressed). */
+export function formatIp(family: 4 | 6, value: bigint): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
+  const h = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (h[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && h[j] === 0) j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = h.map((x) => x.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+/** undefined when `s` is not `<ip>/<prefix>`. The network is the address with host bits cleared. */
+export function parseCidr(s: string): ParsedCidr | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const ip = parseIp(s.slice(0, slash));
+  const prefixText = s.slice(slash + 1);
+  if (!ip || !/^\d{1,3}$/.test(prefixText)) return undefined;
+  const bits = ip.family === 4 ? 32 : 128;
+  const prefix = Number(prefixText);
+  if (prefix > bits) return undefined;
+  const hostBits = BigInt(bits - prefix);
+  const network = (ip.value >> hostBits) << hostBits;
+  return { family: ip.family, network, prefix, bits };
+}

@@ -1,0 +1,307 @@
+// The API server of switchyard: validates, defaults and allocates applied objects, stores them
+// durably, keeps the controllers' endpoints up to date and tells subscribers which Services
+// changed. Main thread only.
+//
+// Writes (apply, delete) go through one promise queue, so concurrent API calls never interleave
+// between validation, allocation and commit. Memory is updated only after the store commit
+// resolved, so what get/list show is always on disk.
+//
+// Generated Endpoints/EndpointSlices (selector Services) and mirrored slices (manual Endpoints of
+// selector-less Services) are computed, never stored (endpoint-views.ts). An Endpoints object
+// applied for a Service that has a selector is stored, but get/list show the controller's
+// computed one, as in Kubernetes where the controller overwrites it. Service `status` is owned by
+// the server (setLoadBalancerIngress) and kept in memory only; the data plane rewrites it at start.
+import { randomUUID } from 'node:crypto';
+import { prepareObject, resourceName } from '../config/prepare-object.ts';
+import { validateServiceUpdate } from '../config/validate-service-update.ts';
+import { ApiError, badRequest, invalidError, notFoundError } from '../model/api-error.ts';
+import { namespaceOf } from '../model/namespace-of.ts';
+import { podConditionReady } from '../model/pod-ready.ts';
+import type { EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Pod, Service } from '../model/types.ts';
+import { KINDS, objectKey } from '../model/types.ts';
+import type { Store } from '../store/store.ts';
+import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
+import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, ReadinessSource } from './control-plane-api.ts';
+import { affectedServices, createEndpointViews, serviceKey } from './endpoint-views.ts';
+import { createEventLog, rfc3339 } from './event-log.ts';
+import { createNodePortAllocator } from './node-port-allocator.ts';
+import { createObjectIndex, keyOf } from './object-index.ts';
+import { sameContent } from './same-content.ts';
+import { allocateService, heldClusterIp, keepAllocations, releaseService, type ServiceAllocation } from './service-allocations.ts';
+
+export interface RegistryOptions {
+  store: Store;
+  serviceCidr?: string;
+  nodePortRange?: string;
+  clock?: () => number;
+  readiness?: ReadinessSource;
+  /** Events kept in memory (default 1000). */
+  eventCapacity?: number;
+}
+
+export interface Registry extends ControlPlaneApi {
+  /** Every slice feeding that Service: generated, mirrored from manual Endpoints, or applied. */
+  serviceSlices(namespace: string, name: string): EndpointSlice[];
+  /** Re-evaluates the readiness of every Pod and recomputes endpoints (called by the health loop). */
+  readinessChanged(): void;
+  /** Replaces the readiness source (the health loop is created after the registry it reads). */
+  setReadiness(source: ReadinessSource | undefined): void;
+  /** status.loadBalancer.ingress, written by the data plane once it bound the addresses. */
+  setLoadBalancerIngress(namespace: string, name: string, ingress: LoadBalancerIngress[]): void;
+  /** Waits for queued writes, then closes the store. */
+  close(): Promise<void>;
+}
+
+const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** `generateName` + 5 characters, as the apiserver's name generator does. */
+function generatedName(prefix: string): string {
+  let s = prefix;
+  for (let i = 0; i < 5; i++) s += GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)];
+  return s;
+}
+
+function storeFailure(err: unknown): ApiError {
+  const code = (err as { code?: string }).code;
+  return new ApiError(500, 'InternalError', typeof code === 'string' && code.startsWith('SY_') ? code : 'SY_STORE_WRITE',
+    `Internal error occurred: the change was not saved: ${(err as Error).message}`);
+}
+
+export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
+  const { store } = opts;
+  const clock = opts.clock ?? Date.now;
+  const ips = createClusterIpAllocator(opts.serviceCidr);
+  const ports = createNodePortAllocator(opts.nodePortRange);
+  const events = createEventLog({ capacity: opts.eventCapacity, clock });
+  const index = createObjectIndex();
+  let readiness = opts.readiness;
+  const isReady = (pod: Pod) => readiness?.podReady(pod) ?? podConditionReady(pod);
+  const views = createEndpointViews(index, isReady);
+  const ingress = new Map<string, LoadBalancerIngress[]>();
+  const subscribers = new Set<(notice: ChangeNotice) => void>();
+  let resourceVersion = 0;
+  let tail: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  const serialize = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  // Writes queued before close() still run; later ones are refused.
+  const refuseWhenClosed = () => {
+    if (closed) throw new ApiError(503, 'ServiceUnavailable', 'SY_SHUTTING_DOWN', 'the control plane is shutting down; retry once the server is back');
+  };
+
+  const notify = (services: string[]) => {
+    if (services.length === 0) return;
+    const notice: ChangeNotice = { services: [...new Set(services)].sort() };
+    for (const fn of subscribers) {
+      try { fn(notice); } catch { /* one subscriber's bug must not stop the others */ }
+    }
+  };
+
+  // Restore: every stored object back in memory, its ClusterIP and NodePorts re-reserved. A
+  // reservation that fails (the CIDR or range flag changed since) is reported as a Warning event
+  // rather than refusing to start: the Service keeps its address, it is just not protected.
+  for (const obj of await store.load()) {
+    index.put(obj);
+    resourceVersion = Math.max(resourceVersion, Number(obj.metadata.resourceVersion) || 0);
+    if (obj.kind !== 'Service') continue;
+    const ref = { kind: 'Service', namespace: namespaceOf(obj.metadata), name: obj.metadata.name, uid: obj.metadata.uid };
+    const ip = heldClusterIp(obj);
+    const ipErr = ip ? ips.allocate(ip) : undefined;
+    if (ipErr) events.record(ref, 'Warning', 'ClusterIPNotReserved', `stored clusterIP ${ip}: ${ipErr.detail}`, 'registry');
+    const errs = allocateStored(obj);
+    for (const e of errs) events.record(ref, 'Warning', 'NodePortNotReserved', e, 'registry');
+  }
+  function allocateStored(svc: Service): string[] {
+    const errs: string[] = [];
+    const seen = new Set<number>();
+    for (const p of [...(svc.spec.ports ?? []).map((x) => x.nodePort), svc.spec.healthCheckNodePort]) {
+      if (!p || seen.has(p) || (svc.spec.type !== 'NodePort' && svc.spec.type !== 'LoadBalancer')) continue;
+      seen.add(p);
+      const err = ports.allocate(p);
+      if (err) errs.push(`stored node port ${p}: ${err}`);
+    }
+    return errs;
+  }
+  for (const ns of index.namespaces()) views.recompute(ns);
+
+  /** The object as clients see it: a copy, Services with their status. */
+  const view = <T extends KubeObject>(obj: T): T => {
+    const copy = structuredClone(obj);
+    if (copy.kind === 'Service') {
+      const ing = ingress.get(serviceKey(namespaceOf(copy.metadata), copy.metadata.name ?? ''));
+      copy.status = { loadBalancer: ing && ing.length ? { ingress: structuredClone(ing) } : {} };
+    }
+    return copy;
+  };
+
+  const computedEndpoints = (ns: string, name: string) => views.get(ns, name)?.endpoints;
+  const computedSlices = (ns?: string): EndpointSlice[] => {
+    const out: EndpointSlice[] = [];
+    for (const v of views.all()) out.push(...v.generated, ...v.mirrored);
+    return ns === undefined ? out : out.filter((s) => namespaceOf(s.metadata) === ns);
+  };
+
+  function get(kind: KindName, namespace: string, name: string): KubeObject | undefined {
+    if (kind === 'Endpoints') {
+      const computed = computedEndpoints(namespace, name);
+      if (computed) return view(computed);
+    }
+    if (kind === 'EndpointSlice') {
+      const computed = computedSlices(namespace).find((s) => s.metadata.name === name);
+      if (computed) return view(computed);
+    }
+    const obj = index.get(kind, namespace, name);
+    return obj ? view(obj) : undefined;
+  }
+
+  function list(kind: KindName, namespace?: string): KubeObject[] {
+    const byKey = new Map<string, KubeObject>();
+    for (const o of index.list(kind, namespace)) byKey.set(keyOf(o), o);
+    if (kind === 'Endpoints') {
+      for (const v of views.all()) if (v.endpoints && (namespace === undefined || namespaceOf(v.endpoints.metadata) === namespace)) byKey.set(keyOf(v.endpoints), v.endpoints);
+    }
+    if (kind === 'EndpointSlice') for (const s of computedSlices(namespace)) byKey.set(keyOf(s), s);
+    return [...byKey.values()]
+      .sort((a, b) => {
+        const na = namespaceOf(a.metadata);
+        const nb = namespaceOf(b.metadata);
+        if (na !== nb) return na < nb ? -1 : 1;
+        const ma = a.metadata.name ?? '';
+        const mb = b.metadata.name ?? '';
+        return ma < mb ? -1 : ma > mb ? 1 : 0;
+      })
+      .map(view);
+  }
+
+  async function apply(raw: unknown, o: ApplyOptions = {}): Promise<ApplyResult> {
+    const prepared = prepareObject(raw);
+    if (prepared.status === 'invalid') {
+      throw invalidError(prepared.kind, prepared.name, prepared.errors, prepared.kind === 'EndpointSlice' ? 'discovery.k8s.io' : '');
+    }
+    if (prepared.status === 'skipped') {
+      throw badRequest('SY_KIND_NOT_SERVED', `${resourceName(prepared.kind, prepared.apiVersion)}/${prepared.name} skipped: ${prepared.reason}`);
+    }
+    const obj = prepared.object;
+    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = generatedName(obj.metadata.generateName);
+    const ns = namespaceOf(obj.metadata);
+    const name = obj.metadata.name ?? '';
+    const resource = KINDS[obj.kind].resource;
+    refuseWhenClosed();
+    return serialize(async () => {
+      const prev = index.get(obj.kind, ns, name);
+      if (o.mode === 'create' && prev) {
+        throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${name}" already exists`, { name, kind: resource });
+      }
+      let alloc: ServiceAllocation | undefined;
+      if (obj.kind === 'Service') {
+        delete obj.status;
+        const prevSvc = prev as Service | undefined;
+        if (prevSvc) {
+          keepAllocations(obj, prevSvc);
+          const errs = validateServiceUpdate(obj, prevSvc);
+          if (errs.length) throw invalidError('Service', name, errs);
+        }
+        alloc = allocateService(ips, ports, obj, prevSvc);
+      }
+      try {
+        if (prev && sameContent(obj, prev)) {
+          alloc?.undo();
+          return { outcome: 'unchanged', object: view(prev) };
+        }
+        const meta = obj.metadata;
+        meta.namespace = ns;
+        meta.uid = prev?.metadata.uid ?? randomUUID();
+        meta.creationTimestamp = prev?.metadata.creationTimestamp ?? rfc3339(clock());
+        // Like the apiserver, generation counts changes of the desired state, not of metadata.
+        const bodyChanged = !prev || !sameContent({ ...obj, metadata: {} }, { ...prev, metadata: {} });
+        meta.generation = (prev?.metadata.generation ?? 0) + (bodyChanged ? 1 : 0);
+        meta.resourceVersion = String(resourceVersion + 1);
+        if (o.dryRun) {
+          alloc?.undo();
+          return { outcome: prev ? 'configured' : 'created', object: view(obj) };
+        }
+        try {
+          await store.commit([{ op: 'put', key: objectKey(obj.kind, ns, name), object: obj }]);
+        } catch (err) {
+          throw storeFailure(err);
+        }
+      } catch (err) {
+        alloc?.undo();
+        throw err;
+      }
+      resourceVersion++;
+      alloc?.settle();
+      index.put(obj);
+      notify(views.recompute(ns, affectedServices(index, ns, [prev, obj])));
+      return { outcome: prev ? 'configured' : 'created', object: view(obj) };
+    });
+  }
+
+  async function del(kind: KindName, namespace: string, name: string, o: { dryRun?: boolean } = {}): Promise<KubeObject> {
+    refuseWhenClosed();
+    return serialize(async () => {
+      const prev = index.get(kind, namespace, name);
+      if (!prev) {
+        // A controller-generated object: deleting it is a no-op, the controller would recreate it at once.
+        const computed = kind === 'Endpoints' || kind === 'EndpointSlice' ? get(kind, namespace, name) : undefined;
+        if (computed) return computed;
+        throw notFoundError(KINDS[kind]?.resource ?? kind, name);
+      }
+      const shown = view(prev);
+      if (o.dryRun) return shown;
+      try {
+        await store.commit([{ op: 'delete', key: objectKey(kind, namespace, name) }]);
+      } catch (err) {
+        throw storeFailure(err);
+      }
+      index.remove(kind, namespace, name);
+      if (prev.kind === 'Service') {
+        releaseService(ips, ports, prev);
+        ingress.delete(serviceKey(namespace, name));
+      }
+      notify(views.recompute(namespace, affectedServices(index, namespace, [prev])));
+      return shown;
+    });
+  }
+
+  return {
+    apply,
+    delete: del,
+    get,
+    list,
+    events: (filter) => events.list(filter),
+    recordEvent: (involved, type, reason, message, component) => { events.record(involved, type, reason, message, component); },
+    subscribe(fn) {
+      subscribers.add(fn);
+      return () => { subscribers.delete(fn); };
+    },
+    serviceSlices(namespace, name) {
+      return structuredClone(views.get(namespace, name)?.slices ?? []);
+    },
+    readinessChanged() {
+      const changed: string[] = [];
+      for (const ns of index.namespaces()) changed.push(...views.recompute(ns));
+      notify(changed);
+    },
+    setReadiness(source) {
+      readiness = source;
+    },
+    setLoadBalancerIngress(namespace, name, list) {
+      if (!index.get('Service', namespace, name)) return;
+      if (list.length) ingress.set(serviceKey(namespace, name), structuredClone(list));
+      else ingress.delete(serviceKey(namespace, name));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await tail;
+      subscribers.clear();
+      await store.close();
+    },
+  };
+}

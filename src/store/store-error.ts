@@ -1,0 +1,22 @@
+// Errors of the persistent store. Each names the file involved and says what the operator can do;
+// the store never discards or recreates state on its own, so these stop the server at startup.
+
+export type StoreErrorCode =
+  | 'SY_STORE_CORRUPT'
+  | 'SY_STORE_UNREADABLE'
+  | 'SY_STORE_LOCKED'
+  | 'SY_STORE_VERSION'
+  | 'SY_STORE_WRITE'
+  | 'SY_STORE_CLOSED';
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  readonly file: string;
+
+  constructor(code: StoreErrorCode, file: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+    this.file = file;
+  }
+}

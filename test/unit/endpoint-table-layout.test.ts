@@ -1,0 +1,123 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseClientAddress } from '../../src/balancers/client-address.ts';
+import {
+  ADMIN_DOWN, DRAINING, READY, SERVING, attachEndpointTable, createEndpointTable, stateFlags, stateGeneration,
+} from '../../src/shared/endpoint-table.ts';
+import type { ApiError } from '../../src/model/api-error.ts';
+
+const addr = (ip: string): Int32Array => {
+  const a = new Int32Array(4);
+  assert.ok(parseClientAddress(ip, a), ip);
+  return a;
+};
+
+test('a worker view attached to the buffer reads the header sizes and sees the same words', () => {
+  const t = createEndpointTable({ maxSlots: 10, maxServicePorts: 3, affinityEntries: 50 });
+  const w = attachEndpointTable(t.buffer);
+  assert.equal([w.maxSlots, w.maxServicePorts, w.affinityCapacity], [10, 3, 64]);
+  t.updateFlags(9, READY | SERVING, 0);
+  t.setWeight(9, 7);
+  w.slotOpened(9);
+  w.connectFailed(9);
+  w.connectFailed(9);
+  assert.equal([w.flags(9), w.weight(9), t.active(9), t.totalConnections(9), t.consecutiveFailures(9), t.totalConnectFailures(9)],
+    [READY | SERVING, 7, 1, 1, 2, 2]);
+  w.connectSucceeded(9);
+  assert.equal([t.consecutiveFailures(9), t.totalConnectFailures(9)], [0, 2]);
+  w.countRefusal(2, 'sourceRange');
+  w.countPortConnection(2);
+  assert.equal([t.refusals(2, 'sourceRange'), t.refusals(2, 'noEndpoints'), t.portTotalConnections(2)], [1, 0, 1]);
+});
+
+test('attaching a foreign buffer and bad sizes fail with stable codes', () => {
+  try { attachEndpointTable(new SharedArrayBuffer(1024)); assert.unreachable(); } catch (e) { assert.is((e as ApiError).code, 'SY_TABLE_LAYOUT'); }
+  try { createEndpointTable({ maxSlots: 0, maxServicePorts: 1, affinityEntries: 1 }); assert.unreachable(); } catch (e) { assert.is((e as ApiError).code, 'SY_TABLE_SIZE'); }
+});
+
+test('flags and generation share one word; retiring bumps the generation and clears flags', () => {
+  const t = createEndpointTable({ maxSlots: 2, maxServicePorts: 1, affinityEntries: 8 });
+  t.updateFlags(1, READY | SERVING | ADMIN_DOWN, 0);
+  t.updateFlags(1, DRAINING, ADMIN_DOWN);
+  assert.is(t.flags(1), READY | SERVING | DRAINING);
+  assert.is(t.generation(1), 0);
+  t.retireSlot(1);
+  assert.equal([t.flags(1), t.generation(1)], [0, 1]);
+  assert.equal([stateFlags(t.slotState(1)), stateGeneration(t.slotState(1))], [0, 1]);
+  assert.is(t.flags(0), 0, 'neighbour untouched');
+});
+
+test('weight epoch changes only when a weight does', () => {
+  const t = createEndpointTable({ maxSlots: 2, maxServicePorts: 1, affinityEntries: 8 });
+  const e0 = t.weightEpoch();
+  t.setWeight(0, 3);
+  t.setWeight(0, 3);
+  assert.is(t.weightEpoch(), e0 + 1);
+});
+
+test('admission limits are exact and never exceeded', () => {
+  const t = createEndpointTable({ maxSlots: 1, maxServicePorts: 2, affinityEntries: 8 });
+  assert.equal([t.tryAddPortActive(1, 2), t.tryAddPortActive(1, 2), t.tryAddPortActive(1, 2)], [true, true, false]);
+  assert.is(t.portActive(1), 2);
+  assert.is(t.addPortActive(1, -1), 1);
+  assert.ok(t.tryAddGlobalActive(0));
+  assert.ok(!t.tryAddGlobalActive(1));
+  assert.is(t.globalActive(), 1);
+});
+
+test('round-robin cursor is one shared counter per Service port', () => {
+  const t = createEndpointTable({ maxSlots: 1, maxServicePorts: 2, affinityEntries: 8 });
+  const w = attachEndpointTable(t.buffer);
+  assert.equal([t.nextCursor(0), w.nextCursor(0), t.nextCursor(0), w.nextCursor(1)], [0, 1, 2, 0]);
+  t.resetServicePort(0);
+  assert.is(w.nextCursor(0), 0);
+});
+
+test('affinity: hit within the timeout, keyed by port and address, miss after it', () => {
+  const t = createEndpointTable({ maxSlots: 4, maxServicePorts: 2, affinityEntries: 64 });
+  assert.ok(t.rememberAffinity(0, addr('10.1.2.3'), 3, 5, 100, 10));
+  assert.equal({ ...t.lookupAffinity(0, addr('10.1.2.3'), 109, 10)! }, { slot: 3, generation: 5, lastUsed: 100 });
+  assert.equal({ ...t.lookupAffinity(0, addr('::ffff:10.1.2.3'), 109, 10)! }, { slot: 3, generation: 5, lastUsed: 100 });
+  assert.is(t.lookupAffinity(1, addr('10.1.2.3'), 100, 10), null);
+  assert.is(t.lookupAffinity(0, addr('10.1.2.4'), 100, 10), null);
+  assert.is(t.lookupAffinity(0, addr('10.1.2.3'), 110, 10), null);
+  assert.ok(t.rememberAffinity(0, addr('10.1.2.3'), 2, 6, 110, 10), 'refresh overwrites the same entry');
+  assert.equal({ ...t.lookupAffinity(0, addr('10.1.2.3'), 119, 10)! }, { slot: 2, generation: 6, lastUsed: 110 });
+  t.forgetAffinity(0);
+  assert.is(t.lookupAffinity(0, addr('10.1.2.3'), 111, 10), null);
+});
+
+test('affinity: a full probe window reclaims expired entries first, else evicts the least recently used', () => {
+  const t = createEndpointTable({ maxSlots: 4, maxServicePorts: 1, affinityEntries: 8 });
+  const clients = Array.from({ length: 8 }, (_, i) => addr(`2001:db8::${i + 1}`));
+  clients.forEach((a, i) => assert.ok(t.rememberAffinity(0, a, i % 4, 0, 1000 + i, 100)));
+  clients.forEach((a, i) => assert.is(t.lookupAffinity(0, a, 1010, 100)?.slot, i % 4));
+  // Table full, nothing expired: the client last seen at t=1000 is evicted.
+  assert.ok(t.rememberAffinity(0, addr('2001:db8::99'), 1, 0, 1050, 100));
+  assert.is(t.lookupAffinity(0, clients[0], 1050, 100), null);
+  assert.is(t.lookupAffinity(0, clients[1], 1050, 100)?.slot, 1);
+  assert.is(t.lookupAffinity(0, addr('2001:db8::99'), 1050, 100)?.slot, 1);
+  // Client 3 refreshed at 1100: six newcomers at 1103 take the expired entries (clients 1, 2) and then
+  // the least recently used ones (clients 4..7), never client 3 or ::99.
+  assert.ok(t.rememberAffinity(0, clients[3], 3, 0, 1100, 100));
+  for (let k = 0; k < 6; k++) assert.ok(t.rememberAffinity(0, addr(`2001:db8::a${k}`), 2, 0, 1103, 100));
+  assert.is(t.lookupAffinity(0, clients[3], 1103, 100)?.slot, 3);
+  assert.is(t.lookupAffinity(0, addr('2001:db8::99'), 1103, 100)?.slot, 1);
+});
+
+test('client addresses: IPv4, IPv6 (compressed, zoned, embedded IPv4) and rejects', () => {
+  assert.equal([...addr('1.2.3.4')], [0, 0, 0xffff, 0x01020304]);
+  assert.equal([...addr('255.255.255.255')], [0, 0, 0xffff, -1]);
+  assert.equal([...addr('::1')], [0, 0, 0, 1]);
+  assert.equal([...addr('2001:db8::8:800:200c:417a')], [0x20010db8, 0, 0x00080800, 0x200c417a]);
+  assert.equal([...addr('fe80::1%eth0')], [0xfe800000 | 0, 0, 0, 1]);
+  assert.equal([...addr('::FFFF:1.2.3.4')], [...addr('1.2.3.4')]);
+  assert.equal([...addr('1:2:3:4:5:6:7:8')], [0x10002, 0x30004, 0x50006, 0x70008]);
+  assert.equal([...addr('1::')], [0x10000, 0, 0, 0]);
+  const out = new Int32Array(4);
+  for (const bad of ['', 'nginx', '1.2.3', '1.2.3.256', '1.2.3.4.5', '1::2::3', '12345::', ':1', '1:2:3:4:5:6:7:8:9', '1:']) {
+    assert.is(parseClientAddress(bad, out), false, bad);
+  }
+});
+
+test.run();
