@@ -135,6 +135,13 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     if (copy.kind === 'Service') {
       const ing = ingress.get(serviceKey(namespaceOf(copy.metadata), copy.metadata.name ?? ''));
       copy.status = { loadBalancer: ing && ing.length ? { ingress: structuredClone(ing) } : {} };
+    } else if (copy.kind === 'Pod') {
+      // We are the kubelet here: the Ready condition shown is the effective readiness (health loop).
+      const ready = isReady(obj as Pod);
+      const status = copy.status ??= {};
+      if (status.podIP) status.phase ??= 'Running';
+      const others = (status.conditions ?? []).filter((c) => c.type !== 'Ready');
+      status.conditions = [...others, { type: 'Ready', status: ready ? 'True' : 'False' }];
     }
     return copy;
   };
