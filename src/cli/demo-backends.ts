@@ -46,7 +46,10 @@ export async function startDemoBackends(server: RunningServer, log: (level: 'inf
   const fresh = server.registry.get('Service', 'default', 'nginx-svc') as Service;
   const p = fresh.spec.ports![0];
   log('info', `DEMO: started ${COUNT} demo backends (pods ${names.join(', ')}, label switchyard.io/demo=true; turn off with --no-demo)`);
-  log('info', `DEMO: try   curl http://${fresh.spec.clusterIP}:${p.port}/` + (p.nodePort ? `   or   curl http://127.0.0.1:${p.nodePort}/` : ''));
+  const isBound = (id: string) => server.sync.listeners().some((l) => l.id === id && l.bound);
+  const urls = [`http://${fresh.spec.clusterIP}:${p.port}/`, p.nodePort ? `http://127.0.0.1:${p.nodePort}/` : '']
+    .filter((u, i) => u && (i === 1 || isBound(`${fresh.spec.clusterIP}:${p.port}/TCP`)));
+  log('info', `DEMO: try   ${urls.map((u) => `curl ${u}`).join('   or   ')}`);
   return {
     async removePods() {
       for (const name of names) await server.registry.delete('Pod', 'default', name).catch(() => {});
