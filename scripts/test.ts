@@ -21,7 +21,7 @@ const failures: string[] = [];
 function run(cmd: string, argv: string[], timeoutMs: number): Promise<{ code: number | null; out: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, {
-      cwd: root, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' },
+      cwd: root, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
       stdio: ['ignore', 'pipe', 'pipe'], detached: true,
     });
     let out = '';
