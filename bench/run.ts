@@ -46,15 +46,13 @@ function versionOf(cmd: string, flag: string): string | undefined {
 const started: { label: string; stop(): Promise<void> }[] = [];
 let stopping: Promise<void> | undefined;
 function stopAll(): Promise<void> {
-  // Reverse order: proxies before the backends they point at.
-  stopping ??= (async () => {
-    for (const s of started.reverse()) {
-      const t = performance.now();
-      await s.stop().catch((e) => progress(`stop ${s.label} failed: ${(e as Error).message}`));
-      const ms = performance.now() - t;
-      if (ms > 2000) progress(`stopping ${s.label} took ${(ms / 1000).toFixed(1)} s`);
-    }
-  })();
+  // All at once: each stop is bounded (SIGKILL after a grace period) and none depends on another.
+  stopping ??= Promise.all(started.map(async (s) => {
+    const t = performance.now();
+    await s.stop().catch((e) => progress(`stop ${s.label} failed: ${(e as Error).message}`));
+    const ms = performance.now() - t;
+    if (ms > 2000) progress(`stopping ${s.label} took ${(ms / 1000).toFixed(1)} s`);
+  })).then(() => {});
   return stopping;
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,6 +1,7 @@
 // One HTTP backend: Debian's nginx answering `/` with a short body (keep-alive) and `/big` with a
 // 1 MiB file. Two of these sit behind every target.
 import { freePort } from './free-port.ts';
+import { httpGet } from './http-get.ts';
 import { runNginx } from './run-nginx.ts';
 
 export const BIG_BYTES = 1 << 20;
@@ -22,10 +23,6 @@ http {
     location = / { return 200 "backend ${name}\\n"; }
     location = /big { alias ${prefix}/big.bin; }
   }
-}`, async () => {
-    const r = await fetch(`http://${ip}:${port}/`);
-    await r.text();
-    return r.ok;
-  }, { 'big.bin': Buffer.alloc(BIG_BYTES, 120) });
+}`, async () => (await httpGet(`http://${ip}:${port}/`)).status === 200, { 'big.bin': Buffer.alloc(BIG_BYTES, 120) });
   return { name, ip, port, pids: nginx.pids, stop: nginx.stop };
 }

@@ -2,10 +2,10 @@
 // nginx backends and one for the sink, each backend a `kind: Pod` with a named container port.
 // The whole process (main thread + data-plane workers) is one PID, so /proc charges all its threads.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
+import { httpGet } from './http-get.ts';
 import { probeTarget } from './probe-target.ts';
 import { spawnManaged, waitUntil } from './spawn-managed.ts';
 import type { Address, Target } from './target.ts';
@@ -38,21 +38,6 @@ spec: { selector: { app: sink }, ports: [{ name: sink, port: 9000, targetPort: s
   ].join('---\n');
 }
 
-/** GET on a fresh connection (`agent: false`): a pooled keep-alive connection would hold up the admin server's close on SIGTERM. */
-function adminGet(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
-    req.on('error', reject);
-  });
-}
-
 export interface SwitchyardOptions {
   accept: 'transfer' | 'reuseport';
   workers: number;
@@ -81,14 +66,14 @@ export async function startSwitchyard(o: SwitchyardOptions, backends: Address[],
     },
   };
   const clusterIP = async (name: string): Promise<string> => {
-    const r = await adminGet(`${admin}/api/v1/namespaces/default/services/${name}`);
+    const r = await httpGet(`${admin}/api/v1/namespaces/default/services/${name}`);
     const body = JSON.parse(r.body) as { spec?: { clusterIP?: string } };
     if (r.status !== 200 || !body.spec?.clusterIP) throw new Error(`GET service ${name}: ${r.status} ${r.body.slice(0, 200)}`);
     return body.spec.clusterIP;
   };
   let lastProblem = '';
   try {
-    await waitUntil('switchyard admin API', async () => (await adminGet(`${admin}/healthz`)).status === 200, 30_000, proc.running);
+    await waitUntil('switchyard admin API', async () => (await httpGet(`${admin}/healthz`)).status === 200, 30_000, proc.running);
     target.http.host = await clusterIP('web');
     target.sink.host = await clusterIP('sink');
     await waitUntil(`switchyard (${o.accept}) carrying traffic`, async () => {
