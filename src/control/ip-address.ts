@@ -1,36 +1,18 @@
 // IPv4/IPv6 addresses as BigInt, for allocators that do arithmetic on ranges. Pure.
-import { isIP } from 'node:net';
+import { parseIP } from '../config/ip-formats.ts';
 
 export interface ParsedIp { family: 4 | 6; value: bigint }
 
 export interface ParsedCidr { family: 4 | 6; network: bigint; prefix: number; bits: 32 | 128 }
 
-function parseV4(s: string): bigint {
-  return s.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-}
-
-function parseV6(s: string): bigint {
-  let text = s;
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hextets.
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const v4 = parseV4(dotted[1]);
-    text = text.slice(0, -dotted[1].length) + `${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const headParts = head ? head.split(':') : [];
-  const tailParts = tail ? tail.split(':') : [];
-  const fill = tail === undefined ? 0 : 8 - headParts.length - tailParts.length;
-  const parts = [...headParts, ...Array<string>(fill).fill('0'), ...tailParts];
-  return parts.reduce((acc, h) => (acc << 16n) | BigInt(parseInt(h, 16)), 0n);
-}
-
-/** undefined when `s` is not an IP address. */
+/** undefined when `s` is not an IP address (parsed by the validation's parser, so both agree). */
 export function parseIp(s: string): ParsedIp | undefined {
-  const fam = isIP(s);
-  if (fam === 4) return { family: 4, value: parseV4(s) };
-  if (fam === 6) return { family: 6, value: parseV6(s.split('%')[0]) };
-  return undefined;
+  const parsed = parseIP(s);
+  if (!parsed) return undefined;
+  const bytes = parsed.family === 4 ? parsed.bytes.subarray(12) : parsed.bytes;
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return { family: parsed.family, value };
 }
 
 /** Canonical text: dotted quad, or RFC 5952 IPv6 (lowercase, longest zero run compressed). */
