@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { AdminClient, DEFAULT_SERVER } from './admin-client.ts';
 import { CliError, formatCliError, UsageError } from './cli-error.ts';
 import { applyVerb } from './apply.ts';
+import { benchVerb } from './bench.ts';
 import { deleteVerb } from './delete.ts';
 import { describeVerb } from './describe.ts';
 import { envVerb } from './env.ts';
@@ -13,9 +14,10 @@ import { exposeVerb } from './expose.ts';
 import { getVerb } from './get.ts';
 import { helpVerb, registerVerbs, topLevelHelp } from './help.ts';
 import { versionVerb } from './version.ts';
+import { topVerb } from './top.ts';
 import type { CliContext, FlagValues, Verb } from './verb.ts';
 
-export const VERBS: Verb[] = [applyVerb, getVerb, describeVerb, deleteVerb, exposeVerb, envVerb, versionVerb, helpVerb];
+export const VERBS: Verb[] = [applyVerb, getVerb, describeVerb, deleteVerb, exposeVerb, envVerb, benchVerb, topVerb, versionVerb, helpVerb];
 registerVerbs(VERBS);
 
 export const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {

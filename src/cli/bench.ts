@@ -1,0 +1,149 @@
+// `switchyard bench SERVICE`: resolve the Service through the admin API, drive HTTP (autocannon) or
+// raw TCP load at it, read from /metrics how the connections were spread over its endpoints, then
+// run the same load straight at one endpoint to show the latency the balancer added. Runs in the
+// CLI process; the load generators share it, so the figures include this process's own limits.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError } from '../model/api-error.ts';
+import { BENCH_FLAGS, parseBenchOptions, type BenchOptions } from './bench-options.ts';
+import type { LoadResult, LoadSettings } from './bench-load-result.ts';
+import { createProgress } from './bench-progress.ts';
+import { parsePrometheusText, type PromSample } from './bench-prometheus-text.ts';
+import { benchReportJson, formatBenchReport, latencyAdded, type BenchReport } from './bench-report.ts';
+import { computeSpread, ENDPOINT_CONNECTIONS_METRIC, type Spread } from './bench-spread.ts';
+import { endpointKey, resolveBenchTarget, type BenchTarget } from './bench-target.ts';
+import type { AdminClient } from './admin-client.ts';
+import type { CliContext, Verb } from './verb.ts';
+
+const SETTLE_PAUSE_MS = 150;
+const SETTLE_MAX_SCRAPES = 20;
+
+type Scrape = { samples: PromSample[] } | { note: string };
+
+async function scrapeMetrics(client: AdminClient): Promise<Scrape> {
+  try {
+    const res = await client.call('GET', '/metrics');
+    if (typeof res.body !== 'string') return { note: 'the server answered /metrics with something other than Prometheus text' };
+    return { samples: parsePrometheusText(res.body) };
+  } catch (err) {
+    if (err instanceof ApiError && err.httpStatus === 404) return { note: 'this server has no /metrics endpoint (an older switchyard?)' };
+    if (err instanceof ApiError) return { note: `GET /metrics failed: ${err.message}` };
+    return { note: (err as Error).message };
+  }
+}
+
+function serviceTotal(samples: PromSample[], service: string): number {
+  let sum = 0;
+  for (const s of samples) if (s.name === ENDPOINT_CONNECTIONS_METRIC && s.labels.service === service) sum += s.value;
+  return sum;
+}
+
+/**
+ * Scrapes until the Service's connection counters stop moving (bounded): workers count a
+ * connection when they pick its endpoint, which can trail the client's view of the connect by a
+ * moment, and the reachability probe before the run must not land inside the measured window.
+ */
+async function settledScrape(client: AdminClient, service: string): Promise<Scrape> {
+  let prev = await scrapeMetrics(client);
+  for (let i = 0; i < SETTLE_MAX_SCRAPES && 'samples' in prev; i++) {
+    await sleep(SETTLE_PAUSE_MS);
+    const next = await scrapeMetrics(client);
+    if (!('samples' in next)) return next;
+    const same = serviceTotal(next.samples, service) === serviceTotal(prev.samples, service);
+    prev = next;
+    if (same) break;
+  }
+  return prev;
+}
+
+async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: number, label: string): Promise<LoadResult> {
+  const settings: LoadSettings = {
+    mode: opts.mode, host, port, connections: opts.connections, durationSeconds: opts.durationSeconds,
+    rate: opts.rate, path: opts.path, closeEachRequest: opts.closeEachRequest,
+  };
+  const progress = createProgress({ write: ctx.err, isTTY: process.stderr.isTTY === true, label, durationSeconds: opts.durationSeconds });
+  // Loaded here, not at the top: hdr-histogram-js and autocannon would add ~150 ms to every verb.
+  const run = opts.mode === 'http' ? (await import('./bench-http-load.ts')).runHttpLoad : (await import('./bench-tcp-load.ts')).runTcpLoad;
+  const result = await run(settings, (t, n) => progress.update(t, n));
+  progress.done(result.seconds, result.requests);
+  return result;
+}
+
+function spreadOf(before: Scrape, after: Scrape, target: BenchTarget): { spread: Spread | null; note?: string } {
+  if (!('samples' in before)) return { spread: null, note: before.note };
+  if (!('samples' in after)) return { spread: null, note: after.note };
+  const sp = target.servicePort;
+  // The server labels a port `name-or-number/PROTOCOL`; the bare forms are accepted as well.
+  const portLabels = [`${sp.name || sp.port}/${sp.protocol ?? 'TCP'}`, sp.name, String(sp.port)].filter((x): x is string => !!x);
+  const known = target.endpoints.filter((e) => e.ready).map((e) => ({ endpoint: endpointKey(e.ip, e.port), pod: e.pod }));
+  const spread = computeSpread(before.samples, after.samples, { service: target.service, portLabels }, known);
+  if (spread.total === 0) {
+    const listed = after.samples.some((s) => s.name === ENDPOINT_CONNECTIONS_METRIC && s.labels.service === target.service);
+    return { spread, note: listed ? undefined : `/metrics has no ${ENDPOINT_CONNECTIONS_METRIC} series for ${target.service}` };
+  }
+  return { spread };
+}
+
+export const benchVerb: Verb = {
+  name: 'bench',
+  summary: 'Load-test a Service and report throughput, latency and how evenly it was balanced',
+  help: `Drive load at a Service (resolved through the admin API) and report requests/s, latency
+percentiles, errors, how the connections were spread across its endpoints (counts from the
+server's /metrics and Jain's fairness index, 1.0 = perfectly even), and the latency the balancer
+added compared with the same load sent straight to the first ready endpoint.
+
+Examples:
+  # 10 s of HTTP keep-alive load over 10 connections
+  switchyard bench nginx-svc
+
+  # raw TCP, a new connection per request, 200 requests/s, no direct comparison
+  switchyard bench echo --mode tcp --close --rate 200 --no-direct -o json
+
+Options:
+  --port NAME|NUMBER   the Service port to load (required when the Service has several)
+  -c, --connections N  concurrent connections (default 10)
+  -d, --duration S     seconds of load per run (default 10)
+  -r, --rate R         requests per second over all connections (default: as fast as possible)
+  --mode http|tcp      HTTP GET requests through autocannon (default), or raw TCP: send a
+                       17-byte line, take the first bytes back as the reply (an echo server)
+  --path /             HTTP request path (http mode, default /)
+  --close              tcp mode: open a new connection for every request
+  --direct             also run the same load straight at one endpoint (the default)
+  --no-direct          skip the direct run
+  -o, --output json    print the report as JSON (progress stays on stderr)
+
+Usage:
+  switchyard bench SERVICE [-n NS] [--port NAME|NUMBER] [--connections N] [--duration S] [--rate R] [--mode http|tcp] [--path /] [--no-direct] [-o json]
+`,
+  options: BENCH_FLAGS,
+  async run(ctx, flags, args) {
+    const opts = parseBenchOptions(flags, args, ctx.namespace);
+    const target = await resolveBenchTarget(ctx.client, opts.namespace, opts.service, opts.port);
+    const before = await settledScrape(ctx.client, target.service);
+    const balancer = await runLoad(ctx, opts, target.host, target.port, 'balancer');
+    const after = await settledScrape(ctx.client, target.service);
+    const { spread, note } = spreadOf(before, after, target);
+    let direct: BenchReport['direct'] = null;
+    if (opts.direct) {
+      const first = target.endpoints.find((e) => e.ready)!;
+      direct = { endpoint: endpointKey(first.ip, first.port), result: await runLoad(ctx, opts, first.ip, first.port, 'direct') };
+    }
+    const report: BenchReport = {
+      service: target.service,
+      port: { name: target.servicePort.name, port: target.servicePort.port },
+      target: { host: target.host, port: target.port, via: target.via },
+      mode: opts.mode,
+      settings: {
+        connections: opts.connections, durationSeconds: opts.durationSeconds, rate: opts.rate ?? null,
+        path: opts.mode === 'http' ? opts.path : null, closeEachRequest: opts.closeEachRequest,
+      },
+      balancer, spread, ...(note ? { spreadNote: note } : {}),
+      direct, latencyAdded: direct ? latencyAdded(balancer, direct.result) : null,
+    };
+    ctx.out(opts.output === 'json' ? benchReportJson(report) : formatBenchReport(report));
+    if (balancer.requests === 0) {
+      ctx.err(`error: no request through ${target.service} got an answer (${balancer.errors} errors); is anything listening on its endpoints?\n`);
+      return 1;
+    }
+    return 0;
+  },
+};
