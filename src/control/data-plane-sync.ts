@@ -6,7 +6,7 @@
 import type { Registry } from './registry.ts';
 import type { EndpointSlots } from './endpoint-slots.ts';
 import type { WorkerPool } from '../data/worker-pool.ts';
-import type { ListenerSpec } from '../shared/messages.ts';
+import type { EndpointSnapshot, ListenerSpec } from '../shared/messages.ts';
 import type { Service, ServicePort } from '../model/types.ts';
 import { portKey, servicePortEndpoints } from '../model/service-port-endpoints.ts';
 import { isProxied, planListeners } from './plan-listeners.ts';
@@ -38,13 +38,25 @@ export interface DataPlaneSync {
   settled(): Promise<void>;
   /** Listener states, for status pages and describe. */
   listeners(): { id: string; service: string; role: string; bound: boolean; error?: string }[];
+  /** The Service ports published to the data plane, with their table index (metrics, status page). */
+  servicePorts(): PublishedServicePort[];
   close(): Promise<void>;
+}
+
+export interface PublishedServicePort {
+  index: number;
+  /** `namespace/name`. */
+  service: string;
+  /** `portName-or-number/PROTOCOL`. */
+  port: string;
+  endpoints: EndpointSnapshot[];
 }
 
 export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   const portIndexes = new Map<string, number>(); // `${ns}/${name}:${portKey}` → table index
   const generations = new Map<number, number>();
   const listeners = new Map<string, ListenerState>();
+  const published = new Map<number, PublishedServicePort>();
   const pending = new Set<string>();
   let running: Promise<void> = Promise.resolve();
   let closed = false;
@@ -87,9 +99,10 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       });
       const generation = (generations.get(index) ?? 0) + 1;
       generations.set(index, generation);
+      const endpoints = o.slots.update(index, desired);
+      published.set(index, { index, service: serviceKey, port: `${port.name || port.port}/${port.protocol ?? 'TCP'}`, endpoints });
       o.pool.setServicePort({
-        index, name: `${serviceKey}:${port.name || port.port}/${port.protocol ?? 'TCP'}`, generation, options,
-        endpoints: o.slots.update(index, desired),
+        index, name: `${serviceKey}:${port.name || port.port}/${port.protocol ?? 'TCP'}`, generation, options, endpoints,
       });
     }
     return live;
@@ -100,6 +113,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       if (!key.startsWith(`${serviceKey}:`) || keep.has(index)) continue;
       portIndexes.delete(key);
       generations.delete(index);
+      published.delete(index);
       o.slots.update(index, []);
       o.pool.removeServicePort(index);
       o.slots.freeServicePort(index);
@@ -200,6 +214,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   return {
     settled: () => running,
     listeners: () => [...listeners.values()].map((s) => ({ id: s.spec.id, service: s.service, role: s.spec.role, bound: s.bound, error: s.lastError })),
+    servicePorts: () => [...published.values()].sort((a, b) => (a.service + a.port).localeCompare(b.service + b.port)),
     async close() {
       closed = true;
       clearInterval(timer);

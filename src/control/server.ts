@@ -13,6 +13,8 @@ import { startDataPlaneSync, type DataPlaneSync } from './data-plane-sync.ts';
 import { createLbAddressPool } from './lb-address-pool.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
+import { metricsRoutes } from '../admin/metrics-routes.ts';
+import type { Service } from '../model/types.ts';
 
 export interface ServerOptions {
   stateDir: string;
@@ -109,6 +111,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
+      extraRoutes: metricsRoutes({
+        table, sync, services: () => reg.list('Service') as Service[], workers: () => pool!.size,
+        probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+      }),
     });
     const adminUrl = `http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port}`;
     const running = pool;

@@ -35,6 +35,27 @@ export interface EndpointTableSizes {
   maxServicePorts: number;
   /** ClientIP affinity entries; rounded up to a power of two (min 8). */
   affinityEntries: number;
+  /** Rows of per-worker metrics (worker ids 0..maxWorkers-1); default 256. */
+  maxWorkers?: number;
+}
+
+/** Upper bounds (seconds) of the connect-latency histogram buckets, +Inf implied (Prometheus `le`). */
+export const CONNECT_SECONDS_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Upper bounds (seconds) of the connection-duration histogram buckets, +Inf implied. */
+export const DURATION_SECONDS_BUCKETS: readonly number[] = [0.005, 0.05, 0.25, 1, 5, 15, 60, 300, 900, 3600];
+
+export type HistogramName = 'connect' | 'duration';
+/** Non-cumulative counts per bucket (the last one is +Inf) and the sum of observations. */
+export interface HistogramCounts { counts: number[]; sumSeconds: number }
+
+/** One data-plane worker's row (event-loop delay in seconds, as last written by the worker). */
+export interface WorkerRow {
+  connectionsTotal: number;
+  activeConnections: number;
+  restarts: number;
+  loopDelayP50: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
 }
 
 /** Reused result object of lookupAffinity: valid until the next lookup on the same table instance. */
@@ -50,9 +71,9 @@ export const stateFlags = (state: number): number => state & FLAG_MASK;
 export const stateGeneration = (state: number): number => (state >>> FLAG_BITS) & GEN_MASK;
 
 const MAGIC = 0x53594554; // "SYET"
-const VERSION = 2;
+const VERSION = 3;
 // Header words (Int32).
-const H_MAGIC = 0, H_VERSION = 1, H_SLOTS = 2, H_PORTS = 3, H_AFF = 4, H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6;
+const H_MAGIC = 0, H_VERSION = 1, H_SLOTS = 2, H_PORTS = 3, H_AFF = 4, H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6, H_WORKERS = 7;
 const HEADER_WORDS = 16;
 // Slot words (Int32), 16-byte stride: everything a pick reads is on one cache line, and 30,000 slots
 // (480 KiB) stay within a core's L2, which random picks over large endpoint sets depend on.
@@ -62,9 +83,24 @@ const P_CURSOR = 0, P_ACTIVE = 1, PORT_WORDS = 4;
 // Affinity entry words (Int32): a seqlock word, the key (port index + 128-bit address), the value.
 const A_SEQ = 0, A_PORT = 1, A_ADDR = 2, A_SLOT = 6, A_GEN = 7, A_USED = 8, A_TIMEOUT = 9, AFF_WORDS = 10;
 const AFF_PROBE = 8;
-// 64-bit counter words (BigInt64), after the Int32 region.
-const SL_TOTAL = 0, SL_FAILS = 1, SLOT_LONGS = 2;
-const PL_TOTAL = 0, PORT_LONGS = 4;
+// 64-bit counter words (BigInt64), after the Int32 region: slots, then Service ports, then workers.
+// Byte counters are 64-bit because an Int32 wraps after 2 GiB, minutes of bulk traffic. They are
+// not updated per chunk: a worker adds each connection's bytes when it closes and, for open
+// connections, the delta every second (metrics-worker-recorder.ts), so the hot path pays nothing.
+// SL_HEALTH_SEEN: 0 = no flags written since the slot got its occupant, else 1 + last health (0/1),
+// so the first flags write (the endpoint appearing) is not counted as a health transition.
+const SL_TOTAL = 0, SL_FAILS = 1, SL_BYTES_IN = 2, SL_BYTES_OUT = 3, SL_HEALTH_TRANSITIONS = 4, SL_HEALTH_SEEN = 5, SLOT_LONGS = 6;
+// Histograms: one count per bucket (+Inf last, non-cumulative) then the sum in microseconds.
+const CONNECT_HIST_LONGS = CONNECT_SECONDS_BUCKETS.length + 2;
+const DURATION_HIST_LONGS = DURATION_SECONDS_BUCKETS.length + 2;
+const PL_TOTAL = 0, PL_BYTES_IN = 4, PL_BYTES_OUT = 5, PL_CONNECT_ERRORS = 6, PL_RETRIES = 7, PL_CONNECT_HIST = 8;
+const PL_DURATION_HIST = PL_CONNECT_HIST + CONNECT_HIST_LONGS;
+const PORT_LONGS = PL_DURATION_HIST + DURATION_HIST_LONGS;
+// Worker rows: each written by its own worker (counters, loop delay in ns) or by the main thread
+// (restarts, the active count reset when a crashed worker's row is taken over).
+const W_TOTAL = 0, W_ACTIVE = 1, W_RESTARTS = 2, W_DELAY_P50 = 3, W_DELAY_P99 = 4, W_DELAY_MAX = 5, WORKER_LONGS = 8;
+const HEALTHY_MASK = READY | EJECTED | ADMIN_DOWN;
+const healthy = (flags: number): number => ((flags & HEALTHY_MASK) === READY ? 1 : 0);
 const REFUSAL_WORD: Record<RefusalCause, number> = { noEndpoints: 1, maxConnections: 2, sourceRange: 3 };
 
 export class EndpointTable {
@@ -72,12 +108,14 @@ export class EndpointTable {
   readonly maxSlots: number;
   readonly maxServicePorts: number;
   readonly affinityCapacity: number;
+  readonly maxWorkers: number;
   private readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
   private readonly slotBase: number;
   private readonly portBase: number;
   private readonly affBase: number;
   private readonly portLongBase: number;
+  private readonly workerLongBase: number;
   private readonly hit: AffinityHit = { slot: -1, generation: 0, lastUsed: 0 };
 
   constructor(buffer: SharedArrayBuffer) {
@@ -89,13 +127,15 @@ export class EndpointTable {
     this.maxSlots = head[H_SLOTS];
     this.maxServicePorts = head[H_PORTS];
     this.affinityCapacity = head[H_AFF];
-    const l = layout(this.maxSlots, this.maxServicePorts, this.affinityCapacity);
+    this.maxWorkers = head[H_WORKERS];
+    const l = layout(this.maxSlots, this.maxServicePorts, this.affinityCapacity, this.maxWorkers);
     this.i32 = new Int32Array(buffer, 0, l.intWords);
     this.i64 = new BigInt64Array(buffer, l.intWords * 4, l.longWords);
     this.slotBase = HEADER_WORDS;
     this.portBase = this.slotBase + this.maxSlots * SLOT_WORDS;
     this.affBase = this.portBase + this.maxServicePorts * PORT_WORDS;
     this.portLongBase = this.maxSlots * SLOT_LONGS;
+    this.workerLongBase = this.portLongBase + this.maxServicePorts * PORT_LONGS;
   }
 
   // ---- slots: identity, flags, weight (written by the main thread only) ----
@@ -114,9 +154,23 @@ export class EndpointTable {
       const old = Atomics.load(this.i32, at);
       const next = (old & ~FLAG_MASK) | ((((old & FLAG_MASK) & ~clear) | set) & FLAG_MASK);
       // SC compareExchange: a worker's next load of the state word sees either old or next, whole.
-      if (Atomics.compareExchange(this.i32, at, old, next) === old) return next;
+      if (Atomics.compareExchange(this.i32, at, old, next) === old) {
+        this.noteHealth(slot, healthy(next));
+        return next;
+      }
     }
   }
+
+  /** Counts a change of "ready and not ejected or admin-down". Flags are written by the main thread
+   *  only, so this plain read-then-store is not racy; SC stores make the counts visible to readers. */
+  private noteHealth(slot: number, now: number): void {
+    const at = slot * SLOT_LONGS;
+    const seen = Number(Atomics.load(this.i64, at + SL_HEALTH_SEEN));
+    if (seen === now + 1) return;
+    if (seen !== 0) Atomics.add(this.i64, at + SL_HEALTH_TRANSITIONS, 1n);
+    Atomics.store(this.i64, at + SL_HEALTH_SEEN, BigInt(now + 1));
+  }
+  healthTransitions(slot: number): number { return Number(Atomics.load(this.i64, slot * SLOT_LONGS + SL_HEALTH_TRANSITIONS)); }
 
   /** Main thread: the slot's occupant is gone for good. Bumping the generation invalidates every
    *  snapshot and affinity entry that still names the slot. */
@@ -133,8 +187,7 @@ export class EndpointTable {
   resetSlotCounters(slot: number): void {
     const b = this.slotBase + slot * SLOT_WORDS;
     Atomics.store(this.i32, b + S_CONSEC_FAIL, 0);
-    Atomics.store(this.i64, slot * SLOT_LONGS + SL_TOTAL, 0n);
-    Atomics.store(this.i64, slot * SLOT_LONGS + SL_FAILS, 0n);
+    for (let w = 0; w < SLOT_LONGS; w++) Atomics.store(this.i64, slot * SLOT_LONGS + w, 0n);
   }
 
   /** Relaxed read (per pick); callers that cache weights read weightEpoch() first. */
@@ -216,8 +269,93 @@ export class EndpointTable {
     for (let w = 0; w < PORT_LONGS; w++) Atomics.store(this.i64, this.portLongBase + port * PORT_LONGS + w, 0n);
   }
 
+  // ---- traffic metrics (workers add; the main thread reads for /metrics) ----
+  // SC Atomics.add on independent 64-bit words: no increment is lost, nothing else is ordered by them.
+
+  /** Bytes from the client (in) and to the client (out), added to the Service port and the slot. */
+  addBytes(port: number, slot: number, bytesIn: number, bytesOut: number): void {
+    const p = this.portLongBase + port * PORT_LONGS;
+    const s = slot * SLOT_LONGS;
+    if (bytesIn > 0) { const b = BigInt(bytesIn); Atomics.add(this.i64, p + PL_BYTES_IN, b); Atomics.add(this.i64, s + SL_BYTES_IN, b); }
+    if (bytesOut > 0) { const b = BigInt(bytesOut); Atomics.add(this.i64, p + PL_BYTES_OUT, b); Atomics.add(this.i64, s + SL_BYTES_OUT, b); }
+  }
+  portBytesIn(port: number): number { return this.portLong(port, PL_BYTES_IN); }
+  portBytesOut(port: number): number { return this.portLong(port, PL_BYTES_OUT); }
+  slotBytesIn(slot: number): number { return Number(Atomics.load(this.i64, slot * SLOT_LONGS + SL_BYTES_IN)); }
+  slotBytesOut(slot: number): number { return Number(Atomics.load(this.i64, slot * SLOT_LONGS + SL_BYTES_OUT)); }
+  /** A connect attempt from this Service port failed (refused, reset, timed out). */
+  countConnectError(port: number): void { Atomics.add(this.i64, this.portLongBase + port * PORT_LONGS + PL_CONNECT_ERRORS, 1n); }
+  portConnectErrors(port: number): number { return this.portLong(port, PL_CONNECT_ERRORS); }
+  /** A connect attempt after the first for the same client connection. */
+  countRetry(port: number): void { Atomics.add(this.i64, this.portLongBase + port * PORT_LONGS + PL_RETRIES, 1n); }
+  portRetries(port: number): number { return this.portLong(port, PL_RETRIES); }
+
+  observe(port: number, hist: HistogramName, seconds: number): void {
+    const bounds = hist === 'connect' ? CONNECT_SECONDS_BUCKETS : DURATION_SECONDS_BUCKETS;
+    const base = this.portLongBase + port * PORT_LONGS + (hist === 'connect' ? PL_CONNECT_HIST : PL_DURATION_HIST);
+    let b = 0;
+    while (b < bounds.length && seconds > bounds[b]) b++;
+    Atomics.add(this.i64, base + b, 1n);
+    Atomics.add(this.i64, base + bounds.length + 1, BigInt(Math.max(0, Math.round(seconds * 1e6))));
+  }
+  histogram(port: number, hist: HistogramName): HistogramCounts {
+    const n = (hist === 'connect' ? CONNECT_SECONDS_BUCKETS : DURATION_SECONDS_BUCKETS).length + 1;
+    const base = this.portLongBase + port * PORT_LONGS + (hist === 'connect' ? PL_CONNECT_HIST : PL_DURATION_HIST);
+    const counts: number[] = [];
+    for (let b = 0; b < n; b++) counts.push(Number(Atomics.load(this.i64, base + b)));
+    return { counts, sumSeconds: Number(Atomics.load(this.i64, base + n)) / 1e6 };
+  }
+  private portLong(port: number, word: number): number { return Number(Atomics.load(this.i64, this.portLongBase + port * PORT_LONGS + word)); }
+
+  // ---- per-worker rows (ids beyond maxWorkers are not recorded) ----
+
+  workerOpened(worker: number): void {
+    if (worker >= this.maxWorkers) return;
+    const b = this.workerLongBase + worker * WORKER_LONGS;
+    Atomics.add(this.i64, b + W_TOTAL, 1n);
+    Atomics.add(this.i64, b + W_ACTIVE, 1n);
+  }
+  workerClosed(worker: number): void {
+    if (worker < this.maxWorkers) Atomics.sub(this.i64, this.workerLongBase + worker * WORKER_LONGS + W_ACTIVE, 1n);
+  }
+  /** Main thread: a replacement takes over a crashed worker's row; its connections died with it. */
+  workerRestarted(worker: number): void {
+    if (worker >= this.maxWorkers) return;
+    const b = this.workerLongBase + worker * WORKER_LONGS;
+    Atomics.add(this.i64, b + W_RESTARTS, 1n);
+    Atomics.store(this.i64, b + W_ACTIVE, 0n);
+  }
+  /** The worker's own event-loop delay percentiles, in nanoseconds (perf_hooks histogram units). */
+  setWorkerLoopDelay(worker: number, p50ns: number, p99ns: number, maxNs: number): void {
+    if (worker >= this.maxWorkers) return;
+    const b = this.workerLongBase + worker * WORKER_LONGS;
+    Atomics.store(this.i64, b + W_DELAY_P50, BigInt(Math.round(p50ns)));
+    Atomics.store(this.i64, b + W_DELAY_P99, BigInt(Math.round(p99ns)));
+    Atomics.store(this.i64, b + W_DELAY_MAX, BigInt(Math.round(maxNs)));
+  }
+  worker(worker: number): WorkerRow {
+    const b = this.workerLongBase + worker * WORKER_LONGS;
+    const at = (w: number) => Number(Atomics.load(this.i64, b + w));
+    return {
+      connectionsTotal: at(W_TOTAL), activeConnections: at(W_ACTIVE), restarts: at(W_RESTARTS),
+      loopDelayP50: at(W_DELAY_P50) / 1e9, loopDelayP99: at(W_DELAY_P99) / 1e9, loopDelayMax: at(W_DELAY_MAX) / 1e9,
+    };
+  }
+
   globalActive(): number { return Atomics.load(this.i32, H_GLOBAL_ACTIVE); }
   addGlobalActive(delta: number): number { return Atomics.add(this.i32, H_GLOBAL_ACTIVE, delta) + delta; }
+
+  /** Main thread: take back the active counts a dead worker still held (see WorkerLedger), never
+   *  below zero — a count that was reset meanwhile (a reused Service port region) stays at zero. */
+  releaseHeld(kind: 'slot' | 'port' | 'global', index: number, held: number): void {
+    const at = kind === 'slot' ? this.slotBase + index * SLOT_WORDS + S_ACTIVE
+      : kind === 'port' ? this.portBase + index * PORT_WORDS + P_ACTIVE : H_GLOBAL_ACTIVE;
+    for (;;) {
+      const v = Atomics.load(this.i32, at);
+      // SC CAS: a concurrent worker's add/sub is never lost, it only makes this loop retry.
+      if (Atomics.compareExchange(this.i32, at, v, Math.max(0, v - held)) === v) return;
+    }
+  }
 
   // ---- ClientIP affinity: open addressing over a bounded probe window, one seqlock per entry ----
   // An entry never returns to empty (seq 0), so a lookup may stop at the first empty entry. Writers
@@ -308,10 +446,10 @@ export class EndpointTable {
   }
 }
 
-function layout(slots: number, ports: number, aff: number): { intWords: number; longWords: number } {
+function layout(slots: number, ports: number, aff: number, workers: number): { intWords: number; longWords: number } {
   let intWords = HEADER_WORDS + slots * SLOT_WORDS + ports * PORT_WORDS + aff * AFF_WORDS;
   if (intWords & 1) intWords++; // BigInt64Array needs an 8-byte aligned offset
-  return { intWords, longWords: slots * SLOT_LONGS + ports * PORT_LONGS };
+  return { intWords, longWords: slots * SLOT_LONGS + ports * PORT_LONGS + workers * WORKER_LONGS };
 }
 
 function hashKey(port: number, addr: Int32Array): number {
@@ -333,15 +471,18 @@ export function createEndpointTable(sizes: EndpointTableSizes): EndpointTable {
   checkSize('maxSlots', sizes.maxSlots, 1 << 22);
   checkSize('maxServicePorts', sizes.maxServicePorts, 1 << 20);
   checkSize('affinityEntries', sizes.affinityEntries, 1 << 24);
+  const workers = sizes.maxWorkers ?? 256;
+  checkSize('maxWorkers', workers, 4096);
   let aff = 8;
   while (aff < sizes.affinityEntries) aff *= 2;
-  const l = layout(sizes.maxSlots, sizes.maxServicePorts, aff);
+  const l = layout(sizes.maxSlots, sizes.maxServicePorts, aff, workers);
   const buffer = new SharedArrayBuffer(l.intWords * 4 + l.longWords * 8);
   const head = new Int32Array(buffer, 0, HEADER_WORDS);
   // Plain writes are fine: no other thread has the buffer before it is posted.
   head[H_SLOTS] = sizes.maxSlots;
   head[H_PORTS] = sizes.maxServicePorts;
   head[H_AFF] = aff;
+  head[H_WORKERS] = workers;
   head[H_VERSION] = VERSION;
   head[H_MAGIC] = MAGIC;
   return new EndpointTable(buffer);
@@ -350,4 +491,79 @@ export function createEndpointTable(sizes: EndpointTableSizes): EndpointTable {
 /** Worker thread: view a table received from the main thread. */
 export function attachEndpointTable(buffer: SharedArrayBuffer): EndpointTable {
   return new EndpointTable(buffer);
+}
+
+// ---- per-worker ledger: what one worker holds in the shared active counts ----
+// A worker that dies never runs its connections' closed()/release(), so its share of the slot, Service
+// port and global active counts would stay in the table for good (skewing least-connections and
+// max-connections, and keeping DRAINING slots from being freed). Each worker therefore mirrors its
+// own share in a private SharedArrayBuffer that the pool keeps; when the pool sees the worker dead
+// it subtracts the ledger (EndpointTable.releaseHeld). Worker side order: increments go to the table
+// first and the ledger second, decrements the other way round, so a worker killed between the two
+// leaves the table at most one too high, never too low (a slot freed under a live connection).
+const L_MAGIC = 0x5359574c; // "SYWL"
+const L_HEAD_MAGIC = 0, L_HEAD_SLOTS = 1, L_HEAD_PORTS = 2, L_HEAD_GLOBAL = 3, L_HEAD_WORDS = 4;
+
+export class WorkerLedger {
+  readonly buffer: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  private readonly slots: number;
+  private readonly ports: number;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.i32 = new Int32Array(buffer);
+    if (this.i32[L_HEAD_MAGIC] !== L_MAGIC) {
+      throw new ApiError(500, 'InternalError', 'SY_TABLE_LAYOUT', 'buffer is not a switchyard worker ledger; attach only the buffer createWorkerLedger returned');
+    }
+    this.buffer = buffer;
+    this.slots = this.i32[L_HEAD_SLOTS];
+    this.ports = this.i32[L_HEAD_PORTS];
+  }
+
+  // Worker thread (the only writer). Atomics.add/sub (SC): the main thread reads the words only after
+  // the worker died, and SC operations leave nothing for it to read stale.
+  slotOpened(slot: number): void { Atomics.add(this.i32, L_HEAD_WORDS + slot, 1); }
+  slotClosed(slot: number): void { Atomics.sub(this.i32, L_HEAD_WORDS + slot, 1); }
+  admitted(port: number): void {
+    Atomics.add(this.i32, L_HEAD_WORDS + this.slots + port, 1);
+    Atomics.add(this.i32, L_HEAD_GLOBAL, 1);
+  }
+  released(port: number): void {
+    Atomics.sub(this.i32, L_HEAD_GLOBAL, 1);
+    Atomics.sub(this.i32, L_HEAD_WORDS + this.slots + port, 1);
+  }
+  /** Admitted connections this worker holds (SC load; diagnostics and tests). */
+  held(): number { return Atomics.load(this.i32, L_HEAD_GLOBAL); }
+
+  /** Main thread, once the worker is dead: subtract everything it held from `table`, zero the ledger,
+   *  and return how many admitted connections that was. */
+  releaseInto(table: EndpointTable): number {
+    for (let s = 0; s < this.slots; s++) {
+      const n = Atomics.exchange(this.i32, L_HEAD_WORDS + s, 0);
+      if (n > 0) table.releaseHeld('slot', s, n);
+    }
+    for (let p = 0; p < this.ports; p++) {
+      const n = Atomics.exchange(this.i32, L_HEAD_WORDS + this.slots + p, 0);
+      if (n > 0) table.releaseHeld('port', p, n);
+    }
+    const global = Atomics.exchange(this.i32, L_HEAD_GLOBAL, 0);
+    if (global > 0) table.releaseHeld('global', 0, global);
+    return Math.max(0, global);
+  }
+}
+
+/** Main thread: a zeroed ledger sized for `table`, one per worker thread (a replacement gets a new one). */
+export function createWorkerLedger(table: EndpointTable): WorkerLedger {
+  const buffer = new SharedArrayBuffer((L_HEAD_WORDS + table.maxSlots + table.maxServicePorts) * 4);
+  const head = new Int32Array(buffer, 0, L_HEAD_WORDS);
+  // Plain writes: no other thread has the buffer yet; postMessage publishes them.
+  head[L_HEAD_SLOTS] = table.maxSlots;
+  head[L_HEAD_PORTS] = table.maxServicePorts;
+  head[L_HEAD_MAGIC] = L_MAGIC;
+  return new WorkerLedger(buffer);
+}
+
+/** Worker thread: view the ledger the pool created for this worker. */
+export function attachWorkerLedger(buffer: SharedArrayBuffer): WorkerLedger {
+  return new WorkerLedger(buffer);
 }

@@ -1,0 +1,149 @@
+// Reads the shared endpoint table (written by the workers) and the control plane's view of which
+// Service port and endpoint each table index and slot belongs to, into one plain object that both
+// /metrics and the status page render. Main thread; called per scrape, never per connection.
+import type { Service } from '../model/types.ts';
+import {
+  ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING,
+  type EndpointTable, type HistogramCounts, type WorkerRow,
+} from '../shared/endpoint-table.ts';
+import type { EndpointSnapshot } from '../shared/messages.ts';
+import type { PublishedServicePort } from '../control/data-plane-sync.ts';
+
+export interface MetricsSource {
+  table: EndpointTable;
+  sync: {
+    servicePorts(): PublishedServicePort[];
+    listeners(): { id: string; service: string; role: string; bound: boolean; error?: string }[];
+  };
+  /** Services as the registry holds them (for the status page's type and addresses). */
+  services(): Service[];
+  /** Worker count (rows 0..n-1 of the table). */
+  workers(): number;
+  /** Last probe message per endpoint `ip:port`, if the health loop probes it. */
+  probeMessages?(): Map<string, string | undefined>;
+}
+
+export interface EndpointStats {
+  endpoint: string;
+  /** `namespace/name` of the Pod behind it, or '' for a manual endpoint. */
+  pod: string;
+  slot: number;
+  ready: boolean;
+  /** Flag names: ready, serving, terminating, ejected, admin-down, draining. */
+  conditions: string[];
+  connectionsTotal: number;
+  activeConnections: number;
+  connectErrors: number;
+  bytesReceived: number;
+  bytesSent: number;
+  healthTransitions: number;
+  probeMessage?: string;
+}
+
+export interface ServicePortStats {
+  index: number;
+  service: string;
+  port: string;
+  connectionsTotal: number;
+  activeConnections: number;
+  bytesReceived: number;
+  bytesSent: number;
+  connectErrors: number;
+  retries: number;
+  refusals: { no_endpoints: number; max_connections: number; source_range: number };
+  connectSeconds: HistogramCounts;
+  durationSeconds: HistogramCounts;
+  endpoints: EndpointStats[];
+}
+
+export interface WorkerStats extends WorkerRow { worker: number }
+
+export interface ServiceStatus {
+  name: string;
+  type: string;
+  clusterIP: string;
+  listeners: { id: string; role: string; bound: boolean; error?: string }[];
+  ports: ServicePortStats[];
+}
+
+export interface MetricsSnapshot {
+  /** ms since the epoch when the snapshot was read (rates are computed between two snapshots). */
+  time: number;
+  servicePorts: ServicePortStats[];
+  workers: WorkerStats[];
+  process: { cpuSeconds: number; residentBytes: number; startTimeSeconds: number };
+}
+
+const FLAG_NAMES: [number, string][] = [
+  [READY, 'ready'], [SERVING, 'serving'], [TERMINATING, 'terminating'], [EJECTED, 'ejected'], [ADMIN_DOWN, 'admin-down'], [DRAINING, 'draining'],
+];
+
+const startTimeSeconds = Math.round((Date.now() - process.uptime() * 1000) / 1000);
+
+export function endpointAddress(e: EndpointSnapshot): string {
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
+function endpointStats(table: EndpointTable, e: EndpointSnapshot, probes: Map<string, string | undefined> | undefined): EndpointStats {
+  const flags = table.flags(e.slot);
+  const endpoint = endpointAddress(e);
+  // data-plane-sync names Pod-backed endpoints `ns/pod` and manual ones by their address.
+  const pod = e.name.includes('/') ? e.name : '';
+  return {
+    endpoint, pod, slot: e.slot,
+    ready: (flags & (READY | EJECTED | ADMIN_DOWN)) === READY,
+    conditions: FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name),
+    connectionsTotal: table.totalConnections(e.slot),
+    activeConnections: table.activeOrdered(e.slot),
+    connectErrors: table.totalConnectFailures(e.slot),
+    bytesReceived: table.slotBytesIn(e.slot),
+    bytesSent: table.slotBytesOut(e.slot),
+    healthTransitions: table.healthTransitions(e.slot),
+    ...(probes?.get(endpoint) !== undefined ? { probeMessage: probes.get(endpoint) } : {}),
+  };
+}
+
+export function readMetrics(src: MetricsSource): MetricsSnapshot {
+  const { table } = src;
+  const probes = src.probeMessages?.();
+  const servicePorts = src.sync.servicePorts().map((p): ServicePortStats => ({
+    index: p.index, service: p.service, port: p.port,
+    connectionsTotal: table.portTotalConnections(p.index),
+    activeConnections: table.portActive(p.index),
+    bytesReceived: table.portBytesIn(p.index),
+    bytesSent: table.portBytesOut(p.index),
+    connectErrors: table.portConnectErrors(p.index),
+    retries: table.portRetries(p.index),
+    refusals: {
+      no_endpoints: table.refusals(p.index, 'noEndpoints'),
+      max_connections: table.refusals(p.index, 'maxConnections'),
+      source_range: table.refusals(p.index, 'sourceRange'),
+    },
+    connectSeconds: table.histogram(p.index, 'connect'),
+    durationSeconds: table.histogram(p.index, 'duration'),
+    endpoints: p.endpoints.map((e) => endpointStats(table, e, probes)),
+  }));
+  const workers: WorkerStats[] = [];
+  const n = Math.min(src.workers(), table.maxWorkers);
+  for (let w = 0; w < n; w++) workers.push({ worker: w, ...table.worker(w) });
+  const cpu = process.cpuUsage();
+  return {
+    time: Date.now(), servicePorts, workers,
+    process: { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: process.memoryUsage.rss(), startTimeSeconds },
+  };
+}
+
+/** What /status.json serves: every Service with its listeners and its ports' live figures. */
+export function readStatus(src: MetricsSource): { time: number; services: ServiceStatus[]; workers: WorkerStats[] } {
+  const m = readMetrics(src);
+  const listeners = src.sync.listeners();
+  const services = src.services().map((s): ServiceStatus => {
+    const name = `${s.metadata.namespace}/${s.metadata.name}`;
+    return {
+      name, type: s.spec.type ?? 'ClusterIP', clusterIP: s.spec.clusterIP ?? '',
+      listeners: listeners.filter((l) => l.service === name).map(({ id, role, bound, error }) => ({ id, role, bound, ...(error ? { error } : {}) })),
+      ports: m.servicePorts.filter((p) => p.service === name),
+    };
+  }).sort((a, b) => a.name.localeCompare(b.name));
+  return { time: m.time, services, workers: m.workers };
+}

@@ -1,0 +1,71 @@
+// The status page's markup, from one /status.json document. The same function renders the first
+// page on the server and every refresh in the browser: status-page.ts embeds its source text in the
+// page's script, so it must stay self-contained — no imports, no outer variables, nothing but what
+// browsers and Node both have. (Node strips the type annotations before the source text exists.)
+import type { ServiceStatus, WorkerStats } from './metrics-snapshot.ts';
+
+export interface StatusDocument { time: number; services: ServiceStatus[]; workers: WorkerStats[] }
+
+/** `prev` is the previous sample (for bytes/s), or null on the first render. */
+export function statusBody(doc: StatusDocument, prev: StatusDocument | null): string {
+  const esc = (v: unknown): string => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const bytes = (n: number): string => {
+    let u = 0;
+    while (n >= 1024 && u < units.length - 1) { n /= 1024; u++; }
+    return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+  };
+  const dt = prev ? (doc.time - prev.time) / 1000 : 0;
+  const before = new Map<string, { bytesReceived: number; bytesSent: number }>();
+  if (prev) {
+    for (const s of prev.services) {
+      for (const p of s.ports) {
+        before.set(`${s.name}|${p.port}`, p);
+        for (const e of p.endpoints) before.set(`${s.name}|${p.port}|${e.endpoint}`, e);
+      }
+    }
+  }
+  const rate = (key: string, now: { bytesReceived: number; bytesSent: number }): string => {
+    const b = before.get(key);
+    if (!b || dt <= 0) return '<span class="dim">–</span>';
+    const r = Math.max(0, now.bytesReceived - b.bytesReceived) / dt;
+    const s = Math.max(0, now.bytesSent - b.bytesSent) / dt;
+    return `${bytes(Math.round(r))}/s in · ${bytes(Math.round(s))}/s out`;
+  };
+
+  const out: string[] = [];
+  out.push(`<p class="meta">Updated <time data-testid="updated">${esc(new Date(doc.time).toISOString())}</time> · ${doc.services.length} Services · ${doc.workers.length} workers</p>`);
+  if (doc.services.length === 0) out.push('<p class="empty">No Services. Apply one with <code>switchyard apply -f FILE</code>.</p>');
+  for (const s of doc.services) {
+    out.push(`<section class="service" data-service="${esc(s.name)}"><h2>${esc(s.name)} <small>${esc(s.type)} ${esc(s.clusterIP)}</small></h2>`);
+    const ls = s.listeners.map((l) => l.bound
+      ? `<li class="ok">${esc(l.id)} <small>${esc(l.role)}</small></li>`
+      : `<li class="bad">${esc(l.id)} <small>${esc(l.role)}</small> — ${esc(l.error ?? 'not bound yet')}</li>`);
+    out.push(ls.length ? `<ul class="listeners">${ls.join('')}</ul>` : '<p class="dim">No listeners (headless or ExternalName).</p>');
+    for (const p of s.ports) {
+      const key = `${s.name}|${p.port}`;
+      const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
+      out.push(`<h3>Port ${esc(p.port)}</h3><p class="figures"><b>${p.activeConnections}</b> active · ${p.connectionsTotal} total · ` +
+        `${bytes(p.bytesReceived)} in · ${bytes(p.bytesSent)} out · ${rate(key, p)} · ${p.connectErrors} connect errors · ` +
+        `${p.retries} retries · ${refused} refused</p>`);
+      out.push('<table><thead><tr><th>Endpoint</th><th>Pod</th><th>Health</th><th>Active</th><th>Total</th><th>Errors</th><th>Bytes in / out</th><th>Throughput</th></tr></thead><tbody>');
+      if (p.endpoints.length === 0) out.push('<tr><td colspan="8" class="bad">No endpoints: connections are refused.</td></tr>');
+      for (const e of p.endpoints) {
+        const health = e.ready ? 'ready' : e.conditions.filter((c) => c !== 'serving').join(', ') || 'not ready';
+        out.push(`<tr class="endpoint" data-endpoint="${esc(e.endpoint)}"><td>${esc(e.endpoint)}</td><td>${esc(e.pod || '—')}</td>` +
+          `<td class="${e.ready ? 'ok' : 'bad'}" title="${esc(e.probeMessage ?? '')}">${esc(health)}</td><td>${e.activeConnections}</td>` +
+          `<td>${e.connectionsTotal}</td><td>${e.connectErrors}</td><td>${bytes(e.bytesReceived)} / ${bytes(e.bytesSent)}</td>` +
+          `<td>${rate(`${key}|${e.endpoint}`, e)}</td></tr>`);
+      }
+      out.push('</tbody></table>');
+    }
+    out.push('</section>');
+  }
+  out.push('<section class="workers"><h2>Workers</h2><table><thead><tr><th>Worker</th><th>Active</th><th>Total</th><th>Loop delay p50 / p99</th><th>Restarts</th></tr></thead><tbody>');
+  for (const w of doc.workers) {
+    out.push(`<tr><td>${w.worker}</td><td>${w.activeConnections}</td><td>${w.connectionsTotal}</td>` +
+      `<td>${(w.loopDelayP50 * 1000).toFixed(1)} ms / ${(w.loopDelayP99 * 1000).toFixed(1)} ms</td><td>${w.restarts}</td></tr>`);
+  }
+  out.push('</tbody></table></section>');
+  return out.join('\n');
+}

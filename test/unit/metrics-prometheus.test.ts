@@ -1,0 +1,119 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createEndpointTable, EJECTED, READY, SERVING, CONNECT_SECONDS_BUCKETS } from '../../src/shared/endpoint-table.ts';
+import { readMetrics, readStatus, type MetricsSource } from '../../src/admin/metrics-snapshot.ts';
+import { escapeLabelValue, renderPrometheus } from '../../src/admin/metrics-prometheus.ts';
+import { renderTopFrame } from '../../src/cli/top.ts';
+import { statusBody } from '../../src/admin/status-page-body.ts';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
+import type { Service } from '../../src/model/types.ts';
+
+function source(): { src: MetricsSource; table: ReturnType<typeof createEndpointTable> } {
+  const table = createEndpointTable({ maxSlots: 8, maxServicePorts: 4, affinityEntries: 8, maxWorkers: 2 });
+  table.updateFlags(0, READY | SERVING, 0);
+  table.updateFlags(1, READY | SERVING, 0);
+  const src: MetricsSource = {
+    table,
+    sync: {
+      servicePorts: () => [{
+        index: 2, service: 'default/we"ird\\svc', port: 'http/TCP',
+        endpoints: [{ slot: 0, host: '127.0.0.1', port: 8080, name: 'default/pod-a' }, { slot: 1, host: '::1', port: 9090, name: '[::1]:9090' }],
+      }],
+      listeners: () => [{ id: '127.96.0.1:80/TCP', service: 'default/we"ird\\svc', role: 'clusterIP', bound: true },
+        { id: '127.5.5.5:30001/TCP', service: 'default/we"ird\\svc', role: 'nodePort', bound: false, error: 'EADDRINUSE' }],
+    },
+    services: () => [{ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'we"ird\\svc' }, spec: { type: 'NodePort', clusterIP: '127.96.0.1' } } as Service],
+    workers: () => 2,
+  };
+  return { src, table };
+}
+
+test('table counters: bytes, errors, retries, histograms, worker rows and health transitions', () => {
+  const { table } = source();
+  table.addBytes(2, 0, 100, 4000);
+  table.addBytes(2, 0, 2 ** 33, 0); // past 32 bits: the counters are 64-bit
+  table.countConnectError(2);
+  table.countRetry(2);
+  table.observe(2, 'connect', 0.0004);
+  table.observe(2, 'connect', 0.003);
+  table.observe(2, 'connect', 99);
+  assert.equal([table.portBytesIn(2), table.portBytesOut(2), table.slotBytesIn(0), table.slotBytesOut(1)], [100 + 2 ** 33, 4000, 100 + 2 ** 33, 0]);
+  assert.equal([table.portConnectErrors(2), table.portRetries(2)], [1, 1]);
+  const h = table.histogram(2, 'connect');
+  assert.is(h.counts.length, CONNECT_SECONDS_BUCKETS.length + 1);
+  assert.equal([h.counts[0], h.counts[3], h.counts[CONNECT_SECONDS_BUCKETS.length]], [1, 1, 1]);
+  assert.ok(Math.abs(h.sumSeconds - 99.0034) < 1e-6);
+  table.workerOpened(1);
+  table.workerOpened(1);
+  table.workerClosed(1);
+  table.setWorkerLoopDelay(1, 2e6, 9e6, 12e6);
+  table.workerOpened(7); // beyond maxWorkers: ignored, not a crash
+  assert.equal(table.worker(1), { connectionsTotal: 2, activeConnections: 1, restarts: 0, loopDelayP50: 0.002, loopDelayP99: 0.009, loopDelayMax: 0.012 });
+  table.workerRestarted(1);
+  assert.equal([table.worker(1).restarts, table.worker(1).activeConnections], [1, 0]);
+  // The first flags write (the endpoint appearing) is no transition; ejection and return are two.
+  assert.is(table.healthTransitions(0), 0);
+  table.updateFlags(0, EJECTED, 0);
+  table.updateFlags(0, SERVING, 0);
+  table.updateFlags(0, 0, EJECTED);
+  assert.is(table.healthTransitions(0), 2);
+  table.resetSlotCounters(0);
+  assert.equal([table.healthTransitions(0), table.slotBytesIn(0)], [0, 0]);
+});
+
+test('/metrics text parses strictly, escapes labels and matches the table', () => {
+  const { src, table } = source();
+  table.countPortConnection(2);
+  table.slotOpened(0);
+  table.addBytes(2, 0, 10, 20);
+  table.countRefusal(2, 'sourceRange');
+  table.observe(2, 'duration', 2);
+  table.updateFlags(1, EJECTED, 0);
+  const text = renderPrometheus(readMetrics(src));
+  const f = parsePrometheusText(text);
+  const svc = { service: 'default/we"ird\\svc', port: 'http/TCP' };
+  assert.ok(text.includes('service="default/we\\"ird\\\\svc"'), 'escaped in the text');
+  assert.is(sampleValue(f, 'switchyard_service_port_connections_total', svc), 1);
+  assert.is(sampleValue(f, 'switchyard_service_port_bytes_received_total', svc), 10);
+  assert.is(sampleValue(f, 'switchyard_service_port_bytes_sent_total', svc), 20);
+  assert.is(sampleValue(f, 'switchyard_service_port_refusals_total', { ...svc, cause: 'source_range' }), 1);
+  assert.is(sampleValue(f, 'switchyard_service_port_refusals_total', { ...svc, cause: 'no_endpoints' }), 0);
+  assert.is(sampleValue(f, 'switchyard_service_port_connection_duration_seconds_bucket', { ...svc, le: '1' }), 0);
+  assert.is(sampleValue(f, 'switchyard_service_port_connection_duration_seconds_bucket', { ...svc, le: '5' }), 1);
+  assert.is(sampleValue(f, 'switchyard_service_port_connection_duration_seconds_count', svc), 1);
+  assert.is(sampleValue(f, 'switchyard_endpoint_active_connections', { endpoint: '127.0.0.1:8080', pod: 'default/pod-a' }), 1);
+  assert.is(sampleValue(f, 'switchyard_endpoint_ready', { endpoint: '127.0.0.1:8080' }), 1);
+  assert.is(sampleValue(f, 'switchyard_endpoint_ready', { endpoint: '[::1]:9090', pod: '' }), 0);
+  assert.is(sampleValue(f, 'switchyard_endpoint_health_transitions_total', { endpoint: '[::1]:9090' }), 1);
+  assert.is(sampleValue(f, 'switchyard_worker_event_loop_delay_seconds', { worker: '1', quantile: '0.99' }), 0);
+  assert.is(f.get('switchyard_service_port_connect_duration_seconds')!.type, 'histogram');
+  assert.is(f.get('process_cpu_seconds_total')!.type, 'counter');
+  assert.ok(sampleValue(f, 'process_resident_memory_bytes') > 0);
+  assert.is(escapeLabelValue('a\nb'), 'a\\nb');
+});
+
+test('the strict parser rejects what Prometheus would', () => {
+  assert.throws(() => parsePrometheusText('x 1\n'), /before any TYPE/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx{a="\\q"} 1\n'), /bad escape/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1\nx 2\n'), /duplicate/);
+  assert.throws(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 0\nh_count 1\n'), /cumulative/);
+});
+
+test('status document, page body and top frame show listeners, endpoints, health and rates', () => {
+  const { src, table } = source();
+  const first = readStatus(src);
+  table.addBytes(2, 0, 2048, 0);
+  const second = { ...readStatus(src), time: first.time + 2000 };
+  assert.equal(second.services[0].listeners.map((l) => l.bound), [true, false]);
+  const html = statusBody(second, first);
+  assert.ok(html.includes('we&#34;ird\\svc'), 'names are HTML-escaped');
+  assert.ok(html.includes('EADDRINUSE'));
+  assert.ok(html.includes('1.0 KiB/s in'), 'bytes/s from two samples');
+  const frame = renderTopFrame(second, first);
+  assert.match(frame, /SERVICE default\/we"ird\\svc {2}NodePort {2}127\.96\.0\.1/);
+  assert.match(frame, /NOT BOUND: EADDRINUSE/);
+  assert.match(frame, /127\.0\.0\.1:8080 +default\/pod-a +ready +0 +0 +0 +2\.0KiB +0B +1\.0KiB\/s +0B\/s/);
+  assert.match(renderTopFrame(second, null), /127\.0\.0\.1:8080 .* - +-\n/);
+});
+
+test.run();
