@@ -27,6 +27,11 @@ export interface EventFilter {
 export interface ReadinessSource {
   /** true/false when known; undefined falls back to the Pod's own `status.conditions` Ready (default true). */
   podReady(pod: Pod): boolean | undefined;
+  /**
+   * The probe verdict for an endpoint of a manual Endpoints/EndpointSlice (no Pod behind it):
+   * false while its probe fails; true or undefined leaves the conditions its author wrote.
+   */
+  endpointReady?(ip: string, port: number): boolean | undefined;
 }
 
 /** Emitted after each committed change: the keys (`namespace/name`) of Services whose spec or endpoints changed. */

@@ -22,6 +22,7 @@ import { KINDS, objectKey } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
 import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
 import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, ReadinessSource } from './control-plane-api.ts';
+import { clientView } from './client-view.ts';
 import { affectedServices, createEndpointViews, serviceKey } from './endpoint-views.ts';
 import { createEventLog, rfc3339 } from './event-log.ts';
 import { createNodePortAllocator } from './node-port-allocator.ts';
@@ -42,7 +43,9 @@ export interface RegistryOptions {
 export interface Registry extends ControlPlaneApi {
   /** Every slice feeding that Service: generated, mirrored from manual Endpoints, or applied. */
   serviceSlices(namespace: string, name: string): EndpointSlice[];
-  /** Re-evaluates the readiness of every Pod and recomputes endpoints (called by the health loop). */
+  /** The same slices without the health loop's verdicts on manual endpoints (what the health loop probes). */
+  declaredServiceSlices(namespace: string, name: string): EndpointSlice[];
+  /** Re-evaluates the readiness of every Pod and manual endpoint and recomputes endpoints (called by the health loop). */
   readinessChanged(): void;
   /** Replaces the readiness source (the health loop is created after the registry it reads). */
   setReadiness(source: ReadinessSource | undefined): void;
@@ -76,7 +79,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const index = createObjectIndex();
   let readiness = opts.readiness;
   const isReady = (pod: Pod) => readiness?.podReady(pod) ?? podConditionReady(pod);
-  const views = createEndpointViews(index, isReady);
+  const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port));
   const ingress = new Map<string, LoadBalancerIngress[]>();
   const subscribers = new Set<(notice: ChangeNotice) => void>();
   let resourceVersion = 0;
@@ -129,27 +132,14 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   }
   for (const ns of index.namespaces()) views.recompute(ns);
 
-  /** The object as clients see it: a copy, Services with their status. */
-  const view = <T extends KubeObject>(obj: T): T => {
-    const copy = structuredClone(obj);
-    if (copy.kind === 'Service') {
-      const ing = ingress.get(serviceKey(namespaceOf(copy.metadata), copy.metadata.name ?? ''));
-      copy.status = { loadBalancer: ing && ing.length ? { ingress: structuredClone(ing) } : {} };
-    } else if (copy.kind === 'Pod') {
-      // We are the kubelet here: the Ready condition shown is the effective readiness (health loop).
-      const ready = isReady(obj as Pod);
-      const status = copy.status ??= {};
-      if (status.podIP) status.phase ??= 'Running';
-      const others = (status.conditions ?? []).filter((c) => c.type !== 'Ready');
-      status.conditions = [...others, { type: 'Ready', status: ready ? 'True' : 'False' }];
-    }
-    return copy;
-  };
+  const viewSources = { ingress: (ns: string, name: string) => ingress.get(serviceKey(ns, name)), isReady };
+  const view = <T extends KubeObject>(obj: T): T => clientView(obj, viewSources);
 
   const computedEndpoints = (ns: string, name: string) => views.get(ns, name)?.endpoints;
   const computedSlices = (ns?: string): EndpointSlice[] => {
     const out: EndpointSlice[] = [];
-    for (const v of views.all()) out.push(...v.generated, ...v.mirrored);
+    // Applied slices too: the copies carry the probe verdicts, and replace the stored ones in get/list.
+    for (const v of views.all()) out.push(...v.generated, ...v.mirrored, ...v.applied);
     return ns === undefined ? out : out.filter((s) => namespaceOf(s.metadata) === ns);
   };
 
@@ -289,6 +279,9 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     },
     serviceSlices(namespace, name) {
       return structuredClone(views.get(namespace, name)?.slices ?? []);
+    },
+    declaredServiceSlices(namespace, name) {
+      return structuredClone(views.get(namespace, name)?.declared ?? []);
     },
     readinessChanged() {
       const changed: string[] = [];

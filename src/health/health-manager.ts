@@ -9,26 +9,30 @@ import { joinHostPort } from '../model/ip-string.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import type { EndpointSlice, KindName, KubeObject, ObjectReference, Pod, Service } from '../model/types.ts';
 import { systemClock, type HealthClock } from './health-clock.ts';
-import { computeHealthTargets, podProbeTargets, probedContainers, type DefaultProbeOptions, type ProbeCheck, type TargetSpec } from './health-targets.ts';
+import { computeHealthTargets, podProbeTargets, probedContainers, type DefaultProbeOptions, type TargetSpec } from './health-targets.ts';
 import { PassiveEjector, type EjectionChange, type EjectionOptions, type EjectorSlots } from './passive-ejector.ts';
-import { errored, type ProbeOutcome } from './probe-outcome.ts';
-import { closeHttpProbeAgents, probeHttp } from './probe-http.ts';
-import { probeExec } from './probe-exec.ts';
+import type { ProbeOutcome } from './probe-outcome.ts';
+import { closeHttpProbeAgents } from './probe-http.ts';
 import { ProbeScheduler } from './probe-scheduler.ts';
 import { initialProbeState, probeDue, recordProbeResult, type ProbeState } from './probe-state.ts';
-import { probeTcp } from './probe-tcp.ts';
+import { runProbe, type RunProbe } from './run-probe.ts';
+
+export type { RunProbe } from './run-probe.ts';
 
 /** What the health loop needs of src/control/registry.ts. */
 export interface HealthRegistry {
   list(kind: KindName, namespace?: string): KubeObject[];
   serviceSlices(namespace: string, name: string): EndpointSlice[];
-  /** Re-evaluate every Pod's readiness (through podReady) and recompute endpoints. */
+  /**
+   * The slices before this loop's verdicts on manual endpoints were applied: an endpoint taken out
+   * must stay a target, or it could never come back. Falls back to serviceSlices.
+   */
+  declaredServiceSlices?(namespace: string, name: string): EndpointSlice[];
+  /** Re-evaluate every Pod's and manual endpoint's readiness (podReady, endpointReady) and recompute endpoints. */
   readinessChanged(): unknown;
   recordEvent(involved: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void;
   subscribe(fn: (notice: ChangeNotice) => void): () => void;
 }
-
-export type RunProbe = (check: ProbeCheck, timeoutMs: number, signal: AbortSignal) => Promise<ProbeOutcome>;
 
 export interface HealthManagerOptions {
   registry: HealthRegistry;
@@ -70,15 +74,6 @@ interface Target { spec: TargetSpec; state: ProbeState; lastMessage?: string; la
 
 const COMPONENT = 'switchyard-health';
 
-export const runProbe: RunProbe = (check, timeoutMs, signal) => {
-  switch (check.type) {
-    case 'tcp': return probeTcp(check.host, check.port, timeoutMs);
-    case 'http': return probeHttp({ ...check.spec, timeoutMs });
-    case 'exec': return probeExec(check.command, timeoutMs, signal);
-    case 'error': return Promise.resolve(errored(check.message));
-  }
-};
-
 export function startHealthManager(o: HealthManagerOptions): HealthManager {
   const clock = o.clock ?? systemClock;
   const run = o.runProbe ?? runProbe;
@@ -87,9 +82,11 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
   const abort = new AbortController();
   const targets = new Map<string, Target>();
   const implicitByPod = new Map<string, Set<Target>>();
-  let covered = new Set<string>(); // `ip|port` and `ip|*` an active probe speaks for
+  let covered = new Set<string>(); // `ip|port` an active probe speaks for
   let backendServices = new Map<string, string[]>();
   let portsByIp = new Map<string, number[]>();
+  let podByBackend = new Map<string, NonNullable<TargetSpec['pod']>>(); // `ip:port` → the Pod behind it
+  let portsByPod = new Map<string, number[]>(); // `ns/name` → ports of its backends
   let closed = false;
   let syncTimer: unknown;
   let readinessTimer: unknown;
@@ -135,7 +132,10 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
       if (ready) event('Pod', podKey(s.pod.namespace, s.pod.name), s.pod.uid, 'Normal', 'Ready', 'Readiness probe succeeded');
       readinessChanged();
     } else {
+      // The EJECTED flag stops new connections at once; the recomputation shows the verdict in the
+      // endpoint conditions (get endpointslices, get endpoints) and clears READY as well.
       ejector.setActiveDown(s.ip, s.port!, !ready, clock.now());
+      readinessChanged();
     }
     for (const svc of s.services) event('Service', svc, undefined, ready ? 'Normal' : 'Warning', ready ? 'Ready' : 'Unhealthy', `${what} ${detail}`);
   }
@@ -146,7 +146,10 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
       ? `endpoint ${where} ejected for ${Math.round(c.durationMs! / 1000)}s after ${c.failures} consecutive connect failures`
       : `endpoint ${where} returned after ejection`;
     o.log(c.ejected ? 'warn' : 'info', `health: ${text}`);
-    for (const svc of backendServices.get(where) ?? []) event('Service', svc, undefined, c.ejected ? 'Warning' : 'Normal', c.ejected ? 'Ejected' : 'Unejected', text);
+    const [type, reason] = c.ejected ? ['Warning', 'Ejected'] as const : ['Normal', 'Unejected'] as const;
+    for (const svc of backendServices.get(where) ?? []) event('Service', svc, undefined, type, reason, text);
+    const pod = podByBackend.get(where);
+    if (pod) event('Pod', podKey(pod.namespace, pod.name), pod.uid, type, reason, text);
   }
 
   async function probe(t: Target) {
@@ -162,13 +165,17 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     // repeats into a count), so a Pod that never becomes ready says why.
     if (!outcome.ok && s.pod) event('Pod', podKey(s.pod.namespace, s.pod.name), s.pod.uid, 'Warning', 'Unhealthy', outcome.message);
     if (recordProbeResult(t.state, outcome.ok, s.thresholds)) transition(t, outcome);
-    if (outcome.ok) {
-      const ports = s.port !== undefined ? [s.port] : portsByIp.get(s.ip) ?? [];
-      for (const port of ports) {
-        const c = ejector.probeSucceeded(s.ip, port, t.lastProbeAt);
-        if (c) reportEjection(c);
-      }
+    for (const port of probedPorts(s)) {
+      if (!outcome.ok) { ejector.probeFailed(s.ip, port); continue; }
+      const c = ejector.probeSucceeded(s.ip, port, t.lastProbeAt);
+      if (c) reportEjection(c);
     }
+  }
+
+  /** The backend ports a target's probe speaks for: a Pod's probe for that Pod's only, as Pods may share an IP (127.0.0.1). */
+  function probedPorts(s: TargetSpec): number[] {
+    if (s.port !== undefined) return [s.port];
+    return s.pod ? portsByPod.get(podKey(s.pod.namespace, s.pod.name)) ?? [] : portsByIp.get(s.ip) ?? [];
   }
 
   function sync() {
@@ -178,14 +185,16 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     const now = clock.now();
     const computed = computeHealthTargets({
       services, pods, defaultProbe: o.defaultProbe, nowMs: now,
-      slicesOf: (svc) => o.registry.serviceSlices(namespaceOf(svc.metadata), svc.metadata.name ?? ''),
+      slicesOf: (svc) => {
+        const ns = namespaceOf(svc.metadata);
+        const name = svc.metadata.name ?? '';
+        return o.registry.declaredServiceSlices?.(ns, name) ?? o.registry.serviceSlices(ns, name);
+      },
     });
     const seen = new Set<string>();
     let readinessMoved = false;
-    const nextCovered = new Set<string>();
     for (const spec of computed.targets) {
       seen.add(spec.key);
-      nextCovered.add(spec.port !== undefined ? `${spec.ip}|${spec.port}` : `${spec.ip}|*`);
       const existing = targets.get(spec.key);
       if (existing && existing.spec.fingerprint === spec.fingerprint) {
         existing.spec = spec; // Services and Pod metadata may change without resetting state
@@ -204,13 +213,21 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     }
     for (const [key, t] of targets) {
       if (seen.has(key)) continue;
-      if (t.spec.kind !== 'manual' && !t.state.ready) readinessMoved = true;
+      if (!t.state.ready) readinessMoved = true;
       dropTarget(t);
     }
-    covered = nextCovered;
     backendServices = new Map([...computed.backends].map(([k, b]) => [k, b.services]));
+    podByBackend = new Map();
+    portsByPod = new Map();
     portsByIp = new Map();
-    for (const b of computed.backends.values()) portsByIp.set(b.ip, [...(portsByIp.get(b.ip) ?? []), b.port]);
+    for (const [k, b] of computed.backends) {
+      portsByIp.set(b.ip, [...(portsByIp.get(b.ip) ?? []), b.port]);
+      if (!b.pod) continue;
+      podByBackend.set(k, b.pod);
+      const pk = podKey(b.pod.namespace, b.pod.name);
+      portsByPod.set(pk, [...(portsByPod.get(pk) ?? []), b.port]);
+    }
+    covered = new Set(computed.targets.flatMap((spec) => probedPorts(spec).map((port) => `${spec.ip}|${port}`)));
     ejector.setBackends(computed.backends.values(), now);
     if (readinessMoved) readinessChanged();
   }
@@ -240,7 +257,7 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     passiveTimer = clock.setTimeout(() => {
       if (closed) return;
       safely(() => {
-        const isCovered = (ip: string, port: number) => covered.has(`${ip}|${port}`) || covered.has(`${ip}|*`);
+        const isCovered = (ip: string, port: number) => covered.has(`${ip}|${port}`);
         for (const c of ejector.tick(clock.now(), isCovered)) reportEjection(c);
       });
       passiveLoop();

@@ -68,8 +68,8 @@ export interface HealthTargetsInput {
 
 export interface HealthTargets {
   targets: TargetSpec[];
-  /** Every (ip, port) a TCP Service port sends to, with the Services that do. */
-  backends: Map<string, { ip: string; port: number; services: string[] }>;
+  /** Every (ip, port) a TCP Service port sends to, with the Services that do and the Pod behind it (targetRef). */
+  backends: Map<string, { ip: string; port: number; services: string[]; pod?: { namespace: string; name: string; uid?: string } }>;
 }
 
 const serviceKey = (s: { metadata: { namespace?: string; name?: string } }) => `${namespaceOf(s.metadata)}/${s.metadata.name ?? ''}`;
@@ -162,8 +162,11 @@ export function computeHealthTargets(input: HealthTargetsInput): HealthTargets {
     for (const eps of servicePortEndpoints(svc, slices).values()) {
       for (const ep of eps) {
         const k = joinHostPort(ep.ip, ep.port);
-        const b = backends.get(k) ?? { ip: ep.ip, port: ep.port, services: [] };
+        const b: { ip: string; port: number; services: string[]; pod?: { namespace: string; name: string; uid?: string } } =
+          backends.get(k) ?? { ip: ep.ip, port: ep.port, services: [] };
         if (!b.services.includes(sk)) b.services.push(sk);
+        const ref = ep.targetRef;
+        if (!b.pod && ref?.kind === 'Pod' && ref.name) b.pod = { namespace: ref.namespace ?? namespaceOf(svc.metadata), name: ref.name, uid: ref.uid };
         backends.set(k, b);
       }
     }

@@ -3,10 +3,13 @@
 // Atomics.add; a successful connect resets the consecutive count); this module reads those
 // counters on a timer — no message per connection — and ejects an endpoint (EJECTED flag) after
 // `consecutiveFailures` in a row. The ejection lasts base × (number of ejections), capped at max;
-// the count decays by one per base period the endpoint stays in. When the time is up, the next
-// success of an active probe that covers the endpoint brings it back (Envoy's
-// successful_active_health_check_uneject_host); an endpoint no active probe covers returns when its
-// time is up. The same flag carries active-probe failures of manual endpoints (setActiveDown),
+// the count decays by one per base period the endpoint stays in. An active probe that covers the
+// endpoint brings it back (Envoy's successful_active_health_check_uneject_host) on its first
+// success after the time is up — or at once when the probe itself failed during the ejection and
+// now succeeds: the probe saw the backend die and come back (an nginx restarted on its port), so
+// waiting out the back-off would only keep a healthy backend idle. A probe that never failed (say
+// one on another port) does not shorten the ejection. An endpoint no active probe covers returns
+// when its time is up. The same flag carries active-probe failures of manual endpoints (setActiveDown),
 // since those have no Pod whose readiness could change. Main thread.
 //
 // Memory ordering: counters are read with the table's SC Atomics loads; a read racing a worker's
@@ -59,6 +62,8 @@ interface Backend {
   ejectedUntil: number;
   calmSince: number;
   activeDown: boolean;
+  /** An active probe failed since this ejection began. */
+  probeFailed: boolean;
 }
 
 const keyOf = (ip: string, port: number) => `${ip}|${port}`;
@@ -101,10 +106,16 @@ export class PassiveEjector {
     this.applyFlag(b);
   }
 
-  /** An active probe covering ip:port succeeded: ends an ejection whose time is up. */
+  /** An active probe covering ip:port failed: its next success ends the ejection early. */
+  probeFailed(ip: string, port: number): void {
+    const b = this.backends.get(keyOf(ip, port));
+    if (b?.ejected) b.probeFailed = true;
+  }
+
+  /** An active probe covering ip:port succeeded: ends an ejection whose time is up, or that the probe saw fail. */
   probeSucceeded(ip: string, port: number, now: number): EjectionChange | undefined {
     const b = this.backends.get(keyOf(ip, port));
-    if (!b || !b.ejected || now < b.ejectedUntil) return undefined;
+    if (!b || !b.ejected || (now < b.ejectedUntil && !b.probeFailed)) return undefined;
     return this.uneject(b, now);
   }
 
@@ -126,6 +137,7 @@ export class PassiveEjector {
           b.ejections++;
           const durationMs = Math.min(this.o.baseEjectionMs * b.ejections, this.o.maxEjectionMs);
           b.ejected = true;
+          b.probeFailed = false;
           b.ejectedUntil = now + durationMs;
           b.baseline = total;
           changes.push({ ip: b.ip, port: b.port, ejected: true, failures, durationMs });
@@ -163,5 +175,5 @@ export class PassiveEjector {
 }
 
 function newBackend(ip: string, port: number, now: number): Backend {
-  return { ip, port, slot: undefined, baseline: 0, ejections: 0, ejected: false, ejectedUntil: 0, calmSince: now, activeDown: false };
+  return { ip, port, slot: undefined, baseline: 0, ejections: 0, ejected: false, ejectedUntil: 0, calmSince: now, activeDown: false, probeFailed: false };
 }
