@@ -33,6 +33,17 @@ test('ejects after N consecutive connect failures and sets EJECTED', () => {
   assert.not.ok(ejector.isEjected('127.0.0.1', 8002));
 });
 
+test('a probe success ends an ejection early only after the probe itself failed', () => {
+  const { ejector, fail, flags } = setup();
+  fail(3);
+  ejector.tick(0, always);
+  assert.ok(flags() & EJECTED);
+  assert.is(ejector.probeSucceeded('127.0.0.1', 8001, 1_000), undefined, 'a probe that never failed waits for the time');
+  ejector.probeFailed('127.0.0.1', 8001);
+  assert.equal(ejector.probeSucceeded('127.0.0.1', 8001, 2_000), { ip: '127.0.0.1', port: 8001, ejected: false });
+  assert.is(flags() & EJECTED, 0);
+});
+
 test('failures that are not consecutive never eject', () => {
   const { ejector, fail, slots, slot, flags } = setup();
   for (let i = 0; i < 50; i++) {
