@@ -4,9 +4,10 @@
 import { connect, type Socket } from 'node:net';
 import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';
 import type { RefusalCause } from '../shared/endpoint-table.ts';
-import type { ConnectionRegistry, LiveConnection } from './connection-registry.ts';
+import { HANDSHAKE, type ConnectionRegistry, type LiveConnection } from './connection-registry.ts';
 import { encodeProxyHeader } from './proxy-protocol.ts';
 import { splice, type SpliceEnd } from './splice.ts';
+import type { TrafficAccount, WorkerMetricsRecorder } from '../admin/metrics-worker-recorder.ts';
 
 export interface ListenerContext {
   id: string;
@@ -26,6 +27,8 @@ export interface HandlerContext {
   accessLog: ((line: string) => void) | null;
   /** Refusal counters in the shared table (the picker counts max-connections itself). */
   countRefusal?: (servicePortIndex: number, cause: RefusalCause) => void;
+  /** Bytes, connect latency, duration, retries and connect errors into the shared table. */
+  metrics?: WorkerMetricsRecorder;
 }
 
 /** How a connection ended: the splice reasons, or why it never reached a backend. */
@@ -93,6 +96,14 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
   const onEarlyError = () => { clientGone = true; };
   client.on('error', onEarlyError);
   client.once('close', onEarlyError);
+  // Registered while connecting, so that a worker drain waits for this connection (and cuts it at
+  // the timeout) instead of ending the worker's task under it.
+  let abortConnect: (() => void) | null = null;
+  const handshake: LiveConnection = {
+    servicePortIndex: index, slot: HANDSHAKE,
+    close: () => { clientGone = true; if (!client.destroyed) client.resetAndDestroy(); abortConnect?.(); },
+  };
+  ctx.registry.add(handshake);
 
   const options = picker.servicePort(index)?.options;
   const connectTimeoutMs = options?.connectTimeoutMs ?? 5000;
@@ -101,14 +112,16 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
   let lastError: string | undefined;
 
   const attempt = () => {
-    if (clientGone) { picker.release(index); log('client-gone', 0, 0, lastError); return; }
+    if (clientGone) { ctx.registry.delete(handshake); picker.release(index); log('client-gone', 0, 0, lastError); return; }
     const pick = attempts < maxAttempts ? picker.pick(index, clientIp, tried) : null;
     if (!pick) {
+      ctx.registry.delete(handshake);
       picker.release(index);
       refuse(attempts === 0 ? 'no-endpoints' : 'connect-failed');
       return;
     }
     attempts++;
+    if (attempts > 1) ctx.metrics?.retried(index);
     endpoint = pick;
     tried.push(pick.slot);
     const t0 = performance.now();
@@ -117,6 +130,15 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
     const timer = setTimeout(() => fail(upstream, 'ETIMEDOUT'), connectTimeoutMs);
     const onError = (err: NodeJS.ErrnoException) => fail(upstream, err.code ?? err.message);
     upstream.once('error', onError);
+    abortConnect = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      upstream.destroy();
+      ctx.registry.delete(handshake);
+      picker.release(index);
+      log('drained', 0, 0, lastError);
+    };
     upstream.once('connect', () => {
       if (settled) return;
       settled = true;
@@ -124,8 +146,10 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
       upstream.removeListener('error', onError);
       connectMs = performance.now() - t0;
       picker.connectSucceeded(pick.slot);
+      ctx.metrics?.connected(index, connectMs / 1000);
       if (clientGone) {
         upstream.destroy();
+        ctx.registry.delete(handshake);
         picker.release(index);
         log('client-gone');
         return;
@@ -139,6 +163,7 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
       sock.destroy();
       lastError = code;
       picker.connectFailed(pick!.slot);
+      ctx.metrics?.connectFailed(index);
       attempt();
     }
   };
@@ -158,6 +183,12 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
     }
     const live: LiveConnection = { servicePortIndex: index, slot: pick.slot, close: (r) => s.close(r) };
     let done = false;
+    // Registered before splice() starts: splice may finish synchronously and call onClose at once.
+    const account: TrafficAccount = {
+      servicePortIndex: index, slot: pick.slot, flushedIn: 0, flushedOut: 0,
+      read: () => ({ bytesIn: s.bytesIn, bytesOut: s.bytesOut }),
+    };
+    ctx.metrics?.opened(account);
     const s = splice(client, upstream, {
       idleTimeoutMs: options?.idleTimeoutMs ?? 0,
       onClose: (stats) => {
@@ -165,11 +196,14 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
         ctx.registry.delete(live);
         picker.closed(index, pick.slot);
         picker.release(index);
+        ctx.metrics?.closed(account, stats.bytesIn, stats.bytesOut, (performance.now() - started) / 1000);
         log(stats.end, stats.bytesIn, stats.bytesOut, stats.error);
       },
     });
     // splice may already have finished if both sockets died before it attached.
     if (!done) ctx.registry.add(live);
+    // Only now: had the handshake entry gone first, a drain could see zero connections and resolve.
+    ctx.registry.delete(handshake);
   };
 
   attempt();

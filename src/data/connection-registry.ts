@@ -1,7 +1,12 @@
 // The live connections of one data-plane worker, indexed by (Service port, endpoint slot), so that
 // an endpoint that leaves its Service port's snapshot, or the whole worker, can be drained:
 // connections keep running until they finish or the drain timeout closes them. Worker thread only.
+// Connections still connecting (slot HANDSHAKE) are registered too, so that a worker drain neither
+// resolves while one is about to be established nor leaves it running after the worker's task ended.
 import type { SpliceEnd } from './splice.ts';
+
+/** The `slot` of a connection that has not reached a backend yet. */
+export const HANDSHAKE = -1;
 
 export interface LiveConnection {
   servicePortIndex: number;
@@ -13,24 +18,53 @@ export interface ConnectionRegistry {
   readonly size: number;
   add(conn: LiveConnection): void;
   delete(conn: LiveConnection): void;
-  /** Connections of `servicePortIndex` on a slot outside `keep` get `timeoutMs` to finish. Returns how many. */
+  /**
+   * Connections of `servicePortIndex` on a slot outside `keep` (null: every slot) get `timeoutMs` to
+   * finish; a slot in `keep` whose drain is still pending is back in the snapshot, so its drain is
+   * cancelled. Handshaking connections are left alone. Returns how many connections now drain.
+   */
   drainSlots(servicePortIndex: number, keep: ReadonlySet<number> | null, timeoutMs: number): number;
-  /** Every connection gets `timeoutMs` to finish; resolves when none is left. */
+  /** The Service port is gone for good (its region may be reused by another Service port): every
+   *  connection of it gets `timeoutMs` to finish, and no later snapshot cancels that. */
+  drainServicePort(servicePortIndex: number, timeoutMs: number): number;
+  /** Every connection, including any registered later, gets `timeoutMs` to finish; resolves when
+   *  none is left. */
   drainAll(timeoutMs: number): Promise<void>;
 }
 
+/** The connections of one (Service port, slot), and the timer that will cut them if it is draining. */
+interface Group { conns: Set<LiveConnection>; timer: NodeJS.Timeout | null }
+
 export function createConnectionRegistry(): ConnectionRegistry {
-  // servicePortIndex → slot → connections
-  const byPort = new Map<number, Map<number, Set<LiveConnection>>>();
+  const byPort = new Map<number, Map<number, Group>>();
+  // Connections of removed Service ports: keyed by nothing that a later snapshot could name again.
+  const orphans = new Set<LiveConnection>();
   let size = 0;
   let emptyWaiters: (() => void)[] = [];
+  // Set once drainAll's timeout has passed: a connection registered after that is cut at once.
+  let cutAll = false;
 
-  const closeLater = (conns: LiveConnection[], timeoutMs: number) => {
-    if (conns.length === 0) return;
-    const cut = () => { for (const c of conns) c.close('drained'); };
-    if (timeoutMs <= 0) { cut(); return; }
-    // Unref'd: a pending drain alone must not keep a worker alive that was told to exit.
-    setTimeout(cut, timeoutMs).unref();
+  const cut = (conns: Iterable<LiveConnection>) => { for (const c of [...conns]) c.close('drained'); };
+  // Unref'd: a pending drain alone must not keep a worker alive that was told to exit.
+  const later = (fn: () => void, timeoutMs: number) => setTimeout(fn, timeoutMs).unref();
+
+  const forEach = (fn: (c: LiveConnection) => void) => {
+    for (const slots of byPort.values()) for (const g of slots.values()) for (const c of g.conns) fn(c);
+    for (const c of orphans) fn(c);
+  };
+
+  const drainGroup = (g: Group, timeoutMs: number) => {
+    if (timeoutMs <= 0) { cut(g.conns); return; }
+    // A connection added to the group while its timer runs (a straggler that picked the slot from
+    // an older snapshot) is cut with the others: the set is read when the timer fires.
+    g.timer ??= later(() => { g.timer = null; cut(g.conns); }, timeoutMs);
+  };
+
+  const settled = () => {
+    if (size !== 0 || emptyWaiters.length === 0) return;
+    const waiters = emptyWaiters;
+    emptyWaiters = [];
+    for (const w of waiters) w();
   };
 
   return {
@@ -38,37 +72,64 @@ export function createConnectionRegistry(): ConnectionRegistry {
     add(conn) {
       let slots = byPort.get(conn.servicePortIndex);
       if (!slots) byPort.set(conn.servicePortIndex, (slots = new Map()));
-      let set = slots.get(conn.slot);
-      if (!set) slots.set(conn.slot, (set = new Set()));
-      if (!set.has(conn)) { set.add(conn); size++; }
+      let g = slots.get(conn.slot);
+      if (!g) slots.set(conn.slot, (g = { conns: new Set(), timer: null }));
+      if (g.conns.has(conn)) return;
+      g.conns.add(conn);
+      size++;
+      if (cutAll) conn.close('drained');
     },
     delete(conn) {
+      if (orphans.delete(conn)) { size--; settled(); return; }
       const slots = byPort.get(conn.servicePortIndex);
-      const set = slots?.get(conn.slot);
-      if (!set || !set.delete(conn)) return;
+      const g = slots?.get(conn.slot);
+      if (!g || !g.conns.delete(conn)) return;
       size--;
-      if (set.size === 0) slots!.delete(conn.slot);
-      if (slots!.size === 0) byPort.delete(conn.servicePortIndex);
-      if (size === 0 && emptyWaiters.length) {
-        const waiters = emptyWaiters;
-        emptyWaiters = [];
-        for (const w of waiters) w();
+      if (g.conns.size === 0) {
+        if (g.timer) clearTimeout(g.timer);
+        slots!.delete(conn.slot);
+        if (slots!.size === 0) byPort.delete(conn.servicePortIndex);
       }
+      settled();
     },
     drainSlots(servicePortIndex, keep, timeoutMs) {
       const slots = byPort.get(servicePortIndex);
       if (!slots) return 0;
+      let n = 0;
+      for (const [slot, g] of [...slots]) {
+        if (slot === HANDSHAKE) continue;
+        if (keep?.has(slot)) {
+          if (g.timer) { clearTimeout(g.timer); g.timer = null; }
+          continue;
+        }
+        n += g.conns.size;
+        drainGroup(g, timeoutMs);
+      }
+      return n;
+    },
+    drainServicePort(servicePortIndex, timeoutMs) {
+      const slots = byPort.get(servicePortIndex);
+      if (!slots) return 0;
+      byPort.delete(servicePortIndex);
       const conns: LiveConnection[] = [];
-      for (const [slot, set] of slots) if (!keep || !keep.has(slot)) conns.push(...set);
-      closeLater(conns, timeoutMs);
+      for (const g of slots.values()) {
+        if (g.timer) clearTimeout(g.timer);
+        for (const c of g.conns) { conns.push(c); orphans.add(c); }
+      }
+      const cutThese = () => { for (const c of conns) if (orphans.has(c)) c.close('drained'); };
+      if (timeoutMs <= 0) cutThese(); else later(cutThese, timeoutMs);
       return conns.length;
     },
     drainAll(timeoutMs) {
-      if (size === 0) return Promise.resolve();
       const done = new Promise<void>((resolve) => emptyWaiters.push(resolve));
-      const conns: LiveConnection[] = [];
-      for (const slots of byPort.values()) for (const set of slots.values()) conns.push(...set);
-      closeLater(conns, timeoutMs);
+      const cutEverything = () => {
+        cutAll = true;
+        const conns: LiveConnection[] = [];
+        forEach((c) => conns.push(c));
+        cut(conns);
+      };
+      if (timeoutMs <= 0) cutEverything(); else later(cutEverything, timeoutMs);
+      settled();
       return done;
     },
   };

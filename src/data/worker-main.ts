@@ -4,12 +4,14 @@
 // (MainToWorker in, WorkerToMain out). Resolves when told to drain and every connection is gone.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
-import { attachEndpointTable } from '../shared/endpoint-table.ts';
+import { attachEndpointTable, attachWorkerLedger, type WorkerLedger } from '../shared/endpoint-table.ts';
+import type { EndpointPicker } from '../shared/endpoint-picker-api.ts';
 import type { ListenerSpec, MainToWorker, WorkerToMain } from '../shared/messages.ts';
 import { createEndpointPicker } from './endpoint-picker.ts';
 import { createCidrMatcher } from './cidr-matcher.ts';
 import { createConnectionRegistry } from './connection-registry.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from './connection-handler.ts';
+import { startWorkerMetrics } from '../admin/metrics-worker-recorder.ts';
 
 export interface WorkerConfig {
   drainTimeoutMs: number;
@@ -22,6 +24,8 @@ export interface WorkerTask {
   workerId: number;
   port: MessagePort;
   tableBuffer: SharedArrayBuffer;
+  /** This worker's own share of the table's active counts (createWorkerLedger), kept by the pool. */
+  ledgerBuffer: SharedArrayBuffer;
   config: WorkerConfig;
 }
 
@@ -38,9 +42,31 @@ export function listenerContext(spec: ListenerSpec): ListenerContext {
   return { id: spec.id, address: spec.address, port: spec.port, servicePortIndex: spec.servicePortIndex, allowSource };
 }
 
-export default async function run({ workerId, port, tableBuffer, config }: WorkerTask): Promise<WorkerResult> {
+/** The picker, with every active-count change mirrored in this worker's ledger. Order: table
+ *  first on the way up, ledger first on the way down (see WorkerLedger). */
+export function ledgeredPicker(picker: EndpointPicker, ledger: WorkerLedger): EndpointPicker {
+  return {
+    setServicePort: (snapshot) => picker.setServicePort(snapshot),
+    removeServicePort: (index) => picker.removeServicePort(index),
+    servicePort: (index) => picker.servicePort(index),
+    pick: (index, clientIp, tried) => picker.pick(index, clientIp, tried),
+    hasUsable: (index) => picker.hasUsable(index),
+    opened(index, slot) { picker.opened(index, slot); ledger.slotOpened(slot); },
+    closed(index, slot) { ledger.slotClosed(slot); picker.closed(index, slot); },
+    connectFailed: (slot) => picker.connectFailed(slot),
+    connectSucceeded: (slot) => picker.connectSucceeded(slot),
+    tryAdmit(index, globalMax) {
+      const r = picker.tryAdmit(index, globalMax);
+      if (r === 'ok') ledger.admitted(index);
+      return r;
+    },
+    release(index) { ledger.released(index); picker.release(index); },
+  };
+}
+
+export default async function run({ workerId, port, tableBuffer, ledgerBuffer, config }: WorkerTask): Promise<WorkerResult> {
   const table = attachEndpointTable(tableBuffer);
-  const picker = createEndpointPicker(table);
+  const picker = ledgeredPicker(createEndpointPicker(table), attachWorkerLedger(ledgerBuffer));
   const registry = createConnectionRegistry();
   const servers = new Map<string, Server>();
   let drainTimeoutMs = config.drainTimeoutMs;
@@ -66,6 +92,7 @@ export default async function run({ workerId, port, tableBuffer, config }: Worke
     picker, registry, globalMaxConnections: config.maxConnections,
     accessLog: config.accessLog ? accessLog : null,
     countRefusal: (index, cause) => table.countRefusal(index, cause),
+    metrics: startWorkerMetrics(table, workerId),
   };
 
   // Transfer mode: the main thread already applied source ranges; this only names the listener
@@ -77,6 +104,8 @@ export default async function run({ workerId, port, tableBuffer, config }: Worke
     if (existing) { post({ type: 'listening', id: spec.id }); return; }
     const lc = listenerContext(spec);
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
+      // Accepted in the same turn as the drain that closed this server: refuse, never serve late.
+      if (draining) { socket.resetAndDestroy(); return; }
       handleConnection(socket, lc, ctx);
     });
     const onError = (err: NodeJS.ErrnoException) => {
@@ -109,6 +138,7 @@ export default async function run({ workerId, port, tableBuffer, config }: Worke
     for (const id of [...servers.keys()]) servers.get(id)!.close();
     servers.clear();
     await registry.drainAll(timeoutMs);
+    ctx.metrics?.stop();
     flush();
     post({ type: 'drained', workerId });
     port.close();
@@ -127,7 +157,7 @@ export default async function run({ workerId, port, tableBuffer, config }: Worke
         break;
       }
       case 'removeServicePort':
-        registry.drainSlots(m.index, null, drainTimeoutMs);
+        registry.drainServicePort(m.index, drainTimeoutMs);
         picker.removeServicePort(m.index);
         break;
       case 'listen':

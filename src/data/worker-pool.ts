@@ -9,7 +9,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { MessageChannel, type MessagePort, type Transferable, type Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { EndpointTable } from '../shared/endpoint-table.ts';
+import { createWorkerLedger, type EndpointTable } from '../shared/endpoint-table.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
 import { listenerContext, type WorkerConfig, type WorkerResult, type WorkerTask } from './worker-main.ts';
 
@@ -45,6 +45,8 @@ export interface WorkerPool {
   removeServicePort(index: number): void;
   /** Binds (port 0 picks a free port); rejects with the bind error (code, message). */
   listen(spec: ListenerSpec): Promise<BoundAddress>;
+  /** Resolves once every worker has handled every message sent to it before (snapshots installed). */
+  sync(): Promise<void>;
   /** Stops accepting on the listener; established connections continue. */
   unlisten(id: string): Promise<void>;
   /** Stops accepting everywhere; resolves when every connection finished or was cut at the timeout. */
@@ -62,6 +64,12 @@ interface WorkerSlot {
   waiters: Map<string, (m: WorkerToMain) => void>;
   task: Promise<unknown>;
 }
+
+/** A transfer-mode socket waiting for a live worker (every worker is being replaced). */
+interface Handoff { socket: Socket; listenerId: string; servicePortIndex: number }
+/** Sockets held while no worker is alive: bounded in number and in time, then reset. */
+const MAX_HANDOFFS = 1024;
+const HANDOFF_WAIT_MS = 5000;
 
 interface ListenerState { spec: ListenerSpec; bound: BoundAddress; server?: Server }
 
@@ -90,9 +98,12 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   const slots: WorkerSlot[] = [];
   let restarts = 0;
   let rr = 0;
+  let syncs = 0;
   let draining: Promise<void> | null = null;
   let closed = false;
   const readyWaiters: (() => void)[] = [];
+  let handoffs: Handoff[] = [];
+  let handoffTimer: NodeJS.Timeout | null = null;
 
   const send = (slot: WorkerSlot, m: MainToWorker, transfer?: Transferable[]) => slot.port.postMessage(m, transfer ?? []);
   const broadcast = (m: MainToWorker) => { for (const s of slots) send(s, m); };
@@ -101,20 +112,29 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     const { port1, port2 } = new MessageChannel();
     const slot: WorkerSlot = { id, port: port1, ready: false, waiters: new Map(), task: Promise.resolve() };
     slots[id] = slot;
+    const ledger = createWorkerLedger(o.table);
     port1.on('message', (m: WorkerToMain) => onMessage(slot, m));
+    // The worker's end closes when it drains or dies: no socket may be posted into it after that.
+    port1.on('close', () => { slot.ready = false; });
     // Messages queue on the port until the worker attaches; state goes first, in order.
     send(slot, { type: 'config', drainTimeoutMs: config.drainTimeoutMs, accessLog: config.accessLog });
     for (const s of snapshots.values()) send(slot, { type: 'servicePort', snapshot: s });
     if (mode === 'reuseport') for (const l of listeners.values()) send(slot, { type: 'listen', listener: { ...l.spec, port: l.bound.port } });
-    const task: WorkerTask = { workerId: id, port: port2, tableBuffer: o.table.buffer, config };
+    const task: WorkerTask = { workerId: id, port: port2, tableBuffer: o.table.buffer, ledgerBuffer: ledger.buffer, config };
     slot.task = piscina.run(task, { transferList: [port2] as never }).then(
       (r: WorkerResult) => r,
       (err: Error) => {
+        // piscina rejects from the Worker's 'error' or 'exit' event: the thread runs none of our code
+        // any more, so its ledger is final. Its connections died with it; give back what they held.
+        slot.ready = false;
+        const held = ledger.releaseInto(o.table);
+        if (held > 0) log('warn', `data-plane worker ${id} died holding ${held} connections; their active counts were released`);
         port1.close();
         for (const w of slot.waiters.values()) w({ type: 'unlistened', id: '' });
         slot.waiters.clear();
         if (closed || draining) return;
         restarts++;
+        o.table.workerRestarted(id);
         log('error', `data-plane worker ${id} stopped (${err.message}); starting a replacement`);
         startWorker(id);
       });
@@ -125,6 +145,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       case 'ready':
         slot.ready = true;
         if (slots.every((s) => s.ready)) for (const w of readyWaiters.splice(0)) w();
+        flushHandoffs();
         break;
       case 'listening':
       case 'unlistened': {
@@ -155,6 +176,38 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     return null;
   }
 
+  /** Posts an accepted socket to a live worker; a socket that cannot be posted is reset. */
+  function handOff(h: Handoff): void {
+    const w = nextWorker();
+    if (!w) {
+      if (draining || closed || handoffs.length >= MAX_HANDOFFS) { h.socket.resetAndDestroy(); return; }
+      handoffs.push(h);
+      handoffTimer ??= setTimeout(() => { handoffTimer = null; resetHandoffs(); }, HANDOFF_WAIT_MS);
+      return;
+    }
+    try {
+      send(w, { type: 'connection', listenerId: h.listenerId, servicePortIndex: h.servicePortIndex, socket: h.socket }, [h.socket]);
+    } catch (err) {
+      log('warn', `cannot hand a connection to worker ${w.id}: ${(err as Error).message}`);
+      if (!h.socket.destroyed) h.socket.resetAndDestroy();
+    }
+  }
+
+  function flushHandoffs(): void {
+    if (handoffs.length === 0) return;
+    if (handoffTimer) { clearTimeout(handoffTimer); handoffTimer = null; }
+    const queued = handoffs;
+    handoffs = [];
+    for (const h of queued) if (!h.socket.destroyed) handOff(h);
+  }
+
+  function resetHandoffs(): void {
+    if (handoffTimer) { clearTimeout(handoffTimer); handoffTimer = null; }
+    const queued = handoffs;
+    handoffs = [];
+    for (const h of queued) if (!h.socket.destroyed) h.socket.resetAndDestroy();
+  }
+
   function bindMain(spec: ListenerSpec, reusePort: boolean): Promise<Server> {
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
     return new Promise((resolve, reject) => {
@@ -174,10 +227,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
         o.table.countRefusal(spec.servicePortIndex, 'sourceRange');
         return;
       }
-      const w = nextWorker();
-      if (!w) { socket.resetAndDestroy(); return; }
-      send(w, { type: 'connection', listenerId: spec.id, servicePortIndex: spec.servicePortIndex, socket },
-        [socket]);
+      handOff({ socket, listenerId: spec.id, servicePortIndex: spec.servicePortIndex });
     });
     server.on('error', (err) => log('error', `listener ${spec.id}: ${err.message}`));
     const bound = { address: a.address, port: a.port };
@@ -225,6 +275,12 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       if (existing) return existing.bound;
       return mode === 'transfer' ? listenTransfer(spec) : listenReusePort(spec);
     },
+    async sync() {
+      if (closed || draining) return; // drained workers have closed their ports
+      // An unlisten of an id no listener has is answered and changes nothing; ports deliver in order.
+      const id = `\0sync-${syncs++}`;
+      await Promise.all(slots.map((s) => ask(s, id, { type: 'unlisten', id })));
+    },
     async unlisten(id) {
       const l = listeners.get(id);
       if (!l) return;
@@ -236,6 +292,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       draining ??= (async () => {
         for (const l of listeners.values()) l.server?.close();
         listeners.clear();
+        resetHandoffs();
         broadcast({ type: 'drain', timeoutMs });
         await Promise.allSettled(slots.map((s) => s.task));
       })();

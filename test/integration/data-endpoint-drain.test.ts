@@ -59,6 +59,11 @@ function endpoint(port: number): DesiredEndpoint {
   return { ip: '127.0.0.1', port, ready: true, serving: true, terminating: false, weight: 1, name: `127.0.0.1:${port}` };
 }
 
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(cond(), `timed out waiting for ${what}`);
+}
+
 /** Reads a connection to its end: byte count and hash. */
 function drink(c: Socket): Promise<{ bytes: number; hash: string; error?: string }> {
   const h = createHash('sha256');
@@ -84,14 +89,16 @@ for (const accept of ['transfer', 'reuseport'] as const) {
 
     const long = connect(port, '127.0.0.1');
     const longResult = drink(long);
-    await new Promise((r) => setTimeout(r, STREAM_MS / 3));
+    // Bytes flowing through the proxy: the stream is established and has ~10 s left to run.
+    assert.ok(await Promise.race([once(long, 'data').then(() => true), once(long, 'close').then(() => false)]), 'the stream ended before its first byte');
     assert.is(a.accepted, 1);
     // A leaves the Service port: its slot starts draining, the established stream must go on.
     pool.setServicePort({ index, name: 'default/stream:p/TCP', generation: 2, options: OPTIONS, endpoints: slots.update(index, [endpoint(b.port)]) });
-    await new Promise((r) => setTimeout(r, 200));
+    // Every worker has installed the new snapshot (in reuseport mode a worker accepts on its own).
+    await pool.sync();
     const short = connect(port, '127.0.0.1');
     const shortResult = drink(short);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => b.accepted === 1, 'the new connection to reach the remaining endpoint');
     short.destroy();
     await shortResult;
     assert.is(b.accepted, 1, 'the new connection did not go to the remaining endpoint');
@@ -122,9 +129,10 @@ test('drain(timeout) stops accepting and cuts connections still open at the time
     endpoints: slots.update(index, [endpoint((silent.address() as AddressInfo).port)]) });
   const { port } = await pool.listen({ id: 'l', address: '127.0.0.1', port: 0, protocol: 'TCP', servicePortIndex: index, role: 'clusterIP', sourceRanges: [] });
   const c = connect(port, '127.0.0.1');
-  await once(c, 'connect');
   const closed = drink(c);
-  await new Promise((r) => setTimeout(r, 200));
+  // The connection has reached the backend (a drain of a connection still connecting is tested in
+  // data-drain-handshake.test.ts).
+  await until(() => held.size === 1, 'the connection to reach the backend');
   await pool.drain(300);
   await closed;
   assert.ok(c.destroyed);
