@@ -28,6 +28,7 @@ const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
       --access-log FILE|-    one JSON line per closed connection
       --default-probe-period S   period of the implicit TCP probe for endpoints without a readinessProbe (default 10)
       --no-default-probe     no implicit probe (endpoints without a readinessProbe are trusted)
+      --random-seed N        seed the random balancers (worker i uses N+i), for reproducible tests
       --eject-after N        passive ejection after N consecutive connect failures (default 5, 0 = off)
       --demo / --no-demo     start demo backends behind the example Service (default: on for the bundled config/)
 `;
@@ -60,7 +61,7 @@ export async function serve(argv: string[]): Promise<number> {
         'connect-attempts': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-connections': { type: 'string' },
         'drain-timeout': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
         'no-demo': { type: 'boolean' }, 'default-probe-period': { type: 'string' }, 'no-default-probe': { type: 'boolean' },
-        'eject-after': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'eject-after': { type: 'string' }, 'random-seed': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -102,6 +103,7 @@ export async function serve(argv: string[]): Promise<number> {
         enabled: !v['no-default-probe'],
         periodSeconds: intFlag('default-probe-period', v['default-probe-period'], SERVER_DEFAULTS.defaultProbe.periodSeconds, 1),
       },
+      randomSeed: v['random-seed'] === undefined ? undefined : intFlag('random-seed', v['random-seed'], 0, 0),
       ejectAfterFailures: intFlag('eject-after', v['eject-after'], SERVER_DEFAULTS.ejectAfterFailures, 0),
       log,
     };

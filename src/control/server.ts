@@ -37,6 +37,8 @@ export interface ServerOptions {
   maxSlots: number;
   /** The implicit TCP-connect probe for endpoints without a readinessProbe. */
   defaultProbe: { enabled: boolean; periodSeconds: number; timeoutSeconds: number; failureThreshold: number; successThreshold: number };
+  /** Seed for the random balancers (each worker: seed + its id); undefined = Math.random. */
+  randomSeed?: number;
   /** Passive ejection after this many consecutive connect failures (0 = off). */
   ejectAfterFailures: number;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -95,7 +97,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       : (lines: string[]) => { accessLog!.write(lines.join('\n') + '\n'); };
     pool = await startWorkerPool({
       workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: o.maxConnections,
-      accessLog: sink, log: o.log,
+      accessLog: sink, randomSeed: o.randomSeed, log: o.log,
     });
     const sync = startDataPlaneSync({
       registry: reg, slots, pool, lbPool: createLbAddressPool(o.lbPool), nodeAddresses: o.nodeAddresses,

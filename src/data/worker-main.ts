@@ -8,12 +8,15 @@ import { attachEndpointTable, attachWorkerLedger, type WorkerLedger } from '../s
 import type { EndpointPicker } from '../shared/endpoint-picker-api.ts';
 import type { ListenerSpec, MainToWorker, WorkerToMain } from '../shared/messages.ts';
 import { createEndpointPicker } from './endpoint-picker.ts';
+import { seededRandom } from '../balancers/seeded-random.ts';
 import { createCidrMatcher } from './cidr-matcher.ts';
 import { createConnectionRegistry } from './connection-registry.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from './connection-handler.ts';
 import { startWorkerMetrics } from '../admin/metrics-worker-recorder.ts';
 
 export interface WorkerConfig {
+  /** Seed of this worker's random stream (seed + workerId); undefined = Math.random. For reproducible tests. */
+  randomSeed?: number;
   drainTimeoutMs: number;
   accessLog: boolean;
   /** Global max concurrent connections; 0 = unlimited. */
@@ -66,7 +69,9 @@ export function ledgeredPicker(picker: EndpointPicker, ledger: WorkerLedger): En
 
 export default async function run({ workerId, port, tableBuffer, ledgerBuffer, config }: WorkerTask): Promise<WorkerResult> {
   const table = attachEndpointTable(tableBuffer);
-  const picker = ledgeredPicker(createEndpointPicker(table), attachWorkerLedger(ledgerBuffer));
+  const picker = ledgeredPicker(createEndpointPicker(table, {
+    random: config.randomSeed === undefined ? undefined : seededRandom(config.randomSeed + workerId),
+  }), attachWorkerLedger(ledgerBuffer));
   const registry = createConnectionRegistry();
   const servers = new Map<string, Server>();
   let drainTimeoutMs = config.drainTimeoutMs;

@@ -31,6 +31,8 @@ export interface WorkerPoolOptions {
   maxConnections?: number;
   /** Receives access-log batches (JSON lines); undefined = access log off. */
   accessLog?: (lines: string[]) => void;
+  /** Seeds each worker's random stream with randomSeed + workerId (tests); undefined = Math.random. */
+  randomSeed?: number;
   log?: LogFn;
 }
 
@@ -85,7 +87,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   const mode = o.accept ?? DEFAULT_ACCEPT_MODE;
   const log: LogFn = o.log ?? (() => {});
   const n = Math.max(1, Math.floor(o.workers));
-  const config: WorkerConfig = { drainTimeoutMs: o.drainTimeoutMs, accessLog: !!o.accessLog, maxConnections: o.maxConnections ?? 0 };
+  const config: WorkerConfig = { drainTimeoutMs: o.drainTimeoutMs, accessLog: !!o.accessLog, maxConnections: o.maxConnections ?? 0, randomSeed: o.randomSeed };
   const piscina = new Piscina({
     filename: fileURLToPath(new URL('./worker-main.ts', import.meta.url)),
     minThreads: n, maxThreads: n, idleTimeout: Infinity, atomics: 'disabled', concurrentTasksPerWorker: 1,
