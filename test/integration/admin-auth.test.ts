@@ -2,43 +2,33 @@
 // over the real registry and a real SQLite store.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
-import { createRegistry, type Registry } from '../../src/control/registry.ts';
-import { startAdminServer, type AdminServer } from '../../src/admin/admin-server.ts';
+import { request } from 'undici';
+import { startAdminServer } from '../../src/admin/admin-server.ts';
+import { startAdminFixture, type AdminFixture } from '../helpers/admin-fixture.ts';
 
 const TOKEN = 's3cret-token-for-tests';
-let dir = '';
-let registry: Registry;
-let server: AdminServer;
+let fx: AdminFixture;
 let base = '';
-const agent = new Agent({ connections: 4 });
-const logs: string[] = [];
+let registry: AdminFixture['registry'];
+let server: AdminFixture['server'];
+let agent: AdminFixture['agent'];
+let logs: string[];
 
 test.before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sy-admin-auth-'));
-  registry = await createRegistry({ store: await openSqliteStore(dir) });
-  server = await startAdminServer({
-    control: registry, host: '127.0.0.1', port: 0, token: TOKEN, log: (l) => logs.push(l),
+  fx = await startAdminFixture('sy-admin-auth-', {
+    token: TOKEN,
     extraRoutes: [
       { method: 'GET', path: '/metrics', handler: (_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('sy_up 1\n'); } },
       { method: 'GET', path: /^\/status\/([a-z]+)$/, handler: (_req, res, m) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(`status of ${m![1]}`); } },
       { method: 'GET', path: '/boom', handler: async () => { throw new TypeError('handler exploded'); } },
     ],
   });
-  base = `http://127.0.0.1:${server.port}`;
+  ({ registry, server, agent, logs, base } = fx);
 });
 
-test.after(async () => {
-  await agent.close();
-  await server.close();
-  await registry.close();
-  await rm(dir, { recursive: true, force: true });
-});
+test.after(() => fx.close());
 
 async function call(method: string, path: string, authorization?: string, body?: string) {
   const headers: Record<string, string> = {};

@@ -2,42 +2,28 @@
 // (or a closed connection), the server keeps serving, and the stored state does not change.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent, request } from 'undici';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
-import { createRegistry, type Registry } from '../../src/control/registry.ts';
-import { startAdminServer, type AdminServer } from '../../src/admin/admin-server.ts';
+import { request } from 'undici';
+import { startAdminFixture, type AdminFixture } from '../helpers/admin-fixture.ts';
+import { startAdminServer } from '../../src/admin/admin-server.ts';
 
-let dir = '';
-let registry: Registry;
-let server: AdminServer;
+let fx: AdminFixture;
+let registry: AdminFixture['registry'];
+let server: AdminFixture['server'];
+let agent: AdminFixture['agent'];
+let logs: string[];
 let base = '';
-const agent = new Agent({ connections: 4 });
-const logs: string[] = [];
 const SVC_PATH = '/api/v1/namespaces/default/services';
 
 test.before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sy-admin-bad-'));
-  registry = await createRegistry({ store: await openSqliteStore(dir) });
-  server = await startAdminServer({
-    control: registry, host: '127.0.0.1', port: 0, log: (l) => logs.push(l),
-    limits: { requestTimeoutMs: 600, headersTimeoutMs: 600 },
-  });
-  base = `http://127.0.0.1:${server.port}`;
+  fx = await startAdminFixture('sy-admin-bad-', { limits: { requestTimeoutMs: 600, headersTimeoutMs: 600 } });
+  ({ registry, server, agent, logs, base } = fx);
   const seed = await call('PUT', `${SVC_PATH}/seed`, JSON.stringify({ kind: 'Service', apiVersion: 'v1', metadata: { name: 'seed' }, spec: { selector: { app: 'seed' }, ports: [{ port: 80 }] } }));
   assert.is(seed.status, 201, seed.text);
 });
 
-test.after(async () => {
-  await agent.close();
-  await server.close();
-  await registry.close();
-  await rm(dir, { recursive: true, force: true });
-});
+test.after(() => fx.close());
 
 async function call(method: string, path: string, body?: string | Buffer, contentType: string | null = 'application/json') {
   const res = await request(base + path, {

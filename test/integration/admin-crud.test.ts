@@ -2,34 +2,22 @@
 // 422 Status bodies, dryRun, lists, events, health and version.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent, request } from 'undici';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
-import { createRegistry, type Registry } from '../../src/control/registry.ts';
-import { startAdminServer, type AdminServer } from '../../src/admin/admin-server.ts';
+import { request } from 'undici';
+import { startAdminFixture, type AdminFixture } from '../helpers/admin-fixture.ts';
 
-let dir = '';
-let registry: Registry;
-let server: AdminServer;
+let fx: AdminFixture;
 let base = '';
-const agent = new Agent({ connections: 4 });
-const logs: string[] = [];
+let registry: AdminFixture['registry'];
+let server: AdminFixture['server'];
+let agent: AdminFixture['agent'];
+let logs: string[];
 
 test.before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sy-admin-crud-'));
-  registry = await createRegistry({ store: await openSqliteStore(dir) });
-  server = await startAdminServer({ control: registry, host: '127.0.0.1', port: 0, log: (l) => logs.push(l) });
-  base = `http://127.0.0.1:${server.port}`;
+  fx = await startAdminFixture('sy-admin-crud-', {  });
+  ({ registry, server, agent, logs, base } = fx);
 });
 
-test.after(async () => {
-  await agent.close();
-  await server.close();
-  await registry.close();
-  await rm(dir, { recursive: true, force: true });
-});
+test.after(() => fx.close());
 
 async function call(method: string, path: string, body?: unknown, contentType = 'application/json') {
   const res = await request(base + path, {
