@@ -19,11 +19,20 @@ export interface Profile {
   transferBytes: number;
   rate: number;
   rateConnections: number;
+  /** Concurrent idle connections held through each proxy (memory per connection). */
+  idleConnections: number;
+  /** Services applied for the set-up and endpoint-change curves, and repetitions of the change. */
+  scalingSizes: number[];
+  changeReps: number;
+  /** Picks per case for bench/pick-cost.ts. */
+  picks: number;
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
-  quick: { name: 'quick', rounds: 2, durationS: 2, warmupS: 1, keepAliveConnections: 32, newConnConcurrency: 16, bigConnections: 4, streams: 4, transferBytes: 8 << 20, rate: 2000, rateConnections: 8 },
-  full: { name: 'full', rounds: 5, durationS: 10, warmupS: 3, keepAliveConnections: 32, newConnConcurrency: 16, bigConnections: 4, streams: 4, transferBytes: 8 << 20, rate: 2000, rateConnections: 8 },
+  quick: { name: 'quick', rounds: 2, durationS: 2, warmupS: 1, keepAliveConnections: 32, newConnConcurrency: 16, bigConnections: 4, streams: 4, transferBytes: 8 << 20, rate: 2000, rateConnections: 8,
+    idleConnections: 8000, scalingSizes: [10, 1000], changeReps: 3, picks: 100_000 },
+  full: { name: 'full', rounds: 5, durationS: 10, warmupS: 3, keepAliveConnections: 32, newConnConcurrency: 16, bigConnections: 4, streams: 4, transferBytes: 8 << 20, rate: 2000, rateConnections: 8,
+    idleConnections: 8000, scalingSizes: [10, 100, 1000], changeReps: 7, picks: 1_000_000 },
 };
 
 export interface Figure {

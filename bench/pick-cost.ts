@@ -1,14 +1,18 @@
 // Micro benchmark: cost of one EndpointPicker.pick() per algorithm and endpoint count, on one
 // thread over the shared table (the Atomics are the same as on a worker). Prints ns/pick.
-// Run: node_modules/.bin/node bench/pick-cost.ts [picksPerCase]
+// Run: node_modules/.bin/node bench/pick-cost.ts [picksPerCase] [--json]
+// --json prints one object (PickCostTable) instead of the table; bench/run.ts reads it.
 import { balancerNames } from '../src/balancers/registry.ts';
 import { seededRandom } from '../src/balancers/seeded-random.ts';
 import { createEndpointSlots } from '../src/control/endpoint-slots.ts';
 import { createEndpointPicker } from '../src/data/endpoint-picker.ts';
 import { createEndpointTable } from '../src/shared/endpoint-table.ts';
 
-const SIZES = [3, 30, 300, 3000, 30000];
-const PICKS = Number(process.argv[2] ?? 1_000_000);
+export const SIZES = [3, 30, 300, 3000, 30000];
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const PICKS = Number(positional[0] ?? 1_000_000);
+
+export interface PickCostTable { picks: number; node: string; sizes: number[]; nsPerPick: Record<string, number[]> }
 
 function measure(algorithm: string, n: number, affinitySeconds = 0): number {
   const table = createEndpointTable({ maxSlots: n, maxServicePorts: 1, affinityEntries: 4096 });
@@ -43,9 +47,20 @@ function measure(algorithm: string, n: number, affinitySeconds = 0): number {
   return ns;
 }
 
-const rows: string[][] = [['algorithm', ...SIZES.map(String)]];
-for (const name of balancerNames()) rows.push([name, ...SIZES.map((n) => measure(name, n).toFixed(1))]);
-rows.push(['round-robin+affinity', ...SIZES.map((n) => measure('round-robin', n, 600).toFixed(1))]);
-const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-console.log(`ns per pick (${PICKS} picks per case, Node ${process.version})`);
-for (const r of rows) console.log(r.map((v, c) => (c === 0 ? v.padEnd(width[c]) : v.padStart(width[c] + 2))).join(''));
+// Only when run as a script: run.ts imports the types and SIZES without measuring anything.
+if (import.meta.main) main();
+
+function main(): void {
+  const table: PickCostTable = { picks: PICKS, node: process.version, sizes: SIZES, nsPerPick: {} };
+  for (const name of balancerNames()) table.nsPerPick[name] = SIZES.map((n) => measure(name, n));
+  table.nsPerPick['round-robin+affinity'] = SIZES.map((n) => measure('round-robin', n, 600));
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(table));
+    return;
+  }
+  const rows: string[][] = [['algorithm', ...SIZES.map(String)]];
+  for (const [name, ns] of Object.entries(table.nsPerPick)) rows.push([name, ...ns.map((x) => x.toFixed(1))]);
+  const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  console.log(`ns per pick (${PICKS} picks per case, Node ${process.version})`);
+  for (const r of rows) console.log(r.map((v, c) => (c === 0 ? v.padEnd(width[c]) : v.padStart(width[c] + 2))).join(''));
+}

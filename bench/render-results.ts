@@ -1,6 +1,10 @@
 // Turns the per-round measurements into medians and a Markdown table: one row per figure, one
 // column per target, each cell `median (×HAProxy, ×direct)`.
+import type { IdleLoadResult } from './idle-load.ts';
 import { LOADS, type Measurement, type Profile } from './loads.ts';
+import type { PickCostTable } from './pick-cost.ts';
+import { renderIdle, renderPickCost, renderScaling, renderTargets } from './render-extras.ts';
+import type { ScalingResult } from './service-scaling.ts';
 
 export interface BenchResults {
   date: string;
@@ -11,6 +15,12 @@ export interface BenchResults {
   /** runs[load][target] = one Measurement per round. */
   runs: Record<string, Record<string, Measurement[]>>;
   elapsedS: number;
+  /** The target running switchyard's default accept mode: "switchyard" in the Targets table. */
+  switchyardDefault?: string;
+  /** One measurement per proxy target, by target name. */
+  idle?: Record<string, IdleLoadResult>;
+  scaling?: ScalingResult[];
+  pickCost?: PickCostTable;
 }
 
 export function median(xs: number[]): number {
@@ -46,28 +56,32 @@ export function renderMarkdown(res: BenchResults): string {
   const has = (name: string) => res.targets.some((t) => t.name === name);
   const lines: string[] = [];
   lines.push(`Run ${res.date}, \`${res.profile.name}\` profile (${res.profile.rounds} round(s) × ${res.profile.durationS} s per load and target), ` +
-    `${res.elapsedS.toFixed(0)} s from start to the end of the last load.`);
+    `${res.elapsedS.toFixed(0)} s from start to the end of the last measurement.`);
   lines.push(`Machine: ${res.machine.cpus} × ${res.machine.model}, Linux ${res.machine.kernel}, Node ${res.machine.node}` +
     `${res.machine.haproxy ? `, HAProxy ${res.machine.haproxy}` : ''}${res.machine.nginx ? `, nginx ${res.machine.nginx}` : ''}; ` +
     'the load generator runs on the same cores. ' +
     `Load average (1/5/15 min) ${res.machine.loadAvgBefore} before the run, ${res.machine.loadAvgAfter} after it (the first is other work competing for the cores; the second includes the run itself).`);
-  lines.push('');
-  lines.push('Cells: median over rounds, then (ratio to HAProxy, ratio to direct). Latency and CPU: lower is better.');
-  lines.push('');
-  lines.push(`| figure | ${res.targets.map((t) => t.label).join(' | ')} |`);
-  lines.push(`|---|${res.targets.map(() => '---:').join('|')}|`);
-  for (const load of LOADS) {
-    for (const f of load.figures) {
-      const row = med[load.key];
-      const cells = res.targets.map((t) => {
-        const v = row[t.name][f.key];
-        if (!Number.isFinite(v)) return '—';
-        const h = has('haproxy') && t.name !== 'haproxy' ? ratio(v, row.haproxy?.[f.key]) : '';
-        const d = has('direct') && t.name !== 'direct' && !f.cpu ? ratio(v, row.direct?.[f.key]) : '';
-        const rs = [h && `${h}×H`, d && `${d}×D`].filter(Boolean).join(', ');
-        return rs ? `${fmt(v, f.digits)} (${rs})` : fmt(v, f.digits);
-      });
-      lines.push(`| ${f.label} | ${cells.join(' | ')} |`);
+  if (res.switchyardDefault) lines.push('', ...renderTargets(res, res.switchyardDefault));
+  const ranLoads = Object.values(res.runs).some((byTarget) => Object.keys(byTarget).length > 0);
+  if (ranLoads) {
+    lines.push('', '### Loads', '');
+    lines.push('Cells: median over rounds, then (ratio to HAProxy, ratio to direct). Latency and CPU: lower is better.');
+    lines.push('');
+    lines.push(`| figure | ${res.targets.map((t) => t.label).join(' | ')} |`);
+    lines.push(`|---|${res.targets.map(() => '---:').join('|')}|`);
+    for (const load of LOADS) {
+      for (const f of load.figures) {
+        const row = med[load.key];
+        const cells = res.targets.map((t) => {
+          const v = row[t.name][f.key];
+          if (!Number.isFinite(v)) return '—';
+          const h = has('haproxy') && t.name !== 'haproxy' ? ratio(v, row.haproxy?.[f.key]) : '';
+          const d = has('direct') && t.name !== 'direct' && !f.cpu ? ratio(v, row.direct?.[f.key]) : '';
+          const rs = [h && `${h}×H`, d && `${d}×D`].filter(Boolean).join(', ');
+          return rs ? `${fmt(v, f.digits)} (${rs})` : fmt(v, f.digits);
+        });
+        lines.push(`| ${f.label} | ${cells.join(' | ')} |`);
+      }
     }
   }
   const errorNotes: string[] = [];
@@ -81,6 +95,9 @@ export function renderMarkdown(res: BenchResults): string {
   lines.push('Settings: ' + res.targets.map((t) => `${t.label}: ${t.settings}`).join('; ') + '.');
   if (errorNotes.length) lines.push('', 'Errors during the run: ' + errorNotes.join('; ') + '.');
   else lines.push('', 'No request or connection failed during the run.');
+  if (res.idle) lines.push('', ...renderIdle(res));
+  if (res.scaling?.length) lines.push('', ...renderScaling(res.scaling));
+  if (res.pickCost) lines.push('', ...renderPickCost(res.pickCost));
   for (const s of res.skipped) {
     // The first line says what failed; a child's last `error:` line (if any) says why.
     const why = s.reason.split('\n').filter((l) => /^error:|Error/.test(l)).pop();

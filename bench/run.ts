@@ -1,8 +1,10 @@
-// `npm run bench [-- --quick] [--rounds N] [--duration S] [--targets a,b] [--workers N]`
+// `npm run bench [-- --quick] [--rounds N] [--duration S] [--targets a,b] [--workers N]
+//   [--parts loads,idle,scaling,picks] [--idle-connections N] [--scaling-sizes 10,100] [--picks N]`
 // Starts two nginx backends and the sink, then every target in front of them, and runs the loads
-// interleaved (each round: every load on every target, target order rotated per round). Progress
-// on stderr, the Markdown table on stdout and in bench/results/latest.md (+ latest.json), and the
-// results section of bench/README.md. Every process it starts is stopped by PID at the end.
+// interleaved (each round: every load on every target, target order rotated per round), then the
+// idle-connection, scaling and pick-cost phases. Progress on stderr, the Markdown (Targets table
+// first) on stdout and in bench/results/latest.md (+ latest.json, latest.svg), and the results
+// section of bench/README.md. Every process it starts is stopped by PID at the end.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
@@ -11,6 +13,12 @@ import { randomLoopbackNet } from './free-port.ts';
 import { LOADS, PROFILES, type Measurement, type Profile } from './loads.ts';
 import { probeTarget } from './probe-target.ts';
 import { renderMarkdown, replaceResultsSection, type BenchResults } from './render-results.ts';
+import { evaluateTargets } from './bench-targets.ts';
+import { runIdlePhase, runPickCost, runScalingPhase } from './extra-phases.ts';
+import { ensureFdLimit } from './fd-limit.ts';
+import { createProgress } from './progress-bar.ts';
+import { renderChart } from './render-chart.ts';
+import { SERVER_DEFAULTS } from '../src/control/server.ts';
 import { haproxyAvailable, startHaproxy } from './start-haproxy.ts';
 import { startNginxBackend, type NginxBackend } from './start-nginx-backend.ts';
 import { nginxStreamAvailable, startNginxStream } from './start-nginx-stream.ts';
@@ -27,15 +35,23 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean' }, rounds: { type: 'string' }, duration: { type: 'string' },
     targets: { type: 'string' }, workers: { type: 'string' }, 'no-readme': { type: 'boolean' },
+    parts: { type: 'string' }, 'idle-connections': { type: 'string' }, 'scaling-sizes': { type: 'string' }, picks: { type: 'string' },
   },
 });
 const profile: Profile = { ...PROFILES[args.quick ? 'quick' : 'full'] };
 if (args.rounds) profile.rounds = Math.max(1, Number(args.rounds));
 if (args.duration) profile.durationS = Math.max(1, Number(args.duration));
+if (args['idle-connections']) profile.idleConnections = Math.max(1, Number(args['idle-connections']));
+if (args['scaling-sizes']) profile.scalingSizes = args['scaling-sizes'].split(',').map(Number).filter((n) => n > 0);
+if (args.picks) profile.picks = Math.max(1000, Number(args.picks));
+const parts = new Set(args.parts ? args.parts.split(',') : ['loads', 'idle', 'scaling', 'picks']);
 const wanted = new Set(args.targets ? args.targets.split(',') : ALL);
+// "switchyard" in the Targets table: the accept mode a user gets without --accept.
+const defaultTarget = `switchyard-${SERVER_DEFAULTS.accept}`;
 const syWorkers = Math.max(1, Number(args.workers ?? 2));
 
-const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+const bar = createProgress();
+const progress = (line: string) => bar.log(line);
 
 function versionOf(cmd: string, flag: string): string | undefined {
   const r = spawnSync(cmd, [flag]);
@@ -64,6 +80,14 @@ const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 async function main(): Promise<void> {
   const t0 = performance.now();
   const loadAvgBefore = loadAvg();
+  // Each held idle connection is one fd here (the sink and the proxies are other processes).
+  if (parts.has('idle')) {
+    const limit = ensureFdLimit(profile.idleConnections + 1000);
+    if (limit < profile.idleConnections + 1000) {
+      profile.idleConnections = Math.max(100, limit - 1000);
+      progress(`open-file limit ${limit} cannot be raised: holding ${profile.idleConnections} idle connections`);
+    }
+  }
   if (!nginxBinary()) throw new Error('nginx is needed for the backends (apt-get install nginx-light)');
   const net = randomLoopbackNet();
   progress(`backends on ${net}.0/24; profile ${profile.name}: ${profile.rounds} round(s) × ${profile.durationS} s per load and target`);
@@ -113,33 +137,44 @@ async function main(): Promise<void> {
     }
   }
 
+  // Steps: warm-ups, every load on every target in every round, then the other phases.
+  // The quick profile holds idle connections only through the default switchyard mode: the other
+  // mode's figure is not judged, and its ~6 s would push the quick run past 3 minutes.
+  const idleTargets = targets.filter((t) => t.name !== 'direct' &&
+    !(profile.name === 'quick' && t.name.startsWith('switchyard-') && t.name !== defaultTarget));
+  bar.plan(targets.length +
+    (parts.has('loads') ? profile.rounds * LOADS.length * targets.length : 0) +
+    (parts.has('idle') ? idleTargets.length : 0) + (parts.has('scaling') ? profile.scalingSizes.length : 0) + (parts.has('picks') ? 1 : 0));
   // Warm-up (not recorded): JIT for switchyard, connection pools and caches for all.
   for (const t of targets) {
-    progress(`warm-up ${t.label} (${profile.warmupS} s)`);
     await runHttpLoad(t.http, '/', profile.keepAliveConnections, profile.warmupS);
+    bar.step(`warm-up   ${t.label} (${profile.warmupS} s)`);
   }
+  // Before the loads: a proxy's RSS then holds its warm-up heap but not the loads' peaks, so the
+  // growth is the connections' own.
+  const idle = parts.has('idle') ? await runIdlePhase(idleTargets, profile, net, bar) : undefined;
 
   const runs: BenchResults['runs'] = {};
   const broken = new Map<string, string>();
-  for (let round = 0; round < profile.rounds; round++) {
+  for (let round = 0; parts.has('loads') && round < profile.rounds; round++) {
     for (const load of LOADS) {
       runs[load.key] ??= {};
       // Rotate the order every round so no target always runs first (or right after the heaviest).
       const order = targets.map((_, i) => targets[(i + round) % targets.length]);
       for (const t of order) {
-        if (broken.has(t.name)) continue;
+        if (broken.has(t.name)) { bar.step(`round ${round + 1}/${profile.rounds} ${load.key} ${t.label}: skipped (not carrying traffic)`); continue; }
         let m: Measurement;
         try {
           m = await load.run(t, profile);
         } catch (err) {
           const problem = (await probeTarget(t)) ?? (err as Error).message;
-          progress(`[${round + 1}/${profile.rounds}] ${load.key} ${t.label}: FAILED ${(err as Error).message}; probe: ${problem}`);
+          bar.step(`round ${round + 1}/${profile.rounds} ${load.key} ${t.label}: FAILED ${(err as Error).message}; probe: ${problem}`);
           if (await probeTarget(t)) broken.set(t.name, `${load.title}, round ${round + 1}: ${problem}`);
           continue;
         }
         (runs[load.key][t.name] ??= []).push(m);
         const shown = load.figures.map((f) => `${f.key}=${Number.isFinite(m.values[f.key]) ? m.values[f.key].toFixed(f.digits) : '—'}`).join(' ');
-        progress(`[${round + 1}/${profile.rounds}] ${load.key.padEnd(9)} ${t.label.padEnd(20)} ${shown}${m.errors ? ` errors=${m.errors}` : ''}`);
+        bar.step(`round ${round + 1}/${profile.rounds} ${load.key.padEnd(9)} ${t.label.padEnd(20)} ${shown}${m.errors ? ` errors=${m.errors}` : ''}`);
       }
     }
   }
@@ -147,6 +182,11 @@ async function main(): Promise<void> {
     const t = targets.find((x) => x.name === name)!;
     skipped.push({ name, label: `${t.label} (partly)`, reason: `stopped carrying traffic during ${reason}` });
   }
+
+  const b1 = { ...http[0], name: backends[0].name };
+  const b2 = { ...http[1], name: backends[1].name };
+  const scaling = parts.has('scaling') ? await runScalingPhase(profile, b1, b2, net, bar) : undefined;
+  const pickCost = parts.has('picks') ? await runPickCost(profile.picks, bar) : undefined;
 
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -158,12 +198,18 @@ async function main(): Promise<void> {
     profile,
     targets: targets.map((t) => ({ name: t.name, label: t.label, settings: settings[t.name] })),
     skipped, runs, elapsedS: (performance.now() - t0) / 1000,
+    switchyardDefault: targets.some((t) => t.name === defaultTarget) ? defaultTarget : undefined,
+    idle, scaling, pickCost,
   };
   await stopAll();
   const md = renderMarkdown(results);
   mkdirSync(`${HERE}results`, { recursive: true });
   writeFileSync(`${HERE}results/latest.md`, md);
   writeFileSync(`${HERE}results/latest.json`, JSON.stringify(results, null, 2) + '\n');
+  if (results.switchyardDefault) {
+    const label = targets.find((t) => t.name === defaultTarget)!.label;
+    writeFileSync(`${HERE}results/latest.svg`, renderChart(evaluateTargets(results, defaultTarget), `${label} (the default accept mode) against the targets, ${results.profile.name} run ${results.date.slice(0, 16)}`));
+  }
   if (!args['no-readme']) {
     const readme = `${HERE}README.md`;
     let text = '';
@@ -171,7 +217,8 @@ async function main(): Promise<void> {
     writeFileSync(readme, replaceResultsSection(text, md));
   }
   process.stdout.write(md);
-  progress('wrote bench/results/latest.md, bench/results/latest.json' + (args['no-readme'] ? '' : ' and the results in bench/README.md'));
+  bar.done();
+  progress('wrote bench/results/latest.md, bench/results/latest.json, bench/results/latest.svg' + (args['no-readme'] ? '' : ' and the results in bench/README.md'));
 }
 
 main().catch(async (err) => {

@@ -1,5 +1,7 @@
 // HAProxy 2.6 in `mode tcp` in front of the backends: `balance roundrobin`, one thread
 // (`nbthread 1`), no logging, no splice (its default) — comparable with one switchyard worker.
+// maxconn 9000: room for the 8,000 idle connections plus probes, and 2 × 9000 fds fit the
+// machine's 20,000 open files per process.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +24,7 @@ export async function startHaproxy(ip: string, backends: Address[], sink: Addres
   const conf = join(dir, 'haproxy.cfg');
   writeFileSync(conf, `global
   nbthread 1
-  maxconn 8000
+  maxconn 9000
 defaults
   mode tcp
   timeout connect 5s

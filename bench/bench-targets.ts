@@ -1,0 +1,90 @@
+// The speed targets of the benchmark issue, each judged met / not met from one run's results.
+// "switchyard" in a verdict is the target running switchyard's default accept mode.
+import type { BenchResults } from './render-results.ts';
+import { medians } from './render-results.ts';
+
+export interface TargetVerdict {
+  figure: string;
+  /** The bar, as written in the issue. */
+  target: string;
+  /** What was measured, formatted. */
+  measured: string;
+  /** undefined: not measured in this run (e.g. HAProxy missing). */
+  met: boolean | undefined;
+  /** For the chart: the measured ratio and the bar it is held to. */
+  ratio?: number;
+  limit?: number;
+  higherIsBetter?: boolean;
+}
+
+/** 10 KB, read as 10,000 bytes (the stricter reading of "KB"). */
+export const IDLE_BYTES_LIMIT = 10_000;
+/** "Flat": the cost at 30,000 endpoints at most this multiple of the cost at 3. */
+export const FLAT_LIMIT = 1.5;
+export const LEAST_CONN_LIMIT = 2;
+/** An endpoint change with 1,000 Services applied at most this multiple of the one with 10. */
+export const CHANGE_GROWTH_LIMIT = 2;
+
+const RATIO_TARGETS: { load: string; key: string; figure: string; limit: number; higherIsBetter: boolean }[] = [
+  { load: 'keepalive', key: 'rps', figure: 'keep-alive requests/s', limit: 1.0, higherIsBetter: true },
+  { load: 'big', key: 'mbps', figure: 'bulk MB/s (1 MiB transfers)', limit: 1.0, higherIsBetter: true },
+  { load: 'tcp', key: 'mbps', figure: 'bulk MB/s (raw TCP)', limit: 1.0, higherIsBetter: true },
+  { load: 'newconn', key: 'cps', figure: 'new connections/s', limit: 1.0, higherIsBetter: true },
+  { load: 'rate', key: 'p99', figure: 'p99 latency at a fixed moderate rate', limit: 1.5, higherIsBetter: false },
+  { load: 'keepalive', key: 'cpu', figure: 'CPU per keep-alive request', limit: 1.2, higherIsBetter: false },
+  { load: 'newconn', key: 'cpu', figure: 'CPU per new connection', limit: 1.3, higherIsBetter: false },
+  { load: 'big', key: 'cpu', figure: 'CPU per GB (1 MiB transfers)', limit: 1.2, higherIsBetter: false },
+  { load: 'tcp', key: 'cpu', figure: 'CPU per GB (raw TCP)', limit: 1.2, higherIsBetter: false },
+];
+
+const num = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export function evaluateTargets(res: BenchResults, switchyard: string): TargetVerdict[] {
+  const med = medians(res);
+  const out: TargetVerdict[] = [];
+  for (const t of RATIO_TARGETS) {
+    const target = `${t.higherIsBetter ? '≥' : '≤'} ${t.limit.toFixed(1)}× HAProxy`;
+    const sy = med[t.load]?.[switchyard]?.[t.key];
+    const h = med[t.load]?.haproxy?.[t.key];
+    const r = sy !== undefined && h !== undefined && h > 0 ? sy / h : NaN;
+    if (!Number.isFinite(r)) { out.push({ figure: t.figure, target, measured: 'not measured', met: undefined }); continue; }
+    const digits = t.key === 'cpu' && t.load !== 'keepalive' && t.load !== 'newconn' ? 2 : t.key === 'cpu' ? 1 : 0;
+    out.push({
+      figure: t.figure, target, measured: `${r.toFixed(2)}× (${num(sy, digits)} vs ${num(h, digits)})`,
+      met: t.higherIsBetter ? r >= t.limit : r <= t.limit, ratio: r, limit: t.limit, higherIsBetter: t.higherIsBetter,
+    });
+  }
+  const idle = res.idle?.[switchyard];
+  const idleTarget = `≤ ${num(IDLE_BYTES_LIMIT)} bytes of switchyard memory each`;
+  if (idle && Number.isFinite(idle.bytesPerConnection)) {
+    out.push({
+      figure: `${num(res.profile.idleConnections ?? idle.connections)} idle connections`, target: idleTarget,
+      measured: `${num(idle.bytesPerConnection)} bytes/connection (${num(idle.connections)} held)`,
+      met: idle.bytesPerConnection <= IDLE_BYTES_LIMIT && idle.connections >= (res.profile.idleConnections ?? 0),
+      ratio: idle.bytesPerConnection / IDLE_BYTES_LIMIT, limit: 1, higherIsBetter: false,
+    });
+  } else out.push({ figure: 'idle connections', target: idleTarget, measured: 'not measured', met: undefined });
+  const pc = res.pickCost;
+  for (const [alg, limit] of [['round-robin', FLAT_LIMIT], ['random', FLAT_LIMIT], ['least-connections', LEAST_CONN_LIMIT]] as const) {
+    const target = `${limit === FLAT_LIMIT ? 'flat' : 'within 2× of flat'}: cost at ${num(30000)} ≤ ${limit}× cost at 3 endpoints`;
+    const ns = pc?.nsPerPick[alg];
+    if (!pc || !ns) { out.push({ figure: `pick cost, ${alg}`, target, measured: 'not measured', met: undefined }); continue; }
+    const r = ns[ns.length - 1] / ns[0];
+    out.push({
+      figure: `pick cost, ${alg}`, target, measured: `${r.toFixed(2)}× (${ns[0].toFixed(0)} → ${ns[ns.length - 1].toFixed(0)} ns)`,
+      met: r <= limit, ratio: r, limit, higherIsBetter: false,
+    });
+  }
+  const small = res.scaling?.find((s) => s.services === 10);
+  const large = res.scaling?.find((s) => s.services === 1000);
+  const changeTarget = `does not grow: with 1,000 Services ≤ ${CHANGE_GROWTH_LIMIT}× the time with 10`;
+  if (small && large && small.change.dataMs > 0) {
+    const r = large.change.dataMs / small.change.dataMs;
+    out.push({
+      figure: 'one endpoint change (to the data plane)', target: changeTarget,
+      measured: `${r.toFixed(2)}× (${small.change.dataMs.toFixed(1)} → ${large.change.dataMs.toFixed(1)} ms)`,
+      met: Number.isFinite(r) ? r <= CHANGE_GROWTH_LIMIT : false, ratio: r, limit: CHANGE_GROWTH_LIMIT, higherIsBetter: false,
+    });
+  } else out.push({ figure: 'one endpoint change (to the data plane)', target: changeTarget, measured: 'not measured', met: undefined });
+  return out;
+}

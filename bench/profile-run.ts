@@ -1,0 +1,177 @@
+// A smaller harness than run.ts for measuring data-plane changes: the same backends and loads,
+// only the targets asked for, CPU per unit printed per round, and optionally a V8 CPU profile of
+// the switchyard process and its worker threads (NODE_OPTIONS=--cpu-prof, inherited by the child).
+//   node bench/profile-run.ts --targets haproxy,switchyard-reuseport,micro-fast \
+//     --loads keepalive,newconn --rounds 3 --duration 3 [--prof tmp/prof] [--workers 1]
+// `micro-VARIANT` targets run bench/splice-micro.ts (one thread, no control plane) with VARIANT.
+// Every process it starts is stopped by its PID at the end.
+import { parseArgs } from 'node:util';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { randomLoopbackNet } from './free-port.ts';
+import { LOADS, PROFILES, type Profile } from './loads.ts';
+import { startHaproxy } from './start-haproxy.ts';
+import { startNginxBackend } from './start-nginx-backend.ts';
+import { startSink } from './start-sink.ts';
+import { startSwitchyard } from './start-switchyard.ts';
+import { runHttpLoad } from './http-load.ts';
+import { spawnManaged } from './spawn-managed.ts';
+import { probeTarget } from './probe-target.ts';
+import type { Address, Target } from './target.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    targets: { type: 'string', default: 'haproxy,switchyard-reuseport' },
+    loads: { type: 'string', default: 'keepalive,newconn' },
+    rounds: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '3' },
+    workers: { type: 'string', default: '2' },
+    prof: { type: 'string' },
+    perf: { type: 'string' },
+    strace: { type: 'string' },
+  },
+});
+const profile: Profile = { ...PROFILES.quick, rounds: Number(args.rounds), durationS: Number(args.duration) };
+const say = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+
+async function startMicro(variant: string, ip: string, backends: Address[], sink: Address): Promise<Target> {
+  const proc = spawnManaged(process.execPath, [new URL('./splice-micro.ts', import.meta.url).pathname, variant, ip,
+    backends.map((b) => `${b.host}:${b.port}`).join(','), `${sink.host}:${sink.port}`]);
+  const ports = await new Promise<{ http: number; sink: number }>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`splice-micro did not start:\n${proc.output()}`)), 10_000);
+    createInterface({ input: proc.child.stdout! }).once('line', (l) => { clearTimeout(timer); res(JSON.parse(l)); });
+  });
+  const t: Target = {
+    name: `micro-${variant}`, label: `micro ${variant}`, http: { host: ip, port: ports.http }, sink: { host: ip, port: ports.sink },
+    pids: () => [proc.pid], stop: async () => { await proc.stop('SIGTERM', 5000); },
+  };
+  const problem = await probeTarget(t);
+  if (problem) { await t.stop(); throw new Error(problem); }
+  return t;
+}
+
+/** [utime, stime] in clock ticks, summed over `pids`. */
+function userSys(pids: number[]): [number, number] {
+  let u = 0;
+  let s = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    u += Number(f[11]);
+    s += Number(f[12]);
+  }
+  return [u, s];
+}
+
+const stops: (() => Promise<void>)[] = [];
+async function main(): Promise<void> {
+  if (args.strace) mkdirSync(args.strace, { recursive: true });
+  if (args.perf) {
+    mkdirSync(args.perf, { recursive: true });
+    // JIT-compiled JavaScript shows up in perf by name through /tmp/perf-PID.map.
+    process.env.NODE_OPTIONS = '--perf-basic-prof';
+  }
+  const net = randomLoopbackNet();
+  const b1 = await startNginxBackend('b1', `${net}.11`); stops.push(b1.stop);
+  const b2 = await startNginxBackend('b2', `${net}.12`); stops.push(b2.stop);
+  const sink = await startSink(`${net}.13`); stops.push(sink.stop);
+  const http: Address[] = [{ host: b1.ip, port: b1.port }, { host: b2.ip, port: b2.port }];
+  const sinkAddr = { host: sink.ip, port: sink.port };
+  const targets: Target[] = [];
+  let n = 20;
+  for (const name of args.targets!.split(',')) {
+    const ip = `${net}.${n++}`;
+    let t: Target;
+    if (name === 'haproxy') t = await startHaproxy(ip, http, sinkAddr);
+    else if (name.startsWith('micro-')) {
+      const saved = process.env.NODE_OPTIONS;
+      if (args.prof) {
+        mkdirSync(resolve(args.prof, name), { recursive: true });
+        process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${resolve(args.prof, name)}`;
+      }
+      try { t = await startMicro(name.slice(6), ip, http, sinkAddr); t.name = name; t.label = name; } finally {
+        if (saved === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = saved;
+      }
+    }
+    else {
+      // switchyard-MODE or switchyard-MODE/WORKERS
+      const [base, w] = name.split('/');
+      const accept = base === 'switchyard-transfer' ? 'transfer' : 'reuseport';
+      const saved = process.env.NODE_OPTIONS;
+      if (args.prof) {
+        const dir = resolve(args.prof, accept);
+        mkdirSync(dir, { recursive: true });
+        process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
+      }
+      try {
+        t = await startSwitchyard({ accept, workers: Number(w ?? args.workers), serviceCidr: `127.${100 + n}.${Math.floor(Math.random() * 250)}.0/24`, nodeAddress: ip }, http, sinkAddr);
+        t.name = name;
+        t.label = name;
+      } finally {
+        if (saved === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = saved;
+      }
+    }
+    stops.push(t.stop);
+    targets.push(t);
+    say(`started ${t.label} ${t.http.host}:${t.http.port}`);
+  }
+  for (const t of targets) await runHttpLoad(t.http, '/', profile.keepAliveConnections, 1);
+  const loads = LOADS.filter((l) => args.loads!.split(',').includes(l.key));
+  const all: Record<string, number[]> = {};
+  // Per round, each target's CPU per unit over HAProxy's in the same round: steadier than either
+  // figure alone on a box whose other work comes and goes.
+  const ratios: Record<string, number[]> = {};
+  const haproxyCpu: Record<string, number> = {};
+  const roundCpu: Record<string, number> = {};
+  for (let r = 0; r < profile.rounds; r++) {
+    for (const load of loads) {
+      const order = targets.map((_, i) => targets[(i + r) % targets.length]);
+      for (const t of order) {
+        const before = userSys(t.pids());
+        // perf(1) samples user and kernel stacks of the proxy while the load runs (round 1 only).
+        const perf = args.perf && r === 0 && t.pids().length
+          ? spawnManaged('perf', ['record', '-F', '1999', '-g', '-o', resolve(args.perf, `${t.name}-${load.key}.data`),
+            '-p', t.pids().join(','), '--', 'sleep', String(profile.durationS)])
+          : null;
+        // strace -c counts the proxy's system calls during the load (round 1 only); slows it down.
+        const strace = args.strace && r === 0 && t.pids().length
+          ? spawnManaged('strace', ['-c', '-f', '-o', resolve(args.strace, `${t.name}-${load.key}.txt`), '-p', t.pids().join(',')])
+          : null;
+        const m = await load.run(t, profile);
+        if (perf) await perf.stop('SIGINT', 5000);
+        if (strace) {
+          await strace.stop('SIGINT', 5000);
+          say(`${t.name} ${load.key}: ${m.values.cps ? `${(m.values.cps * profile.durationS).toFixed(0)} connections` : `${m.values.rps ? (m.values.rps * profile.durationS).toFixed(0) : '?'} requests`} under strace`);
+        }
+        const after = userSys(t.pids());
+        const key = `${load.key} ${t.label}`;
+        (all[key] ??= []).push(m.values.cpu);
+        if (t.name === 'haproxy') haproxyCpu[`${r} ${load.key}`] = m.values.cpu;
+        else (ratios[key] ??= []).push(NaN);
+        roundCpu[`${r} ${key}`] = m.values.cpu;
+        // The share of the proxy's CPU spent in the kernel (system calls, loopback TCP) vs user space.
+        const user = after[0] - before[0];
+        const sys = after[1] - before[1];
+        m.values.usr = (m.values.cpu * user) / Math.max(1, user + sys);
+        say(`[${r + 1}] ${key.padEnd(34)} ${Object.entries(m.values).map(([k, v]) => `${k}=${v.toFixed(k === 'cpu' && load.key === 'big' ? 2 : 1)}`).join(' ')}${m.errors ? ` errors=${m.errors}` : ''}`);
+      }
+    }
+  }
+  for (const key of Object.keys(ratios)) {
+    const load = key.split(' ')[0];
+    ratios[key] = ratios[key].map((_, r) => roundCpu[`${r} ${key}`] / haproxyCpu[`${r} ${load}`]).filter(Number.isFinite);
+  }
+  for (const [k, v] of Object.entries(ratios)) {
+    if (!v.length) continue;
+    const s = [...v].sort((a, b) => a - b);
+    say(`median ×H ${k.padEnd(34)} ${s[Math.floor(s.length / 2)].toFixed(2)} (all ${v.map((x) => x.toFixed(2)).join(' ')})`);
+  }
+  for (const [k, v] of Object.entries(all)) {
+    const s = [...v].sort((a, b) => a - b);
+    say(`median cpu ${k.padEnd(34)} ${s[Math.floor(s.length / 2)].toFixed(2)} (all ${v.map((x) => x.toFixed(1)).join(' ')})`);
+  }
+}
+
+main().catch((e) => { say(`failed: ${(e as Error).stack}`); process.exitCode = 1; })
+  .finally(async () => { for (const s of stops.reverse()) await s().catch(() => {}); });
