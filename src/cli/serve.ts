@@ -139,7 +139,12 @@ export async function serve(argv: string[]): Promise<number> {
         await demoBackends?.removePods();
         await server.stop();
         await demoBackends?.stop();
-      })().then(() => { log('info', 'stopped'); resolveExit(0); },
+      })().then(() => {
+        log('info', 'stopped');
+        // Exit even if a worker thread that failed to drain still holds the event loop.
+        setTimeout(() => process.exit(0), 1000).unref();
+        resolveExit(0);
+      },
         (err) => { log('error', `stop failed: ${(err as Error).stack}`); resolveExit(1); });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));

@@ -51,7 +51,8 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   nodeAddresses: ['0.0.0.0'],
   lbPool: '127.112.0.0/12',
   workers: Math.max(1, availableParallelism()),
-  accept: 'transfer',
+  // DEFAULT_ACCEPT_MODE's measurements (src/data/worker-pool.ts).
+  accept: 'reuseport',
   algorithm: 'round-robin',
   connectTimeoutMs: 5000,
   idleTimeoutMs: 3_600_000,
@@ -135,8 +136,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           reg.setReadiness(undefined);
           await health.close();
           await sync.close();
-          await running.drain(o.drainTimeoutMs);
-          await running.close();
+          // The drain is bounded by the drain timeout; the grace on top only guards against a worker
+          // that never reports back, so that SIGTERM always ends the process.
+          const graceMs = o.drainTimeoutMs + 5000;
+          const finished = await within(running.drain(o.drainTimeoutMs).then(() => running.close()), graceMs);
+          if (!finished) o.log('error', `the data-plane workers did not finish within ${graceMs} ms of the drain; stopping anyway`);
           await reg.close();
           await new Promise<void>((r) => (accessLog ? accessLog.end(r) : r()));
         })();
@@ -150,4 +154,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     accessLog?.end();
     throw err;
   }
+}
+
+/** true when `p` settles within `ms`; false (and p left running) otherwise. */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    p.then(() => { clearTimeout(timer); resolve(true); }, () => { clearTimeout(timer); resolve(true); });
+  });
 }
