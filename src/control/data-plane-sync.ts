@@ -53,7 +53,9 @@ export interface PublishedServicePort {
 }
 
 export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
-  const portIndexes = new Map<string, number>(); // `${ns}/${name}:${portKey}` → table index
+  // Per Service, so that syncing one Service never walks the others' ports or listeners (issue 5).
+  const portIndexes = new Map<string, Map<string, number>>(); // `ns/name` → portKey → table index
+  const listenerIds = new Map<string, Set<string>>(); // `ns/name` → ids of its listeners
   const generations = new Map<number, number>();
   const listeners = new Map<string, ListenerState>();
   const published = new Map<number, PublishedServicePort>();
@@ -64,13 +66,29 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   const serviceKeyOf = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
 
   function indexFor(serviceKey: string, port: ServicePort): number {
-    const key = `${serviceKey}:${portKey(port)}`;
-    let index = portIndexes.get(key);
+    let ports = portIndexes.get(serviceKey);
+    if (!ports) portIndexes.set(serviceKey, ports = new Map());
+    const key = portKey(port);
+    let index = ports.get(key);
     if (index === undefined) {
       index = o.slots.allocServicePort();
-      portIndexes.set(key, index);
+      ports.set(key, index);
     }
     return index;
+  }
+
+  function setListener(state: ListenerState) {
+    listeners.set(state.spec.id, state);
+    let ids = listenerIds.get(state.service);
+    if (!ids) listenerIds.set(state.service, ids = new Set());
+    ids.add(state.spec.id);
+  }
+
+  function deleteListener(state: ListenerState) {
+    listeners.delete(state.spec.id);
+    const ids = listenerIds.get(state.service);
+    ids?.delete(state.spec.id);
+    if (ids?.size === 0) listenerIds.delete(state.service);
   }
 
   function event(service: Service, type: 'Normal' | 'Warning', reason: string, message: string) {
@@ -109,15 +127,18 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   }
 
   function retirePorts(serviceKey: string, keep: Set<number>) {
-    for (const [key, index] of portIndexes) {
-      if (!key.startsWith(`${serviceKey}:`) || keep.has(index)) continue;
-      portIndexes.delete(key);
+    const ports = portIndexes.get(serviceKey);
+    if (!ports) return;
+    for (const [key, index] of ports) {
+      if (keep.has(index)) continue;
+      ports.delete(key);
       generations.delete(index);
       published.delete(index);
       o.slots.update(index, []);
       o.pool.removeServicePort(index);
       o.slots.freeServicePort(index);
     }
+    if (ports.size === 0) portIndexes.delete(serviceKey);
   }
 
   async function bind(state: ListenerState, service: Service | undefined) {
@@ -146,13 +167,12 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       wanted = planListeners({ service, servicePortIndex: (p) => indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress })
         .filter((l) => l.protocol === 'TCP');
     } else o.lbPool.release(serviceKey);
-    const wantedIds = new Set(wanted.map((l) => l.id));
-    for (const [id, state] of listeners) {
-      if (state.service !== serviceKey) continue;
+    for (const id of [...listenerIds.get(serviceKey) ?? []]) {
+      const state = listeners.get(id)!;
       const next = wanted.find((l) => l.id === id);
       const same = next && next.servicePortIndex === state.spec.servicePortIndex && next.sourceRanges.join() === state.spec.sourceRanges.join();
-      if (wantedIds.has(id) && same) continue;
-      listeners.delete(id);
+      if (same) continue;
+      deleteListener(state);
       if (state.bound) await o.pool.unlisten(id);
     }
     for (const spec of wanted) {
@@ -163,7 +183,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       }
       if (existing) continue;
       const state: ListenerState = { spec, service: serviceKey, bound: false };
-      listeners.set(spec.id, state);
+      setListener(state);
       await bind(state, service);
     }
     if (service?.spec.type === 'LoadBalancer') {

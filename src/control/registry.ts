@@ -45,8 +45,11 @@ export interface Registry extends ControlPlaneApi {
   serviceSlices(namespace: string, name: string): EndpointSlice[];
   /** The same slices without the health loop's verdicts on manual endpoints (what the health loop probes). */
   declaredServiceSlices(namespace: string, name: string): EndpointSlice[];
-  /** Re-evaluates the readiness of every Pod and manual endpoint and recomputes endpoints (called by the health loop). */
-  readinessChanged(): void;
+  /**
+   * Re-evaluates Pod and manual endpoint readiness and recomputes the endpoints of those Services
+   * (`namespace/name`), or of every Service when undefined (called by the health loop).
+   */
+  readinessChanged(services?: string[]): void;
   /** Replaces the readiness source (the health loop is created after the registry it reads). */
   setReadiness(source: ReadinessSource | undefined): void;
   /** status.loadBalancer.ingress, written by the data plane once it bound the addresses. */
@@ -283,9 +286,19 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     declaredServiceSlices(namespace, name) {
       return structuredClone(views.get(namespace, name)?.declared ?? []);
     },
-    readinessChanged() {
+    readinessChanged(services) {
       const changed: string[] = [];
-      for (const ns of index.namespaces()) changed.push(...views.recompute(ns));
+      if (services === undefined) {
+        for (const ns of index.namespaces()) changed.push(...views.recompute(ns));
+      } else {
+        const byNs = new Map<string, Set<string>>();
+        for (const key of services) {
+          const slash = key.indexOf('/');
+          const ns = key.slice(0, slash);
+          byNs.set(ns, (byNs.get(ns) ?? new Set()).add(key.slice(slash + 1)));
+        }
+        for (const [ns, names] of byNs) changed.push(...views.recompute(ns, names));
+      }
       notify(changed);
     },
     setReadiness(source) {

@@ -1,15 +1,16 @@
 // The health-check loop. Main thread. Implements the control plane's ReadinessSource: Pod readiness
 // comes from probe state (probe-state.ts, kubelet's hysteresis), and every Pod transition asks the
 // registry to recompute endpoints; manual endpoints (no Pod) and passive ejections are flags in the
-// shared endpoint table (passive-ejector.ts). Targets follow the registry: recomputed on every
-// change notice (coalesced), when the registry asks about a Pod whose probes changed, and on a slow
-// timer as a safety net.
+// shared endpoint table (passive-ejector.ts). Targets follow the registry: the Services a change
+// notice names (coalesced) and the Pods they select are recomputed, a Pod whose probes changed when
+// the registry asks about it, and everything on a slow timer as a safety net (it also picks up
+// Pods no Service selects). Per-change work is proportional to what changed (HealthTargetIndex).
 import type { ChangeNotice, ReadinessSource } from '../control/control-plane-api.ts';
 import { joinHostPort } from '../model/ip-string.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import type { EndpointSlice, KindName, KubeObject, ObjectReference, Pod, Service } from '../model/types.ts';
 import { systemClock, type HealthClock } from './health-clock.ts';
-import { computeHealthTargets, podProbeTargets, probedContainers, type DefaultProbeOptions, type TargetSpec } from './health-targets.ts';
+import { HealthTargetIndex, healthTouched, podProbeTargets, probedContainers, serviceHealthContribution, type DefaultProbeOptions, type TargetSpec } from './health-targets.ts';
 import { PassiveEjector, type EjectionChange, type EjectionOptions, type EjectorSlots } from './passive-ejector.ts';
 import type { ProbeOutcome } from './probe-outcome.ts';
 import { closeHttpProbeAgents } from './probe-http.ts';
@@ -28,8 +29,13 @@ export interface HealthRegistry {
    * must stay a target, or it could never come back. Falls back to serviceSlices.
    */
   declaredServiceSlices?(namespace: string, name: string): EndpointSlice[];
-  /** Re-evaluate every Pod's and manual endpoint's readiness (podReady, endpointReady) and recompute endpoints. */
-  readinessChanged(): unknown;
+  /**
+   * Re-evaluate Pod and manual endpoint readiness (podReady, endpointReady) and recompute the
+   * endpoints of those Services (`ns/name`), or of every Service when undefined.
+   */
+  readinessChanged(services?: string[]): unknown;
+  /** One object; with it, change notices update only the Services they name (else every notice resyncs all). */
+  get?(kind: KindName, namespace: string, name: string): KubeObject | undefined;
   recordEvent(involved: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void;
   subscribe(fn: (notice: ChangeNotice) => void): () => void;
 }
@@ -48,6 +54,8 @@ export interface HealthManagerOptions {
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Runs one probe; the real runners by default (tests inject their own). */
   runProbe?: RunProbe;
+  /** Called with each Service whose targets are recomputed (tests count them). */
+  onServiceRecomputed?: (serviceKey: string) => void;
 }
 
 export interface HealthTargetStatus {
@@ -82,11 +90,14 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
   const abort = new AbortController();
   const targets = new Map<string, Target>();
   const implicitByPod = new Map<string, Set<Target>>();
-  let covered = new Set<string>(); // `ip|port` an active probe speaks for
-  let backendServices = new Map<string, string[]>();
-  let portsByIp = new Map<string, number[]>();
-  let podByBackend = new Map<string, NonNullable<TargetSpec['pod']>>(); // `ip:port` → the Pod behind it
-  let portsByPod = new Map<string, number[]>(); // `ns/name` → ports of its backends
+  const index = new HealthTargetIndex();
+  const portCovered = new Map<string, number>(); // `ip|port` → implicit and manual targets probing it
+  const podProbes = new Map<string, number>(); // `ns/name` → readinessProbe targets of that Pod
+  const pendingServices = new Set<string>();
+  const pendingPods = new Set<string>();
+  let pendingAll = false;
+  const readinessServices = new Set<string>();
+  let readinessAll = false;
   let closed = false;
   let syncTimer: unknown;
   let readinessTimer: unknown;
@@ -102,14 +113,21 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     try { o.registry.recordEvent(ref, type, reason, message, COMPONENT); } catch (err) { o.log('error', `health: cannot record event: ${(err as Error).message}`); }
   }
 
-  function readinessChanged() {
-    if (readinessTimer !== undefined || closed) return;
+  /** Asks the registry to recompute those Services' endpoints (every Service when undefined). */
+  function readinessChanged(services?: string[]) {
+    if (closed) return;
+    if (services) for (const s of services) readinessServices.add(s);
+    else readinessAll = true;
+    if (readinessTimer !== undefined) return;
     // Coalesced: transitions of many Pods in one burst cost one endpoint recomputation.
     readinessTimer = clock.setTimeout(() => {
       readinessTimer = undefined;
       if (closed) return;
+      const only = readinessAll ? undefined : [...readinessServices];
+      readinessAll = false;
+      readinessServices.clear();
       try {
-        Promise.resolve(o.registry.readinessChanged()).catch((err) => o.log('error', `health: readiness update failed: ${(err as Error).message}`));
+        Promise.resolve(o.registry.readinessChanged(only)).catch((err) => o.log('error', `health: readiness update failed: ${(err as Error).message}`));
       } catch (err) { o.log('error', `health: readiness update failed: ${(err as Error).message}`); }
     }, 0);
   }
@@ -130,12 +148,12 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     if (s.pod) {
       // Failures were recorded on the Pod already, one per probe (probe()).
       if (ready) event('Pod', podKey(s.pod.namespace, s.pod.name), s.pod.uid, 'Normal', 'Ready', 'Readiness probe succeeded');
-      readinessChanged();
+      readinessChanged(s.services);
     } else {
       // The EJECTED flag stops new connections at once; the recomputation shows the verdict in the
       // endpoint conditions (get endpointslices, get endpoints) and clears READY as well.
       ejector.setActiveDown(s.ip, s.port!, !ready, clock.now());
-      readinessChanged();
+      readinessChanged(s.services);
     }
     for (const svc of s.services) event('Service', svc, undefined, ready ? 'Normal' : 'Warning', ready ? 'Ready' : 'Unhealthy', `${what} ${detail}`);
   }
@@ -147,8 +165,9 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
       : `endpoint ${where} returned after ejection`;
     o.log(c.ejected ? 'warn' : 'info', `health: ${text}`);
     const [type, reason] = c.ejected ? ['Warning', 'Ejected'] as const : ['Normal', 'Unejected'] as const;
-    for (const svc of backendServices.get(where) ?? []) event('Service', svc, undefined, type, reason, text);
-    const pod = podByBackend.get(where);
+    const backend = index.backends.get(where);
+    for (const svc of backend?.owners.keys() ?? []) event('Service', svc, undefined, type, reason, text);
+    const pod = backend?.pod;
     if (pod) event('Pod', podKey(pod.namespace, pod.name), pod.uid, type, reason, text);
   }
 
@@ -175,66 +194,87 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
   /** The backend ports a target's probe speaks for: a Pod's probe for that Pod's only, as Pods may share an IP (127.0.0.1). */
   function probedPorts(s: TargetSpec): number[] {
     if (s.port !== undefined) return [s.port];
-    return s.pod ? portsByPod.get(podKey(s.pod.namespace, s.pod.name)) ?? [] : portsByIp.get(s.ip) ?? [];
+    return [...(s.pod ? index.portsByPod.get(podKey(s.pod.namespace, s.pod.name)) : index.portsByIp.get(s.ip))?.values() ?? []];
   }
 
-  function sync() {
+  /** Brings the targets of those Services and Pods (`ns/name`) up to date; every object when `all`. */
+  function update(services: Iterable<string>, pods: Iterable<string>, all: boolean) {
     if (closed) return;
-    const services = o.registry.list('Service') as Service[];
-    const pods = o.registry.list('Pod') as Pod[];
     const now = clock.now();
-    const computed = computeHealthTargets({
-      services, pods, defaultProbe: o.defaultProbe, nowMs: now,
-      slicesOf: (svc) => {
-        const ns = namespaceOf(svc.metadata);
-        const name = svc.metadata.name ?? '';
-        return o.registry.declaredServiceSlices?.(ns, name) ?? o.registry.serviceSlices(ns, name);
-      },
-    });
-    const seen = new Set<string>();
-    let readinessMoved = false;
-    for (const spec of computed.targets) {
-      seen.add(spec.key);
-      const existing = targets.get(spec.key);
-      if (existing && existing.spec.fingerprint === spec.fingerprint) {
+    const touched = healthTouched();
+    const podsIn = new Map<string, Pod[]>();
+    const podsOf = (ns: string) => {
+      let list = podsIn.get(ns);
+      if (!list) podsIn.set(ns, list = o.registry.list('Pod', ns) as Pod[]);
+      return list;
+    };
+    const slicesOf = (ns: string, name: string) => o.registry.declaredServiceSlices?.(ns, name) ?? o.registry.serviceSlices(ns, name);
+    const byKey = <T extends KubeObject>(list: T[]) => new Map(list.map((x) => [podKey(namespaceOf(x.metadata), x.metadata.name ?? ''), x]));
+    const allServices = all ? byKey(o.registry.list('Service') as Service[]) : undefined;
+    const allPods = all ? byKey(o.registry.list('Pod') as Pod[]) : undefined;
+    const serviceKeys = all ? new Set([...allServices!.keys(), ...index.serviceKeys()]) : services;
+    for (const sk of serviceKeys) {
+      const [ns, name] = sk.split('/');
+      const svc = all ? allServices!.get(sk) : o.registry.get!('Service', ns, name) as Service | undefined;
+      o.onServiceRecomputed?.(sk);
+      index.setService(sk, svc && serviceHealthContribution(svc, allPods?.values() ?? podsOf(ns), slicesOf(ns, name), o.defaultProbe, now), touched);
+    }
+    const podKeys = new Set([...touched.pods, ...pods, ...(all ? [...allPods!.keys(), ...index.podKeys()] : [])]);
+    for (const pk of podKeys) {
+      const [ns, name] = pk.split('/');
+      index.setPod(pk, all ? allPods!.get(pk) : o.registry.get!('Pod', ns, name) as Pod | undefined, now, touched);
+    }
+    const moved: string[] = [];
+    let movedAll = false;
+    for (const key of touched.targets) {
+      const spec = index.target(key);
+      const existing = targets.get(key);
+      if (existing && spec && existing.spec.fingerprint === spec.fingerprint) {
         existing.spec = spec; // Services and Pod metadata may change without resetting state
         continue;
       }
-      if (existing) dropTarget(existing);
-      const t: Target = { spec, state: initialProbeState(spec.initiallyReady) };
-      targets.set(spec.key, t);
-      if (spec.kind === 'implicit') {
-        const pk = podKey(spec.pod!.namespace, spec.pod!.name);
-        const set = implicitByPod.get(pk) ?? new Set();
-        set.add(t);
-        implicitByPod.set(pk, set);
+      if (existing) {
+        // A target that held its endpoint out goes away: the endpoint's Services must see it back.
+        if (!existing.state.ready) { if (existing.spec.services.length) moved.push(...existing.spec.services); else movedAll = true; }
+        dropTarget(existing);
       }
-      scheduler.add(spec.key, { periodMs: spec.periodMs, run: () => probe(t) });
+      if (spec) addTarget(spec);
     }
-    for (const [key, t] of targets) {
-      if (seen.has(key)) continue;
-      if (!t.state.ready) readinessMoved = true;
-      dropTarget(t);
+    if (touched.backends.size) ejector.setBackends(index.backends.values(), now);
+    if (movedAll) readinessChanged();
+    else if (moved.length) readinessChanged(moved);
+  }
+
+  function addTarget(spec: TargetSpec) {
+    const t: Target = { spec, state: initialProbeState(spec.initiallyReady) };
+    targets.set(spec.key, t);
+    if (spec.kind === 'implicit') {
+      const pk = podKey(spec.pod!.namespace, spec.pod!.name);
+      const set = implicitByPod.get(pk) ?? new Set();
+      set.add(t);
+      implicitByPod.set(pk, set);
     }
-    backendServices = new Map([...computed.backends].map(([k, b]) => [k, b.services]));
-    podByBackend = new Map();
-    portsByPod = new Map();
-    portsByIp = new Map();
-    for (const [k, b] of computed.backends) {
-      portsByIp.set(b.ip, [...(portsByIp.get(b.ip) ?? []), b.port]);
-      if (!b.pod) continue;
-      podByBackend.set(k, b.pod);
-      const pk = podKey(b.pod.namespace, b.pod.name);
-      portsByPod.set(pk, [...(portsByPod.get(pk) ?? []), b.port]);
-    }
-    covered = new Set(computed.targets.flatMap((spec) => probedPorts(spec).map((port) => `${spec.ip}|${port}`)));
-    ejector.setBackends(computed.backends.values(), now);
-    if (readinessMoved) readinessChanged();
+    count(spec, 1);
+    scheduler.add(spec.key, { periodMs: spec.periodMs, run: () => probe(t) });
+  }
+
+  // What the passive ejector needs to know: is an active probe speaking for ip:port?
+  function count(spec: TargetSpec, delta: number) {
+    const [map, key] = spec.kind === 'pod' ? [podProbes, podKey(spec.pod!.namespace, spec.pod!.name)] : [portCovered, `${spec.ip}|${spec.port}`];
+    const n = (map.get(key) ?? 0) + delta;
+    if (n > 0) map.set(key, n); else map.delete(key);
+  }
+
+  function isCovered(ip: string, port: number): boolean {
+    if (portCovered.has(`${ip}|${port}`)) return true;
+    const pod = index.backends.get(joinHostPort(ip, port))?.pod;
+    return !!pod && podProbes.has(podKey(pod.namespace, pod.name));
   }
 
   function dropTarget(t: Target) {
     const s = t.spec;
     targets.delete(s.key);
+    count(s, -1);
     scheduler.remove(s.key);
     if (s.kind === 'implicit') {
       const pk = podKey(s.pod!.namespace, s.pod!.name);
@@ -244,10 +284,26 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     if (s.kind === 'manual' && !t.state.ready) ejector.setActiveDown(s.ip, s.port!, false, clock.now());
   }
 
-  function scheduleSync() {
-    if (syncTimer !== undefined || closed) return;
-    syncTimer = clock.setTimeout(() => { syncTimer = undefined; safely(sync); }, 0);
+  /** Coalesces updates: Services and Pods (`ns/name`) to recompute, or everything when none are named. */
+  function scheduleSync(services?: Iterable<string>, pods?: Iterable<string>) {
+    if (closed) return;
+    if (!services && !pods) pendingAll = true;
+    for (const s of services ?? []) pendingServices.add(s);
+    for (const p of pods ?? []) pendingPods.add(p);
+    if (syncTimer !== undefined) return;
+    syncTimer = clock.setTimeout(() => {
+      syncTimer = undefined;
+      const all = pendingAll || !o.registry.get;
+      const services = [...pendingServices];
+      const pods = [...pendingPods];
+      pendingAll = false;
+      pendingServices.clear();
+      pendingPods.clear();
+      safely(() => update(services, pods, all));
+    }, 0);
   }
+
+  const sync = () => update([], [], true);
 
   function safely(fn: () => void) {
     try { fn(); } catch (err) { o.log('error', `health: ${(err as Error).stack ?? err}`); }
@@ -257,7 +313,6 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     passiveTimer = clock.setTimeout(() => {
       if (closed) return;
       safely(() => {
-        const isCovered = (ip: string, port: number) => covered.has(`${ip}|${port}`);
         for (const c of ejector.tick(clock.now(), isCovered)) reportEjection(c);
       });
       passiveLoop();
@@ -268,7 +323,7 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     resyncTimer = clock.setTimeout(() => { safely(sync); if (!closed) resyncLoop(); }, o.resyncIntervalMs ?? 30_000);
   }
 
-  const unsubscribe = o.registry.subscribe(() => scheduleSync());
+  const unsubscribe = o.registry.subscribe((notice) => scheduleSync(notice.services, []));
   sync();
   // Pods with a readinessProbe start not ready; the registry computed endpoints before we existed.
   if ([...targets.values()].some((t) => t.spec.kind === 'pod')) readinessChanged();
@@ -287,7 +342,7 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
         for (const w of wanted) {
           const t = targets.get(w.key);
           // A Pod edit that moves no endpoint sends no change notice; this is where we learn of it.
-          if (!t || t.spec.fingerprint !== w.fingerprint) { scheduleSync(); ready = false; } else if (!t.state.ready) ready = false;
+          if (!t || t.spec.fingerprint !== w.fingerprint) { scheduleSync([], [pk]); ready = false; } else if (!t.state.ready) ready = false;
         }
         return ready;
       }

@@ -146,70 +146,226 @@ function implicitBase(d: DefaultProbeOptions) {
   };
 }
 
-export function computeHealthTargets(input: HealthTargetsInput): HealthTargets {
-  const { defaultProbe: d, nowMs } = input;
-  const targets: TargetSpec[] = [];
-  const backends: HealthTargets['backends'] = new Map();
-  const selecting = new Map<Pod, string[]>();
-  const implicit = new Map<string, TargetSpec>();
-  const manual = new Map<string, TargetSpec>();
+/** What one Service adds to the health loop's work: computed alone, so a change costs that Service only. */
+export interface ServiceHealthContribution {
+  /** The backends its TCP ports send to, keyed by `ip:port`. */
+  backends: Map<string, { ip: string; port: number; pod?: { namespace: string; name: string; uid?: string } }>;
+  /** Implicit and manual targets, each with `services: [this Service]`. */
+  targets: TargetSpec[];
+  /** The Pods its selector matches (among `pods`). */
+  selected: Pod[];
+}
 
-  for (const svc of input.services) {
-    if (svc.spec.type === 'ExternalName') continue;
-    const sk = serviceKey(svc);
-    const tcpPorts = (svc.spec.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP');
-    const slices = input.slicesOf(svc);
-    for (const eps of servicePortEndpoints(svc, slices).values()) {
-      for (const ep of eps) {
-        const k = joinHostPort(ep.ip, ep.port);
-        const b: { ip: string; port: number; services: string[]; pod?: { namespace: string; name: string; uid?: string } } =
-          backends.get(k) ?? { ip: ep.ip, port: ep.port, services: [] };
-        if (!b.services.includes(sk)) b.services.push(sk);
-        const ref = ep.targetRef;
-        if (!b.pod && ref?.kind === 'Pod' && ref.name) b.pod = { namespace: ref.namespace ?? namespaceOf(svc.metadata), name: ref.name, uid: ref.uid };
-        backends.set(k, b);
+/**
+ * One Service's share of computeHealthTargets: its backends, its implicit targets (selector) or
+ * manual targets (no selector), and the Pods it selects. `pods` may hold Pods of other namespaces.
+ */
+export function serviceHealthContribution(svc: Service, pods: Iterable<Pod>, slices: EndpointSlice[], d: DefaultProbeOptions, nowMs: number): ServiceHealthContribution {
+  const out: ServiceHealthContribution = { backends: new Map(), targets: [], selected: [] };
+  if (svc.spec.type === 'ExternalName') return out;
+  const sk = serviceKey(svc);
+  const ns = namespaceOf(svc.metadata);
+  const tcpPorts = (svc.spec.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP');
+  for (const eps of servicePortEndpoints(svc, slices).values()) {
+    for (const ep of eps) {
+      const k = joinHostPort(ep.ip, ep.port);
+      const b = out.backends.get(k) ?? { ip: ep.ip, port: ep.port };
+      const ref = ep.targetRef;
+      if (!b.pod && ref?.kind === 'Pod' && ref.name) b.pod = { namespace: ref.namespace ?? ns, name: ref.name, uid: ref.uid };
+      out.backends.set(k, b);
+    }
+  }
+  const seen = new Set<string>();
+  if (hasSelector(svc.spec.selector)) {
+    for (const pod of pods) {
+      if (namespaceOf(pod.metadata) !== ns || !matchesSelector(svc.spec.selector, pod.metadata.labels)) continue;
+      out.selected.push(pod);
+      if (!d.enabled || probedContainers(pod).length > 0 || !shouldPodBeInEndpoints(pod, true)) continue;
+      const ip = podIPs(pod)[0];
+      const name = pod.metadata.name ?? '';
+      for (const sp of tcpPorts) {
+        const port = findPort(pod, sp);
+        if (!port) continue;
+        const key = `implicit:${ns}/${name}:${joinHostPort(ip, port)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const base = { key, kind: 'implicit' as const, check: { type: 'tcp' as const, host: ip, port }, ...implicitBase(d), ip, port };
+        out.targets.push({ ...base, fingerprint: fingerprint(base, pod.metadata.uid), startedAtMs: startedAt(pod, nowMs), pod: { namespace: ns, name, uid: pod.metadata.uid }, services: [sk] });
       }
     }
-    if (hasSelector(svc.spec.selector)) {
-      for (const pod of input.pods) {
-        if (namespaceOf(pod.metadata) !== namespaceOf(svc.metadata) || !matchesSelector(svc.spec.selector, pod.metadata.labels)) continue;
-        const list = selecting.get(pod) ?? [];
-        list.push(sk);
-        selecting.set(pod, list);
-        if (!d.enabled || probedContainers(pod).length > 0 || !shouldPodBeInEndpoints(pod, true)) continue;
-        const ip = podIPs(pod)[0];
-        for (const sp of tcpPorts) {
-          const port = findPort(pod, sp);
-          if (!port) continue;
-          const namespace = namespaceOf(pod.metadata);
-          const name = pod.metadata.name ?? '';
-          const key = `implicit:${namespace}/${name}:${joinHostPort(ip, port)}`;
-          const existing = implicit.get(key);
-          if (existing) { if (!existing.services.includes(sk)) existing.services.push(sk); continue; }
-          const base = { key, kind: 'implicit' as const, check: { type: 'tcp' as const, host: ip, port }, ...implicitBase(d), ip, port };
-          implicit.set(key, { ...base, fingerprint: fingerprint(base, pod.metadata.uid), startedAtMs: startedAt(pod, nowMs), pod: { namespace, name, uid: pod.metadata.uid }, services: [sk] });
-        }
-      }
-    } else if (d.enabled) {
-      for (const slice of slices) {
-        if (slice.addressType === 'FQDN' || slice.metadata.annotations?.[HEALTH_CHECK_ANNOTATION] === 'false') continue;
-        const ports = (slice.ports ?? []).filter((p) => p.port && (p.protocol ?? 'TCP') === 'TCP');
-        for (const ep of slice.endpoints ?? []) {
-          const ip = ep.addresses?.[0] ? canonicalIP(ep.addresses[0]) : undefined;
-          // An endpoint its author marked not ready is never used; probing it could not change that.
-          if (!ip || ep.conditions?.ready === false) continue;
-          for (const sp of ports) {
-            const key = `manual:${joinHostPort(ip, sp.port!)}`;
-            const existing = manual.get(key);
-            if (existing) { if (!existing.services.includes(sk)) existing.services.push(sk); continue; }
-            const base = { key, kind: 'manual' as const, check: { type: 'tcp' as const, host: ip, port: sp.port! }, ...implicitBase(d), ip, port: sp.port! };
-            manual.set(key, { ...base, fingerprint: fingerprint(base, undefined), startedAtMs: nowMs, services: [sk] });
-          }
+  } else if (d.enabled) {
+    for (const slice of slices) {
+      if (slice.addressType === 'FQDN' || slice.metadata.annotations?.[HEALTH_CHECK_ANNOTATION] === 'false') continue;
+      const ports = (slice.ports ?? []).filter((p) => p.port && (p.protocol ?? 'TCP') === 'TCP');
+      for (const ep of slice.endpoints ?? []) {
+        const ip = ep.addresses?.[0] ? canonicalIP(ep.addresses[0]) : undefined;
+        // An endpoint its author marked not ready is never used; probing it could not change that.
+        if (!ip || ep.conditions?.ready === false) continue;
+        for (const sp of ports) {
+          const key = `manual:${joinHostPort(ip, sp.port!)}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const base = { key, kind: 'manual' as const, check: { type: 'tcp' as const, host: ip, port: sp.port! }, ...implicitBase(d), ip, port: sp.port! };
+          out.targets.push({ ...base, fingerprint: fingerprint(base, undefined), startedAtMs: nowMs, services: [sk] });
         }
       }
     }
   }
+  return out;
+}
+
+export function computeHealthTargets(input: HealthTargetsInput): HealthTargets {
+  const { defaultProbe: d, nowMs } = input;
+  const backends: HealthTargets['backends'] = new Map();
+  const selecting = new Map<Pod, string[]>();
+  const shared = new Map<string, TargetSpec>();
+  for (const svc of input.services) {
+    const sk = serviceKey(svc);
+    const c = serviceHealthContribution(svc, input.pods, input.slicesOf(svc), d, nowMs);
+    for (const [k, b] of c.backends) {
+      const agg = backends.get(k) ?? { ip: b.ip, port: b.port, services: [] };
+      if (!agg.services.includes(sk)) agg.services.push(sk);
+      agg.pod ??= b.pod;
+      backends.set(k, agg);
+    }
+    for (const pod of c.selected) selecting.set(pod, [...(selecting.get(pod) ?? []), sk]);
+    for (const t of c.targets) {
+      const existing = shared.get(t.key);
+      if (!existing) shared.set(t.key, t);
+      else if (!existing.services.includes(sk)) existing.services.push(sk);
+    }
+  }
+  const targets: TargetSpec[] = [];
   for (const pod of input.pods) targets.push(...podProbeTargets(pod, selecting.get(pod) ?? [], nowMs));
-  targets.push(...implicit.values(), ...manual.values());
+  targets.push(...[...shared.values()].filter((t) => t.kind === 'implicit'), ...[...shared.values()].filter((t) => t.kind === 'manual'));
   return { targets, backends };
+}
+
+type BackendInfo = ServiceHealthContribution['backends'] extends Map<string, infer B> ? B : never;
+
+/** One backend in HealthTargetIndex: the Services sending to it are the keys of `owners`. */
+export interface IndexedBackend extends BackendInfo {
+  owners: Map<string, BackendInfo>;
+}
+
+/** What one update changed: target keys to re-read, Pods whose selecting Services changed, backends added or removed. */
+export interface HealthTouched {
+  targets: Set<string>;
+  pods: Set<string>;
+  backends: Set<string>;
+}
+
+export const healthTouched = (): HealthTouched => ({ targets: new Set(), pods: new Set(), backends: new Set() });
+
+/**
+ * computeHealthTargets kept up to date one Service and one Pod at a time, so that a change costs
+ * what it touches rather than every object (issue 5: 1,000 Services made each apply re-read all of
+ * them). Holds every Service's contribution and every Pod's probe targets; the merged view
+ * (`target`, `backends`) equals computeHealthTargets over the same objects. Main thread.
+ */
+export class HealthTargetIndex {
+  readonly backends = new Map<string, IndexedBackend>();
+  /** Ports of the backends behind each IP and each Pod (`ns/name`), keyed by backend. */
+  readonly portsByIp = new Map<string, Map<string, number>>();
+  readonly portsByPod = new Map<string, Map<string, number>>();
+  private readonly contributions = new Map<string, ServiceHealthContribution>();
+  private readonly owners = new Map<string, Map<string, TargetSpec>>();
+  private readonly selectors = new Map<string, Set<string>>();
+  private readonly explicit = new Map<string, TargetSpec>();
+  private readonly explicitByPod = new Map<string, string[]>();
+
+  serviceKeys(): IterableIterator<string> { return this.contributions.keys(); }
+  podKeys(): IterableIterator<string> { return this.explicitByPod.keys(); }
+  /** `ns/name` of the Services selecting that Pod. */
+  selecting(podKey: string): string[] { return [...this.selectors.get(podKey) ?? []]; }
+
+  /** Replaces Service `sk`'s contribution (undefined: the Service is gone). */
+  setService(sk: string, c: ServiceHealthContribution | undefined, touched: HealthTouched): void {
+    const old = this.contributions.get(sk);
+    if (c) this.contributions.set(sk, c); else this.contributions.delete(sk);
+    for (const t of old?.targets ?? []) { this.owners.get(t.key)?.delete(sk); touched.targets.add(t.key); }
+    for (const t of c?.targets ?? []) {
+      let m = this.owners.get(t.key);
+      if (!m) this.owners.set(t.key, m = new Map());
+      m.set(sk, t);
+      touched.targets.add(t.key);
+    }
+    for (const [k, b] of old?.backends ?? []) this.dropOwner(k, sk, b, touched);
+    for (const [k, b] of c?.backends ?? []) this.addOwner(k, sk, b, touched);
+    for (const p of old?.selected ?? []) { const pk = serviceKey(p); this.selectors.get(pk)?.delete(sk); touched.pods.add(pk); }
+    for (const p of c?.selected ?? []) {
+      const pk = serviceKey(p);
+      let s = this.selectors.get(pk);
+      if (!s) this.selectors.set(pk, s = new Set());
+      s.add(sk);
+      touched.pods.add(pk);
+    }
+  }
+
+  /** Recomputes the readinessProbe targets of one Pod (undefined: the Pod is gone). */
+  setPod(podKey: string, pod: Pod | undefined, nowMs: number, touched: HealthTouched): void {
+    for (const key of this.explicitByPod.get(podKey) ?? []) { this.explicit.delete(key); touched.targets.add(key); }
+    this.explicitByPod.delete(podKey);
+    // The selecting list is only built for a Pod with probes: a Pod selected by many Services costs nothing otherwise.
+    const specs = pod && probedContainers(pod).length > 0 ? podProbeTargets(pod, this.selecting(podKey), nowMs) : [];
+    if (this.selectors.get(podKey)?.size === 0) this.selectors.delete(podKey);
+    if (specs.length === 0) return;
+    for (const s of specs) { this.explicit.set(s.key, s); touched.targets.add(s.key); }
+    this.explicitByPod.set(podKey, specs.map((s) => s.key));
+  }
+
+  /** The merged target under `key`, undefined when nothing asks for it any more. */
+  target(key: string): TargetSpec | undefined {
+    const e = this.explicit.get(key);
+    if (e) return e;
+    const m = this.owners.get(key);
+    if (!m || m.size === 0) { this.owners.delete(key); return undefined; }
+    const first = m.values().next().value!;
+    return { ...first, services: [...m.keys()] };
+  }
+
+  // Backends shared by many Services (1,000 Services selecting one Pod) are updated per owner, never
+  // re-merged over all owners, so adding one Service costs O(1) here.
+  private addOwner(k: string, sk: string, b: BackendInfo, touched: HealthTouched): void {
+    let agg = this.backends.get(k);
+    if (!agg) {
+      this.backends.set(k, agg = { ip: b.ip, port: b.port, owners: new Map() });
+      const byIp = this.portsByIp.get(b.ip) ?? new Map<string, number>();
+      this.portsByIp.set(b.ip, byIp.set(k, b.port));
+      touched.backends.add(k);
+    }
+    agg.owners.set(sk, b);
+    if (!agg.pod && b.pod) this.setBackendPod(k, agg, b.pod);
+  }
+
+  private dropOwner(k: string, sk: string, b: BackendInfo, touched: HealthTouched): void {
+    const agg = this.backends.get(k);
+    if (!agg || !agg.owners.delete(sk)) return;
+    if (agg.owners.size === 0) {
+      this.setBackendPod(k, agg, undefined);
+      this.backends.delete(k);
+      this.portsByIp.get(agg.ip)?.delete(k);
+      if (this.portsByIp.get(agg.ip)?.size === 0) this.portsByIp.delete(agg.ip);
+      touched.backends.add(k);
+      return;
+    }
+    // Only when the leaving owner named the Pod: look for another owner that names one.
+    if (agg.pod !== b.pod) return;
+    let pod: BackendInfo['pod'];
+    for (const o of agg.owners.values()) if ((pod = o.pod)) break;
+    this.setBackendPod(k, agg, pod);
+  }
+
+  private setBackendPod(k: string, agg: IndexedBackend, pod: BackendInfo['pod']): void {
+    if (agg.pod) {
+      const pk = `${agg.pod.namespace}/${agg.pod.name}`;
+      this.portsByPod.get(pk)?.delete(k);
+      if (this.portsByPod.get(pk)?.size === 0) this.portsByPod.delete(pk);
+    }
+    agg.pod = pod;
+    if (pod) {
+      const pk = `${pod.namespace}/${pod.name}`;
+      this.portsByPod.set(pk, (this.portsByPod.get(pk) ?? new Map<string, number>()).set(k, agg.port));
+    }
+  }
 }
