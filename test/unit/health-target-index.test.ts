@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { computeEndpointSlices } from '../../src/model/compute-endpoint-slices.ts';
 import { podConditionReady } from '../../src/model/pod-ready.ts';
-import { computeHealthTargets, HealthTargetIndex, healthTouched, serviceHealthContribution } from '../../src/health/health-targets.ts';
+import { computeHealthTargets, serviceHealthContribution } from '../../src/health/health-targets.ts';
+import { HealthTargetIndex, healthTouched } from '../../src/health/health-target-index.ts';
 import type { EndpointSlice, Pod, Service } from '../../src/model/types.ts';
 
 const D = { enabled: true, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3, successThreshold: 1 };
