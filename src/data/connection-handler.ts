@@ -1,12 +1,12 @@
 // One accepted client connection on a data-plane worker thread: source-range check, admission,
 // pick → connect (retrying other endpoints) → PROXY header → splice → accounting and access log.
 // Every refusal is an immediate reset (kube-proxy REJECT), never a hanging socket.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';
 import type { RefusalCause } from '../shared/endpoint-table.ts';
 import { HANDSHAKE, type ConnectionRegistry, type LiveConnection } from './connection-registry.ts';
 import { encodeProxyHeader } from './proxy-protocol.ts';
-import { splice, type SpliceEnd } from './splice.ts';
+import { connectUpstream, splice, type SpliceEnd } from './splice.ts';
 import type { TrafficAccount, WorkerMetricsRecorder } from '../admin/metrics-worker-recorder.ts';
 
 export interface ListenerContext {
@@ -125,7 +125,7 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
     endpoint = pick;
     tried.push(pick.slot);
     const t0 = performance.now();
-    const upstream = connect({ host: pick.host, port: pick.port, allowHalfOpen: true });
+    const upstream = connectUpstream(pick.host, pick.port);
     let settled = false;
     const timer = setTimeout(() => fail(upstream, 'ETIMEDOUT'), connectTimeoutMs);
     const onError = (err: NodeJS.ErrnoException) => fail(upstream, err.code ?? err.message);
@@ -172,8 +172,9 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
     client.removeListener('error', onEarlyError);
     client.removeListener('close', onEarlyError);
     picker.opened(index, pick.slot);
-    upstream.setNoDelay(true);
-    client.setNoDelay(true);
+    // No setNoDelay here: connectUpstream sets it on the upstream, and the listening sockets set it
+    // on accepted clients (worker-main's servers, worker-pool's transfer listeners), which saves a
+    // setsockopt(2) per socket.
     const proxy = options?.proxyProtocol ?? 0;
     if (proxy !== 0) {
       upstream.write(encodeProxyHeader(proxy, {

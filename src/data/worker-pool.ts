@@ -14,11 +14,14 @@ import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } fr
 import { listenerContext, type WorkerConfig, type WorkerResult, type WorkerTask } from './worker-main.ts';
 
 export type AcceptMode = 'transfer' | 'reuseport';
-/** bench/acceptor.ts (2 workers, echo backend, 3 runs of 3-4 s on a 2-core box shared with other
- *  jobs): transfer and reuseport were within noise of each other (transfer ~5 % ahead in sum on both
- *  new connections and keep-alive). Transfer stays the default: it needs no port-0 dance, and a
- *  crashed worker takes no listening socket (and its accept queue) down with it. */
-export const DEFAULT_ACCEPT_MODE: AcceptMode = 'transfer';
+/** reuseport by measurement (bench/profile-run.ts: 2 workers, nginx backends, 3 interleaved rounds
+ *  beside HAProxy; bench/README.md "Where the time goes"): CPU per new connection 2.3–2.6×
+ *  HAProxy's against transfer's 2.9–3.6× (305–350 vs 386–557 µs), and 25–40 % more connections/s
+ *  in the quick bench, because transfer adds an accept, a postMessage and a socket object on the
+ *  main thread per connection. Keep-alive requests cost the same in both. What transfer still has
+ *  over it: a crashed worker's own accept queue is reset with its listener (docs/architecture.md,
+ *  "Accepting connections"). */
+export const DEFAULT_ACCEPT_MODE: AcceptMode = 'reuseport';
 
 export type LogFn = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -211,7 +214,8 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   }
 
   function bindMain(spec: ListenerSpec, reusePort: boolean): Promise<Server> {
-    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    // noDelay on the accepted socket: the option lives on the fd, so it holds in the worker too.
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new BindError(err.code ?? 'SY_LISTEN_FAILED', err.message)));
       server.listen({ host: spec.address, port: spec.port, reusePort }, () => resolve(server));
