@@ -18,7 +18,7 @@ const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
       --node-address ADDR    address NodePorts listen on, repeatable (default all interfaces)
       --lb-pool CIDR         addresses for LoadBalancer Services (default 127.112.0.0/12)
       --workers N            data-plane worker threads (default: one per core)
-      --accept MODE          transfer (main thread accepts, hands sockets over) | reuseport
+      --accept MODE          reuseport (default: each worker listens, SO_REUSEPORT) | transfer (main thread accepts, hands sockets over)
       --lb-algorithm NAME    default balancing algorithm (default round-robin)
       --connect-timeout MS   per attempt (default 5000)
       --connect-attempts N   endpoints tried per connection, first included (default 3)
