@@ -59,6 +59,9 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 function tryConnect(port: number): Promise<string> {
   return new Promise((resolve) => {
     const d = connect(port, '127.0.0.1');
+    // Bounded: a connection held open would otherwise hang the file instead of failing the check.
+    const timer = setTimeout(() => { d.destroy(); resolve('held open'); }, 5000);
+    d.on('close', () => clearTimeout(timer));
     d.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     d.on('connect', () => {
       // Accepted by the kernel: the proxy must reset it at once (a drain refusal), never hold it.
@@ -78,23 +81,27 @@ for (const accept of ['transfer', 'reuseport'] as const) {
     pool.setServicePort({ index, name: 'default/hole:p/TCP', generation: 1, options: OPTIONS, endpoints: slots.update(index, [
       { ip: '127.0.0.1', port: backend.port, ready: true, serving: true, terminating: false, weight: 1, name: 'hole' },
     ]) });
-    const { port } = await pool.listen({ id: 'l', address: '127.0.0.1', port: 0, protocol: 'TCP', servicePortIndex: index, role: 'clusterIP', sourceRanges: [] });
+    try {
+      const { port } = await pool.listen({ id: 'l', address: '127.0.0.1', port: 0, protocol: 'TCP', servicePortIndex: index, role: 'clusterIP', sourceRanges: [] });
 
-    const c = connect(port, '127.0.0.1');
-    c.on('error', () => {});
-    // Admitted by a worker, whose connect to the backend is now in progress.
-    await until(() => table.globalActive() === 1, 'the connection to be admitted');
-    let resolved = false;
-    const drained = pool.drain(400).then(() => { resolved = true; });
-    const newcomer = await tryConnect(port);
-    assert.ok(['ECONNREFUSED', 'ECONNRESET', 'closed'].includes(newcomer), `a connection during the drain got ${newcomer}`);
-    await until(() => resolved, 'the pool drain to resolve');
-    await drained;
-    assert.ok(c.destroyed || (await Promise.race([once(c, 'close').then(() => true), new Promise((r) => setTimeout(() => r(false), 2000))])),
-      'the connecting client was left open after the drain resolved');
-    assert.is(table.globalActive(), 0);
-    await pool.close();
-    await backend.close();
+      const c = connect(port, '127.0.0.1');
+      c.on('error', () => {});
+      // Admitted by a worker, whose connect to the backend is now in progress.
+      await until(() => table.globalActive() === 1, 'the connection to be admitted');
+      let resolved = false;
+      const drained = pool.drain(400).then(() => { resolved = true; });
+      const newcomer = await tryConnect(port);
+      assert.ok(['ECONNREFUSED', 'ECONNRESET', 'closed'].includes(newcomer), `a connection during the drain got ${newcomer}`);
+      await until(() => resolved, 'the pool drain to resolve');
+      await drained;
+      assert.ok(c.destroyed || (await Promise.race([once(c, 'close').then(() => true), new Promise((r) => setTimeout(() => r(false), 2000))])),
+        'the connecting client was left open after the drain resolved');
+      assert.is(table.globalActive(), 0);
+    } finally {
+      // Always release the threads, so that a failed check fails the file instead of hanging it.
+      await pool.close();
+      await backend.close();
+    }
   });
 }
 
