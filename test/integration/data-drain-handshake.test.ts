@@ -10,6 +10,7 @@ import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
 import { startWorkerPool } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
+import { until } from '../helpers/data-plane.ts';
 
 const OPTIONS: ServicePortOptions = {
   algorithm: 'round-robin', affinitySeconds: 0, proxyProtocol: 0, connectTimeoutMs: 60_000,
@@ -48,11 +49,6 @@ async function blackholeBackend(): Promise<{ port: number; close(): Promise<void
       await worker.terminate();
     },
   };
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(cond(), `timed out waiting for ${what}`);
 }
 
 /** Connects and reports how the attempt ended: 'connected', or the error code. */

@@ -9,6 +9,7 @@ import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots, type DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
 import { startWorkerPool } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
+import { until } from '../helpers/data-plane.ts';
 
 const OPTIONS: ServicePortOptions = {
   algorithm: 'round-robin', affinitySeconds: 0, proxyProtocol: 0, connectTimeoutMs: 2000,
@@ -57,11 +58,6 @@ async function streamingBackend(): Promise<Backend> {
 
 function endpoint(port: number): DesiredEndpoint {
   return { ip: '127.0.0.1', port, ready: true, serving: true, terminating: false, weight: 1, name: `127.0.0.1:${port}` };
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(cond(), `timed out waiting for ${what}`);
 }
 
 /** Reads a connection to its end: byte count and hash. */

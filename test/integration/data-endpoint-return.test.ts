@@ -2,34 +2,19 @@
 // comes back before the drain timeout, that drain is cancelled and its connections live on.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots, type DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
 import { startWorkerPool } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
+import { echoBackend } from '../helpers/data-plane.ts';
 
 const OPTIONS: ServicePortOptions = {
   algorithm: 'round-robin', affinitySeconds: 0, proxyProtocol: 0, connectTimeoutMs: 2000,
   idleTimeoutMs: 0, connectAttempts: 1, maxConnections: 0,
 };
 const DRAIN_MS = 800;
-
-async function echoBackend(): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    s.pipe(s);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    server, port: (server.address() as AddressInfo).port,
-    close: async () => { for (const s of sockets) s.destroy(); await new Promise((r) => server.close(r)); },
-  };
-}
 
 const endpoint = (port: number): DesiredEndpoint =>
   ({ ip: '127.0.0.1', port, ready: true, serving: true, terminating: false, weight: 1, name: `127.0.0.1:${port}` });

@@ -3,12 +3,13 @@
 // mode sockets accepted while no worker is alive wait for the replacement instead of being reset.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { createEndpointTable, type EndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots, type EndpointSlots } from '../../src/control/endpoint-slots.ts';
 import { startWorkerPool, type AcceptMode, type WorkerPool } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
+import { echoBackend, exchange, until } from '../helpers/data-plane.ts';
 
 const OPTIONS: ServicePortOptions = {
   algorithm: 'least-connections', affinitySeconds: 0, proxyProtocol: 0, connectTimeoutMs: 2000,
@@ -26,22 +27,6 @@ async function rig(accept: AcceptMode, workers: number, backendPort: number): Pr
   pool.setServicePort({ index, name: 'default/echo:p/TCP', generation: 1, options: OPTIONS, endpoints });
   const { port } = await pool.listen({ id: 'l', address: '127.0.0.1', port: 0, protocol: 'TCP', servicePortIndex: index, role: 'clusterIP', sourceRanges: [] });
   return { table, slots, pool, index, port, slot: endpoints[0].slot };
-}
-
-async function echoBackend(): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer({ allowHalfOpen: true }, (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    s.pipe(s);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    server, port: (server.address() as AddressInfo).port,
-    close: async () => { for (const s of sockets) s.destroy(); await new Promise((r) => server.close(r)); },
-  };
 }
 
 /** An established, echoing connection through the proxy (its first byte came back). */
@@ -62,23 +47,6 @@ async function holdOnceServed(port: number): Promise<Socket> {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-}
-
-function exchange(port: number, payload: string): Promise<string> {
-  return new Promise((resolve) => {
-    const c = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-    let got = '';
-    let err = '';
-    c.on('data', (d) => { got += d; });
-    c.on('error', (e: NodeJS.ErrnoException) => { err = `ERR:${e.code}`; });
-    c.on('close', () => resolve(err || got));
-    c.end(payload);
-  });
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(cond(), `timed out waiting for ${what}`);
 }
 
 for (const accept of ['transfer', 'reuseport'] as const) {

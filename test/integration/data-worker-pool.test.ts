@@ -8,6 +8,7 @@ import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots, type DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
 import { startWorkerPool, type AcceptMode, type WorkerPool } from '../../src/data/worker-pool.ts';
 import type { ListenerSpec, ServicePortOptions } from '../../src/shared/messages.ts';
+import { deadPort, exchange, until } from '../helpers/data-plane.ts';
 
 const BASE: ServicePortOptions = {
   algorithm: 'round-robin', affinitySeconds: 0, proxyProtocol: 0, connectTimeoutMs: 2000,
@@ -67,32 +68,6 @@ async function backend(onConn: (s: Socket) => void = (s) => s.pipe(s)): Promise<
     server, sockets, port: (server.address() as AddressInfo).port,
     close: async () => { for (const s of sockets) s.destroy(); await new Promise((r) => server.close(r)); },
   });
-}
-
-async function deadPort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** Sends `payload`, half-closes, returns what came back, or the error code. */
-function exchange(port: number, payload: string): Promise<string> {
-  return new Promise((resolve) => {
-    const c = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-    let got = '';
-    let err = '';
-    c.on('data', (d) => { got += d; });
-    c.on('error', (e: NodeJS.ErrnoException) => { err = `ERR:${e.code}`; });
-    c.on('close', () => resolve(err || got));
-    c.end(payload);
-  });
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(cond(), `timed out waiting for ${what}`);
 }
 
 for (const mode of ['transfer', 'reuseport'] as const) {
