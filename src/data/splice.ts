@@ -1,19 +1,23 @@
 // Bidirectional byte copy between a client socket and its upstream, on a data-plane worker thread.
 // Built for few allocations per chunk and per connection (see bench/README.md, "Where the time goes"):
-// - The upstream is opened by connectUpstream() with `onread`: the kernel reads into one buffer
-//   shared by every upstream socket of the thread and the callback copies the bytes out (into
-//   Node's 8 KiB pool for small chunks, into recycled slabs for large ones), instead of Node
-//   allocating a 64 KiB buffer per read and pushing it through the Readable machinery. The copy is
-//   needed because a write the kernel does not take at once keeps pointing at the memory it was
-//   given. The shared buffer is large (512 KiB): bulk transfers then need a fraction of the reads
-//   and writes that 64 KiB would.
-// - The client side (an accepted or transferred socket, which cannot be given `onread`) uses a
-//   plain 'data' listener, pausing on write() === false and resuming on 'drain'.
+// - Both sockets read with `onread`: the upstream opened by connectUpstream(), the client built by
+//   acceptedSocket() from a listener's raw connection handle (accept-with-onread.ts). The kernel
+//   reads into one buffer shared by every socket of the thread and the callback copies the bytes
+//   out (into Node's 8 KiB pool for small chunks, into recycled slabs for large ones), instead of
+//   Node allocating a 64 KiB buffer per read and pushing it through the Readable machinery. The
+//   copy is needed because a write the kernel does not take at once keeps pointing at the memory
+//   it was given. The shared buffer is large (512 KiB): bulk transfers then need a fraction of the
+//   reads and writes that 64 KiB would. Sharing is safe because a read callback runs to completion
+//   (copying its bytes out) before libuv reads from any other socket of the thread.
+// - A client socket made by Node itself (transferred from the main thread, or accepted where the
+//   raw handle could not be taken) gets a plain 'data' listener instead.
+// - Backpressure: a write() that returns false stops reading from the other side (onread returns
+//   false, or pause()); that side's 'drain' resumes it.
 // - Listeners are module functions that find their splice through a symbol on the socket, so a
 //   connection allocates one object instead of a dozen closures.
 // - Idle time is checked by one sweep timer per thread instead of a timer per connection.
 // Both sockets must allow half-open so that a FIN travels one way while the other direction flows.
-import { connect, type Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 
 export type SpliceEnd = 'client-closed' | 'upstream-closed' | 'idle-timeout' | 'client-error' | 'upstream-error' | 'drained';
 
@@ -49,23 +53,38 @@ const READ_BUFFER_BYTES = 512 * 1024;
 // Allocated by the first upstream: threads that only import this module (the main thread) pay nothing.
 let readBuffer: Buffer | null = null;
 
+// One options object for every socket of the thread, so creating a socket allocates nothing for it.
+let onreadOptions: { buffer: Buffer; callback: (this: Tagged, n: number, buf: Uint8Array) => boolean } | null = null;
+function threadOnread() {
+  return (onreadOptions ??= { buffer: (readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)), callback: onSocketRead });
+}
+
 /** net.connect for an upstream whose bytes go through the thread's shared read buffer (noDelay). */
 export function connectUpstream(host: string, port: number): Socket {
-  const s = connect({
-    host, port, allowHalfOpen: true, noDelay: true,
-    onread: { buffer: (readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)), callback: onUpstreamRead },
-  }) as Tagged;
+  const s = connect({ host, port, allowHalfOpen: true, noDelay: true, onread: threadOnread() }) as Tagged;
   s[kSplice] = null;
   return s;
 }
 
-// Called with `this` = the upstream socket (net calls the callback as a method of the socket).
-function onUpstreamRead(this: Tagged, n: number, buf: Uint8Array): boolean {
+/** A net.Socket over an accepted connection's raw handle, reading through the thread's shared
+ *  buffer; paused (no read until splice() resumes it), half-open allowed, noDelay already set by
+ *  the caller on the handle. */
+export function acceptedSocket(handle: object): Socket {
+  const s = new Socket({
+    handle, allowHalfOpen: true, pauseOnCreate: true, readable: true, writable: true, noDelay: true, onread: threadOnread(),
+  } as ConstructorParameters<typeof Socket>[0]) as Tagged;
+  s[kSplice] = null;
+  return s;
+}
+
+// Called with `this` = the socket that read (net calls the callback as a method of the socket).
+function onSocketRead(this: Tagged, n: number, buf: Uint8Array): boolean {
   const sp = this[kSplice];
-  // Bytes before splice() attached cannot be delivered anywhere; connectUpstream's caller attaches
-  // on 'connect', before any read completes, so this only guards a misuse.
+  // Bytes before splice() attached cannot be delivered anywhere; both kinds of socket start paused
+  // (a connecting upstream reads nothing before 'connect', an accepted one until resume()), so
+  // this only guards a misuse.
   if (!sp) return false;
-  return sp.fromUpstream(n, buf);
+  return this === sp.client ? sp.fromClient(n, buf) : sp.fromUpstream(n, buf);
 }
 
 // Large reads are copied into recycled slabs rather than fresh allocations: copying 512 KiB into
@@ -90,6 +109,21 @@ function takeSlab(n: number): Buffer {
 function giveSlab(slab: Buffer): void {
   const list = freeSlabs[slabClass(slab.length)];
   if (list.length < SLABS_KEPT_PER_CLASS) list.push(slab);
+}
+
+/** A small read's bytes, from Node's 8 KiB pool; allocUnsafe + copy is faster than copyBytesFrom at any size. */
+function copySmall(n: number, buf: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  (buf as Buffer).copy(out, 0, 0, n);
+  return out;
+}
+
+/** A large read's bytes in a slab, queued on `pending` until its write completes. */
+function copyToSlab(n: number, buf: Uint8Array, pending: Buffer[]): Buffer {
+  const slab = takeSlab(n);
+  (buf as Buffer).copy(slab, 0, 0, n);
+  pending.push(slab);
+  return slab.subarray(0, n);
 }
 
 // One coarse clock for every splice in the thread, advanced by the sweep: activity stamps it (no
@@ -125,7 +159,7 @@ function watchIdle(sp: SpliceState): void {
   idleWatched.add(sp);
 }
 
-function onClientData(this: Tagged, chunk: Buffer): void { this[kSplice]?.fromClient(chunk); }
+function onClientData(this: Tagged, chunk: Buffer): void { this[kSplice]?.clientChunk(chunk); }
 function onClientDrain(this: Tagged): void { this[kSplice]?.upstream.resume(); }
 function onUpstreamDrain(this: Tagged): void { this[kSplice]?.client.resume(); }
 function onClientEnd(this: Tagged): void { this[kSplice]?.clientEnd(); }
@@ -155,25 +189,28 @@ class SpliceState implements Splice {
   private upstreamReadEnded = false;
   private finished = false;
   private readonly onClose: (stats: SpliceStats) => void;
-  private readonly viaOnread: boolean;
-  /** Slabs written to the client and not yet confirmed, oldest first. */
-  private slabs: Buffer[] | null = null;
-  private slabWritten: ((err?: Error | null) => void) | null = null;
+  /** Slabs written to the client / to the upstream and not yet confirmed, oldest first. */
+  private slabsOut: Buffer[] | null = null;
+  private slabsIn: Buffer[] | null = null;
+  private slabOutWritten: ((err?: Error | null) => void) | null = null;
+  private slabInWritten: ((err?: Error | null) => void) | null = null;
 
   constructor(client: Socket, upstream: Socket, opts: SpliceOptions) {
     this.client = client as Tagged;
     this.upstream = upstream as Tagged;
     this.idleTimeoutMs = opts.idleTimeoutMs;
     this.onClose = opts.onClose;
-    this.viaOnread = kSplice in upstream;
   }
 
   start(): void {
     const { client, upstream } = this;
+    // A socket made by connectUpstream()/acceptedSocket() carries the tag and reads through onread.
+    const clientOnread = kSplice in client;
+    const upstreamOnread = kSplice in upstream;
     client[kSplice] = this;
     upstream[kSplice] = this;
-    client.on('data', onClientData);
-    if (!this.viaOnread) upstream.on('data', onUpstreamData);
+    if (!clientOnread) client.on('data', onClientData);
+    if (!upstreamOnread) upstream.on('data', onUpstreamData);
     upstream.on('drain', onUpstreamDrain);
     client.on('drain', onClientDrain);
     client.on('end', onClientEnd);
@@ -191,34 +228,38 @@ class SpliceState implements Splice {
     this.finish();
   }
 
-  fromClient(chunk: Buffer): void {
-    this.bytesIn += chunk.length;
+  // Returning false from a read callback stops reading that socket; the other socket's 'drain'
+  // resumes it.
+  fromClient(n: number, buf: Uint8Array): boolean {
+    this.bytesIn += n;
     this.lastActive = clock;
-    if (!this.upstream.write(chunk)) this.client.pause();
+    if (n < SLAB_MIN_BYTES) return this.upstream.write(copySmall(n, buf));
+    return this.upstream.write(copyToSlab(n, buf, (this.slabsIn ??= [])), (this.slabInWritten ??= this.onSlabInWritten.bind(this)));
   }
 
   fromUpstream(n: number, buf: Uint8Array): boolean {
     this.bytesOut += n;
     this.lastActive = clock;
-    // Returning false pauses the upstream; client 'drain' resumes it.
-    if (n < SLAB_MIN_BYTES) {
-      // From Node's 8 KiB pool; allocUnsafe + copy is faster than copyBytesFrom at any size.
-      const out = Buffer.allocUnsafe(n);
-      (buf as Buffer).copy(out, 0, 0, n);
-      return this.client.write(out);
-    }
-    const slab = takeSlab(n);
-    (buf as Buffer).copy(slab, 0, 0, n);
-    (this.slabs ??= []).push(slab);
-    return this.client.write(slab.subarray(0, n), (this.slabWritten ??= this.onSlabWritten.bind(this)));
+    if (n < SLAB_MIN_BYTES) return this.client.write(copySmall(n, buf));
+    return this.client.write(copyToSlab(n, buf, (this.slabsOut ??= [])), (this.slabOutWritten ??= this.onSlabOutWritten.bind(this)));
   }
 
   // Write callbacks come in write order, so the oldest slab is the one written. After an error
   // (the socket was destroyed, so nothing reads the slab any more) it is left to the GC rather
   // than reused, in case callbacks of a destroyed stream arrive out of order.
-  private onSlabWritten(err?: Error | null): void {
-    const slab = this.slabs!.shift()!;
+  private onSlabInWritten(err?: Error | null): void {
+    const slab = this.slabsIn!.shift()!;
     if (!err) giveSlab(slab);
+  }
+  private onSlabOutWritten(err?: Error | null): void {
+    const slab = this.slabsOut!.shift()!;
+    if (!err) giveSlab(slab);
+  }
+
+  clientChunk(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.lastActive = clock;
+    if (!this.upstream.write(chunk)) this.client.pause();
   }
 
   upstreamChunk(chunk: Buffer): void {
@@ -279,7 +320,6 @@ class SpliceState implements Splice {
     if (this.finished || !this.clientClosed || !this.upstreamClosed) return;
     this.finished = true;
     idleWatched.delete(this);
-    this.client.removeListener('data', onClientData);
     this.client[kSplice] = null;
     this.upstream[kSplice] = null;
     this.onClose({ bytesIn: this.bytesIn, bytesOut: this.bytesOut, end: this.end ?? 'drained', error: this.error });

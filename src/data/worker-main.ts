@@ -11,6 +11,7 @@ import { createEndpointPicker } from './endpoint-picker.ts';
 import { seededRandom } from '../balancers/seeded-random.ts';
 import { createCidrMatcher } from './cidr-matcher.ts';
 import { createConnectionRegistry } from './connection-registry.ts';
+import { acceptWithOnread } from './accept-with-onread.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from './connection-handler.ts';
 import { startWorkerMetrics } from '../admin/metrics-worker-recorder.ts';
 
@@ -104,15 +105,17 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
   // for the access log, cached per listener id so a connection allocates nothing for it.
   const transferListeners = new Map<string, ListenerContext>();
 
+  let warnedStreamAccept = false;
   const listen = (spec: ListenerSpec) => {
     const existing = servers.get(spec.id);
     if (existing) { post({ type: 'listening', id: spec.id }); return; }
     const lc = listenerContext(spec);
-    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket: Socket) => {
+    const serve = (socket: Socket) => {
       // Accepted in the same turn as the drain that closed this server: refuse, never serve late.
       if (draining) { socket.resetAndDestroy(); return; }
       handleConnection(socket, lc, ctx);
-    });
+    };
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, serve);
     const onError = (err: NodeJS.ErrnoException) => {
       servers.delete(spec.id);
       post({ type: 'listening', id: spec.id, error: { code: err.code ?? 'SY_LISTEN_FAILED', message: err.message } });
@@ -120,6 +123,10 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
     server.once('error', onError);
     server.listen({ host: spec.address, port: spec.port, reusePort: true }, () => {
       server.removeListener('error', onError);
+      if (!acceptWithOnread(server, serve) && !warnedStreamAccept) {
+        warnedStreamAccept = true;
+        post({ type: 'log', level: 'warn', message: `worker ${workerId}: this Node's listening handle has no onconnection hook; accepted sockets use the stream path (more CPU per request)` });
+      }
       server.on('error', (err) => post({ type: 'log', level: 'error', message: `worker ${workerId}: listener ${spec.id}: ${err.message}` }));
       post({ type: 'listening', id: spec.id });
     });
