@@ -11,10 +11,13 @@ import { createEndpointTable } from '../src/shared/endpoint-table.ts';
 import { createEndpointSlots } from '../src/control/endpoint-slots.ts';
 import { createEndpointPicker } from '../src/data/endpoint-picker.ts';
 import { createConnectionRegistry } from '../src/data/connection-registry.ts';
+import { socketTransport } from '../src/data/socket-transport.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from '../src/data/connection-handler.ts';
 import { startWorkerMetrics } from '../src/admin/metrics-worker-recorder.ts';
 import type { ServicePortOptions } from '../src/shared/messages.ts';
 import { connectUpstream, splice } from '../src/data/splice.ts';
+import { connectRaw, rawSplice } from '../src/data/raw-splice.ts';
+import type { TcpHandle } from '../src/data/raw-tcp.ts';
 
 const [variant, ip, backendList, sinkAddr] = process.argv.slice(2);
 const parse = (s: string) => { const i = s.lastIndexOf(':'); return { host: s.slice(0, i), port: Number(s.slice(i + 1)) }; };
@@ -59,13 +62,31 @@ if (variant === 'handler') {
   const httpLc = servicePort(backends);
   const sinkLc = servicePort([sink]);
   const opts = { pauseOnConnect: true, allowHalfOpen: true, noDelay: true };
-  const http = createServer(opts, (c) => handleConnection(c, httpLc, ctx));
-  const sinkServer = createServer(opts, (c) => handleConnection(c, sinkLc, ctx));
+  const http = createServer(opts, (c) => handleConnection(c, socketTransport, httpLc, ctx));
+  const sinkServer = createServer(opts, (c) => handleConnection(c, socketTransport, sinkLc, ctx));
   http.listen(0, ip, () => sinkServer.listen(0, ip, () => {
     process.stdout.write(`${JSON.stringify({ http: (http.address() as AddressInfo).port, sink: (sinkServer.address() as AddressInfo).port })}\n`);
   }));
   process.once('SIGTERM', () => process.exit(0));
 } else listenPlain();
+
+// The raw variant: listening handles' onconnection taken over, raw handles both ways (raw-splice.ts).
+function proxyRaw(client: TcpHandle, to: { host: string; port: number }): void {
+  client.setNoDelay(true);
+  let up: TcpHandle | number = -1;
+  up = connectRaw(to.host, to.port, {
+    onConnected(status) {
+      if (status !== 0 || typeof up === 'number') { client.close(); if (typeof up !== 'number') up.close(); return; }
+      up.setNoDelay(true);
+      rawSplice(client, up, { idleTimeoutMs: IDLE_MS, onClose });
+    },
+  });
+  if (typeof up === 'number') client.close();
+}
+function takeOver(server: import('node:net').Server, to: () => { host: string; port: number }): void {
+  const h = (server as unknown as { _handle: { onconnection: (err: number, c?: TcpHandle) => void } })._handle;
+  h.onconnection = (err, c) => { if (!err && c) proxyRaw(c, to()); };
+}
 
 function listenPlain(): void {
 let rr = 0;
@@ -73,6 +94,10 @@ const opts = { pauseOnConnect: true, allowHalfOpen: true, noDelay: true };
 const http = createServer(opts, (c) => proxy(c, backends[rr++ % backends.length]));
 const sinkServer = createServer(opts, (c) => proxy(c, sink));
 http.listen(0, ip, () => sinkServer.listen(0, ip, () => {
+  if (variant === 'raw') {
+    takeOver(http, () => backends[rr++ % backends.length]);
+    takeOver(sinkServer, () => sink);
+  }
   process.stdout.write(`${JSON.stringify({ http: (http.address() as AddressInfo).port, sink: (sinkServer.address() as AddressInfo).port })}\n`);
 }));
 process.once('SIGTERM', () => { http.close(); sinkServer.close(); process.exit(0); });

@@ -1,12 +1,13 @@
 // One accepted client connection on a data-plane worker thread: source-range check, admission,
 // pick → connect (retrying other endpoints) → PROXY header → splice → accounting and access log.
-// Every refusal is an immediate reset (kube-proxy REJECT), never a hanging socket.
-import type { Socket } from 'node:net';
+// Every refusal is an immediate reset (kube-proxy REJECT), never a hanging socket. The sockets
+// are reached through a ConnectionTransport: raw handles or net.Socket (connection-transport.ts).
+import type { ConnectionTransport } from './connection-transport.ts';
 import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';
 import type { RefusalCause } from '../shared/endpoint-table.ts';
 import { HANDSHAKE, type ConnectionRegistry, type LiveConnection } from './connection-registry.ts';
 import { encodeProxyHeader } from './proxy-protocol.ts';
-import { connectUpstream, splice, type SpliceEnd } from './splice.ts';
+import type { Splice, SpliceEnd } from './splice.ts';
 import type { TrafficAccount, WorkerMetricsRecorder } from '../admin/metrics-worker-recorder.ts';
 
 export interface ListenerContext {
@@ -42,14 +43,14 @@ export function hostPort(host: string | undefined, port: number | undefined): st
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export function handleConnection(client: Socket, listener: ListenerContext, ctx: HandlerContext): void {
+export function handleConnection<C, U>(client: C, transport: ConnectionTransport<C, U>, listener: ListenerContext, ctx: HandlerContext): void {
   const started = performance.now();
   const index = listener.servicePortIndex;
-  const clientIp = client.remoteAddress;
-  const clientPort = client.remotePort;
+  const clientIp = transport.remoteAddress(client);
+  const clientPort = transport.remotePort(client);
   const { picker } = ctx;
   // Hold every client byte until the upstream is connected (and the PROXY header written).
-  client.pause();
+  transport.hold(client);
 
   let attempts = 0;
   let connectMs = -1;
@@ -73,14 +74,14 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
   };
 
   const refuse = (end: ConnectionEnd) => {
-    if (!client.destroyed) client.resetAndDestroy();
+    transport.reset(client);
     log(end);
   };
 
-  if (clientIp === undefined || client.destroyed) { client.destroy(); log('client-gone'); return; }
+  if (clientIp === undefined || !transport.alive(client)) { transport.drop(client); log('client-gone'); return; }
   if (!listener.allowSource(clientIp)) {
     // A drop, not a refusal: the client learns nothing beyond the closed connection.
-    client.destroy();
+    transport.drop(client);
     ctx.countRefusal?.(index, 'sourceRange');
     log('source-range');
     return;
@@ -93,15 +94,12 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
   const admitted = picker.tryAdmit(index, ctx.globalMaxConnections);
   if (admitted !== 'ok') { refuse(admitted === 'global' ? 'max-connections-global' : 'max-connections-service'); return; }
 
-  const onEarlyError = () => { clientGone = true; };
-  client.on('error', onEarlyError);
-  client.once('close', onEarlyError);
   // Registered while connecting, so that a worker drain waits for this connection (and cuts it at
   // the timeout) instead of ending the worker's task under it.
   let abortConnect: (() => void) | null = null;
   const handshake: LiveConnection = {
     servicePortIndex: index, slot: HANDSHAKE,
-    close: () => { clientGone = true; if (!client.destroyed) client.resetAndDestroy(); abortConnect?.(); },
+    close: () => { clientGone = true; transport.reset(client); abortConnect?.(); },
   };
   ctx.registry.add(handshake);
 
@@ -125,30 +123,17 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
     endpoint = pick;
     tried.push(pick.slot);
     const t0 = performance.now();
-    const upstream = connectUpstream(pick.host, pick.port);
     let settled = false;
-    const timer = setTimeout(() => fail(upstream, 'ETIMEDOUT'), connectTimeoutMs);
-    const onError = (err: NodeJS.ErrnoException) => fail(upstream, err.code ?? err.message);
-    upstream.once('error', onError);
-    abortConnect = () => {
+    const upstream = transport.connect(pick.host, pick.port, (error) => {
       if (settled) return;
+      if (error !== null) { fail(error); return; }
       settled = true;
       clearTimeout(timer);
-      upstream.destroy();
-      ctx.registry.delete(handshake);
-      picker.release(index);
-      log('drained', 0, 0, lastError);
-    };
-    upstream.once('connect', () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      upstream.removeListener('error', onError);
       connectMs = performance.now() - t0;
       picker.connectSucceeded(pick.slot);
       ctx.metrics?.connected(index, connectMs / 1000);
       if (clientGone) {
-        upstream.destroy();
+        transport.abort(upstream);
         ctx.registry.delete(handshake);
         picker.release(index);
         log('client-gone');
@@ -156,11 +141,21 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
       }
       established(upstream, pick);
     });
-    function fail(sock: Socket, code: string) {
+    const timer = setTimeout(() => fail('ETIMEDOUT'), connectTimeoutMs);
+    abortConnect = () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      sock.destroy();
+      transport.abort(upstream);
+      ctx.registry.delete(handshake);
+      picker.release(index);
+      log('drained', 0, 0, lastError);
+    };
+    function fail(code: string) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      transport.abort(upstream);
       lastError = code;
       picker.connectFailed(pick!.slot);
       ctx.metrics?.connectFailed(index);
@@ -168,29 +163,22 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
     }
   };
 
-  const established = (upstream: Socket, pick: PickResult) => {
-    client.removeListener('error', onEarlyError);
-    client.removeListener('close', onEarlyError);
+  const established = (upstream: U, pick: PickResult) => {
     picker.opened(index, pick.slot);
-    // No setNoDelay here: connectUpstream sets it on the upstream, and the listening sockets set it
-    // on accepted clients (worker-main's servers, worker-pool's transfer listeners), which saves a
-    // setsockopt(2) per socket.
     const proxy = options?.proxyProtocol ?? 0;
-    if (proxy !== 0) {
-      upstream.write(encodeProxyHeader(proxy, {
-        sourceAddress: clientIp, sourcePort: clientPort ?? 0,
-        destinationAddress: client.localAddress ?? listener.address, destinationPort: client.localPort ?? listener.port,
-      }));
-    }
+    const head = proxy === 0 ? null : encodeProxyHeader(proxy, {
+      sourceAddress: clientIp, sourcePort: clientPort ?? 0,
+      destinationAddress: transport.localAddress(client) ?? listener.address, destinationPort: transport.localPort(client) ?? listener.port,
+    });
     const live: LiveConnection = { servicePortIndex: index, slot: pick.slot, close: (r) => s.close(r) };
     let done = false;
-    // Registered before splice() starts: splice may finish synchronously and call onClose at once.
+    // Registered before the splice starts: it may finish synchronously and call onClose at once.
     const account: TrafficAccount = {
       servicePortIndex: index, slot: pick.slot, flushedIn: 0, flushedOut: 0,
       read: () => ({ bytesIn: s.bytesIn, bytesOut: s.bytesOut }),
     };
     ctx.metrics?.opened(account);
-    const s = splice(client, upstream, {
+    const s: Splice = transport.splice(client, upstream, head, {
       idleTimeoutMs: options?.idleTimeoutMs ?? 0,
       onClose: (stats) => {
         done = true;
@@ -201,7 +189,7 @@ export function handleConnection(client: Socket, listener: ListenerContext, ctx:
         log(stats.end, stats.bytesIn, stats.bytesOut, stats.error);
       },
     });
-    // splice may already have finished if both sockets died before it attached.
+    // The splice may already have finished if both sockets died before it attached.
     if (!done) ctx.registry.add(live);
     // Only now: had the handshake entry gone first, a drain could see zero connections and resolve.
     ctx.registry.delete(handshake);

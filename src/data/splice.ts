@@ -18,6 +18,7 @@
 // - Idle time is checked by one sweep timer per thread instead of a timer per connection.
 // Both sockets must allow half-open so that a FIN travels one way while the other direction flows.
 import { connect, Socket } from 'node:net';
+import { copySmall, copyToSlab, giveSlab, idleClock, SLAB_MIN_BYTES, threadReadBuffer, unwatchIdle, watchIdle, type IdleWatched } from './splice-buffers.ts';
 
 export type SpliceEnd = 'client-closed' | 'upstream-closed' | 'idle-timeout' | 'client-error' | 'upstream-error' | 'drained';
 
@@ -47,16 +48,10 @@ export interface Splice {
 const kSplice = Symbol('switchyard.splice');
 type Tagged = Socket & { [kSplice]?: SpliceState | null };
 
-// bench/profile-run.ts, 1 MiB transfers, CPU per GB: 64 KiB 1.16 s, 256 KiB 0.85 s, 512 KiB 0.73 s,
-// 1 MiB 0.75 s (HAProxy 0.64-0.75 in the same runs). One buffer per thread, so size costs nothing.
-const READ_BUFFER_BYTES = 512 * 1024;
-// Allocated by the first upstream: threads that only import this module (the main thread) pay nothing.
-let readBuffer: Buffer | null = null;
-
 // One options object for every socket of the thread, so creating a socket allocates nothing for it.
 let onreadOptions: { buffer: Buffer; callback: (this: Tagged, n: number, buf: Uint8Array) => boolean } | null = null;
 function threadOnread() {
-  return (onreadOptions ??= { buffer: (readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)), callback: onSocketRead });
+  return (onreadOptions ??= { buffer: threadReadBuffer(), callback: onSocketRead });
 }
 
 /** net.connect for an upstream whose bytes go through the thread's shared read buffer (noDelay). */
@@ -87,78 +82,6 @@ function onSocketRead(this: Tagged, n: number, buf: Uint8Array): boolean {
   return this === sp.client ? sp.fromClient(n, buf) : sp.fromUpstream(n, buf);
 }
 
-// Large reads are copied into recycled slabs rather than fresh allocations: copying 512 KiB into
-// a warm slab takes 17 µs against 80 µs for allocUnsafe + copy (64 KiB: 2 against 14 µs), the
-// difference being the allocation and first-touch page faults. Slabs come in power-of-two sizes
-// from 8 KiB, so a client that stops reading holds about what it was sent, not a whole 512 KiB.
-// A slab goes back to its free list when the write that used it completes.
-const SLAB_MIN_BYTES = 4096;
-const SLAB_CLASS_MIN = 8192;
-const SLABS_KEPT_PER_CLASS = 4;
-const freeSlabs: Buffer[][] = Array.from({ length: 8 }, () => []);
-
-function slabClass(n: number): number {
-  return n <= SLAB_CLASS_MIN ? 0 : 32 - Math.clz32(n - 1) - 13;
-}
-
-function takeSlab(n: number): Buffer {
-  const c = slabClass(n);
-  return freeSlabs[c].pop() ?? Buffer.allocUnsafeSlow(SLAB_CLASS_MIN << c);
-}
-
-function giveSlab(slab: Buffer): void {
-  const list = freeSlabs[slabClass(slab.length)];
-  if (list.length < SLABS_KEPT_PER_CLASS) list.push(slab);
-}
-
-/** A small read's bytes, from Node's 8 KiB pool; allocUnsafe + copy is faster than copyBytesFrom at any size. */
-function copySmall(n: number, buf: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  (buf as Buffer).copy(out, 0, 0, n);
-  return out;
-}
-
-/** A large read's bytes in a slab, queued on `pending` until its write completes. */
-function copyToSlab(n: number, buf: Uint8Array, pending: Buffer[]): Buffer {
-  const slab = takeSlab(n);
-  (buf as Buffer).copy(slab, 0, 0, n);
-  pending.push(slab);
-  return slab.subarray(0, n);
-}
-
-// One coarse clock for every splice in the thread, advanced by the sweep: activity stamps it (no
-// call per chunk), so a stamp may be up to one sweep period old, and the sweep closes connections
-// whose stamp is older than their idle timeout plus that period: never early, at most two periods
-// late.
-let clock = performance.now();
-let sweepTimer: NodeJS.Timeout | null = null;
-let sweepMs = 1000;
-const idleWatched = new Set<SpliceState>();
-
-function sweep(): void {
-  clock = performance.now();
-  for (const sp of idleWatched) {
-    if (clock - sp.lastActive >= sp.idleTimeoutMs + sweepMs) sp.close('idle-timeout');
-  }
-  if (idleWatched.size === 0 && sweepTimer) { clearInterval(sweepTimer); sweepTimer = null; }
-}
-
-function watchIdle(sp: SpliceState): void {
-  // A quarter of the shortest timeout watched, so a close is at most half the timeout late; the
-  // period stays between 10 ms and 1 s.
-  const want = Math.max(10, Math.min(1000, Math.floor(sp.idleTimeoutMs / 4)));
-  if (!sweepTimer || want < sweepMs) {
-    if (sweepTimer) clearInterval(sweepTimer);
-    else sweepMs = want;
-    sweepMs = Math.min(sweepMs, want);
-    sweepTimer = setInterval(sweep, sweepMs);
-    sweepTimer.unref();
-  }
-  clock = performance.now();
-  sp.lastActive = clock;
-  idleWatched.add(sp);
-}
-
 function onClientData(this: Tagged, chunk: Buffer): void { this[kSplice]?.clientChunk(chunk); }
 function onClientDrain(this: Tagged): void { this[kSplice]?.upstream.resume(); }
 function onUpstreamDrain(this: Tagged): void { this[kSplice]?.client.resume(); }
@@ -174,7 +97,7 @@ function finOrClose(s: Socket, readEnded: boolean): void {
   else s.end();
 }
 
-class SpliceState implements Splice {
+class SpliceState implements Splice, IdleWatched {
   readonly client: Tagged;
   readonly upstream: Tagged;
   readonly idleTimeoutMs: number;
@@ -232,14 +155,14 @@ class SpliceState implements Splice {
   // resumes it.
   fromClient(n: number, buf: Uint8Array): boolean {
     this.bytesIn += n;
-    this.lastActive = clock;
+    this.lastActive = idleClock();
     if (n < SLAB_MIN_BYTES) return this.upstream.write(copySmall(n, buf));
     return this.upstream.write(copyToSlab(n, buf, (this.slabsIn ??= [])), (this.slabInWritten ??= this.onSlabInWritten.bind(this)));
   }
 
   fromUpstream(n: number, buf: Uint8Array): boolean {
     this.bytesOut += n;
-    this.lastActive = clock;
+    this.lastActive = idleClock();
     if (n < SLAB_MIN_BYTES) return this.client.write(copySmall(n, buf));
     return this.client.write(copyToSlab(n, buf, (this.slabsOut ??= [])), (this.slabOutWritten ??= this.onSlabOutWritten.bind(this)));
   }
@@ -258,13 +181,13 @@ class SpliceState implements Splice {
 
   clientChunk(chunk: Buffer): void {
     this.bytesIn += chunk.length;
-    this.lastActive = clock;
+    this.lastActive = idleClock();
     if (!this.upstream.write(chunk)) this.client.pause();
   }
 
   upstreamChunk(chunk: Buffer): void {
     this.bytesOut += chunk.length;
-    this.lastActive = clock;
+    this.lastActive = idleClock();
     if (!this.client.write(chunk)) this.upstream.pause();
   }
 
@@ -319,7 +242,7 @@ class SpliceState implements Splice {
   private finish(): void {
     if (this.finished || !this.clientClosed || !this.upstreamClosed) return;
     this.finished = true;
-    idleWatched.delete(this);
+    unwatchIdle(this);
     this.client[kSplice] = null;
     this.upstream[kSplice] = null;
     this.onClose({ bytesIn: this.bytesIn, bytesOut: this.bytesOut, end: this.end ?? 'drained', error: this.error });

@@ -11,7 +11,11 @@ import { createEndpointPicker } from './endpoint-picker.ts';
 import { seededRandom } from '../balancers/seeded-random.ts';
 import { createCidrMatcher } from './cidr-matcher.ts';
 import { createConnectionRegistry } from './connection-registry.ts';
-import { acceptWithOnread } from './accept-with-onread.ts';
+import { takeAcceptedHandles } from './take-accepted-handles.ts';
+import { rawTcp, type TcpHandle } from './raw-tcp.ts';
+import { RawClient, rawTransport } from './raw-transport.ts';
+import { socketTransport } from './socket-transport.ts';
+import { acceptedSocket } from './splice.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from './connection-handler.ts';
 import { startWorkerMetrics } from '../admin/metrics-worker-recorder.ts';
 
@@ -106,14 +110,22 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
   const transferListeners = new Map<string, ListenerContext>();
 
   let warnedStreamAccept = false;
+  // Raw TCP handles end to end when this Node offers the bindings (raw-tcp.ts); else net.Socket.
+  const raw = rawTcp() !== null;
+  if (!raw) post({ type: 'log', level: 'warn', message: `worker ${workerId}: this Node does not offer the raw TCP bindings; connections use net.Socket (more CPU per request)` });
   const listen = (spec: ListenerSpec) => {
     const existing = servers.get(spec.id);
     if (existing) { post({ type: 'listening', id: spec.id }); return; }
     const lc = listenerContext(spec);
+    // Accepted in the same turn as the drain that closed this server: refuse, never serve late.
     const serve = (socket: Socket) => {
-      // Accepted in the same turn as the drain that closed this server: refuse, never serve late.
       if (draining) { socket.resetAndDestroy(); return; }
-      handleConnection(socket, lc, ctx);
+      handleConnection(socket, socketTransport, lc, ctx);
+    };
+    const serveHandle = (handle: TcpHandle) => {
+      if (draining) { if (handle.reset() !== 0) handle.close(); return; }
+      if (raw) handleConnection(new RawClient(handle), rawTransport, lc, ctx);
+      else handleConnection(acceptedSocket(handle), socketTransport, lc, ctx);
     };
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, serve);
     const onError = (err: NodeJS.ErrnoException) => {
@@ -123,7 +135,7 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
     server.once('error', onError);
     server.listen({ host: spec.address, port: spec.port, reusePort: true }, () => {
       server.removeListener('error', onError);
-      if (!acceptWithOnread(server, serve) && !warnedStreamAccept) {
+      if (!takeAcceptedHandles(server, serveHandle) && !warnedStreamAccept) {
         warnedStreamAccept = true;
         post({ type: 'log', level: 'warn', message: `worker ${workerId}: this Node's listening handle has no onconnection hook; accepted sockets use the stream path (more CPU per request)` });
       }
@@ -193,7 +205,7 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
           };
           transferListeners.set(m.listenerId, lc);
         }
-        handleConnection(socket, lc, ctx);
+        handleConnection(socket, socketTransport, lc, ctx);
         break;
       }
       case 'drain':

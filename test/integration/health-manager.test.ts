@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { socketTransport } from '../../src/data/socket-transport.ts';
 import { handleConnection } from '../../src/data/connection-handler.ts';
 import { createConnectionRegistry } from '../../src/data/connection-registry.ts';
 import { createEndpointPicker } from '../../src/data/endpoint-picker.ts';
@@ -129,7 +130,7 @@ test('passive ejection: a backend refusing connections is ejected from the data 
   health.resync();
   const access: { endpoint: string; attempts: number }[] = [];
   const conns = createConnectionRegistry();
-  const proxy = net.createServer((client) => handleConnection(client, {
+  const proxy = net.createServer((client) => handleConnection(client, socketTransport, {
     id: 'test', address: '127.0.0.1', port: 0, servicePortIndex: index, allowSource: () => true,
   }, { picker, registry: conns, globalMaxConnections: 0, accessLog: (line) => access.push(JSON.parse(line)) }));
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));

@@ -1,5 +1,5 @@
 // splice with its onread upstream (connectUpstream) and, in the second pass, its onread client
-// (acceptWithOnread, as a worker's reuseport listeners use it): bytes are read into the thread's
+// (takeAcceptedHandles + acceptedSocket, a worker's path when the raw bindings are missing): bytes are read into the thread's
 // shared buffer and copied out, with backpressure from a slow reader on either side, interleaved
 // with other connections reading into the same buffer. Real sockets on 127.0.0.1.
 import { test } from 'uvu';
@@ -8,11 +8,17 @@ import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { connectUpstream, splice, type Splice, type SpliceStats } from '../../src/data/splice.ts';
-import { acceptWithOnread } from '../../src/data/accept-with-onread.ts';
+import { takeAcceptedHandles } from '../../src/data/take-accepted-handles.ts';
+import { acceptedSocket } from '../../src/data/splice.ts';
+import { connectRaw, rawSplice } from '../../src/data/raw-splice.ts';
+import type { TcpHandle } from '../../src/data/raw-tcp.ts';
+
+const MODES = ['stream client', 'onread client', 'raw client and upstream'] as const;
+type Mode = (typeof MODES)[number];
 
 interface Rig { port: number; backendPort: number; backend: Server; proxy: Server; splices: { s: Splice; closed: Promise<SpliceStats> }[]; close(): Promise<void> }
 
-async function rig(onBackend: (s: Socket) => void, clientOnread: boolean): Promise<Rig> {
+async function rig(onBackend: (s: Socket) => void, mode: Mode): Promise<Rig> {
   const open = new Set<Socket>();
   const backend = createServer({ allowHalfOpen: true }, (s) => { open.add(s); onBackend(s); });
   backend.listen(0, '127.0.0.1');
@@ -33,7 +39,18 @@ async function rig(onBackend: (s: Socket) => void, clientOnread: boolean): Promi
   await once(proxy, 'listening');
   // On the pinned Node the hook must be taken: a false here means every worker fell back to the
   // slower stream path.
-  if (clientOnread) assert.ok(acceptWithOnread(proxy, serve), 'the listening handle has no onconnection hook to take');
+  if (mode === 'raw client and upstream') {
+    assert.ok(takeAcceptedHandles(proxy, (client) => {
+      const up = connectRaw('127.0.0.1', backendPort, {
+        onConnected() {
+          let resolve!: (st: SpliceStats) => void;
+          const closed = new Promise<SpliceStats>((r) => { resolve = r; });
+          splices.push({ s: rawSplice(client, up as TcpHandle, { idleTimeoutMs: 0, onClose: resolve }), closed });
+        },
+      });
+    }));
+  }
+  if (mode) assert.ok(takeAcceptedHandles(proxy, (h) => serve(acceptedSocket(h))), 'the listening handle has no onconnection hook to take');
   return {
     port: (proxy.address() as AddressInfo).port, backendPort, backend, proxy, splices,
     close: async () => {
@@ -49,7 +66,7 @@ function pattern(seed: number, size: number): Buffer {
   return b;
 }
 
-for (const mode of ['stream client', 'onread client'] as const) {
+for (const mode of MODES) {
   test(`${mode}: a slow client holds the backend back; every byte arrives intact`, async () => {
     const total = 32 * 1024 * 1024;
     const chunk = pattern(1, 64 * 1024);
@@ -65,7 +82,7 @@ for (const mode of ['stream client', 'onread client'] as const) {
         b.end();
       };
       more();
-    }, mode === 'onread client');
+    }, mode);
     const client = connect({ host: '127.0.0.1', port: r.port });
     client.pause();
     await once(client, 'connect');
@@ -97,7 +114,7 @@ for (const mode of ['stream client', 'onread client'] as const) {
     // Each backend connection sends its own pattern, picked by the first byte the client sends.
     const r = await rig((b) => {
       b.once('data', (d: Buffer) => { b.end(pattern(d[0], size)); });
-    }, mode === 'onread client');
+    }, mode);
     const results = await Promise.all(Array.from({ length: n }, async (_, i) => {
       const c = connect({ host: '127.0.0.1', port: r.port });
       const parts: Buffer[] = [];
@@ -116,7 +133,7 @@ for (const mode of ['stream client', 'onread client'] as const) {
   });
 
   test(`${mode}: an upstream that closes at once after its data still delivers all of it`, async () => {
-    const r = await rig((b) => { b.end('hello from the backend'); }, mode === 'onread client');
+    const r = await rig((b) => { b.end('hello from the backend'); }, mode);
     const c = connect({ host: '127.0.0.1', port: r.port });
     const parts: Buffer[] = [];
     c.on('data', (d: Buffer) => parts.push(d));
@@ -140,7 +157,7 @@ for (const mode of ['stream client', 'onread client'] as const) {
       b.on('data', (d: Buffer) => { received += d.length; got.update(d); });
       // Half-close: the reply goes out only after the client's FIN came through.
       b.on('end', () => b.end(`got ${received}`));
-    }, mode === 'onread client');
+    }, mode);
     const client = connect({ host: '127.0.0.1', port: r.port });
     await once(client, 'connect');
     const sent = createHash('sha256');

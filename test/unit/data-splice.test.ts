@@ -1,10 +1,17 @@
-// splice over real socket pairs on 127.0.0.1: client → proxy server (splice) → backend server.
+// Both splices over real socket pairs on 127.0.0.1: client → proxy server → backend server, once
+// with splice() over net.Socket and once with rawSplice() over raw handles (the reuseport default).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { splice, type Splice, type SpliceStats } from '../../src/data/splice.ts';
+import { connectRaw, rawSplice, type RawSplice } from '../../src/data/raw-splice.ts';
+import { takeAcceptedHandles } from '../../src/data/take-accepted-handles.ts';
+import type { TcpHandle } from '../../src/data/raw-tcp.ts';
+
+type Mode = 'socket' | 'raw';
+type Item = { s: Splice; closed: Promise<SpliceStats>; upstreamQueued: () => number };
 
 interface Rig {
   backend: Server;
@@ -12,12 +19,12 @@ interface Rig {
   /** Resolves with the next backend-side socket. */
   nextBackendSocket: () => Promise<Socket>;
   /** Resolves with the next splice and its close stats. */
-  nextSplice: () => Promise<{ s: Splice; closed: Promise<SpliceStats>; upstream: Socket }>;
+  nextSplice: () => Promise<Item>;
   port: number;
   close: () => Promise<void>;
 }
 
-async function rig(idleTimeoutMs = 0): Promise<Rig> {
+async function rig(mode: Mode, idleTimeoutMs = 0): Promise<Rig> {
   const backendSockets: Socket[] = [];
   const backendWaiters: ((s: Socket) => void)[] = [];
   const all: Socket[] = [];
@@ -29,21 +36,37 @@ async function rig(idleTimeoutMs = 0): Promise<Rig> {
   backend.listen(0, '127.0.0.1');
   await once(backend, 'listening');
   const bport = (backend.address() as AddressInfo).port;
-  const splices: { s: Splice; closed: Promise<SpliceStats>; upstream: Socket }[] = [];
-  const spliceWaiters: ((x: (typeof splices)[number]) => void)[] = [];
+  const splices: Item[] = [];
+  const spliceWaiters: ((x: Item) => void)[] = [];
+  const deliver = (item: Item) => {
+    const w = spliceWaiters.shift();
+    if (w) w(item); else splices.push(item);
+  };
   const proxy = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
     const upstream = connect({ host: '127.0.0.1', port: bport, allowHalfOpen: true });
     upstream.once('connect', () => {
       let resolve!: (st: SpliceStats) => void;
       const closed = new Promise<SpliceStats>((r) => { resolve = r; });
       const s = splice(client, upstream, { idleTimeoutMs, onClose: resolve });
-      const item = { s, closed, upstream };
-      const w = spliceWaiters.shift();
-      if (w) w(item); else splices.push(item);
+      deliver({ s, closed, upstreamQueued: () => upstream.writableLength });
     });
   });
   proxy.listen(0, '127.0.0.1');
   await once(proxy, 'listening');
+  if (mode === 'raw') {
+    assert.ok(takeAcceptedHandles(proxy, (client) => {
+      const up = connectRaw('127.0.0.1', bport, {
+        onConnected(status) {
+          assert.is(status, 0);
+          let resolve!: (st: SpliceStats) => void;
+          const closed = new Promise<SpliceStats>((r) => { resolve = r; });
+          const s: RawSplice = rawSplice(client, up as TcpHandle, { idleTimeoutMs, onClose: resolve });
+          deliver({ s, closed, upstreamQueued: () => s.upstream.handle.writeQueueSize });
+        },
+      });
+      assert.type(up, 'object');
+    }));
+  }
   return {
     backend, proxy, port: (proxy.address() as AddressInfo).port,
     nextBackendSocket: () => new Promise((r) => { const s = backendSockets.shift(); if (s) r(s); else backendWaiters.push(r); }),
@@ -64,130 +87,132 @@ function collect(s: Socket): Promise<Buffer> {
   });
 }
 
-test('client half-close: FIN reaches the backend, the reply still flows back', async () => {
-  const r = await rig();
-  const client = connect({ host: '127.0.0.1', port: r.port, allowHalfOpen: true });
-  const clientGot = collect(client);
-  client.end('hello');
-  const b = await r.nextBackendSocket();
-  const backendGot = await collect(b);
-  assert.is(backendGot.toString(), 'hello');
-  // The backend answers only after it saw the client's FIN: the other direction must still be open.
-  b.end('world!');
-  assert.is((await clientGot).toString(), 'world!');
-  const { closed } = await r.nextSplice();
-  const stats = await closed;
-  assert.equal(stats, { bytesIn: 5, bytesOut: 6, end: 'client-closed', error: undefined });
-  client.destroy();
-  await r.close();
-});
+for (const mode of ['socket', 'raw'] as const) {
+  test(`${mode}: client half-close: FIN reaches the backend, the reply still flows back`, async () => {
+    const r = await rig(mode);
+    const client = connect({ host: '127.0.0.1', port: r.port, allowHalfOpen: true });
+    const clientGot = collect(client);
+    client.end('hello');
+    const b = await r.nextBackendSocket();
+    const backendGot = await collect(b);
+    assert.is(backendGot.toString(), 'hello');
+    // The backend answers only after it saw the client's FIN: the other direction must still be open.
+    b.end('world!');
+    assert.is((await clientGot).toString(), 'world!');
+    const { closed } = await r.nextSplice();
+    const stats = await closed;
+    assert.equal(stats, { bytesIn: 5, bytesOut: 6, end: 'client-closed', error: undefined });
+    client.destroy();
+    await r.close();
+  });
 
-test('upstream half-close: client keeps sending after the backend finished', async () => {
-  const r = await rig();
-  const client = connect({ host: '127.0.0.1', port: r.port, allowHalfOpen: true });
-  const clientGot = collect(client);
-  const b = await r.nextBackendSocket();
-  const backendGot = collect(b);
-  b.end('banner');
-  assert.is((await clientGot).toString(), 'banner');
-  client.write('late ');
-  client.end('data');
-  assert.is((await backendGot).toString(), 'late data');
-  const stats = await (await r.nextSplice()).closed;
-  assert.is(stats.end, 'upstream-closed');
-  assert.is(stats.bytesIn, 9);
-  assert.is(stats.bytesOut, 6);
-  await r.close();
-});
+  test(`${mode}: upstream half-close: client keeps sending after the backend finished`, async () => {
+    const r = await rig(mode);
+    const client = connect({ host: '127.0.0.1', port: r.port, allowHalfOpen: true });
+    const clientGot = collect(client);
+    const b = await r.nextBackendSocket();
+    const backendGot = collect(b);
+    b.end('banner');
+    assert.is((await clientGot).toString(), 'banner');
+    client.write('late ');
+    client.end('data');
+    assert.is((await backendGot).toString(), 'late data');
+    const stats = await (await r.nextSplice()).closed;
+    assert.is(stats.end, 'upstream-closed');
+    assert.is(stats.bytesIn, 9);
+    assert.is(stats.bytesOut, 6);
+    await r.close();
+  });
 
-test('backpressure: a backend that stops reading stalls the client; nothing is lost', async () => {
-  const r = await rig();
-  const total = 64 * 1024 * 1024;
-  const chunk = Buffer.alloc(64 * 1024);
-  for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31 + 7) & 0xff;
-  const client = connect({ host: '127.0.0.1', port: r.port });
-  const b = await r.nextBackendSocket();
-  b.pause();
-  const { s, upstream, closed } = await r.nextSplice();
-  const sent = createHash('sha256');
-  let written = 0;
-  let drained = true;
-  const writeSome = () => {
-    while (written < total) {
-      sent.update(chunk);
-      written += chunk.length;
-      if (!client.write(chunk)) { drained = false; client.once('drain', () => { drained = true; writeSome(); }); return; }
+  test(`${mode}: backpressure: a backend that stops reading stalls the client; nothing is lost`, async () => {
+    const r = await rig(mode);
+    const total = 64 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31 + 7) & 0xff;
+    const client = connect({ host: '127.0.0.1', port: r.port });
+    const b = await r.nextBackendSocket();
+    b.pause();
+    const { s, upstreamQueued, closed } = await r.nextSplice();
+    const sent = createHash('sha256');
+    let written = 0;
+    let drained = true;
+    const writeSome = () => {
+      while (written < total) {
+        sent.update(chunk);
+        written += chunk.length;
+        if (!client.write(chunk)) { drained = false; client.once('drain', () => { drained = true; writeSome(); }); return; }
+      }
+      client.end();
+    };
+    writeSome();
+    // Wait (bounded) until the client is stuck on a full pipe.
+    let lastIn = -1;
+    for (let i = 0; i < 100; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      if (!drained && s.bytesIn === lastIn) break;
+      lastIn = s.bytesIn;
     }
-    client.end();
-  };
-  writeSome();
-  // Wait (bounded) until the client is stuck on a full pipe.
-  let lastIn = -1;
-  for (let i = 0; i < 100; i++) {
-    await new Promise((res) => setTimeout(res, 50));
-    if (!drained && s.bytesIn === lastIn) break;
-    lastIn = s.bytesIn;
-  }
-  assert.ok(written < total || !drained, 'client was never held back');
-  assert.ok(s.bytesIn < total, `proxy read everything (${s.bytesIn}) instead of pushing back`);
-  assert.ok(upstream.writableLength <= 1024 * 1024, `proxy buffered ${upstream.writableLength} bytes`);
-  const got = createHash('sha256');
-  let received = 0;
-  b.on('data', (d: Buffer) => { received += d.length; got.update(d); });
-  b.resume();
-  await once(b, 'end');
-  b.end();
-  assert.is(received, total);
-  assert.is(got.digest('hex'), sent.digest('hex'));
-  const stats = await closed;
-  assert.is(stats.bytesIn, total);
-  client.destroy();
-  await r.close();
-});
+    assert.ok(written < total || !drained, 'client was never held back');
+    assert.ok(s.bytesIn < total, `proxy read everything (${s.bytesIn}) instead of pushing back`);
+    assert.ok(upstreamQueued() <= 1024 * 1024, `proxy buffered ${upstreamQueued()} bytes`);
+    const got = createHash('sha256');
+    let received = 0;
+    b.on('data', (d: Buffer) => { received += d.length; got.update(d); });
+    b.resume();
+    await once(b, 'end');
+    b.end();
+    assert.is(received, total);
+    assert.is(got.digest('hex'), sent.digest('hex'));
+    const stats = await closed;
+    assert.is(stats.bytesIn, total);
+    client.destroy();
+    await r.close();
+  });
 
-test('idle timeout closes both sides', async () => {
-  const r = await rig(150);
-  const client = connect({ host: '127.0.0.1', port: r.port });
-  const b = await r.nextBackendSocket();
-  b.on('error', () => {});
-  client.write('x');
-  const stats = await (await r.nextSplice()).closed;
-  assert.is(stats.end, 'idle-timeout');
-  assert.is(stats.bytesIn, 1);
-  if (!client.closed) await once(client, 'close');
-  // The backend sees the proxy's FIN (it is half-open capable, so it closes its side itself).
-  b.resume();
-  if (!b.readableEnded) await once(b, 'end');
-  b.destroy();
-  await r.close();
-});
+  test(`${mode}: idle timeout closes both sides`, async () => {
+    const r = await rig(mode, 150);
+    const client = connect({ host: '127.0.0.1', port: r.port });
+    const b = await r.nextBackendSocket();
+    b.on('error', () => {});
+    client.write('x');
+    const stats = await (await r.nextSplice()).closed;
+    assert.is(stats.end, 'idle-timeout');
+    assert.is(stats.bytesIn, 1);
+    if (!client.closed) await once(client, 'close');
+    // The backend sees the proxy's FIN (it is half-open capable, so it closes its side itself).
+    b.resume();
+    if (!b.readableEnded) await once(b, 'end');
+    b.destroy();
+    await r.close();
+  });
 
-test('a backend reset becomes a client reset', async () => {
-  const r = await rig();
-  const client = connect({ host: '127.0.0.1', port: r.port });
-  const clientErr = once(client, 'error').then(([e]) => (e as NodeJS.ErrnoException).code, () => 'none');
-  const b = await r.nextBackendSocket();
-  const { closed } = await r.nextSplice();
-  b.resetAndDestroy();
-  const stats = await closed;
-  assert.is(stats.end, 'upstream-error');
-  assert.is(stats.error, 'ECONNRESET');
-  assert.is(await clientErr, 'ECONNRESET');
-  await r.close();
-});
+  test(`${mode}: a backend reset becomes a client reset`, async () => {
+    const r = await rig(mode);
+    const client = connect({ host: '127.0.0.1', port: r.port });
+    const clientErr = once(client, 'error').then(([e]) => (e as NodeJS.ErrnoException).code, () => 'none');
+    const b = await r.nextBackendSocket();
+    const { closed } = await r.nextSplice();
+    b.resetAndDestroy();
+    const stats = await closed;
+    assert.is(stats.end, 'upstream-error');
+    assert.is(stats.error, 'ECONNRESET');
+    assert.is(await clientErr, 'ECONNRESET');
+    await r.close();
+  });
 
-test('close() from outside (drain) ends both and reports drained', async () => {
-  const r = await rig();
-  const client = connect({ host: '127.0.0.1', port: r.port });
-  const clientClosed = once(client, 'close');
-  client.on('error', () => {});
-  const b = await r.nextBackendSocket();
-  b.on('error', () => {});
-  const { s, closed } = await r.nextSplice();
-  s.close('drained');
-  assert.is((await closed).end, 'drained');
-  await clientClosed;
-  await r.close();
-});
+  test(`${mode}: close() from outside (drain) ends both and reports drained`, async () => {
+    const r = await rig(mode);
+    const client = connect({ host: '127.0.0.1', port: r.port });
+    const clientClosed = once(client, 'close');
+    client.on('error', () => {});
+    const b = await r.nextBackendSocket();
+    b.on('error', () => {});
+    const { s, closed } = await r.nextSplice();
+    s.close('drained');
+    assert.is((await closed).end, 'drained');
+    await clientClosed;
+    await r.close();
+  });
+}
 
 test.run();

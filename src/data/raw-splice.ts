@@ -1,0 +1,296 @@
+// Bidirectional byte copy between two raw TCP handles (raw-tcp.ts), on a data-plane worker thread:
+// the same contract as splice.ts, without net.Socket. Per connection, net.Socket builds two duplex
+// streams (ReadableState, WritableState, emitters), dispatches connect/end/finish/close through
+// process.nextTick, and runs every read and write through the stream machinery; that was most of
+// switchyard's user-space CPU per request and per connection (bench/README.md, "Where the time
+// goes"). Here a connection is one RawSplice and two RawEnd objects, reads land in the thread's
+// shared buffer (as in splice.ts) and are copied out, and each write is one writeBuffer call.
+//
+// Backpressure: a write the kernel did not take at once (asynchronous) stops reading from the
+// other end until every pending write to this end has completed, so at most one read's worth of
+// bytes per direction is held in user space.
+// Half-close: an EOF from one end becomes a FIN (shutdown) to the other once the writes to it have
+// drained; the other direction keeps flowing. When both directions are done, both handles close.
+// Errors: a read or write error on one end closes it and resets (RST) the other, so the peer does
+// not mistake a failure for a clean end.
+import { getSystemErrorName } from 'node:util';
+import { rawTcp, type ConnectReq, type ShutdownReq, type TcpHandle, type WriteReq } from './raw-tcp.ts';
+import { copySmall, takeSlab, giveSlab, SLAB_MIN_BYTES, threadReadBuffer, idleClock, watchIdle, unwatchIdle, type IdleWatched } from './splice-buffers.ts';
+import type { Splice, SpliceEnd, SpliceStats } from './splice.ts';
+
+const kEnd = Symbol('switchyard.rawEnd');
+type Tagged = TcpHandle & { [kEnd]?: RawEnd | null };
+type EndReq = (WriteReq | ShutdownReq) & { end?: RawEnd; slab?: Buffer | null };
+
+export interface RawSpliceOptions {
+  idleTimeoutMs: number;
+  onClose: (stats: SpliceStats) => void;
+  /** Bytes for the upstream before any of the client's (the PROXY header). */
+  head?: Buffer | null;
+}
+
+function errorName(status: number): string {
+  try { return getSystemErrorName(status); } catch { return `E${-status}`; }
+}
+
+class RawEnd {
+  readonly handle: Tagged;
+  readonly splice: RawSplice;
+  readonly isClient: boolean;
+  peer!: RawEnd;
+  reading = false;
+  /** This end sent its EOF. */
+  readEnded = false;
+  /** A FIN to this end is owed, to be sent when the writes to it drain. */
+  finOwed = false;
+  /** The FIN to this end has been handed to the kernel. */
+  finSent = false;
+  /** Writes to this end the kernel has not completed. */
+  writesPending = 0;
+  closing = false;
+  closed = false;
+
+  constructor(handle: TcpHandle, splice: RawSplice, isClient: boolean) {
+    this.handle = handle as Tagged;
+    this.splice = splice;
+    this.isClient = isClient;
+  }
+
+  startReading(): void {
+    if (this.reading || this.readEnded || this.closing) return;
+    this.reading = true;
+    const err = this.handle.readStart();
+    if (err !== 0) this.splice.fail(this, err);
+  }
+
+  stopReading(): void {
+    if (!this.reading) return;
+    this.reading = false;
+    this.handle.readStop();
+  }
+}
+
+// Module functions with `this` bound by the binding (the handle or the request), so a connection
+// allocates no closures.
+function onRead(this: Tagged): void {
+  const end = this[kEnd];
+  if (!end) return;
+  const b = rawTcp()!;
+  const n = b.state[b.kReadBytesOrError];
+  if (n > 0) end.splice.forward(end, n);
+  else if (n === b.UV_EOF) end.splice.eof(end);
+  else if (n < 0) end.splice.fail(end, n);
+}
+
+function onWritten(this: EndReq, status: number): void {
+  const end = this.end!;
+  end.writesPending--;
+  if (this.slab && status === 0) giveSlab(this.slab);
+  this.end = undefined;
+  this.slab = null;
+  end.splice.written(end, status);
+}
+
+function onShutdown(this: EndReq, status: number): void {
+  const end = this.end!;
+  this.end = undefined;
+  end.splice.finDone(end, status);
+}
+
+// close() and reset() call back with `this` = the handle object.
+function onClosed(this: Tagged): void {
+  const end = this[kEnd];
+  if (!end) return;
+  this[kEnd] = null;
+  end.closed = true;
+  end.splice.maybeFinish();
+}
+
+export class RawSplice implements Splice, IdleWatched {
+  readonly client: RawEnd;
+  readonly upstream: RawEnd;
+  readonly idleTimeoutMs: number;
+  lastActive = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  private end: SpliceEnd | null = null;
+  private error: string | undefined = undefined;
+  private finished = false;
+  private readonly onClose: (stats: SpliceStats) => void;
+  private readonly head: Buffer | null;
+
+  constructor(client: TcpHandle, upstream: TcpHandle, opts: RawSpliceOptions) {
+    this.client = new RawEnd(client, this, true);
+    this.upstream = new RawEnd(upstream, this, false);
+    this.client.peer = this.upstream;
+    this.upstream.peer = this.client;
+    this.idleTimeoutMs = opts.idleTimeoutMs;
+    this.onClose = opts.onClose;
+    this.head = opts.head ?? null;
+  }
+
+  start(): void {
+    const buf = threadReadBuffer();
+    for (const e of [this.client, this.upstream]) {
+      e.handle[kEnd] = e;
+      e.handle.onread = onRead;
+      e.handle.useUserBuffer(buf);
+    }
+    if (this.idleTimeoutMs > 0) watchIdle(this);
+    if (this.head) this.write(this.client, this.upstream, this.head, null);
+    // A header write the kernel could not take at once holds the client back until it completes.
+    if (this.upstream.writesPending === 0) this.client.startReading();
+    this.upstream.startReading();
+  }
+
+  forward(from: RawEnd, n: number): void {
+    const to = from.peer;
+    if (from.isClient) this.bytesIn += n; else this.bytesOut += n;
+    this.lastActive = idleClock();
+    if (to.closing || to.finSent) return;
+    const buf = threadReadBuffer();
+    if (n < SLAB_MIN_BYTES) { this.write(from, to, copySmall(n, buf), null); return; }
+    const slab = takeSlab(n);
+    buf.copy(slab, 0, 0, n);
+    this.write(from, to, slab.subarray(0, n), slab);
+  }
+
+  private write(from: RawEnd, to: RawEnd, data: Buffer, slab: Buffer | null): void {
+    const b = rawTcp()!;
+    const req = new b.WriteWrap() as EndReq & WriteReq;
+    req.handle = to.handle;
+    req.oncomplete = onWritten;
+    req.async = false;
+    req.buffer = null;
+    req.bytes = 0;
+    const err = to.handle.writeBuffer(req, data);
+    if (err !== 0) { this.fail(to, err); return; }
+    if (b.state[b.kLastWriteWasAsync] !== 0) {
+      // The kernel did not take all of it: keep the bytes alive until completion, and stop reading
+      // the source until every write to this end has completed.
+      req.async = true;
+      req.buffer = data;
+      req.end = to;
+      req.slab = slab;
+      to.writesPending++;
+      from.stopReading();
+    } else if (slab) giveSlab(slab);
+  }
+
+  written(to: RawEnd, status: number): void {
+    if (to.closing) { this.maybeFinish(); return; }
+    if (status < 0) { this.fail(to, status); return; }
+    if (to.writesPending !== 0) return;
+    if (to.finOwed) this.sendFin(to);
+    else to.peer.startReading();
+  }
+
+  eof(from: RawEnd): void {
+    from.readEnded = true;
+    from.reading = false;
+    this.setEnd(from.isClient ? 'client-closed' : 'upstream-closed');
+    const to = from.peer;
+    if (to.closing) return;
+    if (to.readEnded && to.writesPending === 0 && from.finSent) {
+      // Both directions done: close (which sends the FIN) instead of a shutdown(2) first.
+      this.closeBoth();
+      return;
+    }
+    if (to.writesPending === 0) this.sendFin(to);
+    else to.finOwed = true;
+  }
+
+  private sendFin(to: RawEnd): void {
+    to.finOwed = false;
+    to.finSent = true;
+    const req = new (rawTcp()!.ShutdownWrap)() as EndReq & ShutdownReq;
+    req.handle = to.handle;
+    req.oncomplete = onShutdown;
+    req.end = to;
+    const err = to.handle.shutdown(req);
+    if (err !== 0) this.fail(to, err);
+  }
+
+  finDone(to: RawEnd, status: number): void {
+    if (to.closing) { this.maybeFinish(); return; }
+    if (status < 0) { this.fail(to, status); return; }
+    // Both directions have carried their FIN: nothing more can flow.
+    if (this.client.readEnded && this.upstream.readEnded && this.client.finSent && this.upstream.finSent) this.closeBoth();
+  }
+
+  fail(at: RawEnd, status: number): void {
+    if (at.closing) return;
+    this.setEnd(at.isClient ? 'client-error' : 'upstream-error', errorName(status));
+    this.closeEnd(at, false);
+    this.closeEnd(at.peer, true);
+  }
+
+  close(reason: SpliceEnd): void {
+    this.setEnd(reason);
+    this.closeBoth();
+  }
+
+  private closeBoth(): void {
+    this.closeEnd(this.client, false);
+    this.closeEnd(this.upstream, false);
+  }
+
+  private closeEnd(e: RawEnd, reset: boolean): void {
+    if (e.closing) return;
+    e.closing = true;
+    e.reading = false;
+    if (reset) {
+      if (e.handle.reset(onClosed as () => void) === 0) return;
+    }
+    e.handle.close(onClosed as () => void);
+  }
+
+  private setEnd(reason: SpliceEnd, error?: string): void {
+    if (this.end !== null) return;
+    this.end = reason;
+    if (error) this.error = error;
+  }
+
+  maybeFinish(): void {
+    if (this.finished || !this.client.closed || !this.upstream.closed) return;
+    if (this.client.writesPending !== 0 || this.upstream.writesPending !== 0) return;
+    this.finished = true;
+    unwatchIdle(this);
+    this.onClose({ bytesIn: this.bytesIn, bytesOut: this.bytesOut, end: this.end ?? 'drained', error: this.error });
+  }
+}
+
+
+/** Starts copying at once between an accepted client handle and a connected upstream handle. */
+export function rawSplice(client: TcpHandle, upstream: TcpHandle, opts: RawSpliceOptions): RawSplice {
+  const sp = new RawSplice(client, upstream, opts);
+  sp.start();
+  return sp;
+}
+
+type ConnectTarget = { onConnected(status: number): void };
+type TargetReq = ConnectReq & { target?: ConnectTarget | null };
+
+function onConnect(this: TargetReq, status: number): void {
+  const t = this.target;
+  this.target = null;
+  t?.onConnected(status);
+}
+
+/** A new TCP handle connecting to host:port; `target.onConnected(status)` is called once (0 = connected,
+ *  else a negative libuv error; closing the handle first cancels it with an error). Returns the
+ *  handle, or a negative error when the connect could not even start. */
+export function connectRaw(host: string, port: number, target: ConnectTarget): TcpHandle | number {
+  const b = rawTcp()!;
+  const h = new b.TCP(b.SOCKET);
+  const req = new b.TCPConnectWrap() as TargetReq;
+  req.oncomplete = onConnect;
+  req.address = host;
+  req.port = port;
+  req.target = target;
+  const err = host.includes(':') ? h.connect6(req, host, port) : h.connect(req, host, port);
+  if (err !== 0) { h.close(); return err; }
+  return h;
+}
+
+export { errorName as rawErrorName };

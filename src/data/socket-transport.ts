@@ -1,0 +1,34 @@
+// ConnectionTransport over net.Socket (see connection-transport.ts): used for sockets transferred
+// from the main thread, and wherever the raw TCP bindings are missing. Runs on data-plane workers.
+import type { Socket } from 'node:net';
+import type { ConnectionTransport } from './connection-transport.ts';
+import { connectUpstream, splice } from './splice.ts';
+
+// A paused client socket reports nothing until splice() reads it, but an 'error' event without a
+// listener would throw, so one does-nothing listener covers the time before the splice's own.
+function ignore(): void {}
+
+export const socketTransport: ConnectionTransport<Socket, Socket> = {
+  hold(c) { c.pause(); },
+  remoteAddress: (c) => c.remoteAddress,
+  remotePort: (c) => c.remotePort,
+  localAddress: (c) => c.localAddress,
+  localPort: (c) => c.localPort,
+  alive: (c) => !c.destroyed,
+  reset(c) { if (!c.destroyed) c.resetAndDestroy(); },
+  drop(c) { c.destroy(); },
+  connect(host, port, done) {
+    const upstream = connectUpstream(host, port);
+    const onError = (err: NodeJS.ErrnoException) => { upstream.removeListener('connect', onConnect); done(err.code ?? err.message); };
+    const onConnect = () => { upstream.removeListener('error', onError); upstream.on('error', ignore); done(null); };
+    upstream.once('error', onError);
+    upstream.once('connect', onConnect);
+    return upstream;
+  },
+  abort(u) { u.on('error', ignore); u.destroy(); },
+  splice(c, u, head, opts) {
+    c.on('error', ignore);
+    if (head) u.write(head);
+    return splice(c, u, opts);
+  },
+};
