@@ -16,7 +16,7 @@ export function renderTargets(res: BenchResults, switchyard: string): string[] {
   return [
     '### Targets',
     '',
-    `"switchyard" is ${label} (switchyard's default accept mode); ratios are to HAProxy in this run. ` +
+    `"switchyard" is ${label} (the default accept mode; as many event-loop threads as HAProxy's \`nbthread 1\`); ratios are to HAProxy in this run. ` +
       `${met} of ${judged} judged targets met${judged < verdicts.length ? `, ${verdicts.length - judged} not measured` : ''}. ` +
       'Chart: [results/latest.svg](results/latest.svg).',
     '',

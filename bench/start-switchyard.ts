@@ -44,6 +44,9 @@ export interface SwitchyardOptions {
   /** 127.A.B.0/24 for ClusterIPs; NodePorts are not used. */
   serviceCidr: string;
   nodeAddress: string;
+  /** Target name and label in the results; default `switchyard-ACCEPT`, `switchyard ACCEPT`. */
+  name?: string;
+  label?: string;
 }
 
 export async function startSwitchyard(o: SwitchyardOptions, backends: Address[], sink: Address): Promise<Target> {
@@ -55,7 +58,7 @@ export async function startSwitchyard(o: SwitchyardOptions, backends: Address[],
     '--state-dir', join(dir, 'state'), '--service-cidr', o.serviceCidr, '--node-address', o.nodeAddress,
     '--workers', String(o.workers), '--accept', o.accept, '--drain-timeout', '2000', '--no-demo', '-f', join(dir, 'bench.yaml')], ROOT);
   const target: Target = {
-    name: `switchyard-${o.accept}`, label: `switchyard ${o.accept}`,
+    name: o.name ?? `switchyard-${o.accept}`, label: o.label ?? `switchyard ${o.accept}`,
     http: { host: '', port: 80 }, sink: { host: '', port: 9000 },
     pids: () => [proc.pid],
     async stop() {
