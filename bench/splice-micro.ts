@@ -12,7 +12,7 @@ import { createEndpointSlots } from '../src/control/endpoint-slots.ts';
 import { createEndpointPicker } from '../src/data/endpoint-picker.ts';
 import { createConnectionRegistry } from '../src/data/connection-registry.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from '../src/data/connection-handler.ts';
-import { startWorkerMetrics } from '../src/admin/metrics-worker-recorder.ts';
+import { startWorkerMetrics } from '../src/data/metrics-worker-recorder.ts';
 import type { ServicePortOptions } from '../src/shared/messages.ts';
 import { connectUpstream, splice } from '../src/data/splice.ts';
 
