@@ -13,7 +13,7 @@ import { createEndpointPicker } from '../src/data/endpoint-picker.ts';
 import { createConnectionRegistry } from '../src/data/connection-registry.ts';
 import { socketTransport } from '../src/data/socket-transport.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from '../src/data/connection-handler.ts';
-import { startWorkerMetrics } from '../src/admin/metrics-worker-recorder.ts';
+import { startWorkerMetrics } from '../src/data/metrics-worker-recorder.ts';
 import type { ServicePortOptions } from '../src/shared/messages.ts';
 import { connectUpstream, splice } from '../src/data/splice.ts';
 import { connectRaw, rawSplice } from '../src/data/raw-splice.ts';

@@ -2,9 +2,10 @@
 // durably, keeps the controllers' endpoints up to date and tells subscribers which Services
 // changed. Main thread only.
 //
-// Writes (apply, delete) go through one promise queue, so concurrent API calls never interleave
-// between validation, allocation and commit. Memory is updated only after the store commit
-// resolved, so what get/list show is always on disk.
+// Writes (apply, delete) go through one queue (write-queue.ts), so concurrent API calls never
+// interleave between validation, allocation and commit. Memory is updated only after the store
+// commit resolved, so what get/list show (registry-reads.ts) is always on disk. Start-up restores
+// the stored objects and their allocations (restore-stored-objects.ts).
 //
 // Generated Endpoints/EndpointSlices (selector Services) and mirrored slices (manual Endpoints of
 // selector-less Services) are computed, never stored (endpoint-views.ts). An Endpoints object
@@ -26,9 +27,12 @@ import { clientView } from './client-view.ts';
 import { affectedServices, createEndpointViews, serviceKey } from './endpoint-views.ts';
 import { createEventLog, rfc3339 } from './event-log.ts';
 import { createNodePortAllocator } from './node-port-allocator.ts';
-import { createObjectIndex, keyOf } from './object-index.ts';
+import { createObjectIndex } from './object-index.ts';
+import { createRegistryReads } from './registry-reads.ts';
+import { restoreStoredObjects } from './restore-stored-objects.ts';
 import { sameContent } from './same-content.ts';
-import { allocateService, heldClusterIp, keepAllocations, releaseService, type ServiceAllocation } from './service-allocations.ts';
+import { allocateService, keepAllocations, releaseService, type ServiceAllocation } from './service-allocations.ts';
+import { createWriteQueue } from './write-queue.ts';
 
 export interface RegistryOptions {
   store: Store;
@@ -85,20 +89,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port));
   const ingress = new Map<string, LoadBalancerIngress[]>();
   const subscribers = new Set<(notice: ChangeNotice) => void>();
-  let resourceVersion = 0;
-  let tail: Promise<unknown> = Promise.resolve();
+  const writes = createWriteQueue();
   let closed = false;
-
-  const serialize = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-
-  // Writes queued before close() still run; later ones are refused.
-  const refuseWhenClosed = () => {
-    if (closed) throw new ApiError(503, 'ServiceUnavailable', 'SY_SHUTTING_DOWN', 'the control plane is shutting down; retry once the server is back');
-  };
 
   const notify = (services: string[]) => {
     if (services.length === 0) return;
@@ -108,75 +100,12 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     }
   };
 
-  // Restore: every stored object back in memory, its ClusterIP and NodePorts re-reserved. A
-  // reservation that fails (the CIDR or range flag changed since) is reported as a Warning event
-  // rather than refusing to start: the Service keeps its address, it is just not protected.
-  for (const obj of await store.load()) {
-    index.put(obj);
-    resourceVersion = Math.max(resourceVersion, Number(obj.metadata.resourceVersion) || 0);
-    if (obj.kind !== 'Service') continue;
-    const ref = { kind: 'Service', namespace: namespaceOf(obj.metadata), name: obj.metadata.name, uid: obj.metadata.uid };
-    const ip = heldClusterIp(obj);
-    const ipErr = ip ? ips.allocate(ip) : undefined;
-    if (ipErr) events.record(ref, 'Warning', 'ClusterIPNotReserved', `stored clusterIP ${ip}: ${ipErr.detail}`, 'registry');
-    const errs = allocateStored(obj);
-    for (const e of errs) events.record(ref, 'Warning', 'NodePortNotReserved', e, 'registry');
-  }
-  function allocateStored(svc: Service): string[] {
-    const errs: string[] = [];
-    const seen = new Set<number>();
-    for (const p of [...(svc.spec.ports ?? []).map((x) => x.nodePort), svc.spec.healthCheckNodePort]) {
-      if (!p || seen.has(p) || (svc.spec.type !== 'NodePort' && svc.spec.type !== 'LoadBalancer')) continue;
-      seen.add(p);
-      const err = ports.allocate(p);
-      if (err) errs.push(`stored node port ${p}: ${err}`);
-    }
-    return errs;
-  }
+  let resourceVersion = await restoreStoredObjects(store, { index, ips, ports, events });
   for (const ns of index.namespaces()) views.recompute(ns);
 
   const viewSources = { ingress: (ns: string, name: string) => ingress.get(serviceKey(ns, name)), isReady };
   const view = <T extends KubeObject>(obj: T): T => clientView(obj, viewSources);
-
-  const computedEndpoints = (ns: string, name: string) => views.get(ns, name)?.endpoints;
-  const computedSlices = (ns?: string): EndpointSlice[] => {
-    const out: EndpointSlice[] = [];
-    // Applied slices too: the copies carry the probe verdicts, and replace the stored ones in get/list.
-    for (const v of views.all()) out.push(...v.generated, ...v.mirrored, ...v.applied);
-    return ns === undefined ? out : out.filter((s) => namespaceOf(s.metadata) === ns);
-  };
-
-  function get(kind: KindName, namespace: string, name: string): KubeObject | undefined {
-    if (kind === 'Endpoints') {
-      const computed = computedEndpoints(namespace, name);
-      if (computed) return view(computed);
-    }
-    if (kind === 'EndpointSlice') {
-      const computed = computedSlices(namespace).find((s) => s.metadata.name === name);
-      if (computed) return view(computed);
-    }
-    const obj = index.get(kind, namespace, name);
-    return obj ? view(obj) : undefined;
-  }
-
-  function list(kind: KindName, namespace?: string): KubeObject[] {
-    const byKey = new Map<string, KubeObject>();
-    for (const o of index.list(kind, namespace)) byKey.set(keyOf(o), o);
-    if (kind === 'Endpoints') {
-      for (const v of views.all()) if (v.endpoints && (namespace === undefined || namespaceOf(v.endpoints.metadata) === namespace)) byKey.set(keyOf(v.endpoints), v.endpoints);
-    }
-    if (kind === 'EndpointSlice') for (const s of computedSlices(namespace)) byKey.set(keyOf(s), s);
-    return [...byKey.values()]
-      .sort((a, b) => {
-        const na = namespaceOf(a.metadata);
-        const nb = namespaceOf(b.metadata);
-        if (na !== nb) return na < nb ? -1 : 1;
-        const ma = a.metadata.name ?? '';
-        const mb = b.metadata.name ?? '';
-        return ma < mb ? -1 : ma > mb ? 1 : 0;
-      })
-      .map(view);
-  }
+  const { get, list } = createRegistryReads(index, views, view);
 
   async function apply(raw: unknown, o: ApplyOptions = {}): Promise<ApplyResult> {
     const prepared = prepareObject(raw);
@@ -191,8 +120,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     const ns = namespaceOf(obj.metadata);
     const name = obj.metadata.name ?? '';
     const resource = KINDS[obj.kind].resource;
-    refuseWhenClosed();
-    return serialize(async () => {
+    return writes.run(async () => {
       const prev = index.get(obj.kind, ns, name);
       if (o.mode === 'create' && prev) {
         throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${name}" already exists`, { name, kind: resource });
@@ -243,8 +171,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   }
 
   async function del(kind: KindName, namespace: string, name: string, o: { dryRun?: boolean } = {}): Promise<KubeObject> {
-    refuseWhenClosed();
-    return serialize(async () => {
+    return writes.run(async () => {
       const prev = index.get(kind, namespace, name);
       if (!prev) {
         // A controller-generated object: deleting it is a no-op, the controller would recreate it at once.
@@ -312,7 +239,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     async close() {
       if (closed) return;
       closed = true;
-      await tail;
+      await writes.close();
       subscribers.clear();
       await store.close();
     },

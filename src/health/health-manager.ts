@@ -4,42 +4,29 @@
 // shared endpoint table (passive-ejector.ts). Targets follow the registry: the Services a change
 // notice names (coalesced) and the Pods they select are recomputed, a Pod whose probes changed when
 // the registry asks about it, and everything on a slow timer as a safety net (it also picks up
-// Pods no Service selects). Per-change work is proportional to what changed (HealthTargetIndex).
-import type { ChangeNotice, ReadinessSource } from '../control/control-plane-api.ts';
+// Pods no Service selects). Per-change work is proportional to what changed (HealthTargetIndex,
+// fed by update-health-index.ts). The live targets are a HealthTargetSet; log lines and events go
+// through health-reporter.ts.
+import type { ReadinessSource } from '../control/control-plane-api.ts';
 import { joinHostPort } from '../model/ip-string.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
-import type { EndpointSlice, KindName, KubeObject, ObjectReference, Pod, Service } from '../model/types.ts';
+import type { Pod } from '../model/types.ts';
 import { systemClock, type HealthClock } from './health-clock.ts';
-import { podProbeTargets, probedContainers, serviceHealthContribution, type DefaultProbeOptions, type TargetSpec } from './health-targets.ts';
-import { HealthTargetIndex, healthTouched } from './health-target-index.ts';
-import { PassiveEjector, type EjectionChange, type EjectionOptions, type EjectorSlots } from './passive-ejector.ts';
+import type { HealthRegistry } from './health-registry.ts';
+import { createHealthReporter } from './health-reporter.ts';
+import { HealthTargetSet, type HealthTarget } from './health-target-set.ts';
+import { podProbeTargets, probedContainers, type DefaultProbeOptions, type TargetSpec } from './health-targets.ts';
+import { HealthTargetIndex } from './health-target-index.ts';
+import { PassiveEjector, type EjectionOptions, type EjectorSlots } from './passive-ejector.ts';
 import type { ProbeOutcome } from './probe-outcome.ts';
 import { closeHttpProbeAgents } from './probe-http.ts';
 import { ProbeScheduler } from './probe-scheduler.ts';
-import { initialProbeState, probeDue, recordProbeResult, type ProbeState } from './probe-state.ts';
+import { probeDue, recordProbeResult } from './probe-state.ts';
 import { runProbe, type RunProbe } from './run-probe.ts';
+import { updateHealthIndex } from './update-health-index.ts';
 
+export type { HealthRegistry } from './health-registry.ts';
 export type { RunProbe } from './run-probe.ts';
-
-/** What the health loop needs of src/control/registry.ts. */
-export interface HealthRegistry {
-  list(kind: KindName, namespace?: string): KubeObject[];
-  serviceSlices(namespace: string, name: string): EndpointSlice[];
-  /**
-   * The slices before this loop's verdicts on manual endpoints were applied: an endpoint taken out
-   * must stay a target, or it could never come back. Falls back to serviceSlices.
-   */
-  declaredServiceSlices?(namespace: string, name: string): EndpointSlice[];
-  /**
-   * Re-evaluate Pod and manual endpoint readiness (podReady, endpointReady) and recompute the
-   * endpoints of those Services (`ns/name`), or of every Service when undefined.
-   */
-  readinessChanged(services?: string[]): unknown;
-  /** One object; with it, change notices update only the Services they name (else every notice resyncs all). */
-  get?(kind: KindName, namespace: string, name: string): KubeObject | undefined;
-  recordEvent(involved: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void;
-  subscribe(fn: (notice: ChangeNotice) => void): () => void;
-}
 
 export interface HealthManagerOptions {
   registry: HealthRegistry;
@@ -79,21 +66,16 @@ export interface HealthManager extends ReadinessSource {
   close(): Promise<void>;
 }
 
-interface Target { spec: TargetSpec; state: ProbeState; lastMessage?: string; lastProbeAt?: number }
-
-const COMPONENT = 'switchyard-health';
-
 export function startHealthManager(o: HealthManagerOptions): HealthManager {
   const clock = o.clock ?? systemClock;
   const run = o.runProbe ?? runProbe;
   const scheduler = new ProbeScheduler({ clock, random: o.random ?? Math.random, maxConcurrent: o.maxConcurrent });
   const ejector = new PassiveEjector(o.slots, o.ejection);
   const abort = new AbortController();
-  const targets = new Map<string, Target>();
-  const implicitByPod = new Map<string, Set<Target>>();
+  const targets = new HealthTargetSet();
   const index = new HealthTargetIndex();
-  const portCovered = new Map<string, number>(); // `ip|port` → implicit and manual targets probing it
-  const podProbes = new Map<string, number>(); // `ns/name` → readinessProbe targets of that Pod
+  const report = createHealthReporter(o.registry, o.log, index.backends);
+  const indexSources = { index, registry: o.registry, defaultProbe: o.defaultProbe, onServiceRecomputed: o.onServiceRecomputed };
   const pendingServices = new Set<string>();
   const pendingPods = new Set<string>();
   let pendingAll = false;
@@ -106,13 +88,6 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
   let resyncTimer: unknown;
 
   const podKey = (namespace: string, name: string) => `${namespace}/${name}`;
-
-  function event(kind: 'Pod' | 'Service', key: string, uid: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string) {
-    const [namespace, name] = key.split('/');
-    const ref: ObjectReference = { kind, namespace, name };
-    if (uid) ref.uid = uid;
-    try { o.registry.recordEvent(ref, type, reason, message, COMPONENT); } catch (err) { o.log('error', `health: cannot record event: ${(err as Error).message}`); }
-  }
 
   /** Asks the registry to recompute those Services' endpoints (every Service when undefined). */
   function readinessChanged(services?: string[]) {
@@ -133,46 +108,17 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     }, 0);
   }
 
-  function describeTarget(s: TargetSpec): string {
-    const where = s.port !== undefined ? joinHostPort(s.ip, s.port) : s.ip;
-    if (s.kind === 'pod') return `Pod ${s.pod!.namespace}/${s.pod!.name} container ${s.container}`;
-    if (s.kind === 'implicit') return `Pod ${s.pod!.namespace}/${s.pod!.name} (${where})`;
-    return `endpoint ${where}`;
-  }
-
-  function transition(t: Target, outcome: ProbeOutcome) {
+  function transition(t: HealthTarget, outcome: ProbeOutcome) {
     const s = t.spec;
-    const ready = t.state.ready;
-    const what = describeTarget(s);
-    const detail = ready ? 'is ready' : `is not ready: ${outcome.message}`;
-    o.log(ready ? 'info' : 'warn', `health: ${what} ${detail}`);
-    if (s.pod) {
-      // Failures were recorded on the Pod already, one per probe (probe()).
-      if (ready) event('Pod', podKey(s.pod.namespace, s.pod.name), s.pod.uid, 'Normal', 'Ready', 'Readiness probe succeeded');
-      readinessChanged(s.services);
-    } else {
-      // The EJECTED flag stops new connections at once; the recomputation shows the verdict in the
-      // endpoint conditions (get endpointslices, get endpoints) and clears READY as well.
-      ejector.setActiveDown(s.ip, s.port!, !ready, clock.now());
-      readinessChanged(s.services);
-    }
-    for (const svc of s.services) event('Service', svc, undefined, ready ? 'Normal' : 'Warning', ready ? 'Ready' : 'Unhealthy', `${what} ${detail}`);
+    report.transition(s, t.state.ready, outcome);
+    // A manual endpoint has no Pod whose readiness could carry the verdict. The EJECTED flag stops
+    // new connections at once; the recomputation shows the verdict in the endpoint conditions
+    // (get endpointslices, get endpoints) and clears READY as well.
+    if (!s.pod) ejector.setActiveDown(s.ip, s.port!, !t.state.ready, clock.now());
+    readinessChanged(s.services);
   }
 
-  function reportEjection(c: EjectionChange) {
-    const where = joinHostPort(c.ip, c.port);
-    const text = c.ejected
-      ? `endpoint ${where} ejected for ${Math.round(c.durationMs! / 1000)}s after ${c.failures} consecutive connect failures`
-      : `endpoint ${where} returned after ejection`;
-    o.log(c.ejected ? 'warn' : 'info', `health: ${text}`);
-    const [type, reason] = c.ejected ? ['Warning', 'Ejected'] as const : ['Normal', 'Unejected'] as const;
-    const backend = index.backends.get(where);
-    for (const svc of backend?.owners.keys() ?? []) event('Service', svc, undefined, type, reason, text);
-    const pod = backend?.pod;
-    if (pod) event('Pod', podKey(pod.namespace, pod.name), pod.uid, type, reason, text);
-  }
-
-  async function probe(t: Target) {
+  async function probe(t: HealthTarget) {
     const s = t.spec;
     const now = clock.now();
     if (!probeDue(s.startedAtMs, s.initialDelaySeconds, now)) return;
@@ -181,14 +127,12 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     if (closed || targets.get(s.key) !== t) return;
     t.lastMessage = outcome.message;
     t.lastProbeAt = clock.now();
-    // Like kubelet, every failed probe is an Unhealthy event on the Pod (the event log aggregates
-    // repeats into a count), so a Pod that never becomes ready says why.
-    if (!outcome.ok && s.pod) event('Pod', podKey(s.pod.namespace, s.pod.name), s.pod.uid, 'Warning', 'Unhealthy', outcome.message);
+    if (!outcome.ok) report.probeFailed(s, outcome);
     if (recordProbeResult(t.state, outcome.ok, s.thresholds)) transition(t, outcome);
     for (const port of probedPorts(s)) {
       if (!outcome.ok) { ejector.probeFailed(s.ip, port); continue; }
       const c = ejector.probeSucceeded(s.ip, port, t.lastProbeAt);
-      if (c) reportEjection(c);
+      if (c) report.ejection(c);
     }
   }
 
@@ -202,29 +146,7 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
   function update(services: Iterable<string>, pods: Iterable<string>, all: boolean) {
     if (closed) return;
     const now = clock.now();
-    const touched = healthTouched();
-    const podsIn = new Map<string, Pod[]>();
-    const podsOf = (ns: string) => {
-      let list = podsIn.get(ns);
-      if (!list) podsIn.set(ns, list = o.registry.list('Pod', ns) as Pod[]);
-      return list;
-    };
-    const slicesOf = (ns: string, name: string) => o.registry.declaredServiceSlices?.(ns, name) ?? o.registry.serviceSlices(ns, name);
-    const byKey = <T extends KubeObject>(list: T[]) => new Map(list.map((x) => [podKey(namespaceOf(x.metadata), x.metadata.name ?? ''), x]));
-    const allServices = all ? byKey(o.registry.list('Service') as Service[]) : undefined;
-    const allPods = all ? byKey(o.registry.list('Pod') as Pod[]) : undefined;
-    const serviceKeys = all ? new Set([...allServices!.keys(), ...index.serviceKeys()]) : services;
-    for (const sk of serviceKeys) {
-      const [ns, name] = sk.split('/');
-      const svc = all ? allServices!.get(sk) : o.registry.get!('Service', ns, name) as Service | undefined;
-      o.onServiceRecomputed?.(sk);
-      index.setService(sk, svc && serviceHealthContribution(svc, allPods?.values() ?? podsOf(ns), slicesOf(ns, name), o.defaultProbe, now), touched);
-    }
-    const podKeys = new Set([...touched.pods, ...pods, ...(all ? [...allPods!.keys(), ...index.podKeys()] : [])]);
-    for (const pk of podKeys) {
-      const [ns, name] = pk.split('/');
-      index.setPod(pk, all ? allPods!.get(pk) : o.registry.get!('Pod', ns, name) as Pod | undefined, now, touched);
-    }
+    const touched = updateHealthIndex(indexSources, services, pods, all, now);
     const moved: string[] = [];
     let movedAll = false;
     for (const key of touched.targets) {
@@ -247,41 +169,14 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
   }
 
   function addTarget(spec: TargetSpec) {
-    const t: Target = { spec, state: initialProbeState(spec.initiallyReady) };
-    targets.set(spec.key, t);
-    if (spec.kind === 'implicit') {
-      const pk = podKey(spec.pod!.namespace, spec.pod!.name);
-      const set = implicitByPod.get(pk) ?? new Set();
-      set.add(t);
-      implicitByPod.set(pk, set);
-    }
-    count(spec, 1);
+    const t = targets.add(spec);
     scheduler.add(spec.key, { periodMs: spec.periodMs, run: () => probe(t) });
   }
 
-  // What the passive ejector needs to know: is an active probe speaking for ip:port?
-  function count(spec: TargetSpec, delta: number) {
-    const [map, key] = spec.kind === 'pod' ? [podProbes, podKey(spec.pod!.namespace, spec.pod!.name)] : [portCovered, `${spec.ip}|${spec.port}`];
-    const n = (map.get(key) ?? 0) + delta;
-    if (n > 0) map.set(key, n); else map.delete(key);
-  }
-
-  function isCovered(ip: string, port: number): boolean {
-    if (portCovered.has(`${ip}|${port}`)) return true;
-    const pod = index.backends.get(joinHostPort(ip, port))?.pod;
-    return !!pod && podProbes.has(podKey(pod.namespace, pod.name));
-  }
-
-  function dropTarget(t: Target) {
+  function dropTarget(t: HealthTarget) {
     const s = t.spec;
-    targets.delete(s.key);
-    count(s, -1);
+    targets.delete(t);
     scheduler.remove(s.key);
-    if (s.kind === 'implicit') {
-      const pk = podKey(s.pod!.namespace, s.pod!.name);
-      implicitByPod.get(pk)?.delete(t);
-      if (implicitByPod.get(pk)?.size === 0) implicitByPod.delete(pk);
-    }
     if (s.kind === 'manual' && !t.state.ready) ejector.setActiveDown(s.ip, s.port!, false, clock.now());
   }
 
@@ -314,7 +209,7 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     passiveTimer = clock.setTimeout(() => {
       if (closed) return;
       safely(() => {
-        for (const c of ejector.tick(clock.now(), isCovered)) reportEjection(c);
+        for (const c of ejector.tick(clock.now(), (ip, port) => targets.isCovered(ip, port, index.backends))) report.ejection(c);
       });
       passiveLoop();
     }, ejector.options.intervalMs);
@@ -347,7 +242,7 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
         }
         return ready;
       }
-      const implicit = implicitByPod.get(pk);
+      const implicit = targets.implicitOf(pk);
       if (!implicit) return undefined;
       for (const t of implicit) if (!t.state.ready && (!pod.metadata.uid || t.spec.pod?.uid === pod.metadata.uid)) return false;
       // Implicit probes only take readiness away; a passing one defers to the Pod's own condition.
