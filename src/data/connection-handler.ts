@@ -8,7 +8,7 @@ import type { RefusalCause } from '../shared/endpoint-table.ts';
 import { HANDSHAKE, type ConnectionRegistry, type LiveConnection } from './connection-registry.ts';
 import { encodeProxyHeader } from './proxy-protocol.ts';
 import type { Splice, SpliceEnd } from './splice.ts';
-import type { TrafficAccount, WorkerMetricsRecorder } from '../admin/metrics-worker-recorder.ts';
+import type { TrafficAccount, WorkerMetricsRecorder } from './metrics-worker-recorder.ts';
 
 export interface ListenerContext {
   id: string;

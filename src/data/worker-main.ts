@@ -17,7 +17,7 @@ import { RawClient, rawTransport } from './raw-transport.ts';
 import { socketTransport } from './socket-transport.ts';
 import { acceptedSocket } from './splice.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from './connection-handler.ts';
-import { startWorkerMetrics } from '../admin/metrics-worker-recorder.ts';
+import { startWorkerMetrics } from './metrics-worker-recorder.ts';
 
 export interface WorkerConfig {
   /** Seed of this worker's random stream (seed + workerId); undefined = Math.random. For reproducible tests. */
