@@ -215,4 +215,28 @@ for (const mode of ['socket', 'raw'] as const) {
   });
 }
 
+test('raw: IPv6 on both sides (accepted on ::1, connected to ::1)', async () => {
+  const backend = createServer((s) => { s.on('data', (d) => s.write(d)); s.on('end', () => s.end()); });
+  backend.listen(0, '::1');
+  await once(backend, 'listening');
+  const proxy = createServer(() => {});
+  proxy.listen(0, '::1');
+  await once(proxy, 'listening');
+  let closed!: Promise<SpliceStats>;
+  assert.ok(takeAcceptedHandles(proxy, (client) => {
+    const up = connectRaw('::1', (backend.address() as AddressInfo).port, {
+      onConnected(status) {
+        assert.is(status, 0);
+        closed = new Promise((resolve) => { rawSplice(client, up as TcpHandle, { idleTimeoutMs: 0, onClose: resolve }); });
+      },
+    });
+  }));
+  const c = connect({ host: '::1', port: (proxy.address() as AddressInfo).port });
+  const got = collect(c);
+  c.end('over six');
+  assert.is((await got).toString(), 'over six');
+  assert.equal(await closed, { bytesIn: 8, bytesOut: 8, end: 'client-closed', error: undefined });
+  await Promise.all([new Promise((r) => proxy.close(r)), new Promise((r) => backend.close(r))]);
+});
+
 test.run();
