@@ -82,6 +82,22 @@ function onRead(this: Tagged): void {
   else if (n < 0) end.splice.fail(end, n);
 }
 
+// One request object kept per thread for the next write: most writes complete synchronously, and
+// the binding attaches a request only to a write that goes asynchronous (or fails), so those are
+// the only ones that cost a new object.
+let spareWrite: (EndReq & WriteReq) | null = null;
+
+function newWriteReq(): EndReq & WriteReq {
+  const req = new (rawTcp()!.WriteWrap)() as EndReq & WriteReq;
+  req.oncomplete = onWritten;
+  req.async = false;
+  req.buffer = null;
+  req.bytes = 0;
+  req.end = undefined;
+  req.slab = null;
+  return req;
+}
+
 function onWritten(this: EndReq, status: number): void {
   const end = this.end!;
   end.writesPending--;
@@ -157,24 +173,24 @@ export class RawSplice implements Splice, IdleWatched {
 
   private write(from: RawEnd, to: RawEnd, data: Buffer, slab: Buffer | null): void {
     const b = rawTcp()!;
-    const req = new b.WriteWrap() as EndReq & WriteReq;
-    req.handle = to.handle;
-    req.oncomplete = onWritten;
-    req.async = false;
-    req.buffer = null;
-    req.bytes = 0;
+    const req = spareWrite ?? newWriteReq();
+    spareWrite = null;
     const err = to.handle.writeBuffer(req, data);
     if (err !== 0) { this.fail(to, err); return; }
     if (b.state[b.kLastWriteWasAsync] !== 0) {
-      // The kernel did not take all of it: keep the bytes alive until completion, and stop reading
-      // the source until every write to this end has completed.
+      // The kernel did not take all of it: the binding now holds the request, and the bytes must
+      // stay alive until it completes; stop reading the source until every write to this end has.
       req.async = true;
       req.buffer = data;
       req.end = to;
       req.slab = slab;
       to.writesPending++;
       from.stopReading();
-    } else if (slab) giveSlab(slab);
+    } else {
+      // Written whole at once: the binding never attached the request, so the next write reuses it.
+      spareWrite = req;
+      if (slab) giveSlab(slab);
+    }
   }
 
   written(to: RawEnd, status: number): void {
