@@ -77,6 +77,13 @@ test('ready endpoints all tried: no fallback to terminating ones, and tried ones
   assert.equal(s.names(3), ['e1', 'e1', 'e1']);
 });
 
+test('a retry\'s tried list applies to that pick only; the next first attempt excludes nothing', () => {
+  const s = setup('round-robin', [ep(0), ep(1)]);
+  const [a] = s.endpoints;
+  // cursor 0 → e0 is tried → e1; cursor 1 → e1; cursor 2 → e0 again (a stale tried list would give e1).
+  assert.equal([s.pick([a.slot])!.name, s.pick()!.name, s.pick([])!.name], ['e1', 'e1', 'e0']);
+});
+
 test('random: picks floor(random() * n) from the injected generator', () => {
   const s = setup('random', [ep(0), ep(1), ep(2), ep(3), ep(4)], 7);
   const ref = seededRandom(7);
