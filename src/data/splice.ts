@@ -18,6 +18,7 @@
 // - Idle time is checked by one sweep timer per thread instead of a timer per connection.
 // Both sockets must allow half-open so that a FIN travels one way while the other direction flows.
 import { connect, Socket } from 'node:net';
+import { resetSocket } from './reset-socket.ts';
 import { copySmall, copyToSlab, giveSlab, idleClock, SLAB_MIN_BYTES, threadReadBuffer, unwatchIdle, watchIdle, type IdleWatched } from './splice-buffers.ts';
 
 export type SpliceEnd = 'client-closed' | 'upstream-closed' | 'idle-timeout' | 'client-error' | 'upstream-error' | 'drained';
@@ -211,14 +212,15 @@ class SpliceState implements Splice, IdleWatched {
     finOrClose(this.client, this.clientReadEnded);
   }
 
-  // A reset on one side is passed on as a reset, so the peer does not mistake it for a clean end.
+  // A reset on one side is passed on as a reset, so the peer does not mistake it for a clean end;
+  // a side already half-closed by a FIN is closed instead (resetSocket says why).
   clientError(err: Error): void {
     this.setEnd('client-error', err);
-    if (!this.upstream.destroyed) this.upstream.resetAndDestroy();
+    resetSocket(this.upstream);
   }
   upstreamError(err: Error): void {
     this.setEnd('upstream-error', err);
-    if (!this.client.destroyed) this.client.resetAndDestroy();
+    resetSocket(this.client);
   }
 
   // A side that closed before its peer's FIN reached it can never receive the rest: stop the peer.
