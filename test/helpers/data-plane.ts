@@ -1,7 +1,9 @@
-// Small pieces the data-plane integration tests share: an echo backend, a one-shot exchange
-// through the proxy, a port nothing listens on, and a bounded wait for a condition.
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+// Small pieces the data-plane integration tests share: an echo backend, a backend whose connects
+// never complete, a one-shot exchange through the proxy, a port nothing listens on, and a bounded
+// wait for a condition.
+import { connect, createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import * as assert from 'uvu/assert';
 
 /** A TCP echo server on 127.0.0.1 (half-close honoured); close() destroys its sockets too. */
@@ -18,6 +20,40 @@ export async function echoBackend(): Promise<{ server: Server; port: number; clo
   return {
     server, port: (server.address() as AddressInfo).port,
     close: async () => { for (const s of sockets) s.destroy(); await new Promise((r) => server.close(r)); },
+  };
+}
+
+/** A backend whose connects never complete: it listens with a tiny backlog from a thread that never
+ *  accepts (its event loop is blocked), and its accept queue is filled first, so further SYNs are
+ *  dropped and a connect to it stays in progress. */
+export async function blackholeBackend(): Promise<{ port: number; close(): Promise<void> }> {
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(`
+    const { createServer } = require('node:net');
+    const { parentPort, workerData } = require('node:worker_threads');
+    const server = createServer();
+    server.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
+      parentPort.postMessage(server.address().port);
+      Atomics.wait(workerData, 0, 0);
+    });`, { eval: true, workerData: gate });
+  const [port] = await once(worker, 'message') as [number];
+  const fillers: Socket[] = [];
+  // Fill the accept queue: connects that complete are queued; once one stays pending, it is full.
+  for (let i = 0; i < 8; i++) {
+    const s = createConnection(port, '127.0.0.1');
+    s.on('error', () => {});
+    fillers.push(s);
+    const connected = await Promise.race([once(s, 'connect').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]);
+    if (!connected) break;
+  }
+  return {
+    port,
+    close: async () => {
+      for (const s of fillers) s.destroy();
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      await worker.terminate();
+    },
   };
 }
 

@@ -3,53 +3,18 @@
 // cut at the timeout rather than left running after the pool resolved.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect, createConnection, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
 import { startWorkerPool } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
-import { until } from '../helpers/data-plane.ts';
+import { blackholeBackend, until } from '../helpers/data-plane.ts';
 
 const OPTIONS: ServicePortOptions = {
   algorithm: 'round-robin', affinitySeconds: 0, proxyProtocol: 0, connectTimeoutMs: 60_000,
   idleTimeoutMs: 0, connectAttempts: 1, maxConnections: 0,
 };
-
-/** A backend whose connects never complete: it listens with a tiny backlog from a thread that never
- *  accepts (its event loop is blocked), and its accept queue is filled first, so further SYNs are
- *  dropped and a connect to it stays in progress. */
-async function blackholeBackend(): Promise<{ port: number; close(): Promise<void> }> {
-  const gate = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(`
-    const { createServer } = require('node:net');
-    const { parentPort, workerData } = require('node:worker_threads');
-    const server = createServer();
-    server.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
-      parentPort.postMessage(server.address().port);
-      Atomics.wait(workerData, 0, 0);
-    });`, { eval: true, workerData: gate });
-  const [port] = await once(worker, 'message') as [number];
-  const fillers: Socket[] = [];
-  // Fill the accept queue: connects that complete are queued; once one stays pending, it is full.
-  for (let i = 0; i < 8; i++) {
-    const s = createConnection(port, '127.0.0.1');
-    s.on('error', () => {});
-    fillers.push(s);
-    const connected = await Promise.race([once(s, 'connect').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]);
-    if (!connected) break;
-  }
-  return {
-    port,
-    close: async () => {
-      for (const s of fillers) s.destroy();
-      Atomics.store(gate, 0, 1);
-      Atomics.notify(gate, 0);
-      await worker.terminate();
-    },
-  };
-}
 
 /** Connects and reports how the attempt ended: 'connected', or the error code. */
 function tryConnect(port: number): Promise<string> {
