@@ -4,14 +4,19 @@
 // piscina replaces a crashed worker with an idle one, so the crashed worker's task is resubmitted
 // and the replacement is re-sent every snapshot and (reuseport) every listener.
 // Accept modes: 'transfer' binds on the main thread and hands each accepted socket to a worker
-// through its MessagePort; 'reuseport' binds one SO_REUSEPORT listener per worker.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+// through its MessagePort (transfer-acceptor.ts); 'reuseport' binds one SO_REUSEPORT listener per
+// worker.
+import type { AddressInfo, Server } from 'node:net';
 import { MessageChannel, type MessagePort, type Transferable, type Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { createWorkerLedger, type EndpointTable } from '../shared/endpoint-table.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
-import { listenerContext, type WorkerConfig, type WorkerResult, type WorkerTask } from './worker-main.ts';
+import { BindError, bindMain } from './bind-main.ts';
+import { createTransferAcceptor } from './transfer-acceptor.ts';
+import type { WorkerConfig, WorkerResult, WorkerTask } from './worker-main.ts';
+
+export { BindError } from './bind-main.ts';
 
 export type AcceptMode = 'transfer' | 'reuseport';
 /** reuseport by measurement (bench/profile-run.ts: 2 workers, nginx backends, 3 interleaved rounds
@@ -70,21 +75,7 @@ interface WorkerSlot {
   task: Promise<unknown>;
 }
 
-/** A transfer-mode socket waiting for a live worker (every worker is being replaced). */
-interface Handoff { socket: Socket; listenerId: string; servicePortIndex: number }
-/** Sockets held while no worker is alive: bounded in number and in time, then reset. */
-const MAX_HANDOFFS = 1024;
-const HANDOFF_WAIT_MS = 5000;
-
 interface ListenerState { spec: ListenerSpec; bound: BoundAddress; server?: Server }
-
-export class BindError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
 
 export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool> {
   const mode = o.accept ?? DEFAULT_ACCEPT_MODE;
@@ -107,8 +98,6 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   let draining: Promise<void> | null = null;
   let closed = false;
   const readyWaiters: (() => void)[] = [];
-  let handoffs: Handoff[] = [];
-  let handoffTimer: NodeJS.Timeout | null = null;
 
   const send = (slot: WorkerSlot, m: MainToWorker, transfer?: Transferable[]) => slot.port.postMessage(m, transfer ?? []);
   const broadcast = (m: MainToWorker) => { for (const s of slots) send(s, m); };
@@ -150,7 +139,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       case 'ready':
         slot.ready = true;
         if (slots.every((s) => s.ready)) for (const w of readyWaiters.splice(0)) w();
-        flushHandoffs();
+        transfer.flush();
         break;
       case 'listening':
       case 'unlistened': {
@@ -181,61 +170,19 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     return null;
   }
 
-  /** Posts an accepted socket to a live worker; a socket that cannot be posted is reset. */
-  function handOff(h: Handoff): void {
-    const w = nextWorker();
-    if (!w) {
-      if (draining || closed || handoffs.length >= MAX_HANDOFFS) { h.socket.resetAndDestroy(); return; }
-      handoffs.push(h);
-      handoffTimer ??= setTimeout(() => { handoffTimer = null; resetHandoffs(); }, HANDOFF_WAIT_MS);
-      return;
-    }
-    try {
-      send(w, { type: 'connection', listenerId: h.listenerId, servicePortIndex: h.servicePortIndex, socket: h.socket }, [h.socket]);
-    } catch (err) {
-      log('warn', `cannot hand a connection to worker ${w.id}: ${(err as Error).message}`);
-      if (!h.socket.destroyed) h.socket.resetAndDestroy();
-    }
-  }
-
-  function flushHandoffs(): void {
-    if (handoffs.length === 0) return;
-    if (handoffTimer) { clearTimeout(handoffTimer); handoffTimer = null; }
-    const queued = handoffs;
-    handoffs = [];
-    for (const h of queued) if (!h.socket.destroyed) handOff(h);
-  }
-
-  function resetHandoffs(): void {
-    if (handoffTimer) { clearTimeout(handoffTimer); handoffTimer = null; }
-    const queued = handoffs;
-    handoffs = [];
-    for (const h of queued) if (!h.socket.destroyed) h.socket.resetAndDestroy();
-  }
-
-  function bindMain(spec: ListenerSpec, reusePort: boolean): Promise<Server> {
-    // noDelay on the accepted socket: the option lives on the fd, so it holds in the worker too.
-    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
-    return new Promise((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(new BindError(err.code ?? 'SY_LISTEN_FAILED', err.message)));
-      server.listen({ host: spec.address, port: spec.port, reusePort }, () => resolve(server));
-    });
-  }
+  const transfer = createTransferAcceptor({
+    nextWorker: () => {
+      const w = nextWorker();
+      return w && { id: w.id, post: (m, list) => send(w, m, list) };
+    },
+    stopping: () => closed || draining !== null,
+    countSourceRangeRefusal: (index) => o.table.countRefusal(index, 'sourceRange'),
+    log,
+  });
 
   async function listenTransfer(spec: ListenerSpec): Promise<BoundAddress> {
-    const server = await bindMain(spec, false);
+    const server = await transfer.listen(spec);
     const a = server.address() as AddressInfo;
-    const allow = listenerContext(spec).allowSource;
-    server.on('connection', (socket: Socket) => {
-      const ip = socket.remoteAddress;
-      if (ip === undefined || !allow(ip)) {
-        socket.destroy();
-        o.table.countRefusal(spec.servicePortIndex, 'sourceRange');
-        return;
-      }
-      handOff({ socket, listenerId: spec.id, servicePortIndex: spec.servicePortIndex });
-    });
-    server.on('error', (err) => log('error', `listener ${spec.id}: ${err.message}`));
     const bound = { address: a.address, port: a.port };
     listeners.set(spec.id, { spec, bound, server });
     return bound;
@@ -298,7 +245,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       draining ??= (async () => {
         for (const l of listeners.values()) l.server?.close();
         listeners.clear();
-        resetHandoffs();
+        transfer.reset();
         broadcast({ type: 'drain', timeoutMs });
         await Promise.allSettled(slots.map((s) => s.task));
       })();
