@@ -6,7 +6,7 @@
 import type { Server, Socket } from 'node:net';
 import type { Transferable } from 'node:worker_threads';
 import type { ListenerSpec, MainToWorker } from '../shared/messages.ts';
-import { bindMain } from './bind-main.ts';
+import { BindError, bindMain } from './bind-main.ts';
 import { resetSocket } from './reset-socket.ts';
 import { listenerContext } from './worker-main.ts';
 
@@ -15,7 +15,7 @@ export interface TransferTarget { id: number; post(m: MainToWorker, transfer: Tr
 export interface TransferAcceptorOptions {
   /** The live worker to take the next socket (round-robin); null while none is alive. */
   nextWorker(): TransferTarget | null;
-  /** True once the pool drains or closes: sockets are reset instead of held. */
+  /** True once the pool drains or closes: sockets are reset instead of held, binds refused. */
   stopping(): boolean;
   countSourceRangeRefusal(servicePortIndex: number): void;
   log(level: 'warn' | 'error', message: string): void;
@@ -66,6 +66,8 @@ export function createTransferAcceptor(o: TransferAcceptorOptions): TransferAcce
   return {
     async listen(spec) {
       const server = await bindMain(spec, false);
+      // A listen still binding when the drain began must not leave a listener behind it.
+      if (o.stopping()) { server.close(); throw new BindError('SY_DRAINING', 'the data plane is shutting down'); }
       const allow = listenerContext(spec).allowSource;
       server.on('connection', (socket: Socket) => {
         const ip = socket.remoteAddress;

@@ -159,7 +159,11 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
   const drain = async (timeoutMs: number) => {
     if (draining) return;
     draining = true;
-    for (const id of [...servers.keys()]) servers.get(id)!.close();
+    for (const [id, server] of servers) {
+      // A listen still binding never calls back once its server is closed: answer it here.
+      if (!server.listening) post({ type: 'listening', id, error: { code: 'SY_DRAINING', message: 'the worker is draining' } });
+      server.close();
+    }
     servers.clear();
     await registry.drainAll(timeoutMs);
     ctx.metrics?.stop();

@@ -70,6 +70,8 @@ interface WorkerSlot {
   id: number;
   port: MessagePort;
   ready: boolean;
+  /** False once the port has closed (the worker drained or died): nothing sent will be answered. */
+  open: boolean;
   /** Per listener id: who waits for this worker's `listening` / `unlistened` reply. */
   waiters: Map<string, (m: WorkerToMain) => void>;
   task: Promise<unknown>;
@@ -104,12 +106,13 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
 
   function startWorker(id: number): void {
     const { port1, port2 } = new MessageChannel();
-    const slot: WorkerSlot = { id, port: port1, ready: false, waiters: new Map(), task: Promise.resolve() };
+    const slot: WorkerSlot = { id, port: port1, ready: false, open: true, waiters: new Map(), task: Promise.resolve() };
     slots[id] = slot;
     const ledger = createWorkerLedger(o.table);
     port1.on('message', (m: WorkerToMain) => onMessage(slot, m));
-    // The worker's end closes when it drains or dies: no socket may be posted into it after that.
-    port1.on('close', () => { slot.ready = false; });
+    // The worker's end closes when it drains or dies: no socket may be posted into it after that,
+    // and whoever waits for one of its replies would wait forever.
+    port1.on('close', () => { slot.ready = false; slot.open = false; answerWaiters(slot); });
     // Messages queue on the port until the worker attaches; state goes first, in order.
     send(slot, { type: 'config', drainTimeoutMs: config.drainTimeoutMs, accessLog: config.accessLog });
     for (const s of snapshots.values()) send(slot, { type: 'servicePort', snapshot: s });
@@ -124,8 +127,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
         const held = ledger.releaseInto(o.table);
         if (held > 0) log('warn', `data-plane worker ${id} died holding ${held} connections; their active counts were released`);
         port1.close();
-        for (const w of slot.waiters.values()) w({ type: 'unlistened', id: '' });
-        slot.waiters.clear();
+        answerWaiters(slot);
         if (closed || draining) return;
         restarts++;
         o.table.workerRestarted(id);
@@ -145,7 +147,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       case 'unlistened': {
         const w = slot.waiters.get(m.id);
         if (w) { slot.waiters.delete(m.id); w(m); }
-        else if (m.type === 'listening' && m.error) log('error', `worker ${slot.id} cannot listen on ${m.id}: ${m.error.code} ${m.error.message}`);
+        else if (m.type === 'listening' && m.error && m.error.code !== 'SY_DRAINING') log('error', `worker ${slot.id} cannot listen on ${m.id}: ${m.error.code} ${m.error.message}`);
         break;
       }
       case 'accessLog':
@@ -159,8 +161,18 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     }
   }
 
-  const ask = (slot: WorkerSlot, id: string, m: MainToWorker) =>
-    new Promise<WorkerToMain>((resolve) => { slot.waiters.set(id, resolve); send(slot, m); });
+  /** A worker that will never reply: its waiters get an empty `unlistened`, as if it had no listener. */
+  function answerWaiters(slot: WorkerSlot): void {
+    const waiters = [...slot.waiters.values()];
+    slot.waiters.clear();
+    for (const w of waiters) w({ type: 'unlistened', id: '' });
+  }
+
+  const ask = (slot: WorkerSlot, id: string, m: MainToWorker) => new Promise<WorkerToMain>((resolve) => {
+    if (!slot.open) { resolve({ type: 'unlistened', id: '' }); return; }
+    slot.waiters.set(id, resolve);
+    send(slot, m);
+  });
 
   function nextWorker(): WorkerSlot | null {
     for (let i = 0; i < slots.length; i++) {
@@ -169,6 +181,9 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     }
     return null;
   }
+
+  // Also thrown by a listen still binding when the drain began: it must not leave a listener behind.
+  const shuttingDown = () => new BindError('SY_DRAINING', 'the data plane is shutting down');
 
   const transfer = createTransferAcceptor({
     nextWorker: () => {
@@ -195,16 +210,17 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       const probe = await bindMain(spec, true);
       port = (probe.address() as AddressInfo).port;
       await new Promise((r) => probe.close(r));
+      if (closed || draining) throw shuttingDown();
     }
     const concrete = { ...spec, port };
     const bound = { address: spec.address, port };
     listeners.set(spec.id, { spec, bound });
     const replies = await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
     const failed = replies.find((r) => r.type === 'listening' && r.error);
-    if (failed && failed.type === 'listening' && failed.error) {
+    if (failed || closed || draining) {
       listeners.delete(spec.id);
       await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
-      throw new BindError(failed.error.code, failed.error.message);
+      throw failed?.type === 'listening' && failed.error ? new BindError(failed.error.code, failed.error.message) : shuttingDown();
     }
     return bound;
   }
@@ -222,7 +238,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       broadcast({ type: 'removeServicePort', index });
     },
     async listen(spec) {
-      if (closed || draining) throw new BindError('SY_DRAINING', 'the data plane is shutting down');
+      if (closed || draining) throw shuttingDown();
       if (spec.protocol !== 'TCP') throw new BindError('SY_UNSUPPORTED_PROTOCOL', `${spec.protocol} listeners are not served by the TCP worker pool`);
       const existing = listeners.get(spec.id);
       if (existing) return existing.bound;
