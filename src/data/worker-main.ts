@@ -43,6 +43,8 @@ export interface WorkerResult {
 
 const LOG_BATCH_LINES = 256;
 const LOG_BATCH_MS = 100;
+/** After the drain closed every connection, how long one may take to report closed before it is logged. */
+const DRAIN_OVERDUE_MS = 2000;
 
 export function listenerContext(spec: ListenerSpec): ListenerContext {
   // Kubernetes applies loadBalancerSourceRanges to the load-balancer address only, not NodePorts.
@@ -165,7 +167,15 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
       server.close();
     }
     servers.clear();
+    // Every connection has been closed by timeoutMs; one still registered long after that has a
+    // socket whose close never completed (reset-socket.ts), and the drain waits for it: say so.
+    const overdue = setTimeout(() => post({
+      type: 'log', level: 'error',
+      message: `data-plane worker ${workerId}: ${registry.size} connection(s) still open ${DRAIN_OVERDUE_MS} ms after the drain closed them; the drain waits for them`,
+    }), timeoutMs + DRAIN_OVERDUE_MS);
+    overdue.unref();
     await registry.drainAll(timeoutMs);
+    clearTimeout(overdue);
     ctx.metrics?.stop();
     flush();
     post({ type: 'drained', workerId });
