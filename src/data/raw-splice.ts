@@ -255,7 +255,9 @@ export class RawSplice implements Splice, IdleWatched {
     if (e.closing) return;
     e.closing = true;
     e.reading = false;
-    if (reset) {
+    // Not once a FIN was sent to this end: while that shutdown is pending the reset fails and the
+    // handle never closes, close() included (reset-socket.ts); the peer already saw a clean end.
+    if (reset && !e.finSent) {
       if (e.handle.reset(onClosed as () => void) === 0) return;
     }
     e.handle.close(onClosed as () => void);
