@@ -257,10 +257,14 @@ export class RawSplice implements Splice, IdleWatched {
     e.reading = false;
     // Not once a FIN was sent to this end: while that shutdown is pending the reset fails and the
     // handle never closes, close() included (reset-socket.ts); the peer already saw a clean end.
-    if (reset && !e.finSent) {
-      if (e.handle.reset(onClosed as () => void) === 0) return;
+    if (!reset || e.finSent) { e.handle.close(onClosed as () => void); return; }
+    if (e.handle.reset(onClosed as () => void) !== 0) {
+      // Cannot happen without a shutdown (libuv's only refusal), but if it did the binding would
+      // leave the handle closing for good with no callback: count it closed so the connection ends.
+      e.handle[kEnd] = null;
+      e.closed = true;
+      this.maybeFinish();
     }
-    e.handle.close(onClosed as () => void);
   }
 
   private setEnd(reason: SpliceEnd, error?: string): void {

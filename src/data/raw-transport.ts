@@ -50,7 +50,8 @@ export const rawTransport: ConnectionTransport<RawClient, RawConnect> = {
   reset(c) {
     if (!c.open) return;
     c.open = false;
-    if (c.handle.reset() !== 0) c.handle.close();
+    // Never shut down, so libuv cannot refuse the reset (reset-socket.ts has the case it refuses).
+    c.handle.reset();
   },
   drop(c) {
     if (!c.open) return;

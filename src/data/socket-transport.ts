@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { ConnectionTransport } from './connection-transport.ts';
 import { connectUpstream, splice } from './splice.ts';
+import { resetSocket } from './reset-socket.ts';
 
 // A paused client socket reports nothing until splice() reads it, but an 'error' event without a
 // listener would throw, so one does-nothing listener covers the time before the splice's own.
@@ -15,7 +16,7 @@ export const socketTransport: ConnectionTransport<Socket, Socket> = {
   localAddress: (c) => c.localAddress,
   localPort: (c) => c.localPort,
   alive: (c) => !c.destroyed,
-  reset(c) { if (!c.destroyed) c.resetAndDestroy(); },
+  reset(c) { resetSocket(c); },
   drop(c) { c.destroy(); },
   connect(host, port, done) {
     const upstream = connectUpstream(host, port);

@@ -125,7 +125,7 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
       handleConnection(socket, socketTransport, lc, ctx);
     };
     const serveHandle = (handle: TcpHandle) => {
-      if (draining) { if (handle.reset() !== 0) handle.close(); return; }
+      if (draining) { handle.reset(); return; }
       if (raw) handleConnection(new RawClient(handle), rawTransport, lc, ctx);
       else handleConnection(acceptedSocket(handle), socketTransport, lc, ctx);
     };
