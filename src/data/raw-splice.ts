@@ -15,16 +15,15 @@
 // not mistake a failure for a clean end.
 import { getSystemErrorName } from 'node:util';
 import { rawTcp, type ConnectReq, type ShutdownReq, type TcpHandle, type WriteReq } from './raw-tcp.ts';
-import { copySmall, takeSlab, giveSlab, SLAB_MIN_BYTES, threadReadBuffer, idleClock, watchIdle, unwatchIdle, type IdleWatched } from './splice-buffers.ts';
-import type { Splice, SpliceEnd, SpliceStats } from './splice.ts';
+import { copySmall, takeSlab, giveSlab, SLAB_MIN_BYTES, threadReadBuffer, idleClock, watchIdle, unwatchIdle } from './splice-buffers.ts';
+import type { SpliceEnd, SpliceOptions } from './splice.ts';
+import { SpliceCore } from './splice-core.ts';
 
 const kEnd = Symbol('switchyard.rawEnd');
 type Tagged = TcpHandle & { [kEnd]?: RawEnd | null };
 type EndReq = (WriteReq | ShutdownReq) & { end?: RawEnd; slab?: Buffer | null };
 
-export interface RawSpliceOptions {
-  idleTimeoutMs: number;
-  onClose: (stats: SpliceStats) => void;
+export interface RawSpliceOptions extends SpliceOptions {
   /** Bytes for the upstream before any of the client's (the PROXY header). */
   head?: Buffer | null;
 }
@@ -122,26 +121,18 @@ function onClosed(this: Tagged): void {
   end.splice.maybeFinish();
 }
 
-export class RawSplice implements Splice, IdleWatched {
+export class RawSplice extends SpliceCore {
   readonly client: RawEnd;
   readonly upstream: RawEnd;
-  readonly idleTimeoutMs: number;
-  lastActive = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-  private end: SpliceEnd | null = null;
-  private error: string | undefined = undefined;
   private finished = false;
-  private readonly onClose: (stats: SpliceStats) => void;
   private readonly head: Buffer | null;
 
   constructor(client: TcpHandle, upstream: TcpHandle, opts: RawSpliceOptions) {
+    super(opts);
     this.client = new RawEnd(client, this, true);
     this.upstream = new RawEnd(upstream, this, false);
     this.client.peer = this.upstream;
     this.upstream.peer = this.client;
-    this.idleTimeoutMs = opts.idleTimeoutMs;
-    this.onClose = opts.onClose;
     this.head = opts.head ?? null;
   }
 
@@ -267,18 +258,13 @@ export class RawSplice implements Splice, IdleWatched {
     }
   }
 
-  private setEnd(reason: SpliceEnd, error?: string): void {
-    if (this.end !== null) return;
-    this.end = reason;
-    if (error) this.error = error;
-  }
 
   maybeFinish(): void {
     if (this.finished || !this.client.closed || !this.upstream.closed) return;
     if (this.client.writesPending !== 0 || this.upstream.writesPending !== 0) return;
     this.finished = true;
     unwatchIdle(this);
-    this.onClose({ bytesIn: this.bytesIn, bytesOut: this.bytesOut, end: this.end ?? 'drained', error: this.error });
+    this.report();
   }
 }
 

@@ -19,7 +19,8 @@
 // Both sockets must allow half-open so that a FIN travels one way while the other direction flows.
 import { connect, Socket } from 'node:net';
 import { resetSocket } from './reset-socket.ts';
-import { copySmall, copyToSlab, giveSlab, idleClock, SLAB_MIN_BYTES, threadReadBuffer, unwatchIdle, watchIdle, type IdleWatched } from './splice-buffers.ts';
+import { copySmall, copyToSlab, giveSlab, idleClock, SLAB_MIN_BYTES, threadReadBuffer, unwatchIdle, watchIdle } from './splice-buffers.ts';
+import { SpliceCore } from './splice-core.ts';
 
 export type SpliceEnd = 'client-closed' | 'upstream-closed' | 'idle-timeout' | 'client-error' | 'upstream-error' | 'drained';
 
@@ -93,26 +94,21 @@ function onUpstreamError(this: Tagged, err: Error): void { this[kSplice]?.upstre
 function onClientClose(this: Tagged): void { this[kSplice]?.clientClose(); }
 function onUpstreamClose(this: Tagged): void { this[kSplice]?.upstreamClose(); }
 
+const errorCode = (err: Error): string => (err as NodeJS.ErrnoException).code ?? err.message;
+
 function finOrClose(s: Socket, readEnded: boolean): void {
   if (readEnded && s.writableLength === 0) s.destroy();
   else s.end();
 }
 
-class SpliceState implements Splice, IdleWatched {
+class SpliceState extends SpliceCore {
   readonly client: Tagged;
   readonly upstream: Tagged;
-  readonly idleTimeoutMs: number;
-  lastActive = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-  private end: SpliceEnd | null = null;
-  private error: string | undefined = undefined;
   private clientClosed = false;
   private upstreamClosed = false;
   private clientReadEnded = false;
   private upstreamReadEnded = false;
   private finished = false;
-  private readonly onClose: (stats: SpliceStats) => void;
   /** Slabs written to the client / to the upstream and not yet confirmed, oldest first. */
   private slabsOut: Buffer[] | null = null;
   private slabsIn: Buffer[] | null = null;
@@ -120,10 +116,9 @@ class SpliceState implements Splice, IdleWatched {
   private slabInWritten: ((err?: Error | null) => void) | null = null;
 
   constructor(client: Socket, upstream: Socket, opts: SpliceOptions) {
+    super(opts);
     this.client = client as Tagged;
     this.upstream = upstream as Tagged;
-    this.idleTimeoutMs = opts.idleTimeoutMs;
-    this.onClose = opts.onClose;
   }
 
   start(): void {
@@ -192,11 +187,6 @@ class SpliceState implements Splice, IdleWatched {
     if (!this.client.write(chunk)) this.upstream.pause();
   }
 
-  private setEnd(reason: SpliceEnd, err?: Error): void {
-    if (this.end !== null) return;
-    this.end = reason;
-    if (err) this.error = (err as NodeJS.ErrnoException).code ?? err.message;
-  }
 
   // Half-close: a FIN from one side becomes a FIN to the other; the reverse direction keeps going.
   // When the other side has already sent its FIN and everything written to it has gone, closing
@@ -215,11 +205,11 @@ class SpliceState implements Splice, IdleWatched {
   // A reset on one side is passed on as a reset, so the peer does not mistake it for a clean end;
   // a side already half-closed by a FIN is closed instead (resetSocket says why).
   clientError(err: Error): void {
-    this.setEnd('client-error', err);
+    this.setEnd('client-error', errorCode(err));
     resetSocket(this.upstream);
   }
   upstreamError(err: Error): void {
-    this.setEnd('upstream-error', err);
+    this.setEnd('upstream-error', errorCode(err));
     resetSocket(this.client);
   }
 
@@ -247,7 +237,7 @@ class SpliceState implements Splice, IdleWatched {
     unwatchIdle(this);
     this.client[kSplice] = null;
     this.upstream[kSplice] = null;
-    this.onClose({ bytesIn: this.bytesIn, bytesOut: this.bytesOut, end: this.end ?? 'drained', error: this.error });
+    this.report();
   }
 }
 
