@@ -16,7 +16,8 @@ import { handleConnection, type HandlerContext, type ListenerContext } from '../
 import { startWorkerMetrics } from '../src/data/metrics-worker-recorder.ts';
 import type { ServicePortOptions } from '../src/shared/messages.ts';
 import { connectUpstream, splice } from '../src/data/splice.ts';
-import { connectRaw, rawSplice } from '../src/data/raw-splice.ts';
+import { rawSplice } from '../src/data/raw-splice.ts';
+import { connectRaw } from '../src/data/connect-raw.ts';
 import type { TcpHandle } from '../src/data/raw-tcp.ts';
 
 const [variant, ip, backendList, sinkAddr] = process.argv.slice(2);

@@ -13,8 +13,7 @@
 // drained; the other direction keeps flowing. When both directions are done, both handles close.
 // Errors: a read or write error on one end closes it and resets (RST) the other, so the peer does
 // not mistake a failure for a clean end.
-import { getSystemErrorName } from 'node:util';
-import { rawTcp, type ConnectReq, type ShutdownReq, type TcpHandle, type WriteReq } from './raw-tcp.ts';
+import { rawErrorName, rawTcp, type ShutdownReq, type TcpHandle, type WriteReq } from './raw-tcp.ts';
 import { copySmall, takeSlab, giveSlab, SLAB_MIN_BYTES, threadReadBuffer, idleClock, watchIdle, unwatchIdle } from './splice-buffers.ts';
 import type { SpliceEnd, SpliceOptions } from './splice.ts';
 import { SpliceCore } from './splice-core.ts';
@@ -26,10 +25,6 @@ type EndReq = (WriteReq | ShutdownReq) & { end?: RawEnd; slab?: Buffer | null };
 export interface RawSpliceOptions extends SpliceOptions {
   /** Bytes for the upstream before any of the client's (the PROXY header). */
   head?: Buffer | null;
-}
-
-function errorName(status: number): string {
-  try { return getSystemErrorName(status); } catch { return `E${-status}`; }
 }
 
 class RawEnd {
@@ -227,7 +222,7 @@ export class RawSplice extends SpliceCore {
 
   fail(at: RawEnd, status: number): void {
     if (at.closing) return;
-    this.setEnd(at.isClient ? 'client-error' : 'upstream-error', errorName(status));
+    this.setEnd(at.isClient ? 'client-error' : 'upstream-error', rawErrorName(status));
     this.closeEnd(at, false);
     this.closeEnd(at.peer, true);
   }
@@ -275,30 +270,3 @@ export function rawSplice(client: TcpHandle, upstream: TcpHandle, opts: RawSplic
   sp.start();
   return sp;
 }
-
-type ConnectTarget = { onConnected(status: number): void };
-type TargetReq = ConnectReq & { target?: ConnectTarget | null };
-
-function onConnect(this: TargetReq, status: number): void {
-  const t = this.target;
-  this.target = null;
-  t?.onConnected(status);
-}
-
-/** A new TCP handle connecting to host:port; `target.onConnected(status)` is called once (0 = connected,
- *  else a negative libuv error; closing the handle first cancels it with an error). Returns the
- *  handle, or a negative error when the connect could not even start. */
-export function connectRaw(host: string, port: number, target: ConnectTarget): TcpHandle | number {
-  const b = rawTcp()!;
-  const h = new b.TCP(b.SOCKET);
-  const req = new b.TCPConnectWrap() as TargetReq;
-  req.oncomplete = onConnect;
-  req.address = host;
-  req.port = port;
-  req.target = target;
-  const err = host.includes(':') ? h.connect6(req, host, port) : h.connect(req, host, port);
-  if (err !== 0) { h.close(); return err; }
-  return h;
-}
-
-export { errorName as rawErrorName };

@@ -5,6 +5,8 @@
 // devDependency; rawTcpAvailable() checks the shape once per thread, and the data plane keeps its
 // net.Socket path for when it is false. Runs on whichever thread imports it (data-plane workers).
 
+import { getSystemErrorName } from 'node:util';
+
 export interface TcpHandle {
   readStart(): number;
   readStop(): number;
@@ -53,6 +55,11 @@ interface Bindings {
 }
 
 let bindings: Bindings | null | undefined;
+
+/** The code of a negative libuv status (ECONNREFUSED, …), as net's errors carry it. */
+export function rawErrorName(status: number): string {
+  try { return getSystemErrorName(status); } catch { return `E${-status}`; }
+}
 
 function load(): Bindings | null {
   try {

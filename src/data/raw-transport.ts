@@ -1,7 +1,9 @@
 // ConnectionTransport over raw TCP handles (raw-tcp.ts, raw-splice.ts): the data plane's default
 // path on reuseport listeners. Runs on data-plane workers.
 import type { ConnectionTransport } from './connection-transport.ts';
-import { connectRaw, rawErrorName, rawSplice } from './raw-splice.ts';
+import { connectRaw } from './connect-raw.ts';
+import { rawSplice } from './raw-splice.ts';
+import { rawErrorName } from './raw-tcp.ts';
 import type { PeerName, TcpHandle } from './raw-tcp.ts';
 
 /** An accepted connection: its handle, and its addresses read once (getpeername at accept; the

@@ -10,7 +10,8 @@ import { once } from 'node:events';
 import { connectUpstream, splice, type Splice, type SpliceStats } from '../../src/data/splice.ts';
 import { takeAcceptedHandles } from '../../src/data/take-accepted-handles.ts';
 import { acceptedSocket } from '../../src/data/splice.ts';
-import { connectRaw, rawSplice } from '../../src/data/raw-splice.ts';
+import { rawSplice } from '../../src/data/raw-splice.ts';
+import { connectRaw } from '../../src/data/connect-raw.ts';
 import type { TcpHandle } from '../../src/data/raw-tcp.ts';
 
 const MODES = ['stream client', 'onread client', 'raw client and upstream'] as const;

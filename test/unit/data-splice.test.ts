@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { splice, type Splice, type SpliceStats } from '../../src/data/splice.ts';
-import { connectRaw, rawSplice, type RawSplice } from '../../src/data/raw-splice.ts';
+import { rawSplice, type RawSplice } from '../../src/data/raw-splice.ts';
+import { connectRaw } from '../../src/data/connect-raw.ts';
 import { takeAcceptedHandles } from '../../src/data/take-accepted-handles.ts';
 import type { TcpHandle } from '../../src/data/raw-tcp.ts';
 
