@@ -9,7 +9,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { MessageChannel, type MessagePort, type Transferable, type Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { createWorkerLedger, type EndpointTable } from '../shared/endpoint-table.ts';
+import type { EndpointTable } from '../shared/endpoint-table.ts';
+import { createWorkerLedger } from '../shared/worker-ledger.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
 import { listenerContext, type WorkerConfig, type WorkerResult, type WorkerTask } from './worker-main.ts';
 

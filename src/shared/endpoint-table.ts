@@ -18,15 +18,7 @@
 // CAS loops, the main thread's drain check — Atomics.load is used. A plain read that follows an
 // Atomics.load of the epoch the writer bumped after its store is happens-after that store.
 import { ApiError } from '../model/api-error.ts';
-
-export const READY = 1;
-export const SERVING = 2;
-export const TERMINATING = 4;
-/** Passive health: too many consecutive connect failures (set by the main thread's health loop). */
-export const EJECTED = 8;
-export const ADMIN_DOWN = 16;
-/** Removed from every snapshot; no new picks, freed once its active count drains to zero. */
-export const DRAINING = 32;
+import { healthy, retiredState, stateFlags, stateGeneration, withFlags } from './slot-state.ts';
 
 export type RefusalCause = 'noEndpoints' | 'maxConnections' | 'sourceRange';
 
@@ -61,15 +53,6 @@ export interface WorkerRow {
 /** Reused result object of lookupAffinity: valid until the next lookup on the same table instance. */
 export interface AffinityHit { slot: number; generation: number; lastUsed: number }
 
-// A slot's flags and generation share one word (flags in the low 8 bits) so that a single atomic
-// load tells a worker both "is it usable" and "is it still the endpoint my snapshot named".
-const FLAG_BITS = 8;
-const FLAG_MASK = 0xff;
-const GEN_MASK = 0xffffff;
-
-export const stateFlags = (state: number): number => state & FLAG_MASK;
-export const stateGeneration = (state: number): number => (state >>> FLAG_BITS) & GEN_MASK;
-
 const MAGIC = 0x53594554; // "SYET"
 const VERSION = 3;
 // Header words (Int32).
@@ -99,8 +82,6 @@ const PORT_LONGS = PL_DURATION_HIST + DURATION_HIST_LONGS;
 // Worker rows: each written by its own worker (counters, loop delay in ns) or by the main thread
 // (restarts, the active count reset when a crashed worker's row is taken over).
 const W_TOTAL = 0, W_ACTIVE = 1, W_RESTARTS = 2, W_DELAY_P50 = 3, W_DELAY_P99 = 4, W_DELAY_MAX = 5, WORKER_LONGS = 8;
-const HEALTHY_MASK = READY | EJECTED | ADMIN_DOWN;
-const healthy = (flags: number): number => ((flags & HEALTHY_MASK) === READY ? 1 : 0);
 const REFUSAL_WORD: Record<RefusalCause, number> = { noEndpoints: 1, maxConnections: 2, sourceRange: 3 };
 
 export class EndpointTable {
@@ -152,7 +133,7 @@ export class EndpointTable {
     const at = this.slotBase + slot * SLOT_WORDS + S_STATE;
     for (;;) {
       const old = Atomics.load(this.i32, at);
-      const next = (old & ~FLAG_MASK) | ((((old & FLAG_MASK) & ~clear) | set) & FLAG_MASK);
+      const next = withFlags(old, set, clear);
       // SC compareExchange: a worker's next load of the state word sees either old or next, whole.
       if (Atomics.compareExchange(this.i32, at, old, next) === old) {
         this.noteHealth(slot, healthy(next));
@@ -176,8 +157,7 @@ export class EndpointTable {
    *  snapshot and affinity entry that still names the slot. */
   retireSlot(slot: number): void {
     const at = this.slotBase + slot * SLOT_WORDS + S_STATE;
-    const gen = (stateGeneration(Atomics.load(this.i32, at)) + 1) & GEN_MASK;
-    Atomics.store(this.i32, at, gen << FLAG_BITS);
+    Atomics.store(this.i32, at, retiredState(Atomics.load(this.i32, at)));
   }
 
   /** Main thread: reset a free slot's counters for a new occupant (before its snapshot is posted).
@@ -491,79 +471,4 @@ export function createEndpointTable(sizes: EndpointTableSizes): EndpointTable {
 /** Worker thread: view a table received from the main thread. */
 export function attachEndpointTable(buffer: SharedArrayBuffer): EndpointTable {
   return new EndpointTable(buffer);
-}
-
-// ---- per-worker ledger: what one worker holds in the shared active counts ----
-// A worker that dies never runs its connections' closed()/release(), so its share of the slot, Service
-// port and global active counts would stay in the table for good (skewing least-connections and
-// max-connections, and keeping DRAINING slots from being freed). Each worker therefore mirrors its
-// own share in a private SharedArrayBuffer that the pool keeps; when the pool sees the worker dead
-// it subtracts the ledger (EndpointTable.releaseHeld). Worker side order: increments go to the table
-// first and the ledger second, decrements the other way round, so a worker killed between the two
-// leaves the table at most one too high, never too low (a slot freed under a live connection).
-const L_MAGIC = 0x5359574c; // "SYWL"
-const L_HEAD_MAGIC = 0, L_HEAD_SLOTS = 1, L_HEAD_PORTS = 2, L_HEAD_GLOBAL = 3, L_HEAD_WORDS = 4;
-
-export class WorkerLedger {
-  readonly buffer: SharedArrayBuffer;
-  private readonly i32: Int32Array;
-  private readonly slots: number;
-  private readonly ports: number;
-
-  constructor(buffer: SharedArrayBuffer) {
-    this.i32 = new Int32Array(buffer);
-    if (this.i32[L_HEAD_MAGIC] !== L_MAGIC) {
-      throw new ApiError(500, 'InternalError', 'SY_TABLE_LAYOUT', 'buffer is not a switchyard worker ledger; attach only the buffer createWorkerLedger returned');
-    }
-    this.buffer = buffer;
-    this.slots = this.i32[L_HEAD_SLOTS];
-    this.ports = this.i32[L_HEAD_PORTS];
-  }
-
-  // Worker thread (the only writer). Atomics.add/sub (SC): the main thread reads the words only after
-  // the worker died, and SC operations leave nothing for it to read stale.
-  slotOpened(slot: number): void { Atomics.add(this.i32, L_HEAD_WORDS + slot, 1); }
-  slotClosed(slot: number): void { Atomics.sub(this.i32, L_HEAD_WORDS + slot, 1); }
-  admitted(port: number): void {
-    Atomics.add(this.i32, L_HEAD_WORDS + this.slots + port, 1);
-    Atomics.add(this.i32, L_HEAD_GLOBAL, 1);
-  }
-  released(port: number): void {
-    Atomics.sub(this.i32, L_HEAD_GLOBAL, 1);
-    Atomics.sub(this.i32, L_HEAD_WORDS + this.slots + port, 1);
-  }
-  /** Admitted connections this worker holds (SC load; diagnostics and tests). */
-  held(): number { return Atomics.load(this.i32, L_HEAD_GLOBAL); }
-
-  /** Main thread, once the worker is dead: subtract everything it held from `table`, zero the ledger,
-   *  and return how many admitted connections that was. */
-  releaseInto(table: EndpointTable): number {
-    for (let s = 0; s < this.slots; s++) {
-      const n = Atomics.exchange(this.i32, L_HEAD_WORDS + s, 0);
-      if (n > 0) table.releaseHeld('slot', s, n);
-    }
-    for (let p = 0; p < this.ports; p++) {
-      const n = Atomics.exchange(this.i32, L_HEAD_WORDS + this.slots + p, 0);
-      if (n > 0) table.releaseHeld('port', p, n);
-    }
-    const global = Atomics.exchange(this.i32, L_HEAD_GLOBAL, 0);
-    if (global > 0) table.releaseHeld('global', 0, global);
-    return Math.max(0, global);
-  }
-}
-
-/** Main thread: a zeroed ledger sized for `table`, one per worker thread (a replacement gets a new one). */
-export function createWorkerLedger(table: EndpointTable): WorkerLedger {
-  const buffer = new SharedArrayBuffer((L_HEAD_WORDS + table.maxSlots + table.maxServicePorts) * 4);
-  const head = new Int32Array(buffer, 0, L_HEAD_WORDS);
-  // Plain writes: no other thread has the buffer yet; postMessage publishes them.
-  head[L_HEAD_SLOTS] = table.maxSlots;
-  head[L_HEAD_PORTS] = table.maxServicePorts;
-  head[L_HEAD_MAGIC] = L_MAGIC;
-  return new WorkerLedger(buffer);
-}
-
-/** Worker thread: view the ledger the pool created for this worker. */
-export function attachWorkerLedger(buffer: SharedArrayBuffer): WorkerLedger {
-  return new WorkerLedger(buffer);
 }

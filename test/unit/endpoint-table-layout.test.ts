@@ -1,9 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseClientAddress } from '../../src/balancers/client-address.ts';
-import {
-  ADMIN_DOWN, DRAINING, READY, SERVING, attachEndpointTable, createEndpointTable, stateFlags, stateGeneration,
-} from '../../src/shared/endpoint-table.ts';
+import { attachEndpointTable, createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { ADMIN_DOWN, DRAINING, READY, SERVING, stateFlags, stateGeneration } from '../../src/shared/slot-state.ts';
 import type { ApiError } from '../../src/model/api-error.ts';
 
 const addr = (ip: string): Int32Array => {
