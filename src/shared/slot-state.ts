@@ -1,7 +1,7 @@
 // What an endpoint slot's state word holds: the flag bits (low 8 bits) and the slot's generation
 // (high 24 bits), in one Int32 so that a single load tells a worker both "is it usable" and "is it
 // still the endpoint my snapshot named". Pure bit arithmetic, any thread; where the word sits in the
-// shared buffer is endpoint-table.ts's business, reading and writing it EndpointTable's.
+// shared buffer is endpoint-table-layout.ts's business, reading and writing it EndpointTable's.
 
 export const READY = 1;
 export const SERVING = 2;
