@@ -2,7 +2,8 @@
 // line per family, label values escaped (\\, \", \n), histograms as cumulative `_bucket{le}` series
 // plus `_sum` and `_count`. Pure; runs on the main thread per scrape. The metric names are a contract
 // (dashboards, `switchyard bench` and tests read them).
-import { CONNECT_SECONDS_BUCKETS, DURATION_SECONDS_BUCKETS, type HistogramCounts } from '../shared/endpoint-table.ts';
+import { CONNECT_SECONDS_BUCKETS, DURATION_SECONDS_BUCKETS } from '../shared/endpoint-table-layout.ts';
+import type { HistogramCounts } from '../shared/endpoint-table-metrics.ts';
 import type { MetricsSnapshot } from './metrics-snapshot.ts';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

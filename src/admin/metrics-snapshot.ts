@@ -2,10 +2,9 @@
 // Service port and endpoint each table index and slot belongs to, into one plain object that both
 // /metrics and the status page render. Main thread; called per scrape, never per connection.
 import type { Service } from '../model/types.ts';
-import {
-  ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING,
-  type EndpointTable, type HistogramCounts, type WorkerRow,
-} from '../shared/endpoint-table.ts';
+import type { EndpointTable } from '../shared/endpoint-table.ts';
+import type { HistogramCounts, WorkerRow } from '../shared/endpoint-table-metrics.ts';
+import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING } from '../shared/slot-state.ts';
 import type { EndpointSnapshot } from '../shared/messages.ts';
 import type { PublishedServicePort } from '../control/data-plane-sync.ts';
 

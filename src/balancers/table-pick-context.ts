@@ -6,7 +6,7 @@
 // slot the main thread retired (and maybe reused) after this snapshot was built is never picked
 // through it. Cached weight prefix sums are rebuilt when the SC-loaded weight epoch changes.
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING, stateFlags, stateGeneration } from '../shared/endpoint-table.ts';
+import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING, stateFlags, stateGeneration } from '../shared/slot-state.ts';
 import type { PickContext } from './balancer.ts';
 
 const NEVER = EJECTED | ADMIN_DOWN | DRAINING;

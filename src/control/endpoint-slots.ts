@@ -10,7 +10,7 @@
 // worker's reads.
 import { ApiError, badRequest } from '../model/api-error.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import { DRAINING, READY, SERVING, TERMINATING } from '../shared/endpoint-table.ts';
+import { DRAINING, READY, SERVING, TERMINATING } from '../shared/slot-state.ts';
 import type { EndpointSnapshot } from '../shared/messages.ts';
 
 export interface DesiredEndpoint {

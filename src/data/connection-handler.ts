@@ -4,7 +4,7 @@
 // are reached through a ConnectionTransport: raw handles or net.Socket (connection-transport.ts).
 import type { ConnectionTransport } from './connection-transport.ts';
 import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';
-import type { RefusalCause } from '../shared/endpoint-table.ts';
+import type { RefusalCause } from '../shared/endpoint-table-layout.ts';
 import { HANDSHAKE, type ConnectionRegistry, type LiveConnection } from './connection-registry.ts';
 import { encodeProxyHeader } from './proxy-protocol.ts';
 import type { Splice, SpliceEnd } from './splice.ts';

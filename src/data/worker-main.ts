@@ -4,7 +4,8 @@
 // (MainToWorker in, WorkerToMain out). Resolves when told to drain and every connection is gone.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
-import { attachEndpointTable, attachWorkerLedger, type WorkerLedger } from '../shared/endpoint-table.ts';
+import { attachEndpointTable } from '../shared/endpoint-table.ts';
+import { attachWorkerLedger, type WorkerLedger } from '../shared/worker-ledger.ts';
 import type { EndpointPicker } from '../shared/endpoint-picker-api.ts';
 import type { ListenerSpec, MainToWorker, WorkerToMain } from '../shared/messages.ts';
 import { createEndpointPicker } from './endpoint-picker.ts';

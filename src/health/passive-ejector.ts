@@ -16,7 +16,8 @@
 // increment sees the count just before or after it, which only shifts an ejection by one tick.
 // Flags are changed with the table's CAS loop, so a concurrent flag change by another main-thread
 // path (slot updates) is never lost.
-import { EJECTED, type EndpointTable } from '../shared/endpoint-table.ts';
+import type { EndpointTable } from '../shared/endpoint-table.ts';
+import { EJECTED } from '../shared/slot-state.ts';
 
 export interface EjectionOptions {
   enabled: boolean;

@@ -1,5 +1,6 @@
 // The messages between the main thread (control plane) and the data-plane worker threads.
-// Only this file and endpoint-table.ts (the SharedArrayBuffer layout) define cross-thread contracts.
+// Only this file, endpoint-table-layout.ts and slot-state.ts (the shared table's layout and what a
+// slot's state word holds) and worker-ledger.ts (a worker's ledger) define cross-thread contracts.
 // Structural changes travel as messages (immutable snapshots); per-connection and health state
 // travels through the shared endpoint table, never as messages.
 

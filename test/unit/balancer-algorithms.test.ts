@@ -7,7 +7,8 @@ import { EXACT_LIMIT, SAMPLE } from '../../src/balancers/least-loaded.ts';
 import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
 import type { DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
 import { createEndpointPicker } from '../../src/data/endpoint-picker.ts';
-import { ADMIN_DOWN, EJECTED, createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { ADMIN_DOWN, EJECTED } from '../../src/shared/slot-state.ts';
 import type { ApiError } from '../../src/model/api-error.ts';
 
 function ep(i: number, extra: Partial<DesiredEndpoint> = {}): DesiredEndpoint {

@@ -4,7 +4,8 @@ import { seededRandom } from '../../src/balancers/seeded-random.ts';
 import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
 import type { DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
 import { createEndpointPicker } from '../../src/data/endpoint-picker.ts';
-import { EJECTED, createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { EJECTED } from '../../src/shared/slot-state.ts';
 
 const ep = (i: number, extra: Partial<DesiredEndpoint> = {}): DesiredEndpoint =>
   ({ ip: `10.0.0.${i}`, port: 80, ready: true, serving: true, terminating: false, weight: 1, name: `e${i}`, ...extra });

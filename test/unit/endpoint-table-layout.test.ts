@@ -1,9 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseClientAddress } from '../../src/balancers/client-address.ts';
-import {
-  ADMIN_DOWN, DRAINING, READY, SERVING, attachEndpointTable, createEndpointTable, stateFlags, stateGeneration,
-} from '../../src/shared/endpoint-table.ts';
+import { attachEndpointTable, createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { ADMIN_DOWN, DRAINING, READY, SERVING, stateFlags, stateGeneration } from '../../src/shared/slot-state.ts';
 import type { ApiError } from '../../src/model/api-error.ts';
 
 const addr = (ip: string): Int32Array => {
@@ -28,6 +27,52 @@ test('a worker view attached to the buffer reads the header sizes and sees the s
   w.countRefusal(2, 'sourceRange');
   w.countPortConnection(2);
   assert.equal([t.refusals(2, 'sourceRange'), t.refusals(2, 'noEndpoints'), t.portTotalConnections(2)], [1, 0, 1]);
+});
+
+test('layout version 3, word by word: moving any word needs a new VERSION', () => {
+  // Sizes 10 slots, 3 Service ports, 64 affinity entries, 4 worker rows. Int32 region: header 16,
+  // slots at 16 (stride 4), ports at 56 (stride 4), affinity at 68 (stride 10), 708 words. BigInt64
+  // region from byte 2832: slots at 0 (stride 6), ports at 60 (stride 36), workers at 168 (stride 8).
+  const t = createEndpointTable({ maxSlots: 10, maxServicePorts: 3, affinityEntries: 50, maxWorkers: 4 });
+  assert.is(t.buffer.byteLength, 708 * 4 + 200 * 8);
+  const i32 = new Int32Array(t.buffer, 0, 708);
+  const i64 = new BigInt64Array(t.buffer, 708 * 4);
+  assert.equal([...i32.subarray(0, 8)], [0x53594554, 3, 10, 3, 64, 0, 0, 4]);
+  t.updateFlags(9, READY | SERVING, 0);
+  t.setWeight(9, 7);
+  t.slotOpened(9);
+  t.connectFailed(9);
+  t.connectFailed(9);
+  assert.equal([...i32.subarray(52, 56)], [READY | SERVING, 7, 1, 2]);
+  assert.is(i32[6], 1, 'weight epoch');
+  assert.equal([i64[54], i64[55]], [1n, 2n], 'slot 9 total and failures');
+  t.retireSlot(9);
+  assert.is(i32[52], 1 << 8, 'generation above the flag bits');
+  t.nextCursor(2);
+  t.tryAddPortActive(2, 0);
+  t.tryAddGlobalActive(0);
+  assert.equal([i32[64], i32[65], i32[5]], [1, 1, 1]);
+  assert.ok(t.rememberAffinity(1, addr('10.1.2.3'), 3, 5, 100, 10));
+  const used = [...Array(64).keys()].filter((e) => i32[68 + e * 10] !== 0);
+  assert.is(used.length, 1);
+  assert.equal([...i32.subarray(68 + used[0] * 10, 78 + used[0] * 10)], [2, 1, 0, 0, 0xffff, 0x0a010203, 3, 5, 100, 10]);
+  for (let k = 0; k < 3; k++) t.countPortConnection(2);
+  t.countRefusal(2, 'sourceRange');
+  t.countRefusal(2, 'maxConnections');
+  t.countRefusal(2, 'maxConnections');
+  t.addBytes(2, 4, 5, 6);
+  t.countConnectError(2);
+  t.countRetry(2);
+  t.countRetry(2);
+  assert.equal([...i64.subarray(132, 140)], [3n, 0n, 2n, 1n, 5n, 6n, 1n, 2n]);
+  assert.equal([i64[26], i64[27]], [5n, 6n], 'slot 4 bytes');
+  t.observe(1, 'duration', 2);
+  assert.equal([i64[96 + 24 + 4], i64[96 + 24 + 11]], [1n, 2_000_000n]);
+  t.workerOpened(3);
+  t.workerOpened(3);
+  t.workerRestarted(3);
+  assert.equal([...i64.subarray(192, 195)], [2n, 0n, 1n]);
+  assert.is(i64.length, 200);
 });
 
 test('attaching a foreign buffer and bad sizes fail with stable codes', () => {

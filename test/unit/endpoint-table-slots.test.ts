@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
 import type { DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
 import { createEndpointPicker } from '../../src/data/endpoint-picker.ts';
-import { DRAINING, READY, SERVING, TERMINATING, createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { DRAINING, READY, SERVING, TERMINATING } from '../../src/shared/slot-state.ts';
 import type { EndpointSnapshot } from '../../src/shared/messages.ts';
 import type { ApiError } from '../../src/model/api-error.ts';
 

@@ -4,7 +4,8 @@ import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
 import { startHealthManager, type RunProbe } from '../../src/health/health-manager.ts';
 import type { ProbeCheck } from '../../src/health/health-targets.ts';
 import type { EndpointSlice, Pod, Probe, Service } from '../../src/model/types.ts';
-import { createEndpointTable, EJECTED } from '../../src/shared/endpoint-table.ts';
+import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { EJECTED } from '../../src/shared/slot-state.ts';
 import { FakeClock } from './health-fake-clock.ts';
 import { FakeRegistry } from './health-fake-registry.ts';
 

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
 import { PassiveEjector } from '../../src/health/passive-ejector.ts';
-import { createEndpointTable, EJECTED, READY } from '../../src/shared/endpoint-table.ts';
+import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { EJECTED, READY } from '../../src/shared/slot-state.ts';
 
 function setup(options = {}) {
   const slots = createEndpointSlots(createEndpointTable({ maxSlots: 16, maxServicePorts: 4, affinityEntries: 8 }));

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createEndpointTable, EJECTED, READY, SERVING, CONNECT_SECONDS_BUCKETS } from '../../src/shared/endpoint-table.ts';
+import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
+import { CONNECT_SECONDS_BUCKETS } from '../../src/shared/endpoint-table-layout.ts';
+import { EJECTED, READY, SERVING } from '../../src/shared/slot-state.ts';
 import { readMetrics, readStatus, type MetricsSource } from '../../src/admin/metrics-snapshot.ts';
 import { escapeLabelValue, renderPrometheus } from '../../src/admin/metrics-prometheus.ts';
 import { renderTopFrame } from '../../src/cli/top.ts';
