@@ -253,7 +253,6 @@ export class RawSplice extends SpliceCore {
     }
   }
 
-
   maybeFinish(): void {
     if (this.finished || !this.client.closed || !this.upstream.closed) return;
     if (this.client.writesPending !== 0 || this.upstream.writesPending !== 0) return;
@@ -262,7 +261,6 @@ export class RawSplice extends SpliceCore {
     this.report();
   }
 }
-
 
 /** Starts copying at once between an accepted client handle and a connected upstream handle. */
 export function rawSplice(client: TcpHandle, upstream: TcpHandle, opts: RawSpliceOptions): RawSplice {

@@ -6,11 +6,12 @@ import { connectUpstream, splice } from './splice.ts';
 import { resetSocket } from './reset-socket.ts';
 
 // A paused client socket reports nothing until splice() reads it, but an 'error' event without a
-// listener would throw, so one does-nothing listener covers the time before the splice's own.
+// listener would throw, so one does-nothing listener (added by hold) covers the time before the
+// splice's own; the splice learns of errors through its own listeners.
 function ignore(): void {}
 
 export const socketTransport: ConnectionTransport<Socket, Socket> = {
-  hold(c) { c.pause(); },
+  hold(c) { c.pause(); c.on('error', ignore); },
   remoteAddress: (c) => c.remoteAddress,
   remotePort: (c) => c.remotePort,
   localAddress: (c) => c.localAddress,
@@ -28,7 +29,6 @@ export const socketTransport: ConnectionTransport<Socket, Socket> = {
   },
   abort(u) { u.on('error', ignore); u.destroy(); },
   splice(c, u, head, opts) {
-    c.on('error', ignore);
     if (head) u.write(head);
     return splice(c, u, opts);
   },
