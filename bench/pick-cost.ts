@@ -14,7 +14,9 @@ const PICKS = Number(positional[0] ?? 1_000_000);
 
 export interface PickCostTable { picks: number; node: string; sizes: number[]; nsPerPick: Record<string, number[]> }
 
-function measure(algorithm: string, n: number, affinitySeconds = 0): number {
+/** A picker over n endpoints and a loop of `count` picks through it (reading each result's slot,
+ *  as a connection reads its endpoint). */
+function setup(algorithm: string, n: number, affinitySeconds = 0): (count: number) => number {
   const table = createEndpointTable({ maxSlots: n, maxServicePorts: 1, affinityEntries: 4096 });
   const slots = createEndpointSlots(table);
   const port = slots.allocServicePort();
@@ -31,20 +33,32 @@ function measure(algorithm: string, n: number, affinitySeconds = 0): number {
   // Uneven long-lived load so least-connections has real work to do.
   for (const e of endpoints) for (let k = Math.floor(rnd() * 8); k > 0; k--) picker.opened(port, e.slot);
   const clients = Array.from({ length: 256 }, (_, i) => `192.168.${i >> 4}.${i & 15}`);
-  let sink = 0;
-  const run = (count: number) => {
+  return (count: number) => {
+    let sink = 0;
     for (let k = 0; k < count; k++) sink += picker.pick(port, clients[k & 255], [])!.slot;
+    return sink;
   };
-  run(Math.min(PICKS, 200_000)); // warm-up: let the JIT settle
-  // Best of three: the machine is shared, and the minimum is the least disturbed figure.
-  let ns = Infinity;
-  for (let rep = 0; rep < 3; rep++) {
-    const t0 = process.hrtime.bigint();
-    run(PICKS);
-    ns = Math.min(ns, Number(process.hrtime.bigint() - t0) / PICKS);
+}
+
+const REPS = 5;
+
+/** ns per pick for every size of one algorithm. The sizes are timed in turns (3, 30, …, 30,000,
+ *  then again), REPS times, keeping each size's fastest: the machine is shared, and interleaving
+ *  spreads a disturbance over every size instead of charging it to whichever ran at that moment. */
+function measure(algorithm: string, affinitySeconds = 0): number[] {
+  const runs = SIZES.map((n) => setup(algorithm, n, affinitySeconds));
+  let sink = 0;
+  for (const run of runs) sink += run(Math.min(PICKS, 200_000)); // warm-up: let the JIT settle
+  const best = SIZES.map(() => Infinity);
+  for (let rep = 0; rep < REPS; rep++) {
+    runs.forEach((run, i) => {
+      const t0 = process.hrtime.bigint();
+      sink += run(PICKS);
+      best[i] = Math.min(best[i], Number(process.hrtime.bigint() - t0) / PICKS);
+    });
   }
   if (sink < 0) console.log(sink);
-  return ns;
+  return best;
 }
 
 // Only when run as a script: run.ts imports the types and SIZES without measuring anything.
@@ -52,8 +66,8 @@ if (import.meta.main) main();
 
 function main(): void {
   const table: PickCostTable = { picks: PICKS, node: process.version, sizes: SIZES, nsPerPick: {} };
-  for (const name of balancerNames()) table.nsPerPick[name] = SIZES.map((n) => measure(name, n));
-  table.nsPerPick['round-robin+affinity'] = SIZES.map((n) => measure('round-robin', n, 600));
+  for (const name of balancerNames()) table.nsPerPick[name] = measure(name);
+  table.nsPerPick['round-robin+affinity'] = measure('round-robin', 600);
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(table));
     return;

@@ -65,7 +65,7 @@ export function renderPickCost(pc: PickCostTable): string[] {
   return [
     '### Pick cost',
     '',
-    `\`bench/pick-cost.ts\`: ns per \`pick()\` on one thread, best of three runs of ${num(pc.picks)} picks, by endpoint count.`,
+    `\`bench/pick-cost.ts\`: ns per \`pick()\` on one thread, the fastest of 5 runs of ${num(pc.picks)} picks, the sizes timed in turns, by endpoint count.`,
     '',
     `| algorithm | ${pc.sizes.map((n) => num(n)).join(' | ')} |`,
     `|---|${pc.sizes.map(() => '---:').join('|')}|`,
