@@ -1,7 +1,7 @@
 // Bidirectional byte copy between a client socket and its upstream, on a data-plane worker thread.
 // Built for few allocations per chunk and per connection (see bench/README.md, "Where the time goes"):
 // - Both sockets read with `onread`: the upstream opened by connectUpstream(), the client built by
-//   acceptedSocket() from a listener's raw connection handle (accept-with-onread.ts). The kernel
+//   acceptedSocket() from a listener's raw connection handle (take-accepted-handles.ts). The kernel
 //   reads into one buffer shared by every socket of the thread and the callback copies the bytes
 //   out (into Node's 8 KiB pool for small chunks, into recycled slabs for large ones), instead of
 //   Node allocating a 64 KiB buffer per read and pushing it through the Readable machinery. The
