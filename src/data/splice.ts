@@ -1,4 +1,6 @@
-// Bidirectional byte copy between a client socket and its upstream, on a data-plane worker thread.
+// Bidirectional byte copy between a client socket and its upstream, on a data-plane worker thread,
+// over net.Socket: the path for sockets transferred from the main thread and for a Node without the
+// raw TCP bindings. Reuseport listeners use raw-splice.ts, the same contract on raw handles.
 // Built for few allocations per chunk and per connection (see bench/README.md, "Where the time goes"):
 // - Both sockets read with `onread`: the upstream opened by connectUpstream(), the client built by
 //   acceptedSocket() from a listener's raw connection handle (take-accepted-handles.ts). The kernel
