@@ -3,6 +3,8 @@
 // the switchyard process and its worker threads (NODE_OPTIONS=--cpu-prof, inherited by the child).
 //   node bench/profile-run.ts --targets haproxy,switchyard-reuseport,micro-fast \
 //     --loads keepalive,newconn --rounds 3 --duration 3 [--prof tmp/prof] [--workers 2]   (default 1, as the judged benchmark target)
+// `switchyard-MODE@DIR` runs the checkout in DIR (e.g. `git worktree add DIR HEAD~1`), so two commits
+// are measured side by side in one run.
 // `micro-VARIANT` targets run bench/splice-micro.ts (one thread, no control plane) with VARIANT.
 // Every process it starts is stopped by its PID at the end.
 import { parseArgs } from 'node:util';
@@ -95,8 +97,9 @@ async function main(): Promise<void> {
       }
     }
     else {
-      // switchyard-MODE or switchyard-MODE/WORKERS
-      const [base, w] = name.split('/');
+      // switchyard-MODE or switchyard-MODE/WORKERS, either optionally @CHECKOUT (another worktree)
+      const [spec, root] = name.split('@');
+      const [base, w] = spec.split('/');
       const accept = base === 'switchyard-transfer' ? 'transfer' : 'reuseport';
       const saved = process.env.NODE_OPTIONS;
       if (args.prof) {
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
         process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
       }
       try {
-        t = await startSwitchyard({ accept, workers: Number(w ?? args.workers), serviceCidr: `127.${100 + n}.${Math.floor(Math.random() * 250)}.0/24`, nodeAddress: ip }, http, sinkAddr);
+        t = await startSwitchyard({ accept, root, workers: Number(w ?? args.workers), serviceCidr: `127.${100 + n}.${Math.floor(Math.random() * 250)}.0/24`, nodeAddress: ip }, http, sinkAddr);
         t.name = name;
         t.label = name;
       } finally {

@@ -5,7 +5,8 @@
 // Variants: pipe (socket.pipe both ways), splice (src/data/splice.ts with its onread upstream from
 // connectUpstream), splice-data (splice with a plain net.connect upstream, 'data' events both ways),
 // handler (the real handleConnection with the endpoint table, picker, registry and metrics, on this
-// one thread).
+// one thread), raw (raw-splice.ts on raw handles, no handler), rawhandler (handleConnection over the
+// raw transport, as a worker serves its reuseport listeners).
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createEndpointTable } from '../src/shared/endpoint-table.ts';
 import { createEndpointSlots } from '../src/control/endpoint-slots.ts';
@@ -19,6 +20,8 @@ import { connectUpstream, splice } from '../src/data/splice.ts';
 import { rawSplice } from '../src/data/raw-splice.ts';
 import { connectRaw } from '../src/data/connect-raw.ts';
 import type { TcpHandle } from '../src/data/raw-tcp.ts';
+import { takeAcceptedHandles } from '../src/data/take-accepted-handles.ts';
+import { RawClient, rawTransport } from '../src/data/raw-transport.ts';
 
 const [variant, ip, backendList, sinkAddr] = process.argv.slice(2);
 const parse = (s: string) => { const i = s.lastIndexOf(':'); return { host: s.slice(0, i), port: Number(s.slice(i + 1)) }; };
@@ -57,9 +60,22 @@ function servicePort(addrs: { host: string; port: number }[]): ListenerContext {
   const index = slots.allocServicePort();
   const endpoints = slots.update(index, addrs.map((a) => ({ ip: a.host, port: a.port, ready: true, serving: true, terminating: false, weight: 1, name: `${a.host}:${a.port}` })));
   picker.setServicePort({ index, name: `default/s${index}:p/TCP`, generation: 1, options: OPTIONS, endpoints });
-  return { id: `l${index}`, address: ip, port: 0, servicePortIndex: index, allowSource: () => true };
+  return { id: `l${index}`, address: ip, port: 0, servicePortIndex: index, allowSource: null };
 }
-if (variant === 'handler') {
+if (variant === 'rawhandler') {
+  // The handler over raw handles, as a worker serves reuseport listeners (worker-main.ts).
+  const httpLc = servicePort(backends);
+  const sinkLc = servicePort([sink]);
+  const opts = { allowHalfOpen: true, noDelay: true };
+  const http = createServer(opts);
+  const sinkServer = createServer(opts);
+  http.listen(0, ip, () => sinkServer.listen(0, ip, () => {
+    takeAcceptedHandles(http, (h) => handleConnection(new RawClient(h), rawTransport, httpLc, ctx));
+    takeAcceptedHandles(sinkServer, (h) => handleConnection(new RawClient(h), rawTransport, sinkLc, ctx));
+    process.stdout.write(`${JSON.stringify({ http: (http.address() as AddressInfo).port, sink: (sinkServer.address() as AddressInfo).port })}\n`);
+  }));
+  process.once('SIGTERM', () => process.exit(0));
+} else if (variant === 'handler') {
   const httpLc = servicePort(backends);
   const sinkLc = servicePort([sink]);
   const opts = { pauseOnConnect: true, allowHalfOpen: true, noDelay: true };

@@ -47,6 +47,8 @@ export interface SwitchyardOptions {
   /** Target name and label in the results; default `switchyard-ACCEPT`, `switchyard ACCEPT`. */
   name?: string;
   label?: string;
+  /** The checkout to run (default this one): another commit's worktree, to compare two side by side. */
+  root?: string;
 }
 
 export async function startSwitchyard(o: SwitchyardOptions, backends: Address[], sink: Address): Promise<Target> {
@@ -54,9 +56,10 @@ export async function startSwitchyard(o: SwitchyardOptions, backends: Address[],
   writeFileSync(join(dir, 'bench.yaml'), manifest(backends, sink));
   const adminPort = await freePort();
   const admin = `http://127.0.0.1:${adminPort}`;
-  const proc = spawnManaged(process.execPath, [join(ROOT, 'bin', 'switchyard.js'), 'serve', '--admin', `127.0.0.1:${adminPort}`,
+  const root = o.root ?? ROOT;
+  const proc = spawnManaged(process.execPath, [join(root, 'bin', 'switchyard.js'), 'serve', '--admin', `127.0.0.1:${adminPort}`,
     '--state-dir', join(dir, 'state'), '--service-cidr', o.serviceCidr, '--node-address', o.nodeAddress,
-    '--workers', String(o.workers), '--accept', o.accept, '--drain-timeout', '2000', '--no-demo', '-f', join(dir, 'bench.yaml')], ROOT);
+    '--workers', String(o.workers), '--accept', o.accept, '--drain-timeout', '2000', '--no-demo', '-f', join(dir, 'bench.yaml')], root);
   const target: Target = {
     name: o.name ?? `switchyard-${o.accept}`, label: o.label ?? `switchyard ${o.accept}`,
     http: { host: '', port: 80 }, sink: { host: '', port: 9000 },

@@ -15,8 +15,8 @@ export interface ListenerContext {
   address: string;
   port: number;
   servicePortIndex: number;
-  /** Source-range predicate; allow-all except on loadBalancer listeners with sourceRanges. */
-  allowSource: (ip: string) => boolean;
+  /** Source-range predicate on loadBalancer listeners with sourceRanges; null = every source. */
+  allowSource: ((ip: string) => boolean) | null;
 }
 
 export interface HandlerContext {
@@ -46,9 +46,14 @@ export function hostPort(host: string | undefined, port: number | undefined): st
 export function handleConnection<C, U>(client: C, transport: ConnectionTransport<C, U>, listener: ListenerContext, ctx: HandlerContext): void {
   const started = performance.now();
   const index = listener.servicePortIndex;
-  const clientIp = transport.remoteAddress(client);
-  const clientPort = transport.remotePort(client);
   const { picker } = ctx;
+  const options = picker.servicePort(index)?.options;
+  // The client's address costs a getpeername(2) and a string: read it only when something uses it
+  // (source ranges, the access log, ClientIP affinity, a PROXY header).
+  const needAddress = listener.allowSource !== null || ctx.accessLog !== null
+    || (options !== undefined && (options.affinitySeconds > 0 || options.proxyProtocol !== 0));
+  const clientIp = needAddress ? transport.remoteAddress(client) : '';
+  const clientPort = needAddress ? transport.remotePort(client) : undefined;
   // Hold every client byte until the upstream is connected (and the PROXY header written).
   transport.hold(client);
 
@@ -79,7 +84,7 @@ export function handleConnection<C, U>(client: C, transport: ConnectionTransport
   };
 
   if (clientIp === undefined || !transport.alive(client)) { transport.drop(client); log('client-gone'); return; }
-  if (!listener.allowSource(clientIp)) {
+  if (listener.allowSource !== null && !listener.allowSource(clientIp)) {
     // A drop, not a refusal: the client learns nothing beyond the closed connection.
     transport.drop(client);
     ctx.countRefusal?.(index, 'sourceRange');
@@ -103,7 +108,6 @@ export function handleConnection<C, U>(client: C, transport: ConnectionTransport
   };
   ctx.registry.add(handshake);
 
-  const options = picker.servicePort(index)?.options;
   const connectTimeoutMs = options?.connectTimeoutMs ?? 5000;
   const maxAttempts = Math.max(1, options?.connectAttempts ?? 1);
   const tried: number[] = [];

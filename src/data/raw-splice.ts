@@ -20,7 +20,7 @@ import { SpliceCore } from './splice-core.ts';
 
 const kEnd = Symbol('switchyard.rawEnd');
 type Tagged = TcpHandle & { [kEnd]?: RawEnd | null };
-type EndReq = (WriteReq | ShutdownReq) & { end?: RawEnd; slab?: Buffer | null };
+type EndReq = WriteReq & { end?: RawEnd; slab?: Buffer | null };
 
 export interface RawSpliceOptions extends SpliceOptions {
   /** Bytes for the upstream before any of the client's (the PROXY header). */
@@ -41,8 +41,8 @@ class RawEnd {
   finSent = false;
   /** Writes to this end the kernel has not completed. */
   writesPending = 0;
+  /** Closed, or being closed: nothing more is read from or written to it. */
   closing = false;
-  closed = false;
 
   constructor(handle: TcpHandle, splice: RawSplice, isClient: boolean) {
     this.handle = handle as Tagged;
@@ -99,21 +99,6 @@ function onWritten(this: EndReq, status: number): void {
   this.end = undefined;
   this.slab = null;
   end.splice.written(end, status);
-}
-
-function onShutdown(this: EndReq, status: number): void {
-  const end = this.end!;
-  this.end = undefined;
-  end.splice.finDone(end, status);
-}
-
-// close() and reset() call back with `this` = the handle object.
-function onClosed(this: Tagged): void {
-  const end = this[kEnd];
-  if (!end) return;
-  this[kEnd] = null;
-  end.closed = true;
-  end.splice.maybeFinish();
 }
 
 export class RawSplice extends SpliceCore {
@@ -183,7 +168,7 @@ export class RawSplice extends SpliceCore {
     if (to.closing) { this.maybeFinish(); return; }
     if (status < 0) { this.fail(to, status); return; }
     if (to.writesPending !== 0) return;
-    if (to.finOwed) this.sendFin(to);
+    if (to.finOwed) this.finTo(to);
     else to.peer.startReading();
   }
 
@@ -193,31 +178,27 @@ export class RawSplice extends SpliceCore {
     this.setEnd(from.isClient ? 'client-closed' : 'upstream-closed');
     const to = from.peer;
     if (to.closing) return;
-    if (to.readEnded && to.writesPending === 0 && from.finSent) {
-      // Both directions done: close (which sends the FIN) instead of a shutdown(2) first.
-      this.closeBoth();
-      return;
-    }
-    if (to.writesPending === 0) this.sendFin(to);
+    if (to.writesPending === 0) this.finTo(to);
     else to.finOwed = true;
   }
 
-  private sendFin(to: RawEnd): void {
+  /** The writes to `to` have drained and its peer sent EOF: `to` is owed a FIN. */
+  private finTo(to: RawEnd): void {
     to.finOwed = false;
+    if (to.readEnded && to.peer.writesPending === 0) {
+      // Both directions done: close both, which sends the FINs still owed, instead of a
+      // shutdown(2) first. Both ends were read to EOF, so the close cannot turn into a reset.
+      this.closeBoth();
+      return;
+    }
     to.finSent = true;
-    const req = new (rawTcp()!.ShutdownWrap)() as EndReq & ShutdownReq;
+    // No oncomplete: the binding then makes no call back into JavaScript when the shutdown is done.
+    // Nothing waits for it: a failure shows up as a read error on the same end, and a close before
+    // it completes cancels it, the close itself sending the FIN.
+    const req = new (rawTcp()!.ShutdownWrap)() as ShutdownReq;
     req.handle = to.handle;
-    req.oncomplete = onShutdown;
-    req.end = to;
     const err = to.handle.shutdown(req);
     if (err !== 0) this.fail(to, err);
-  }
-
-  finDone(to: RawEnd, status: number): void {
-    if (to.closing) { this.maybeFinish(); return; }
-    if (status < 0) { this.fail(to, status); return; }
-    // Both directions have carried their FIN: nothing more can flow.
-    if (this.client.readEnded && this.upstream.readEnded && this.client.finSent && this.upstream.finSent) this.closeBoth();
   }
 
   fail(at: RawEnd, status: number): void {
@@ -241,20 +222,21 @@ export class RawSplice extends SpliceCore {
     if (e.closing) return;
     e.closing = true;
     e.reading = false;
-    // Not once a FIN was sent to this end: while that shutdown is pending the reset fails and the
-    // handle never closes, close() included (reset-socket.ts); the peer already saw a clean end.
-    if (!reset || e.finSent) { e.handle.close(onClosed as () => void); return; }
-    if (e.handle.reset(onClosed as () => void) !== 0) {
-      // Cannot happen without a shutdown (libuv's only refusal), but if it did the binding would
-      // leave the handle closing for good with no callback: count it closed so the connection ends.
-      e.handle[kEnd] = null;
-      e.closed = true;
-      this.maybeFinish();
-    }
+    e.handle[kEnd] = null;
+    // Without a callback: the binding then makes no call back into JavaScript once libuv has
+    // closed the handle, and nothing here needs to know when. Writes still pending are cancelled
+    // by the close and report back through their own callbacks (maybeFinish waits for those).
+    // Not a reset once a FIN was sent to this end: while that shutdown is pending the reset fails
+    // and the handle never closes, close() included (reset-socket.ts); the peer already saw a
+    // clean end.
+    // (That shutdown is libuv's only refusal of a reset, so the reset's result needs no check.)
+    if (!reset || e.finSent) e.handle.close();
+    else e.handle.reset();
+    this.maybeFinish();
   }
 
   maybeFinish(): void {
-    if (this.finished || !this.client.closed || !this.upstream.closed) return;
+    if (this.finished || !this.client.closing || !this.upstream.closing) return;
     if (this.client.writesPending !== 0 || this.upstream.writesPending !== 0) return;
     this.finished = true;
     unwatchIdle(this);

@@ -33,7 +33,7 @@ export interface WriteReq {
   async: boolean;
   bytes: number;
 }
-export interface ShutdownReq { handle: TcpHandle; oncomplete: (this: ShutdownReq, status: number) => void }
+export interface ShutdownReq { handle: TcpHandle; oncomplete?: (this: ShutdownReq, status: number) => void }
 export interface ConnectReq {
   oncomplete: (this: ConnectReq, status: number, handle: TcpHandle, req: ConnectReq, readable: boolean, writable: boolean) => void;
   address: string;

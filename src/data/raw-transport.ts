@@ -6,23 +6,25 @@ import { rawSplice } from './raw-splice.ts';
 import { rawErrorName } from './raw-tcp.ts';
 import type { PeerName, TcpHandle } from './raw-tcp.ts';
 
-/** An accepted connection: its handle, and its addresses read once (getpeername at accept; the
- *  local address only when a PROXY header needs it). */
+/** An accepted connection: its handle, and its addresses, each read once and only when asked for
+ *  (a getpeername or getsockname system call and a string each). */
 export class RawClient {
   readonly handle: TcpHandle;
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
+  private peer: PeerName | null = null;
   private local: PeerName | null = null;
   open = true;
 
   constructor(handle: TcpHandle) {
     this.handle = handle;
-    const peer: PeerName = {};
-    // Fails (and leaves the address undefined) when the client already reset the connection.
-    if (handle.getpeername(peer) === 0) {
-      this.remoteAddress = peer.address;
-      this.remotePort = peer.port;
+  }
+
+  /** Leaves the address undefined when the client already reset the connection. */
+  peerName(): PeerName {
+    if (!this.peer) {
+      this.peer = {};
+      this.handle.getpeername(this.peer);
     }
+    return this.peer;
   }
 
   localName(): PeerName {
@@ -44,8 +46,8 @@ class RawConnect {
 export const rawTransport: ConnectionTransport<RawClient, RawConnect> = {
   // An accepted raw handle does not read until readStart (in the splice).
   hold() {},
-  remoteAddress: (c) => c.remoteAddress,
-  remotePort: (c) => c.remotePort,
+  remoteAddress: (c) => c.peerName().address,
+  remotePort: (c) => c.peerName().port,
   localAddress: (c) => c.localName().address,
   localPort: (c) => c.localName().port,
   alive: (c) => c.open,

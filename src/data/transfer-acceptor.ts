@@ -70,8 +70,8 @@ export function createTransferAcceptor(o: TransferAcceptorOptions): TransferAcce
       if (o.stopping()) { server.close(); throw new BindError('SY_DRAINING', 'the data plane is shutting down'); }
       const allow = listenerContext(spec).allowSource;
       server.on('connection', (socket: Socket) => {
-        const ip = socket.remoteAddress;
-        if (ip === undefined || !allow(ip)) {
+        const ip = allow ? socket.remoteAddress : '';
+        if (ip === undefined || (allow && !allow(ip))) {
           socket.destroy();
           o.countSourceRangeRefusal(spec.servicePortIndex);
           return;

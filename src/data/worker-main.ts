@@ -49,7 +49,7 @@ const DRAIN_OVERDUE_MS = 2000;
 
 export function listenerContext(spec: ListenerSpec): ListenerContext {
   // Kubernetes applies loadBalancerSourceRanges to the load-balancer address only, not NodePorts.
-  const allowSource = spec.role === 'loadBalancer' ? createCidrMatcher(spec.sourceRanges) : () => true;
+  const allowSource = spec.role === 'loadBalancer' && spec.sourceRanges.length > 0 ? createCidrMatcher(spec.sourceRanges) : null;
   return { id: spec.id, address: spec.address, port: spec.port, servicePortIndex: spec.servicePortIndex, allowSource };
 }
 
@@ -216,7 +216,7 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
         if (!lc || lc.servicePortIndex !== m.servicePortIndex) {
           lc = {
             id: m.listenerId, address: socket.localAddress ?? '', port: socket.localPort ?? 0,
-            servicePortIndex: m.servicePortIndex, allowSource: () => true,
+            servicePortIndex: m.servicePortIndex, allowSource: null,
           };
           transferListeners.set(m.listenerId, lc);
         }

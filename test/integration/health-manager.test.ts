@@ -132,7 +132,7 @@ test('passive ejection: a backend refusing connections is ejected from the data 
   const access: { endpoint: string; attempts: number }[] = [];
   const conns = createConnectionRegistry();
   const proxy = net.createServer((client) => handleConnection(client, socketTransport, {
-    id: 'test', address: '127.0.0.1', port: 0, servicePortIndex: index, allowSource: () => true,
+    id: 'test', address: '127.0.0.1', port: 0, servicePortIndex: index, allowSource: null,
   }, { picker, registry: conns, globalMaxConnections: 0, accessLog: (line) => access.push(JSON.parse(line)) }));
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   closers.push(() => new Promise<void>((r) => proxy.close(() => r())));

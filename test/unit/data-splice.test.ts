@@ -216,6 +216,42 @@ for (const mode of ['socket', 'raw'] as const) {
   });
 }
 
+// The raw splice closes its handles without close callbacks and shuts down without a completion
+// callback, so nothing in it would notice a handle that never closes: count them in the process.
+test('raw: every way a connection ends leaves no TCP handle behind', async () => {
+  const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+  const settle = async () => { for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r)); };
+  const r = await rig('raw');
+  await settle();
+  const before = sockets();
+  const endings: ((client: Socket, backend: Socket) => Promise<void>)[] = [
+    // Client FIN first, then the backend answers and ends.
+    async (c, b) => { const got = collect(c); c.end('q'); await collect(b); b.end('a'); await got; },
+    // Backend FIN first (a server that closes after its reply), then the client ends.
+    async (c, b) => { const got = collect(c); b.end('a'); await got; c.end(); },
+    // Both at once.
+    async (c, b) => { const got = collect(c); const bGot = collect(b); c.end('q'); b.end('a'); await Promise.all([got, bGot]); },
+    // Backend reset while the client still sends.
+    async (c, b) => { c.on('error', () => {}); const gone = new Promise((res) => c.once('close', res)); c.write('x'); b.resetAndDestroy(); await gone; },
+    // Client reset after the backend's FIN reached it.
+    async (c, b) => { b.on('error', () => {}); const got = collect(c); b.end('a'); await got; c.resetAndDestroy(); },
+  ];
+  for (const end of endings) {
+    for (let k = 0; k < 4; k++) {
+      const client = connect({ host: '127.0.0.1', port: r.port, allowHalfOpen: true });
+      const b = await r.nextBackendSocket();
+      const { closed } = await r.nextSplice();
+      await end(client, b);
+      await closed;
+      client.destroy();
+      b.destroy();
+    }
+  }
+  await settle();
+  assert.is(sockets(), before);
+  await r.close();
+});
+
 test('raw: IPv6 on both sides (accepted on ::1, connected to ::1)', async () => {
   const backend = createServer((s) => { s.on('data', (d) => s.write(d)); s.on('end', () => s.end()); });
   backend.listen(0, '::1');
