@@ -226,10 +226,9 @@ export class RawSplice extends SpliceCore {
     // Without a callback: the binding then makes no call back into JavaScript once libuv has
     // closed the handle, and nothing here needs to know when. Writes still pending are cancelled
     // by the close and report back through their own callbacks (maybeFinish waits for those).
-    // Not a reset once a FIN was sent to this end: while that shutdown is pending the reset fails
-    // and the handle never closes, close() included (reset-socket.ts); the peer already saw a
-    // clean end.
-    // (That shutdown is libuv's only refusal of a reset, so the reset's result needs no check.)
+    // Never a reset once a FIN was sent to this end (the peer already saw a clean end): while that
+    // shutdown is pending libuv refuses the reset and the handle never closes, close() included
+    // (reset-socket.ts). That is libuv's only refusal, so the reset's result needs no check.
     if (!reset || e.finSent) e.handle.close();
     else e.handle.reset();
     this.maybeFinish();
