@@ -53,6 +53,9 @@ async function startMicro(variant: string, ip: string, backends: Address[], sink
   return t;
 }
 
+/** A target name (`switchyard-reuseport/2@/tmp/before`) as one file name. */
+const fileSafe = (name: string) => name.replace(/[^\w.-]+/g, '_');
+
 /** [utime, stime] in clock ticks, summed over `pids`. */
 function userSys(pids: number[]): [number, number] {
   let u = 0;
@@ -134,12 +137,12 @@ async function main(): Promise<void> {
         const before = userSys(t.pids());
         // perf(1) samples user and kernel stacks of the proxy while the load runs (round 1 only).
         const perf = args.perf && r === 0 && t.pids().length
-          ? spawnManaged('perf', ['record', '-F', '1999', '-g', '-o', resolve(args.perf, `${t.name}-${load.key}.data`),
+          ? spawnManaged('perf', ['record', '-F', '1999', '-g', '-o', resolve(args.perf, `${fileSafe(t.name)}-${load.key}.data`),
             '-p', t.pids().join(','), '--', 'sleep', String(profile.durationS)])
           : null;
         // strace -c counts the proxy's system calls during the load (round 1 only); slows it down.
         const strace = args.strace && r === 0 && t.pids().length
-          ? spawnManaged('strace', ['-c', '-f', '-o', resolve(args.strace, `${t.name}-${load.key}.txt`), '-p', t.pids().join(',')])
+          ? spawnManaged('strace', ['-c', '-f', '-o', resolve(args.strace, `${fileSafe(t.name)}-${load.key}.txt`), '-p', t.pids().join(',')])
           : null;
         const m = await load.run(t, profile);
         if (perf) await perf.stop('SIGINT', 5000);
