@@ -1,20 +1,20 @@
-// The data-plane worker pool, on the main thread. piscina hosts the threads (minThreads =
-// maxThreads = workers) and each worker runs one long-lived task (worker-main.ts) for its life.
-// piscina's default atomics:'sync' would block an idle worker's event loop, so it is disabled; and
-// piscina replaces a crashed worker with an idle one, so the crashed worker's task is resubmitted
-// and the replacement is re-sent every snapshot and (reuseport) every listener.
+// The data-plane worker pool, on the main thread. Each worker runs one long-lived task
+// (worker-main.ts) for its life, hosted by piscina (worker-host.ts: one single-thread pool per
+// worker, so that a replacement failing during its bootstrap cannot stop all later replacements).
+// A crashed worker's slot gets a new worker — at once, or backing off while it keeps dying
+// quickly — which is re-sent every snapshot and (reuseport) every listener.
 // Accept modes: 'transfer' binds on the main thread and hands each accepted socket to a worker
 // through its MessagePort (transfer-acceptor.ts); 'reuseport' binds one SO_REUSEPORT listener per
 // worker.
 import type { AddressInfo, Server } from 'node:net';
 import { MessageChannel, type MessagePort, type Transferable, type Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
 import { createWorkerLedger } from '../shared/worker-ledger.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
 import { BindError, bindMain } from './bind-main.ts';
 import { createTransferAcceptor } from './transfer-acceptor.ts';
+import { hostWorker, restartDelay, type HostedWorker } from './worker-host.ts';
 import type { WorkerConfig, WorkerResult, WorkerTask } from './worker-main.ts';
 
 export { BindError } from './bind-main.ts';
@@ -43,6 +43,8 @@ export interface WorkerPoolOptions {
   /** Seeds each worker's random stream with randomSeed + workerId (tests); undefined = Math.random. */
   randomSeed?: number;
   log?: LogFn;
+  /** The worker module; tests substitute one that fails. Default worker-main.ts. */
+  workerFile?: string;
 }
 
 export interface BoundAddress { address: string; port: number }
@@ -75,7 +77,9 @@ interface WorkerSlot {
   open: boolean;
   /** Per listener id: who waits for this worker's `listening` / `unlistened` reply. */
   waiters: Map<string, (m: WorkerToMain) => void>;
+  /** Settles when the worker ended, or would have: never hangs on a worker that failed to start. */
   task: Promise<unknown>;
+  host: HostedWorker<WorkerResult> | null;
 }
 
 interface ListenerState { spec: ListenerSpec; bound: BoundAddress; server?: Server }
@@ -85,12 +89,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   const log: LogFn = o.log ?? (() => {});
   const n = Math.max(1, Math.floor(o.workers));
   const config: WorkerConfig = { drainTimeoutMs: o.drainTimeoutMs, accessLog: !!o.accessLog, maxConnections: o.maxConnections ?? 0, randomSeed: o.randomSeed };
-  const piscina = new Piscina({
-    filename: fileURLToPath(new URL('./worker-main.ts', import.meta.url)),
-    minThreads: n, maxThreads: n, idleTimeout: Infinity, atomics: 'disabled', concurrentTasksPerWorker: 1,
-  });
-  // Errors outside a task (a worker dying while idle) would otherwise crash the main thread.
-  piscina.on('error', (err: Error) => log('error', `data-plane worker error: ${err.message}`));
+  const workerFile = o.workerFile ?? fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
   const snapshots = new Map<number, ServicePortSnapshot>();
   const listeners = new Map<string, ListenerState>();
@@ -105,9 +104,13 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   const send = (slot: WorkerSlot, m: MainToWorker, transfer?: Transferable[]) => slot.port.postMessage(m, transfer ?? []);
   const broadcast = (m: MainToWorker) => { for (const s of slots) send(s, m); };
 
+  /** Per slot: quick deaths in a row, and the pending restart (cancelled by a drain). */
+  const quickDeaths: number[] = [];
+  const restartTimers = new Set<NodeJS.Timeout>();
+
   function startWorker(id: number): void {
     const { port1, port2 } = new MessageChannel();
-    const slot: WorkerSlot = { id, port: port1, ready: false, open: true, waiters: new Map(), task: Promise.resolve() };
+    const slot: WorkerSlot = { id, port: port1, ready: false, open: true, waiters: new Map(), task: Promise.resolve(), host: null };
     slots[id] = slot;
     const ledger = createWorkerLedger(o.table);
     port1.on('message', (m: WorkerToMain) => onMessage(slot, m));
@@ -119,22 +122,34 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     for (const s of snapshots.values()) send(slot, { type: 'servicePort', snapshot: s });
     if (mode === 'reuseport') for (const l of listeners.values()) send(slot, { type: 'listen', listener: { ...l.spec, port: l.bound.port } });
     const task: WorkerTask = { workerId: id, port: port2, tableBuffer: o.table.buffer, ledgerBuffer: ledger.buffer, config };
-    slot.task = piscina.run(task, { transferList: [port2] as never }).then(
-      (r: WorkerResult) => r,
-      (err: Error) => {
-        // piscina rejects from the Worker's 'error' or 'exit' event: the thread runs none of our code
-        // any more, so its ledger is final. Its connections died with it; give back what they held.
-        slot.ready = false;
-        const held = ledger.releaseInto(o.table);
-        if (held > 0) log('warn', `data-plane worker ${id} died holding ${held} connections; their active counts were released`);
-        port1.close();
-        answerWaiters(slot);
-        if (closed || draining) return;
-        restarts++;
-        o.table.workerRestarted(id);
-        log('error', `data-plane worker ${id} stopped (${err.message}); starting a replacement`);
+    const started = Date.now();
+    const host = hostWorker<WorkerTask, WorkerResult>(workerFile, task, [port2]);
+    slot.host = host;
+    slot.task = host.result.then((r) => {
+      if (!(r instanceof Error)) return r;
+      // The worker crashed, exited or never started: the thread runs none of our code any more, so
+      // its ledger is final. Its connections died with it; give back what they held.
+      slot.ready = false;
+      const held = ledger.releaseInto(o.table);
+      if (held > 0) log('warn', `data-plane worker ${id} died holding ${held} connections; their active counts were released`);
+      port1.close();
+      answerWaiters(slot);
+      if (closed || draining) return r;
+      restarts++;
+      o.table.workerRestarted(id);
+      const next = restartDelay(Date.now() - started, quickDeaths[id] ?? 0);
+      quickDeaths[id] = next.quickDeaths;
+      if (next.delayMs === 0) {
+        log('error', `data-plane worker ${id} stopped (${r.message}); starting a replacement`);
         startWorker(id);
-      });
+        return r;
+      }
+      log('error', `data-plane worker ${id} stopped ${Math.round((Date.now() - started) / 100) / 10} s after it started (${r.message}); ` +
+        `starting a replacement in ${next.delayMs / 1000} s (quick failure ${next.quickDeaths} in a row)`);
+      const timer = setTimeout(() => { restartTimers.delete(timer); if (!closed && !draining) startWorker(id); }, next.delayMs);
+      restartTimers.add(timer);
+      return r;
+    });
   }
 
   function onMessage(slot: WorkerSlot, m: WorkerToMain): void {
@@ -260,6 +275,8 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     },
     drain(timeoutMs) {
       draining ??= (async () => {
+        for (const t of restartTimers) clearTimeout(t);
+        restartTimers.clear();
         for (const l of listeners.values()) l.server?.close();
         listeners.clear();
         transfer.reset();
@@ -273,9 +290,9 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       await pool.drain(0);
       closed = true;
       for (const s of slots) s.port.close();
-      await piscina.destroy();
+      await Promise.all(slots.map((s) => s.host?.destroy()));
     },
-    threads: () => piscina.threads,
+    threads: () => slots.flatMap((s) => s.host?.threads() ?? []),
   };
 
   for (let i = 0; i < n; i++) startWorker(i);

@@ -1,0 +1,44 @@
+// One data-plane worker thread, hosted by its own single-thread piscina, on the main thread.
+//
+// Why one piscina per worker rather than one for all: piscina (5.x) replaces a crashed worker only
+// while no replacement has ever failed during its bootstrap. Once one has (its module threw, the
+// thread could not start), the pool stops creating workers for good, and the task it was given
+// neither resolves nor rejects — the pool only emits 'error'. A shared pool would then leave that
+// worker's slot dead for the rest of the process, and a drain waiting for its task would never end.
+// A pool per worker is thrown away with its worker, so every restart starts from a fresh one, and
+// `result` settles whichever way the worker goes.
+import type { Transferable, Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+
+export interface HostedWorker<R> {
+  /** The task's result, or the error that ended the worker (crash, exit, failed bootstrap). */
+  readonly result: Promise<R | Error>;
+  threads(): Worker[];
+  /** Stops the thread (if it still runs) and the pool. */
+  destroy(): Promise<void>;
+}
+
+export function hostWorker<T, R>(filename: string, task: T, transferList: Transferable[]): HostedWorker<R> {
+  const piscina = new Piscina({
+    filename, minThreads: 1, maxThreads: 1, idleTimeout: Infinity,
+    // piscina's default atomics:'sync' blocks an idle worker's event loop.
+    atomics: 'disabled', concurrentTasksPerWorker: 1,
+  });
+  let destroyed: Promise<void> | null = null;
+  const destroy = () => (destroyed ??= piscina.destroy().catch(() => {}));
+  const result = new Promise<R | Error>((resolve) => {
+    // A failed bootstrap, or an error outside the task: the task itself would never settle.
+    piscina.on('error', (err: Error) => resolve(err));
+    piscina.run(task, { transferList: transferList as never }).then((r: R) => resolve(r), (err: Error) => resolve(err));
+  });
+  // The thread is gone either way: drop the pool with it (idempotent after destroy()).
+  void result.then((r) => { if (r instanceof Error) void destroy(); });
+  return { result, threads: () => (destroyed ? [] : piscina.threads), destroy };
+}
+
+/** Quick deaths in a row back off: a worker that lived less than `quickMs` is restarted after
+ *  `baseMs` × 2^(quick deaths before it), at most `maxMs`; one that lived longer, at once. Pure. */
+export function restartDelay(livedMs: number, quickDeaths: number, o = { quickMs: 10_000, baseMs: 100, maxMs: 30_000 }): { delayMs: number; quickDeaths: number } {
+  if (livedMs >= o.quickMs) return { delayMs: 0, quickDeaths: 0 };
+  return { delayMs: Math.min(o.maxMs, o.baseMs * 2 ** quickDeaths), quickDeaths: quickDeaths + 1 };
+}
