@@ -14,7 +14,7 @@
 // Errors: a read or write error on one end closes it and resets (RST) the other, so the peer does
 // not mistake a failure for a clean end.
 import { rawErrorName, rawTcp, type ShutdownReq, type TcpHandle, type WriteReq } from './raw-tcp.ts';
-import { copySmall, takeSlab, giveSlab, SLAB_MIN_BYTES, threadReadBuffer, idleClock, watchIdle, unwatchIdle } from './splice-buffers.ts';
+import { copySmall, copyToSlab, giveSlab, SLAB_MIN_BYTES, threadReadBuffer, idleClock, watchIdle, unwatchIdle } from './splice-buffers.ts';
 import type { SpliceEnd, SpliceOptions } from './splice.ts';
 import { SpliceCore } from './splice-core.ts';
 
@@ -137,8 +137,7 @@ export class RawSplice extends SpliceCore {
     if (to.closing || to.finSent) return;
     const buf = threadReadBuffer();
     if (n < SLAB_MIN_BYTES) { this.write(from, to, copySmall(n, buf), null); return; }
-    const slab = takeSlab(n);
-    buf.copy(slab, 0, 0, n);
+    const slab = copyToSlab(n, buf);
     this.write(from, to, slab.subarray(0, n), slab);
   }
 

@@ -19,20 +19,13 @@ export class RawClient {
   }
 
   /** Leaves the address undefined when the client already reset the connection. */
-  peerName(): PeerName {
-    if (!this.peer) {
-      this.peer = {};
-      this.handle.getpeername(this.peer);
-    }
-    return this.peer;
-  }
+  peerName(): PeerName { return (this.peer ??= this.ask('getpeername')); }
+  localName(): PeerName { return (this.local ??= this.ask('getsockname')); }
 
-  localName(): PeerName {
-    if (!this.local) {
-      this.local = {};
-      this.handle.getsockname(this.local);
-    }
-    return this.local;
+  private ask(call: 'getpeername' | 'getsockname'): PeerName {
+    const out: PeerName = {};
+    this.handle[call](out);
+    return out;
   }
 }
 

@@ -27,7 +27,7 @@ function slabClass(n: number): number {
   return n <= SLAB_CLASS_MIN ? 0 : 32 - Math.clz32(n - 1) - 13;
 }
 
-export function takeSlab(n: number): Buffer {
+function takeSlab(n: number): Buffer {
   const c = slabClass(n);
   return freeSlabs[c].pop() ?? Buffer.allocUnsafeSlow(SLAB_CLASS_MIN << c);
 }
@@ -44,12 +44,12 @@ export function copySmall(n: number, buf: Uint8Array): Buffer {
   return out;
 }
 
-/** A large read's bytes in a slab, queued on `pending` until its write completes. */
-export function copyToSlab(n: number, buf: Uint8Array, pending: Buffer[]): Buffer {
+/** A large read's bytes in a slab (the whole slab: the bytes are its first `n`); it goes back
+ *  with giveSlab() once the write that used it has completed. */
+export function copyToSlab(n: number, buf: Uint8Array): Buffer {
   const slab = takeSlab(n);
   (buf as Buffer).copy(slab, 0, 0, n);
-  pending.push(slab);
-  return slab.subarray(0, n);
+  return slab;
 }
 
 /** A connection the idle sweep watches: activity stamps `lastActive` from idleClock(). */

@@ -87,6 +87,7 @@ function onSocketRead(this: Tagged, n: number, buf: Uint8Array): boolean {
 }
 
 function onClientData(this: Tagged, chunk: Buffer): void { this[kSplice]?.clientChunk(chunk); }
+function onUpstreamData(this: Tagged, chunk: Buffer): void { this[kSplice]?.upstreamChunk(chunk); }
 function onClientDrain(this: Tagged): void { this[kSplice]?.upstream.resume(); }
 function onUpstreamDrain(this: Tagged): void { this[kSplice]?.client.resume(); }
 function onClientEnd(this: Tagged): void { this[kSplice]?.clientEnd(); }
@@ -103,6 +104,18 @@ function finOrClose(s: Socket, readEnded: boolean): void {
   else s.end();
 }
 
+/** One direction's slabs handed to write() and not yet confirmed, oldest first. */
+class SlabQueue {
+  readonly slabs: Buffer[] = [];
+  // Write callbacks come in write order, so the oldest slab is the one written. After an error
+  // (the socket was destroyed, so nothing reads the slab any more) it is left to the GC rather
+  // than reused, in case callbacks of a destroyed stream arrive out of order.
+  readonly written = (err?: Error | null): void => {
+    const slab = this.slabs.shift()!;
+    if (!err) giveSlab(slab);
+  };
+}
+
 class SpliceState extends SpliceCore {
   readonly client: Tagged;
   readonly upstream: Tagged;
@@ -111,11 +124,9 @@ class SpliceState extends SpliceCore {
   private clientReadEnded = false;
   private upstreamReadEnded = false;
   private finished = false;
-  /** Slabs written to the client / to the upstream and not yet confirmed, oldest first. */
-  private slabsOut: Buffer[] | null = null;
-  private slabsIn: Buffer[] | null = null;
-  private slabOutWritten: ((err?: Error | null) => void) | null = null;
-  private slabInWritten: ((err?: Error | null) => void) | null = null;
+  /** Slabs written to the upstream / to the client and not yet confirmed (made at the first large read). */
+  private slabsIn: SlabQueue | null = null;
+  private slabsOut: SlabQueue | null = null;
 
   constructor(client: Socket, upstream: Socket, opts: SpliceOptions) {
     super(opts);
@@ -153,28 +164,21 @@ class SpliceState extends SpliceCore {
   // resumes it.
   fromClient(n: number, buf: Uint8Array): boolean {
     this.bytesIn += n;
-    this.lastActive = idleClock();
-    if (n < SLAB_MIN_BYTES) return this.upstream.write(copySmall(n, buf));
-    return this.upstream.write(copyToSlab(n, buf, (this.slabsIn ??= [])), (this.slabInWritten ??= this.onSlabInWritten.bind(this)));
+    return this.forward(this.upstream, n, buf, true);
   }
 
   fromUpstream(n: number, buf: Uint8Array): boolean {
     this.bytesOut += n;
-    this.lastActive = idleClock();
-    if (n < SLAB_MIN_BYTES) return this.client.write(copySmall(n, buf));
-    return this.client.write(copyToSlab(n, buf, (this.slabsOut ??= [])), (this.slabOutWritten ??= this.onSlabOutWritten.bind(this)));
+    return this.forward(this.client, n, buf, false);
   }
 
-  // Write callbacks come in write order, so the oldest slab is the one written. After an error
-  // (the socket was destroyed, so nothing reads the slab any more) it is left to the GC rather
-  // than reused, in case callbacks of a destroyed stream arrive out of order.
-  private onSlabInWritten(err?: Error | null): void {
-    const slab = this.slabsIn!.shift()!;
-    if (!err) giveSlab(slab);
-  }
-  private onSlabOutWritten(err?: Error | null): void {
-    const slab = this.slabsOut!.shift()!;
-    if (!err) giveSlab(slab);
+  private forward(to: Socket, n: number, buf: Uint8Array, toUpstream: boolean): boolean {
+    this.lastActive = idleClock();
+    if (n < SLAB_MIN_BYTES) return to.write(copySmall(n, buf));
+    const q = toUpstream ? (this.slabsIn ??= new SlabQueue()) : (this.slabsOut ??= new SlabQueue());
+    const slab = copyToSlab(n, buf);
+    q.slabs.push(slab);
+    return to.write(slab.subarray(0, n), q.written);
   }
 
   clientChunk(chunk: Buffer): void {
@@ -188,7 +192,6 @@ class SpliceState extends SpliceCore {
     this.lastActive = idleClock();
     if (!this.client.write(chunk)) this.upstream.pause();
   }
-
 
   // Half-close: a FIN from one side becomes a FIN to the other; the reverse direction keeps going.
   // When the other side has already sent its FIN and everything written to it has gone, closing
@@ -242,8 +245,6 @@ class SpliceState extends SpliceCore {
     this.report();
   }
 }
-
-function onUpstreamData(this: Tagged, chunk: Buffer): void { this[kSplice]?.upstreamChunk(chunk); }
 
 /** Starts copying at once; resumes `client` if it was paused (bytes held during connect flow now). */
 export function splice(client: Socket, upstream: Socket, opts: SpliceOptions): Splice {

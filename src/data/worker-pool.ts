@@ -137,15 +137,12 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       if (closed || draining) return r;
       restarts++;
       o.table.workerRestarted(id);
-      const next = restartDelay(Date.now() - started, quickDeaths[id] ?? 0);
+      const livedMs = Date.now() - started;
+      const next = restartDelay(livedMs, quickDeaths[id] ?? 0);
       quickDeaths[id] = next.quickDeaths;
-      if (next.delayMs === 0) {
-        log('error', `data-plane worker ${id} stopped (${r.message}); starting a replacement`);
-        startWorker(id);
-        return r;
-      }
-      log('error', `data-plane worker ${id} stopped ${Math.round((Date.now() - started) / 100) / 10} s after it started (${r.message}); ` +
-        `starting a replacement in ${next.delayMs / 1000} s (quick failure ${next.quickDeaths} in a row)`);
+      log('error', `data-plane worker ${id} stopped ${Math.round(livedMs / 100) / 10} s after it started (${r.message}); starting a replacement` +
+        (next.delayMs === 0 ? '' : ` in ${next.delayMs / 1000} s (quick failure ${next.quickDeaths} in a row)`));
+      if (next.delayMs === 0) { startWorker(id); return r; }
       const timer = setTimeout(() => { restartTimers.delete(timer); if (!closed && !draining) startWorker(id); }, next.delayMs);
       restartTimers.add(timer);
       return r;

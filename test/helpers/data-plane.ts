@@ -1,8 +1,9 @@
 // Small pieces the data-plane integration tests share: an echo backend, a backend whose connects
-// never complete, a one-shot exchange through the proxy, a port nothing listens on, and a bounded
-// wait for a condition.
+// never complete, a one-shot exchange through the proxy, a port nothing listens on, a bounded
+// wait for a condition, and reading a socket to its end with a digest of what came.
 import { connect, createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import * as assert from 'uvu/assert';
 
@@ -83,4 +84,14 @@ export async function deadPort(): Promise<number> {
 export async function until(cond: () => boolean, what: string, tries = 400): Promise<void> {
   for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
   assert.ok(cond(), `timed out waiting for ${what}`);
+}
+
+/** Resumes `socket` and reads it to its end: how many bytes came, and their SHA-256 (hex). */
+export async function readToEnd(socket: Socket): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  socket.on('data', (d: Buffer) => { bytes += d.length; hash.update(d); });
+  socket.resume();
+  await once(socket, 'end');
+  return { bytes, sha256: hash.digest('hex') };
 }

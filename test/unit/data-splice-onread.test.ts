@@ -13,6 +13,7 @@ import { acceptedSocket } from '../../src/data/splice.ts';
 import { rawSplice } from '../../src/data/raw-splice.ts';
 import { connectRaw } from '../../src/data/connect-raw.ts';
 import type { TcpHandle } from '../../src/data/raw-tcp.ts';
+import { readToEnd } from '../helpers/data-plane.ts';
 
 const MODES = ['stream client', 'onread client', 'raw client and upstream'] as const;
 type Mode = (typeof MODES)[number];
@@ -97,14 +98,10 @@ for (const mode of MODES) {
     }
     const { s, closed } = r.splices[0];
     assert.ok(s.bytesOut < total, `proxy read everything (${s.bytesOut}) instead of pushing back`);
-    const got = createHash('sha256');
-    let received = 0;
-    client.on('data', (d: Buffer) => { received += d.length; got.update(d); });
-    client.resume();
-    await once(client, 'end');
+    const got = await readToEnd(client);
     client.end();
-    assert.is(received, total);
-    assert.is(got.digest('hex'), sent.digest('hex'));
+    assert.is(got.bytes, total);
+    assert.is(got.sha256, sent.digest('hex'));
     assert.is((await closed).bytesOut, total);
     await r.close();
   });

@@ -10,6 +10,7 @@ import { rawSplice, type RawSplice } from '../../src/data/raw-splice.ts';
 import { connectRaw } from '../../src/data/connect-raw.ts';
 import { takeAcceptedHandles } from '../../src/data/take-accepted-handles.ts';
 import type { TcpHandle } from '../../src/data/raw-tcp.ts';
+import { readToEnd } from '../helpers/data-plane.ts';
 
 type Mode = 'socket' | 'raw';
 type Item = { s: Splice; closed: Promise<SpliceStats>; upstreamQueued: () => number };
@@ -156,14 +157,10 @@ for (const mode of ['socket', 'raw'] as const) {
     assert.ok(written < total || !drained, 'client was never held back');
     assert.ok(s.bytesIn < total, `proxy read everything (${s.bytesIn}) instead of pushing back`);
     assert.ok(upstreamQueued() <= 1024 * 1024, `proxy buffered ${upstreamQueued()} bytes`);
-    const got = createHash('sha256');
-    let received = 0;
-    b.on('data', (d: Buffer) => { received += d.length; got.update(d); });
-    b.resume();
-    await once(b, 'end');
+    const got = await readToEnd(b);
     b.end();
-    assert.is(received, total);
-    assert.is(got.digest('hex'), sent.digest('hex'));
+    assert.is(got.bytes, total);
+    assert.is(got.sha256, sent.digest('hex'));
     const stats = await closed;
     assert.is(stats.bytesIn, total);
     client.destroy();
