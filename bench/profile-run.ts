@@ -5,10 +5,12 @@
 //     --loads keepalive,newconn --rounds 3 --duration 3 [--prof tmp/prof] [--workers 2]   (default 1, as the judged benchmark target)
 // `switchyard-MODE@DIR` runs the checkout in DIR (e.g. `git worktree add DIR HEAD~1`), so two commits
 // are measured side by side in one run.
-// `micro-VARIANT` targets run bench/splice-micro.ts (one thread, no control plane) with VARIANT.
+// `micro-VARIANT` targets run bench/splice-micro.ts (one thread, no control plane) with VARIANT
+// (`micro-VARIANT@DIR`: another checkout's).
+// `NAME+FLAG+FLAG` starts a Node target with those flags (`switchyard-reuseport+--max-semi-space-size=32`).
 // Every process it starts is stopped by its PID at the end.
 import { parseArgs } from 'node:util';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomLoopbackNet } from './free-port.ts';
@@ -37,8 +39,9 @@ const { values: args } = parseArgs({
 const profile: Profile = { ...PROFILES.quick, rounds: Number(args.rounds), durationS: Number(args.duration) };
 const say = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
-async function startMicro(variant: string, ip: string, backends: Address[], sink: Address): Promise<Target> {
-  const proc = spawnManaged(process.execPath, [new URL('./splice-micro.ts', import.meta.url).pathname, variant, ip,
+async function startMicro(variant: string, ip: string, backends: Address[], sink: Address, flags: string[], root?: string): Promise<Target> {
+  const script = root ? resolve(root, 'bench/splice-micro.ts') : new URL('./splice-micro.ts', import.meta.url).pathname;
+  const proc = spawnManaged(process.execPath, [...flags, script, variant, ip,
     backends.map((b) => `${b.host}:${b.port}`).join(','), `${sink.host}:${sink.port}`]);
   const ports = await new Promise<{ http: number; sink: number }>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`splice-micro did not start:\n${proc.output()}`)), 10_000);
@@ -56,17 +59,31 @@ async function startMicro(variant: string, ip: string, backends: Address[], sink
 /** A target name (`switchyard-reuseport/2@/tmp/before`) as one file name. */
 const fileSafe = (name: string) => name.replace(/[^\w.-]+/g, '_');
 
-/** [utime, stime] in clock ticks, summed over `pids`. */
-function userSys(pids: number[]): [number, number] {
+/** [utime, stime] in clock ticks, minor page faults, and context switches (voluntary, involuntary;
+ *  every thread), summed over `pids`. Faults and switches are kernel time the system-call count
+ *  does not show. */
+function userSys(pids: number[]): [number, number, number, number, number] {
   let u = 0;
   let s = 0;
+  let flt = 0;
+  let vcs = 0;
+  let ics = 0;
   for (const pid of pids) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     u += Number(f[11]);
     s += Number(f[12]);
+    flt += Number(f[7]); // minflt (field 10 of proc(5)), all threads
+    let tids: string[] = [];
+    try { tids = readdirSync(`/proc/${pid}/task`); } catch { /* gone */ }
+    for (const tid of tids) {
+      let status = '';
+      try { status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'); } catch { continue; }
+      vcs += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      ics += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    }
   }
-  return [u, s];
+  return [u, s, flt, vcs, ics];
 }
 
 const stops: (() => Promise<void>)[] = [];
@@ -85,8 +102,11 @@ async function main(): Promise<void> {
   const sinkAddr = { host: sink.ip, port: sink.port };
   const targets: Target[] = [];
   let n = 20;
-  for (const name of args.targets!.split(',')) {
+  for (const fullName of args.targets!.split(',')) {
     const ip = `${net}.${n++}`;
+    // NAME+FLAG+FLAG… starts a Node target with those Node/V8 flags on its command line
+    // (`switchyard-reuseport+--max-semi-space-size=32`), so a flag is compared side by side.
+    const [name, ...flags] = fullName.split('+');
     let t: Target;
     if (name === 'haproxy') t = await startHaproxy(ip, http, sinkAddr);
     else if (name.startsWith('micro-')) {
@@ -95,7 +115,8 @@ async function main(): Promise<void> {
         mkdirSync(resolve(args.prof, name), { recursive: true });
         process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${resolve(args.prof, name)}`;
       }
-      try { t = await startMicro(name.slice(6), ip, http, sinkAddr); t.name = name; t.label = name; } finally {
+      const [variant, root] = name.slice(6).split('@');
+      try { t = await startMicro(variant, ip, http, sinkAddr, flags, root); t.name = fullName; t.label = fullName; } finally {
         if (saved === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = saved;
       }
     }
@@ -111,9 +132,9 @@ async function main(): Promise<void> {
         process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
       }
       try {
-        t = await startSwitchyard({ accept, root, workers: Number(w ?? args.workers), serviceCidr: `127.${100 + n}.${Math.floor(Math.random() * 250)}.0/24`, nodeAddress: ip }, http, sinkAddr);
-        t.name = name;
-        t.label = name;
+        t = await startSwitchyard({ accept, root, execArgv: flags, workers: Number(w ?? args.workers), serviceCidr: `127.${100 + n}.${Math.floor(Math.random() * 250)}.0/24`, nodeAddress: ip }, http, sinkAddr);
+        t.name = fullName;
+        t.label = fullName;
       } finally {
         if (saved === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = saved;
       }
@@ -125,6 +146,7 @@ async function main(): Promise<void> {
   for (const t of targets) await runHttpLoad(t.http, '/', profile.keepAliveConnections, 1);
   const loads = LOADS.filter((l) => args.loads!.split(',').includes(l.key));
   const all: Record<string, number[]> = {};
+  const allUser: Record<string, number[]> = {};
   // Per round, each target's CPU per unit over HAProxy's in the same round: steadier than either
   // figure alone on a box whose other work comes and goes.
   const ratios: Record<string, number[]> = {};
@@ -160,7 +182,15 @@ async function main(): Promise<void> {
         const user = after[0] - before[0];
         const sys = after[1] - before[1];
         m.values.usr = (m.values.cpu * user) / Math.max(1, user + sys);
-        say(`[${r + 1}] ${key.padEnd(34)} ${Object.entries(m.values).map(([k, v]) => `${k}=${v.toFixed(k === 'cpu' && load.key === 'big' ? 2 : 1)}`).join(' ')}${m.errors ? ` errors=${m.errors}` : ''}`);
+        (allUser[key] ??= []).push(m.values.usr);
+        // Per unit (request, connection or MB, as the load counts them): page faults and switches.
+        const units = m.values.cps ? m.values.cps * profile.durationS : m.values.rps ? m.values.rps * profile.durationS : 0;
+        if (units) {
+          m.values.flt = (after[2] - before[2]) / units;
+          m.values.vcs = (after[3] - before[3]) / units;
+          m.values.ics = (after[4] - before[4]) / units;
+        }
+        say(`[${r + 1}] ${key.padEnd(34)} ${Object.entries(m.values).map(([k, v]) => `${k}=${v.toFixed((k === 'cpu' && load.key === 'big') || ['flt', 'vcs', 'ics'].includes(k) ? 2 : 1)}`).join(' ')}${m.errors ? ` errors=${m.errors}` : ''}`);
       }
     }
   }
@@ -173,9 +203,11 @@ async function main(): Promise<void> {
     const s = [...v].sort((a, b) => a - b);
     say(`median ×H ${k.padEnd(34)} ${s[Math.floor(s.length / 2)].toFixed(2)} (all ${v.map((x) => x.toFixed(2)).join(' ')})`);
   }
-  for (const [k, v] of Object.entries(all)) {
-    const s = [...v].sort((a, b) => a - b);
-    say(`median cpu ${k.padEnd(34)} ${s[Math.floor(s.length / 2)].toFixed(2)} (all ${v.map((x) => x.toFixed(1)).join(' ')})`);
+  for (const [what, series] of [['cpu', all], ['usr', allUser]] as const) {
+    for (const [k, v] of Object.entries(series)) {
+      const s = [...v].sort((a, b) => a - b);
+      say(`median ${what} ${k.padEnd(34)} ${s[Math.floor(s.length / 2)].toFixed(2)} (all ${v.map((x) => x.toFixed(1)).join(' ')})`);
+    }
   }
 }
 

@@ -49,6 +49,8 @@ export interface SwitchyardOptions {
   label?: string;
   /** The checkout to run (default this one): another commit's worktree, to compare two side by side. */
   root?: string;
+  /** Node/V8 flags for the switchyard process (profile-run's `NAME+FLAG` targets). */
+  execArgv?: string[];
 }
 
 export async function startSwitchyard(o: SwitchyardOptions, backends: Address[], sink: Address): Promise<Target> {
@@ -57,7 +59,7 @@ export async function startSwitchyard(o: SwitchyardOptions, backends: Address[],
   const adminPort = await freePort();
   const admin = `http://127.0.0.1:${adminPort}`;
   const root = o.root ?? ROOT;
-  const proc = spawnManaged(process.execPath, [join(root, 'bin', 'switchyard.js'), 'serve', '--admin', `127.0.0.1:${adminPort}`,
+  const proc = spawnManaged(process.execPath, [...(o.execArgv ?? []), join(root, 'bin', 'switchyard.js'), 'serve', '--admin', `127.0.0.1:${adminPort}`,
     '--state-dir', join(dir, 'state'), '--service-cidr', o.serviceCidr, '--node-address', o.nodeAddress,
     '--workers', String(o.workers), '--accept', o.accept, '--drain-timeout', '2000', '--no-demo', '-f', join(dir, 'bench.yaml')], root);
   const target: Target = {

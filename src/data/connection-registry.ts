@@ -18,6 +18,10 @@ export interface ConnectionRegistry {
   readonly size: number;
   add(conn: LiveConnection): void;
   delete(conn: LiveConnection): void;
+  /** `conn` (registered) now counts under its current `slot`: a connection that was handshaking
+   *  reached its endpoint. The size does not change, so a drain waiting for zero cannot see it
+   *  gone in between. */
+  move(conn: LiveConnection): void;
   /**
    * Connections of `servicePortIndex` on a slot outside `keep` (null: every slot) get `timeoutMs` to
    * finish; a slot in `keep` whose drain is still pending is back in the snapshot, so its drain is
@@ -33,7 +37,12 @@ export interface ConnectionRegistry {
 }
 
 /** The connections of one (Service port, slot), and the timer that will cut them if it is draining. */
-interface Group { conns: Set<LiveConnection>; timer: NodeJS.Timeout | null }
+interface Group { conns: Set<LiveConnection>; timer: NodeJS.Timeout | null; port: number; slot: number }
+
+// The group a connection was added to, kept on the connection: its `slot` may change (move) before
+// it leaves, and delete must find where it is, not where its slot now points.
+const kGroup = Symbol('switchyard.registryGroup');
+type Member = LiveConnection & { [kGroup]?: Group | null };
 
 export function createConnectionRegistry(): ConnectionRegistry {
   const byPort = new Map<number, Map<number, Group>>();
@@ -67,30 +76,56 @@ export function createConnectionRegistry(): ConnectionRegistry {
     for (const w of waiters) w();
   };
 
+  const groupOf = (conn: LiveConnection): Group => {
+    let slots = byPort.get(conn.servicePortIndex);
+    if (!slots) byPort.set(conn.servicePortIndex, (slots = new Map()));
+    let g = slots.get(conn.slot);
+    if (!g) slots.set(conn.slot, (g = { conns: new Set(), timer: null, port: conn.servicePortIndex, slot: conn.slot }));
+    return g;
+  };
+
+  /** Takes `conn` out of its group. An empty group that was draining goes (its timer with it);
+   *  an idle one stays for the slot's next connection, until a drain or the port's removal. */
+  const leave = (conn: Member): boolean => {
+    const g = conn[kGroup];
+    if (!g || !g.conns.delete(conn)) return false;
+    conn[kGroup] = null;
+    if (g.conns.size === 0 && g.timer) {
+      clearTimeout(g.timer);
+      g.timer = null;
+      const slots = byPort.get(g.port);
+      if (slots?.get(g.slot) === g) {
+        slots.delete(g.slot);
+        if (slots.size === 0) byPort.delete(g.port);
+      }
+    }
+    return true;
+  };
+
   return {
     get size() { return size; },
-    add(conn) {
-      let slots = byPort.get(conn.servicePortIndex);
-      if (!slots) byPort.set(conn.servicePortIndex, (slots = new Map()));
-      let g = slots.get(conn.slot);
-      if (!g) slots.set(conn.slot, (g = { conns: new Set(), timer: null }));
-      if (g.conns.has(conn)) return;
+    add(conn: Member) {
+      if (conn[kGroup] || orphans.has(conn)) return;
+      const g = groupOf(conn);
       g.conns.add(conn);
+      conn[kGroup] = g;
       size++;
       if (cutAll) conn.close('drained');
     },
-    delete(conn) {
+    delete(conn: Member) {
       if (orphans.delete(conn)) { size--; settled(); return; }
-      const slots = byPort.get(conn.servicePortIndex);
-      const g = slots?.get(conn.slot);
-      if (!g || !g.conns.delete(conn)) return;
+      if (!leave(conn)) return;
       size--;
-      if (g.conns.size === 0) {
-        if (g.timer) clearTimeout(g.timer);
-        slots!.delete(conn.slot);
-        if (slots!.size === 0) byPort.delete(conn.servicePortIndex);
-      }
       settled();
+    },
+    move(conn: Member) {
+      // An orphan (its Service port removed) stays one: its cut is already scheduled.
+      if (!conn[kGroup] || conn[kGroup]!.slot === conn.slot) return;
+      leave(conn);
+      const g = groupOf(conn);
+      g.conns.add(conn);
+      conn[kGroup] = g;
+      if (cutAll) conn.close('drained');
     },
     drainSlots(servicePortIndex, keep, timeoutMs) {
       const slots = byPort.get(servicePortIndex);
@@ -102,9 +137,11 @@ export function createConnectionRegistry(): ConnectionRegistry {
           if (g.timer) { clearTimeout(g.timer); g.timer = null; }
           continue;
         }
+        if (g.conns.size === 0) { slots.delete(slot); continue; }
         n += g.conns.size;
         drainGroup(g, timeoutMs);
       }
+      if (slots.size === 0) byPort.delete(servicePortIndex);
       return n;
     },
     drainServicePort(servicePortIndex, timeoutMs) {
@@ -114,7 +151,7 @@ export function createConnectionRegistry(): ConnectionRegistry {
       const conns: LiveConnection[] = [];
       for (const g of slots.values()) {
         if (g.timer) clearTimeout(g.timer);
-        for (const c of g.conns) { conns.push(c); orphans.add(c); }
+        for (const c of g.conns) { conns.push(c); orphans.add(c); (c as Member)[kGroup] = null; }
       }
       const cutThese = () => { for (const c of conns) if (orphans.has(c)) c.close('drained'); };
       if (timeoutMs <= 0) cutThese(); else later(cutThese, timeoutMs);

@@ -5,6 +5,9 @@
 // U the upstream being connected.
 import type { Splice, SpliceOptions } from './splice.ts';
 
+/** Who hears how a connect attempt ended: an object, so an attempt allocates no callback. */
+export interface ConnectOwner<U> { connectDone(upstream: U, error: string | null): void }
+
 export interface ConnectionTransport<C, U> {
   /** Read nothing from the client until the splice starts (bytes wait in the kernel meanwhile). */
   hold(client: C): void;
@@ -18,9 +21,10 @@ export interface ConnectionTransport<C, U> {
   reset(client: C): void;
   /** Drop: close without telling the client anything more. */
   drop(client: C): void;
-  /** Start connecting; `done` is called once, with null when connected or the error code. */
-  connect(host: string, port: number, done: (error: string | null) => void): U;
-  /** Abandon an upstream whose connect has not completed (or failed). */
+  /** Start connecting; `owner.connectDone` is called once, with the upstream returned here and null
+   *  when connected or the error code, unless the attempt is aborted first. */
+  connect(host: string, port: number, owner: ConnectOwner<U>): U;
+  /** Abandon an upstream whose connect has not completed (or failed): its connectDone never comes. */
   abort(upstream: U): void;
   /** Copy bytes both ways until both ends are done; `head` (the PROXY header) goes upstream first. */
   splice(client: C, upstream: U, head: Buffer | null, opts: SpliceOptions): Splice;

@@ -1,6 +1,6 @@
 // ConnectionTransport over raw TCP handles (raw-tcp.ts, raw-splice.ts): the data plane's default
 // path on reuseport listeners. Runs on data-plane workers.
-import type { ConnectionTransport } from './connection-transport.ts';
+import type { ConnectionTransport, ConnectOwner } from './connection-transport.ts';
 import { connectRaw } from './connect-raw.ts';
 import { rawSplice } from './raw-splice.ts';
 import { rawErrorName } from './raw-tcp.ts';
@@ -29,11 +29,17 @@ export class RawClient {
   }
 }
 
+/** One connect attempt: its handle, and the owner told how it ended (null once aborted). */
 class RawConnect {
   handle: TcpHandle | null = null;
-  private readonly done: (error: string | null) => void;
-  constructor(done: (error: string | null) => void) { this.done = done; }
-  onConnected(status: number): void { this.done(status === 0 ? null : rawErrorName(status)); }
+  owner: ConnectOwner<RawConnect> | null;
+  constructor(owner: ConnectOwner<RawConnect>) { this.owner = owner; }
+  onConnected(status: number): void { this.report(status === 0 ? null : rawErrorName(status)); }
+  report(error: string | null): void {
+    const owner = this.owner;
+    this.owner = null;
+    owner?.connectDone(this, error);
+  }
 }
 
 export const rawTransport: ConnectionTransport<RawClient, RawConnect> = {
@@ -55,20 +61,20 @@ export const rawTransport: ConnectionTransport<RawClient, RawConnect> = {
     c.open = false;
     c.handle.close();
   },
-  connect(host, port, done) {
-    const attempt = new RawConnect(done);
+  connect(host, port, owner) {
+    const attempt = new RawConnect(owner);
     const h = connectRaw(host, port, attempt);
     if (typeof h === 'number') {
       // Could not even start (bad address, no fds): report it like a failed connect, asynchronously
       // as a real one would be.
       const code = rawErrorName(h);
-      queueMicrotask(() => done(code));
+      queueMicrotask(() => attempt.report(code));
     } else attempt.handle = h;
     return attempt;
   },
   abort(u) {
-    // Closing cancels a pending connect: its callback then reports an error, which the handler
-    // ignores once it has settled.
+    // Closing cancels a pending connect; its callback then finds no owner to tell.
+    u.owner = null;
     u.handle?.close();
     u.handle = null;
   },

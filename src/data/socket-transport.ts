@@ -19,15 +19,20 @@ export const socketTransport: ConnectionTransport<Socket, Socket> = {
   alive: (c) => !c.destroyed,
   reset(c) { resetSocket(c); },
   drop(c) { c.destroy(); },
-  connect(host, port, done) {
+  connect(host, port, owner) {
     const upstream = connectUpstream(host, port);
-    const onError = (err: NodeJS.ErrnoException) => { upstream.removeListener('connect', onConnect); done(err.code ?? err.message); };
-    const onConnect = () => { upstream.removeListener('error', onError); upstream.on('error', ignore); done(null); };
+    const onError = (err: NodeJS.ErrnoException) => { upstream.removeListener('connect', onConnect); owner.connectDone(upstream, err.code ?? err.message); };
+    const onConnect = () => { upstream.removeListener('error', onError); upstream.on('error', ignore); owner.connectDone(upstream, null); };
     upstream.once('error', onError);
     upstream.once('connect', onConnect);
     return upstream;
   },
-  abort(u) { u.on('error', ignore); u.destroy(); },
+  abort(u) {
+    u.removeAllListeners('connect');
+    u.removeAllListeners('error');
+    u.on('error', ignore);
+    u.destroy();
+  },
   splice(c, u, head, opts) {
     if (head) u.write(head);
     return splice(c, u, opts);
