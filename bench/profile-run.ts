@@ -3,6 +3,7 @@
 // the switchyard process and its worker threads (NODE_OPTIONS=--cpu-prof, inherited by the child).
 //   node bench/profile-run.ts --targets haproxy,switchyard-reuseport,micro-fast \
 //     --loads keepalive,newconn --rounds 3 --duration 3 [--prof tmp/prof] [--workers 2]   (default 1, as the judged benchmark target)
+//     [--threads]   (each round: the proxy's CPU split by thread name)
 // `switchyard-MODE@DIR` runs the checkout in DIR (e.g. `git worktree add DIR HEAD~1`), so two commits
 // are measured side by side in one run.
 // `micro-VARIANT` targets run bench/splice-micro.ts (one thread, no control plane) with VARIANT
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     prof: { type: 'string' },
     perf: { type: 'string' },
     strace: { type: 'string' },
+    threads: { type: 'boolean', default: false },
   },
 });
 const profile: Profile = { ...PROFILES.quick, rounds: Number(args.rounds), durationS: Number(args.duration) };
@@ -84,6 +86,25 @@ function userSys(pids: number[]): [number, number, number, number, number] {
     }
   }
   return [u, s, flt, vcs, ics];
+}
+
+/** CPU ticks per thread name (/proc/PID/task/TID/comm: `node`, `node:worker`, V8's and libuv's
+ *  helper threads), summed over `pids`, for --threads. */
+function threadTicks(pids: number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of pids) {
+    let tids: string[] = [];
+    try { tids = readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    for (const tid of tids) {
+      try {
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
+      } catch { /* the thread ended */ }
+    }
+  }
+  return out;
 }
 
 const stops: (() => Promise<void>)[] = [];
@@ -157,6 +178,7 @@ async function main(): Promise<void> {
       const order = targets.map((_, i) => targets[(i + r) % targets.length]);
       for (const t of order) {
         const before = userSys(t.pids());
+        const threadsBefore = args.threads ? threadTicks(t.pids()) : null;
         // perf(1) samples user and kernel stacks of the proxy while the load runs (round 1 only).
         const perf = args.perf && r === 0 && t.pids().length
           ? spawnManaged('perf', ['record', '-F', '1999', '-g', '-o', resolve(args.perf, `${fileSafe(t.name)}-${load.key}.data`),
@@ -173,6 +195,12 @@ async function main(): Promise<void> {
           say(`${t.name} ${load.key}: ${m.values.cps ? `${(m.values.cps * profile.durationS).toFixed(0)} connections` : `${m.values.rps ? (m.values.rps * profile.durationS).toFixed(0) : '?'} requests`} under strace`);
         }
         const after = userSys(t.pids());
+        if (threadsBefore) {
+          // Where the process's CPU went, by thread name, as shares of the whole.
+          const delta = [...threadTicks(t.pids())].map(([name, ticks]) => [name, ticks - (threadsBefore.get(name) ?? 0)] as const);
+          const total = delta.reduce((sum, [, d]) => sum + d, 0) || 1;
+          say(`  threads ${t.name}: ${delta.filter(([, d]) => d > 0).sort((a, b) => b[1] - a[1]).map(([name, d]) => `${name} ${((100 * d) / total).toFixed(1)}%`).join(', ')}`);
+        }
         const key = `${load.key} ${t.label}`;
         (all[key] ??= []).push(m.values.cpu);
         if (t.name === 'haproxy') haproxyCpu[`${r} ${load.key}`] = m.values.cpu;

@@ -1,8 +1,8 @@
 // Connect timeouts of one data-plane worker thread, without a Node timer per connection.
 // A `setTimeout` per connect attempt (and its `clearTimeout` a few hundred microseconds later,
 // when the connect succeeds) allocates a Timeout, links it into Node's timer lists and reads the
-// loop clock through the binding: one of the three per-connection costs that together made the
-// handler ~0.15× of HAProxy's CPU per new connection (bench/README.md, "Where the time goes").
+// loop clock through the binding. The timer, the registry and the metrics calls are what the
+// handler adds per connection to the bare raw proxy (bench/README.md, "Where the time goes").
 //
 // Here every attempt with the same timeout joins one FIFO list, which is therefore ordered by
 // deadline; the entry itself carries the links (no allocation), and leaving is an O(1) unlink.
