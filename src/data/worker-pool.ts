@@ -107,6 +107,11 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   /** Per slot: quick deaths in a row, and the pending restart (cancelled by a drain). */
   const quickDeaths: number[] = [];
   const restartTimers = new Set<NodeJS.Timeout>();
+  // Until every worker has been ready once, a worker that keeps failing to start ends the start:
+  // a process that never serves is better told to its supervisor (systemd, Docker) by an exit
+  // than by retrying for ever. After that, crashed workers are replaced without limit.
+  let started = false;
+  let failStart: ((err: Error) => void) | null = null;
 
   function startWorker(id: number): void {
     const { port1, port2 } = new MessageChannel();
@@ -122,7 +127,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     for (const s of snapshots.values()) send(slot, { type: 'servicePort', snapshot: s });
     if (mode === 'reuseport') for (const l of listeners.values()) send(slot, { type: 'listen', listener: { ...l.spec, port: l.bound.port } });
     const task: WorkerTask = { workerId: id, port: port2, tableBuffer: o.table.buffer, ledgerBuffer: ledger.buffer, config };
-    const started = Date.now();
+    const startedAt = Date.now();
     const host = hostWorker<WorkerTask, WorkerResult>(workerFile, task, [port2]);
     slot.host = host;
     slot.task = host.result.then((r) => {
@@ -137,9 +142,14 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       if (closed || draining) return r;
       restarts++;
       o.table.workerRestarted(id);
-      const livedMs = Date.now() - started;
+      const livedMs = Date.now() - startedAt;
       const next = restartDelay(livedMs, quickDeaths[id] ?? 0);
       quickDeaths[id] = next.quickDeaths;
+      if (!started && next.quickDeaths >= START_ATTEMPTS) {
+        log('error', `data-plane worker ${id} failed to start (${r.message}); giving up after ${START_ATTEMPTS} attempts`);
+        failStart?.(workerStartError(id, r));
+        return r;
+      }
       log('error', `data-plane worker ${id} stopped ${Math.round(livedMs / 100) / 10} s after it started (${r.message}); starting a replacement` +
         (next.delayMs === 0 ? '' : ` in ${next.delayMs / 1000} s (quick failure ${next.quickDeaths} in a row)`));
       if (next.delayMs === 0) { startWorker(id); return r; }
@@ -293,6 +303,26 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   };
 
   for (let i = 0; i < n; i++) startWorker(i);
-  await new Promise<void>((resolve) => { if (slots.every((s) => s.ready)) resolve(); else readyWaiters.push(resolve); });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      failStart = reject;
+      if (slots.every((s) => s.ready)) resolve(); else readyWaiters.push(resolve);
+    });
+  } catch (err) {
+    // Nothing of the pool may outlive the failed start: no restart, no thread, no port.
+    await pool.close();
+    throw err;
+  }
+  started = true;
+  failStart = null;
   return pool;
+}
+
+/** Quick failures in a row of one worker, before the pool was ever ready, that end the start
+ *  (with restartDelay's backoff: about 1.5 s of waiting between them). */
+export const START_ATTEMPTS = 5;
+
+function workerStartError(id: number, last: Error): Error {
+  return Object.assign(new Error(`data-plane worker ${id} failed to start ${START_ATTEMPTS} times in a row; the last error: ${last.message}. ` +
+    'Check that Node.js is 24 or newer and that the install is complete (npm ci); the log has every failure.'), { code: 'SY_WORKER_START_FAILED' });
 }

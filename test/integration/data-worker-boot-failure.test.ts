@@ -1,15 +1,16 @@
 // A replacement worker that fails during its bootstrap (its module throws before it runs a task):
 // piscina alone would stop replacing workers for good and leave the slot's task pending forever
 // (worker-host.ts). The pool must keep restarting the slot, backing off, until a worker starts —
-// and a drain must not wait for a worker that never starts.
+// and a drain must not wait for a worker that never starts. Before the pool was ever ready, though,
+// a worker that keeps failing ends the start with an error instead of retrying for ever.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
-import { startWorkerPool, type WorkerPool } from '../../src/data/worker-pool.ts';
+import { START_ATTEMPTS, startWorkerPool, type WorkerPool } from '../../src/data/worker-pool.ts';
 import { restartDelay } from '../../src/data/worker-host.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
 import { echoBackend, exchange, until } from '../helpers/data-plane.ts';
@@ -78,6 +79,26 @@ test('a drain does not wait for a worker that never starts', async () => {
   await until(() => r.pool.restarts >= 2, 'a failed replacement');
   try {
     assert.ok(await closeWithin(r), 'the pool did not close within 10 s');
+  } finally {
+    writeFileSync(failures, '0');
+  }
+});
+
+test('workers that never start fail the start with SY_WORKER_START_FAILED, and nothing is retried after', async () => {
+  writeFileSync(failures, '1000');
+  try {
+    const logs: string[] = [];
+    const table = createEndpointTable({ maxSlots: 8, maxServicePorts: 2, affinityEntries: 8 });
+    const err = await startWorkerPool({ workers: 2, accept: 'reuseport', table, drainTimeoutMs: 1000, workerFile, log: (_l, m) => logs.push(m) })
+      .then(() => null, (e: NodeJS.ErrnoException) => e);
+    assert.ok(err, 'the start succeeded');
+    assert.is(err!.code, 'SY_WORKER_START_FAILED');
+    assert.match(err!.message, `failed to start ${START_ATTEMPTS} times in a row`);
+    assert.match(err!.message, 'failed during bootstrap (test)');
+    assert.ok(logs.some((l) => l.includes('giving up')), logs.join('\n'));
+    const left = Number(readFileSync(failures, 'utf8'));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.is(Number(readFileSync(failures, 'utf8')), left, 'a worker was started after the start had failed');
   } finally {
     writeFileSync(failures, '0');
   }
