@@ -46,7 +46,7 @@ export class AffinityTable {
       const used = Atomics.load(this.i32, b + A_USED) >>> 0;
       // SC loads: if seq is unchanged after the field loads, no writer touched them in between.
       if (Atomics.load(this.i32, b + A_SEQ) !== seq) continue;
-      if (now - used >= timeout) return null;
+      if (expired(now, used, timeout)) return null;
       this.hit.slot = slot;
       this.hit.generation = gen;
       this.hit.lastUsed = used;
@@ -69,7 +69,7 @@ export class AffinityTable {
       if (seq & 1) continue;
       if (this.keyMatches(b, port, addr)) return this.writeEntry(e, seq, port, addr, slot, generation, now, timeout);
       const used = Atomics.load(this.i32, b + A_USED) >>> 0;
-      if (free < 0 && now - used >= Atomics.load(this.i32, b + A_TIMEOUT)) free = e;
+      if (free < 0 && expired(now, used, Atomics.load(this.i32, b + A_TIMEOUT))) free = e;
       if (used < oldestUsed) { oldestUsed = used; oldest = e; }
     }
     const target = free >= 0 ? free : oldest;
@@ -122,4 +122,13 @@ function hashKey(port: number, addr: Int32Array): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Stamps are whole seconds (floor of the clock), so two stamps a moment apart can differ by 1:
+ *  with `>=` an entry refreshed 0.1 s ago could already be expired (a `timeoutSeconds: 1` client
+ *  would lose its endpoint at every second boundary). Expiring only past the timeout makes an
+ *  entry last between timeoutSeconds and timeoutSeconds + 1 s without a new connection: never
+ *  early, at most a second late. */
+function expired(now: number, used: number, timeout: number): boolean {
+  return now - used > timeout;
 }

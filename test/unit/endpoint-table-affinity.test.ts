@@ -46,11 +46,21 @@ test('the timer restarts at every new connection and expires after timeoutSecond
   assert.is(s.from('1.1.1.1'), 'e0');
   s.clock.now += 9;
   assert.is(s.from('1.1.1.1'), 'e0');
-  s.clock.now += 9;
-  assert.is(s.from('1.1.1.1'), 'e0', 'refreshed 9 s ago');
   s.clock.now += 10;
+  assert.is(s.from('1.1.1.1'), 'e0', 'refreshed 10 whole seconds ago: maybe less in real time, not expired');
+  s.clock.now += 11;
   assert.is(s.from('1.1.1.1'), 'e1', 'expired: balanced again (cursor moved on)');
   assert.is(s.from('1.1.1.1'), 'e1', 'and remembered anew');
+});
+
+test('a one-second timeout survives a second boundary between two connections', () => {
+  const s = setup(1);
+  s.clock.now = 100.95;
+  assert.is(s.from('1.1.1.1'), 'e0');
+  s.clock.now = 101.05; // 0.1 s later, the next whole second
+  assert.is(s.from('1.1.1.1'), 'e0');
+  s.clock.now = 103.1; // 2 s without a connection
+  assert.is(s.from('1.1.1.1'), 'e1');
 });
 
 test('an unusable remembered endpoint falls back to another, which is then remembered', () => {
