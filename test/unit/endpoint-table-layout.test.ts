@@ -125,11 +125,13 @@ test('affinity: hit within the timeout, keyed by port and address, miss after it
   assert.equal({ ...t.lookupAffinity(0, addr('::ffff:10.1.2.3'), 109, 10)! }, { slot: 3, generation: 5, lastUsed: 100 });
   assert.is(t.lookupAffinity(1, addr('10.1.2.3'), 100, 10), null);
   assert.is(t.lookupAffinity(0, addr('10.1.2.4'), 100, 10), null);
-  assert.is(t.lookupAffinity(0, addr('10.1.2.3'), 110, 10), null);
-  assert.ok(t.rememberAffinity(0, addr('10.1.2.3'), 2, 6, 110, 10), 'refresh overwrites the same entry');
-  assert.equal({ ...t.lookupAffinity(0, addr('10.1.2.3'), 119, 10)! }, { slot: 2, generation: 6, lastUsed: 110 });
-  t.forgetAffinity(0);
+  // Whole-second stamps: 10 apart may be less than 10 s of real time, so only past 10 is a miss.
+  assert.equal({ ...t.lookupAffinity(0, addr('10.1.2.3'), 110, 10)! }, { slot: 3, generation: 5, lastUsed: 100 });
   assert.is(t.lookupAffinity(0, addr('10.1.2.3'), 111, 10), null);
+  assert.ok(t.rememberAffinity(0, addr('10.1.2.3'), 2, 6, 111, 10), 'refresh overwrites the same entry');
+  assert.equal({ ...t.lookupAffinity(0, addr('10.1.2.3'), 121, 10)! }, { slot: 2, generation: 6, lastUsed: 111 });
+  t.forgetAffinity(0);
+  assert.is(t.lookupAffinity(0, addr('10.1.2.3'), 112, 10), null);
 });
 
 test('affinity: a full probe window reclaims expired entries first, else evicts the least recently used', () => {
