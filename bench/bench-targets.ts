@@ -1,7 +1,7 @@
 // The speed targets of the benchmark issue, each judged met / not met from one run's results.
 // "switchyard" in a verdict is the target running switchyard's default accept mode.
 import type { BenchResults } from './render-results.ts';
-import { medians } from './render-results.ts';
+import { median, medians } from './render-results.ts';
 
 export interface TargetVerdict {
   figure: string;
@@ -11,6 +11,9 @@ export interface TargetVerdict {
   measured: string;
   /** undefined: not measured in this run (e.g. HAProxy missing). */
   met: boolean | undefined;
+  /** The same ratio taken round by round (each round runs every target once, interleaved):
+   *  median and range, formatted; undefined where the figure is not a ratio to HAProxy. */
+  perRound?: string;
   /** For the chart: the measured ratio and the bar it is held to. */
   ratio?: number;
   limit?: number;
@@ -39,6 +42,18 @@ const RATIO_TARGETS: { load: string; key: string; figure: string; limit: number;
 
 const num = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** switchyard's figure over HAProxy's in each round: a disturbance from other work on the box
+ *  mostly hits one round, so the spread shows how much of a verdict is noise. */
+function perRoundRatios(res: BenchResults, load: string, key: string, switchyard: string): string | undefined {
+  const sy = res.runs[load]?.[switchyard];
+  const h = res.runs[load]?.haproxy;
+  if (!sy || !h) return undefined;
+  const ratios = sy.map((run, i) => (run.values[key] ?? NaN) / (h[i]?.values[key] ?? NaN)).filter(Number.isFinite);
+  if (ratios.length === 0) return undefined;
+  const sorted = [...ratios].sort((a, b) => a - b);
+  return `${median(ratios).toFixed(2)}× (${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)})`;
+}
+
 export function evaluateTargets(res: BenchResults, switchyard: string): TargetVerdict[] {
   const med = medians(res);
   const out: TargetVerdict[] = [];
@@ -52,6 +67,7 @@ export function evaluateTargets(res: BenchResults, switchyard: string): TargetVe
     out.push({
       figure: t.figure, target, measured: `${r.toFixed(2)}× (${num(sy, digits)} vs ${num(h, digits)})`,
       met: t.higherIsBetter ? r >= t.limit : r <= t.limit, ratio: r, limit: t.limit, higherIsBetter: t.higherIsBetter,
+      perRound: perRoundRatios(res, t.load, t.key, switchyard),
     });
   }
   const idle = res.idle?.[switchyard];

@@ -17,12 +17,13 @@ export function renderTargets(res: BenchResults, switchyard: string): string[] {
     '### Targets',
     '',
     `"switchyard" is ${label} (the default accept mode; as many event-loop threads as HAProxy's \`nbthread 1\`); ratios are to HAProxy in this run. ` +
+      'The verdict judges the ratio of the two medians; "per round" is the same ratio taken in each round, median and range, for how much of it is noise. ' +
       `${met} of ${judged} judged targets met${judged < verdicts.length ? `, ${verdicts.length - judged} not measured` : ''}. ` +
       'Chart: [results/latest.svg](results/latest.svg).',
     '',
-    '| figure | target | measured | verdict |',
-    '|---|---|---|---|',
-    ...verdicts.map((v) => `| ${v.figure} | ${v.target} | ${v.measured} | ${v.met === undefined ? 'not measured' : v.met ? '**met**' : '**not met**'} |`),
+    '| figure | target | measured | per round | verdict |',
+    '|---|---|---|---|---|',
+    ...verdicts.map((v) => `| ${v.figure} | ${v.target} | ${v.measured} | ${v.perRound ?? '—'} | ${v.met === undefined ? 'not measured' : v.met ? '**met**' : '**not met**'} |`),
   ];
 }
 

@@ -6,18 +6,17 @@
 // first) on stdout and in bench/results/latest.md (+ latest.json, latest.svg), and the results
 // section of bench/README.md. Every process it starts is stopped by PID at the end.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { randomLoopbackNet } from './free-port.ts';
 import { LOADS, PROFILES, type Measurement, type Profile } from './loads.ts';
 import { probeTarget } from './probe-target.ts';
-import { renderMarkdown, replaceResultsSection, type BenchResults } from './render-results.ts';
-import { evaluateTargets } from './bench-targets.ts';
+import type { BenchResults } from './render-results.ts';
+import { writeResults } from './write-results.ts';
 import { runIdlePhase, runPickCost, runScalingPhase } from './extra-phases.ts';
 import { ensureFdLimit } from './fd-limit.ts';
 import { createProgress } from './progress-bar.ts';
-import { renderChart } from './render-chart.ts';
 import { SERVER_DEFAULTS } from '../src/control/server.ts';
 import { haproxyAvailable, startHaproxy } from './start-haproxy.ts';
 import { startNginxBackend, type NginxBackend } from './start-nginx-backend.ts';
@@ -28,7 +27,6 @@ import { runHttpLoad } from './http-load.ts';
 import { directTarget, type Address, type Target } from './target.ts';
 import { nginxBinary } from './run-nginx.ts';
 
-const HERE = new URL('.', import.meta.url).pathname;
 // 'switchyard-transfer' runs only when asked for (--targets): the default accept mode is reuseport.
 const ALL = ['direct', 'switchyard', 'switchyard-more', 'switchyard-transfer', 'haproxy', 'nginx'];
 const DEFAULT_TARGETS = ['direct', 'switchyard', 'switchyard-more', 'haproxy', 'nginx'];
@@ -212,20 +210,7 @@ async function main(): Promise<void> {
     idle, scaling, pickCost,
   };
   await stopAll();
-  const md = renderMarkdown(results);
-  mkdirSync(`${HERE}results`, { recursive: true });
-  writeFileSync(`${HERE}results/latest.md`, md);
-  writeFileSync(`${HERE}results/latest.json`, JSON.stringify(results, null, 2) + '\n');
-  if (results.switchyardDefault) {
-    const label = targets.find((t) => t.name === defaultTarget)!.label;
-    writeFileSync(`${HERE}results/latest.svg`, renderChart(evaluateTargets(results, defaultTarget), `${label} against the targets, ${results.profile.name} run ${results.date.slice(0, 16)}`));
-  }
-  if (!args['no-readme']) {
-    const readme = `${HERE}README.md`;
-    let text = '';
-    try { text = readFileSync(readme, 'utf8'); } catch { /* first run writes a bare results section */ }
-    writeFileSync(readme, replaceResultsSection(text, md));
-  }
+  const md = writeResults(results, { readme: !args['no-readme'], json: true });
   process.stdout.write(md);
   bar.done();
   progress('wrote bench/results/latest.md, bench/results/latest.json, bench/results/latest.svg' + (args['no-readme'] ? '' : ' and the results in bench/README.md'));
