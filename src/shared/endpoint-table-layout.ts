@@ -9,15 +9,18 @@
 import { ApiError } from '../model/api-error.ts';
 
 const MAGIC = 0x53594554; // "SYET"
-const VERSION = 3;
+const VERSION = 4;
 
 // Header words (Int32).
 const H_MAGIC = 0, H_VERSION = 1, H_SLOTS = 2, H_PORTS = 3, H_AFF = 4, H_WORKERS = 7;
 export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6;
 const HEADER_WORDS = 16;
-// Slot words (Int32), 16-byte stride: everything a pick reads is on one cache line, and 30,000 slots
-// (480 KiB) stay within a core's L2, which random picks over large endpoint sets depend on.
-export const S_STATE = 0, S_WEIGHT = 1, S_ACTIVE = 2, S_CONSEC_FAIL = 3, SLOT_WORDS = 4;
+// Slot state words (Int32, flags and generation), one per slot in a dense region of their own: it is
+// what every pick reads first for every candidate it looks at, and 30,000 of them take 117 KiB. In
+// the 16-byte slot records (layout 3) a random pick over 30,000 endpoints read one of 480 KiB, which
+// with the pick's other data no longer stayed in this CPU's 512 KiB L2 (bench/README.md, pick cost).
+// Slot words (Int32), 16-byte stride: what least-connections and the weighted picks read besides.
+export const S_WEIGHT = 0, S_ACTIVE = 1, S_CONSEC_FAIL = 2, SLOT_WORDS = 4;
 // Service-port words (Int32).
 export const P_CURSOR = 0, P_ACTIVE = 1, PORT_WORDS = 4;
 // Affinity entry words (Int32): a seqlock word, the key (port index + 128-bit address), the value.
@@ -60,7 +63,7 @@ export interface EndpointTableSizes {
 }
 
 /** One table's sizes (from its header) and where each region starts: Int32 word indices for the
- *  first four bases, BigInt64 indices for the last two. */
+ *  first five bases, BigInt64 indices for the last two. */
 export interface TableGeometry {
   maxSlots: number;
   maxServicePorts: number;
@@ -68,6 +71,7 @@ export interface TableGeometry {
   maxWorkers: number;
   intWords: number;
   longWords: number;
+  stateBase: number;
   slotBase: number;
   portBase: number;
   affBase: number;
@@ -76,7 +80,9 @@ export interface TableGeometry {
 }
 
 function geometry(maxSlots: number, maxServicePorts: number, affinityCapacity: number, maxWorkers: number): TableGeometry {
-  const slotBase = HEADER_WORDS;
+  const stateBase = HEADER_WORDS;
+  // Slot records start on a 16-byte boundary, so none straddles a cache line.
+  const slotBase = stateBase + Math.ceil(maxSlots / 4) * 4;
   const portBase = slotBase + maxSlots * SLOT_WORDS;
   const affBase = portBase + maxServicePorts * PORT_WORDS;
   let intWords = affBase + affinityCapacity * AFF_WORDS;
@@ -84,7 +90,7 @@ function geometry(maxSlots: number, maxServicePorts: number, affinityCapacity: n
   const portLongBase = maxSlots * SLOT_LONGS;
   const workerLongBase = portLongBase + maxServicePorts * PORT_LONGS;
   const longWords = workerLongBase + maxWorkers * WORKER_LONGS;
-  return { maxSlots, maxServicePorts, affinityCapacity, maxWorkers, intWords, longWords, slotBase, portBase, affBase, portLongBase, workerLongBase };
+  return { maxSlots, maxServicePorts, affinityCapacity, maxWorkers, intWords, longWords, stateBase, slotBase, portBase, affBase, portLongBase, workerLongBase };
 }
 
 function checkSize(name: string, v: number, max: number): void {

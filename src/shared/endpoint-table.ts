@@ -29,7 +29,7 @@ import { healthy, retiredState, stateFlags, stateGeneration, withFlags } from '.
 // code; an imported binding it reads from the exporting module's cell at every use. Indexing with
 // the imports directly made slotState + active + weight of one slot about 1.5 ns slower (4.2 -> 5.7
 // ns, a scratch microbenchmark on this box); with these copies it is 4.2-4.3 ns, as before the split.
-const { H_GLOBAL_ACTIVE, H_WEIGHT_EPOCH, P_ACTIVE, P_CURSOR, PORT_WORDS, S_ACTIVE, S_CONSEC_FAIL, S_STATE, S_WEIGHT } = layout;
+const { H_GLOBAL_ACTIVE, H_WEIGHT_EPOCH, P_ACTIVE, P_CURSOR, PORT_WORDS, S_ACTIVE, S_CONSEC_FAIL, S_WEIGHT } = layout;
 const { SL_FAILS, SL_TOTAL, SLOT_LONGS, SLOT_WORDS } = layout;
 
 export class EndpointTable extends EndpointTableMetrics {
@@ -37,6 +37,7 @@ export class EndpointTable extends EndpointTableMetrics {
   readonly maxServicePorts: number;
   readonly affinityCapacity: number;
   private readonly i32: Int32Array;
+  private readonly stateBase: number;
   private readonly slotBase: number;
   private readonly portBase: number;
   private readonly affinity: AffinityTable;
@@ -48,6 +49,7 @@ export class EndpointTable extends EndpointTableMetrics {
     this.maxServicePorts = g.maxServicePorts;
     this.affinityCapacity = g.affinityCapacity;
     this.i32 = new Int32Array(buffer, 0, g.intWords);
+    this.stateBase = g.stateBase;
     this.slotBase = g.slotBase;
     this.portBase = g.portBase;
     this.affinity = new AffinityTable(this.i32, g.affBase, g.affinityCapacity);
@@ -57,14 +59,14 @@ export class EndpointTable extends EndpointTableMetrics {
 
   /** Opaque word holding flags and generation (decode with stateFlags / stateGeneration). Relaxed
    *  (plain, tear-free) read for the per-pick path; see the header. */
-  slotState(slot: number): number { return this.i32[this.slotBase + slot * SLOT_WORDS + S_STATE]; }
+  slotState(slot: number): number { return this.i32[this.stateBase + slot]; }
   /** Ordered reads (SC Atomics.load): after a snapshot's arrival they see the main thread's writes. */
-  flags(slot: number): number { return stateFlags(Atomics.load(this.i32, this.slotBase + slot * SLOT_WORDS + S_STATE)); }
-  generation(slot: number): number { return stateGeneration(Atomics.load(this.i32, this.slotBase + slot * SLOT_WORDS + S_STATE)); }
+  flags(slot: number): number { return stateFlags(Atomics.load(this.i32, this.stateBase + slot)); }
+  generation(slot: number): number { return stateGeneration(Atomics.load(this.i32, this.stateBase + slot)); }
 
   /** Set and clear flag bits, keeping the generation. A CAS loop, so concurrent callers never lose bits. */
   updateFlags(slot: number, set: number, clear: number): number {
-    const at = this.slotBase + slot * SLOT_WORDS + S_STATE;
+    const at = this.stateBase + slot;
     for (;;) {
       const old = Atomics.load(this.i32, at);
       const next = withFlags(old, set, clear);
@@ -79,7 +81,7 @@ export class EndpointTable extends EndpointTableMetrics {
   /** Main thread: the slot's occupant is gone for good. Bumping the generation invalidates every
    *  snapshot and affinity entry that still names the slot. */
   retireSlot(slot: number): void {
-    const at = this.slotBase + slot * SLOT_WORDS + S_STATE;
+    const at = this.stateBase + slot;
     Atomics.store(this.i32, at, retiredState(Atomics.load(this.i32, at)));
   }
 

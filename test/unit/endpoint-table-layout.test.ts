@@ -29,33 +29,35 @@ test('a worker view attached to the buffer reads the header sizes and sees the s
   assert.equal([t.refusals(2, 'sourceRange'), t.refusals(2, 'noEndpoints'), t.portTotalConnections(2)], [1, 0, 1]);
 });
 
-test('layout version 3, word by word: moving any word needs a new VERSION', () => {
+test('layout version 4, word by word: moving any word needs a new VERSION', () => {
   // Sizes 10 slots, 3 Service ports, 64 affinity entries, 4 worker rows. Int32 region: header 16,
-  // slots at 16 (stride 4), ports at 56 (stride 4), affinity at 68 (stride 10), 708 words. BigInt64
-  // region from byte 2832: slots at 0 (stride 6), ports at 60 (stride 36), workers at 168 (stride 8).
+  // slot states at 16 (one word each, 12 words to keep 16-byte alignment), slot records at 28
+  // (stride 4), ports at 68 (stride 4), affinity at 80 (stride 10), 720 words. BigInt64 region from
+  // byte 2880: slots at 0 (stride 6), ports at 60 (stride 36), workers at 168 (stride 8).
   const t = createEndpointTable({ maxSlots: 10, maxServicePorts: 3, affinityEntries: 50, maxWorkers: 4 });
-  assert.is(t.buffer.byteLength, 708 * 4 + 200 * 8);
-  const i32 = new Int32Array(t.buffer, 0, 708);
-  const i64 = new BigInt64Array(t.buffer, 708 * 4);
-  assert.equal([...i32.subarray(0, 8)], [0x53594554, 3, 10, 3, 64, 0, 0, 4]);
+  assert.is(t.buffer.byteLength, 720 * 4 + 200 * 8);
+  const i32 = new Int32Array(t.buffer, 0, 720);
+  const i64 = new BigInt64Array(t.buffer, 720 * 4);
+  assert.equal([...i32.subarray(0, 8)], [0x53594554, 4, 10, 3, 64, 0, 0, 4]);
   t.updateFlags(9, READY | SERVING, 0);
   t.setWeight(9, 7);
   t.slotOpened(9);
   t.connectFailed(9);
   t.connectFailed(9);
-  assert.equal([...i32.subarray(52, 56)], [READY | SERVING, 7, 1, 2]);
+  assert.is(i32[25], READY | SERVING, 'slot 9 state');
+  assert.equal([...i32.subarray(64, 68)], [7, 1, 2, 0], 'slot 9 weight, active, consecutive failures');
   assert.is(i32[6], 1, 'weight epoch');
   assert.equal([i64[54], i64[55]], [1n, 2n], 'slot 9 total and failures');
   t.retireSlot(9);
-  assert.is(i32[52], 1 << 8, 'generation above the flag bits');
+  assert.is(i32[25], 1 << 8, 'generation above the flag bits');
   t.nextCursor(2);
   t.tryAddPortActive(2, 0);
   t.tryAddGlobalActive(0);
-  assert.equal([i32[64], i32[65], i32[5]], [1, 1, 1]);
+  assert.equal([i32[76], i32[77], i32[5]], [1, 1, 1]);
   assert.ok(t.rememberAffinity(1, addr('10.1.2.3'), 3, 5, 100, 10));
-  const used = [...Array(64).keys()].filter((e) => i32[68 + e * 10] !== 0);
+  const used = [...Array(64).keys()].filter((e) => i32[80 + e * 10] !== 0);
   assert.is(used.length, 1);
-  assert.equal([...i32.subarray(68 + used[0] * 10, 78 + used[0] * 10)], [2, 1, 0, 0, 0xffff, 0x0a010203, 3, 5, 100, 10]);
+  assert.equal([...i32.subarray(80 + used[0] * 10, 90 + used[0] * 10)], [2, 1, 0, 0, 0xffff, 0x0a010203, 3, 5, 100, 10]);
   for (let k = 0; k < 3; k++) t.countPortConnection(2);
   t.countRefusal(2, 'sourceRange');
   t.countRefusal(2, 'maxConnections');
