@@ -10,15 +10,21 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
+/** The fields of a /proc stat file (`/proc/PID/stat`, `/proc/PID/task/TID/stat`) after the command
+ *  name, so that field N of proc(5) is index N - 3 (utime 11, stime 12, minflt 7); null when gone. */
+export function statFields(path: string): string[] | null {
+  let stat: string;
+  try { stat = readFileSync(path, 'utf8'); } catch { return null; }
+  // The command name (field 2) may hold spaces and parentheses; the fields after it are fixed.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Sum of utime + stime of `pids`, in seconds; a process that is gone counts 0. */
 export function cpuSeconds(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
-    let stat: string;
-    try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; }
-    // The command name (field 2) may hold spaces and parentheses; the fields after it are fixed.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of proc(5))
+    const f = statFields(`/proc/${pid}/stat`);
+    if (f) ticks += Number(f[11]) + Number(f[12]);
   }
   return ticks / clockTicks();
 }

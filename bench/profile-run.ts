@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { statFields } from './cpu-seconds.ts';
 import { randomLoopbackNet } from './free-port.ts';
 import { LOADS, PROFILES, type Profile } from './loads.ts';
 import { startHaproxy } from './start-haproxy.ts';
@@ -61,47 +62,31 @@ async function startMicro(variant: string, ip: string, backends: Address[], sink
 /** A target name (`switchyard-reuseport/2@/tmp/before`) as one file name. */
 const fileSafe = (name: string) => name.replace(/[^\w.-]+/g, '_');
 
-/** [utime, stime] in clock ticks, minor page faults, and context switches (voluntary, involuntary;
- *  every thread), summed over `pids`. Faults and switches are kernel time the system-call count
- *  does not show. */
-function userSys(pids: number[]): [number, number, number, number, number] {
-  let u = 0;
-  let s = 0;
-  let flt = 0;
-  let vcs = 0;
-  let ics = 0;
-  for (const pid of pids) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    u += Number(f[11]);
-    s += Number(f[12]);
-    flt += Number(f[7]); // minflt (field 10 of proc(5)), all threads
-    let tids: string[] = [];
-    try { tids = readdirSync(`/proc/${pid}/task`); } catch { /* gone */ }
-    for (const tid of tids) {
-      let status = '';
-      try { status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'); } catch { continue; }
-      vcs += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      ics += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    }
-  }
-  return [u, s, flt, vcs, ics];
-}
+/** What the kernel counts for a target's processes, summed over `pids`: user and system clock
+ *  ticks, minor page faults, context switches (voluntary, involuntary; every thread), and CPU ticks
+ *  per thread name (`node`, `WorkerThread`, V8's and libuv's helpers; for --threads). Faults and
+ *  switches are kernel time the system-call count does not show. */
+interface ProcSample { user: number; sys: number; faults: number; vcs: number; ics: number; byThread: Map<string, number> }
 
-/** CPU ticks per thread name (/proc/PID/task/TID/comm: `node`, `node:worker`, V8's and libuv's
- *  helper threads), summed over `pids`, for --threads. */
-function threadTicks(pids: number[]): Map<string, number> {
-  const out = new Map<string, number>();
+function procSample(pids: number[]): ProcSample {
+  const out: ProcSample = { user: 0, sys: 0, faults: 0, vcs: 0, ics: 0, byThread: new Map() };
   for (const pid of pids) {
+    const f = statFields(`/proc/${pid}/stat`);
+    if (!f) continue;
+    out.user += Number(f[11]);
+    out.sys += Number(f[12]);
+    out.faults += Number(f[7]); // minflt, all threads
     let tids: string[] = [];
     try { tids = readdirSync(`/proc/${pid}/task`); } catch { continue; }
     for (const tid of tids) {
-      try {
-        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
-      } catch { /* the thread ended */ }
+      const task = `/proc/${pid}/task/${tid}`;
+      const tf = statFields(`${task}/stat`);
+      let status = '';
+      let name = '';
+      try { status = readFileSync(`${task}/status`, 'utf8'); name = readFileSync(`${task}/comm`, 'utf8').trim(); } catch { continue; }
+      if (tf) out.byThread.set(name, (out.byThread.get(name) ?? 0) + Number(tf[11]) + Number(tf[12]));
+      out.vcs += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      out.ics += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
     }
   }
   return out;
@@ -177,8 +162,7 @@ async function main(): Promise<void> {
     for (const load of loads) {
       const order = targets.map((_, i) => targets[(i + r) % targets.length]);
       for (const t of order) {
-        const before = userSys(t.pids());
-        const threadsBefore = args.threads ? threadTicks(t.pids()) : null;
+        const before = procSample(t.pids());
         // perf(1) samples user and kernel stacks of the proxy while the load runs (round 1 only).
         const perf = args.perf && r === 0 && t.pids().length
           ? spawnManaged('perf', ['record', '-F', '1999', '-g', '-o', resolve(args.perf, `${fileSafe(t.name)}-${load.key}.data`),
@@ -194,10 +178,10 @@ async function main(): Promise<void> {
           await strace.stop('SIGINT', 5000);
           say(`${t.name} ${load.key}: ${m.values.cps ? `${(m.values.cps * profile.durationS).toFixed(0)} connections` : `${m.values.rps ? (m.values.rps * profile.durationS).toFixed(0) : '?'} requests`} under strace`);
         }
-        const after = userSys(t.pids());
-        if (threadsBefore) {
+        const after = procSample(t.pids());
+        if (args.threads) {
           // Where the process's CPU went, by thread name, as shares of the whole.
-          const delta = [...threadTicks(t.pids())].map(([name, ticks]) => [name, ticks - (threadsBefore.get(name) ?? 0)] as const);
+          const delta = [...after.byThread].map(([name, ticks]) => [name, ticks - (before.byThread.get(name) ?? 0)] as const);
           const total = delta.reduce((sum, [, d]) => sum + d, 0) || 1;
           say(`  threads ${t.name}: ${delta.filter(([, d]) => d > 0).sort((a, b) => b[1] - a[1]).map(([name, d]) => `${name} ${((100 * d) / total).toFixed(1)}%`).join(', ')}`);
         }
@@ -207,16 +191,16 @@ async function main(): Promise<void> {
         else (ratios[key] ??= []).push(NaN);
         roundCpu[`${r} ${key}`] = m.values.cpu;
         // The share of the proxy's CPU spent in the kernel (system calls, loopback TCP) vs user space.
-        const user = after[0] - before[0];
-        const sys = after[1] - before[1];
+        const user = after.user - before.user;
+        const sys = after.sys - before.sys;
         m.values.usr = (m.values.cpu * user) / Math.max(1, user + sys);
         (allUser[key] ??= []).push(m.values.usr);
         // Per unit (request, connection or MB, as the load counts them): page faults and switches.
         const units = m.values.cps ? m.values.cps * profile.durationS : m.values.rps ? m.values.rps * profile.durationS : 0;
         if (units) {
-          m.values.flt = (after[2] - before[2]) / units;
-          m.values.vcs = (after[3] - before[3]) / units;
-          m.values.ics = (after[4] - before[4]) / units;
+          m.values.flt = (after.faults - before.faults) / units;
+          m.values.vcs = (after.vcs - before.vcs) / units;
+          m.values.ics = (after.ics - before.ics) / units;
         }
         say(`[${r + 1}] ${key.padEnd(34)} ${Object.entries(m.values).map(([k, v]) => `${k}=${v.toFixed((k === 'cpu' && load.key === 'big') || ['flt', 'vcs', 'ics'].includes(k) ? 2 : 1)}`).join(' ')}${m.errors ? ` errors=${m.errors}` : ''}`);
       }

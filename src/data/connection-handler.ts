@@ -162,7 +162,8 @@ class ClientConnection<C, U> implements LiveConnection, TrafficAccount, Deadline
     setDeadline(this, this.options?.connectTimeoutMs ?? 5000, this.attemptStarted);
   }
 
-  /** ConnectOwner: the attempt in flight connected or failed. */
+  /** ConnectOwner: an attempt connected or failed. Only the one in flight counts: an abandoned
+   *  attempt (timed out, cut by a drain) may still answer. */
   connectDone(upstream: U, error: string | null): void {
     if (upstream !== this.upstream) return;
     if (error !== null) { this.attemptFailed(error); return; }

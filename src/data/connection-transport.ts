@@ -22,9 +22,10 @@ export interface ConnectionTransport<C, U> {
   /** Drop: close without telling the client anything more. */
   drop(client: C): void;
   /** Start connecting; `owner.connectDone` is called once, with the upstream returned here and null
-   *  when connected or the error code, unless the attempt is aborted first. */
+   *  when connected or the error code. It may still come after abort(): the owner ignores an
+   *  upstream that is not its attempt in flight. */
   connect(host: string, port: number, owner: ConnectOwner<U>): U;
-  /** Abandon an upstream whose connect has not completed (or failed): its connectDone never comes. */
+  /** Abandon an upstream whose connect has not completed (or failed). */
   abort(upstream: U): void;
   /** Copy bytes both ways until both ends are done; `head` (the PROXY header) goes upstream first. */
   splice(client: C, upstream: U, head: Buffer | null, opts: SpliceOptions): Splice;

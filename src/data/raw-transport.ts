@@ -29,10 +29,10 @@ export class RawClient {
   }
 }
 
-/** One connect attempt: its handle, and the owner told how it ended (null once aborted). */
+/** One connect attempt: its handle, and the owner told, once, how it ended. */
 class RawConnect {
   handle: TcpHandle | null = null;
-  owner: ConnectOwner<RawConnect> | null;
+  private owner: ConnectOwner<RawConnect> | null;
   constructor(owner: ConnectOwner<RawConnect>) { this.owner = owner; }
   onConnected(status: number): void { this.report(status === 0 ? null : rawErrorName(status)); }
   report(error: string | null): void {
@@ -73,8 +73,8 @@ export const rawTransport: ConnectionTransport<RawClient, RawConnect> = {
     return attempt;
   },
   abort(u) {
-    // Closing cancels a pending connect; its callback then finds no owner to tell.
-    u.owner = null;
+    // Closing cancels a pending connect: its callback then reports an error, which the owner
+    // ignores (the attempt is no longer its one in flight).
     u.handle?.close();
     u.handle = null;
   },

@@ -27,12 +27,7 @@ export const socketTransport: ConnectionTransport<Socket, Socket> = {
     upstream.once('connect', onConnect);
     return upstream;
   },
-  abort(u) {
-    u.removeAllListeners('connect');
-    u.removeAllListeners('error');
-    u.on('error', ignore);
-    u.destroy();
-  },
+  abort(u) { u.on('error', ignore); u.destroy(); },
   splice(c, u, head, opts) {
     if (head) u.write(head);
     return splice(c, u, opts);

@@ -140,16 +140,17 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       port1.close();
       answerWaiters(slot);
       if (closed || draining) return r;
-      restarts++;
-      o.table.workerRestarted(id);
       const livedMs = Date.now() - startedAt;
       const next = restartDelay(livedMs, quickDeaths[id] ?? 0);
       quickDeaths[id] = next.quickDeaths;
       if (!started && next.quickDeaths >= START_ATTEMPTS) {
+        // No replacement: the start fails, so this is not counted as a restart.
         log('error', `data-plane worker ${id} failed to start (${r.message}); giving up after ${START_ATTEMPTS} attempts`);
         failStart?.(workerStartError(id, r));
         return r;
       }
+      restarts++;
+      o.table.workerRestarted(id);
       log('error', `data-plane worker ${id} stopped ${Math.round(livedMs / 100) / 10} s after it started (${r.message}); starting a replacement` +
         (next.delayMs === 0 ? '' : ` in ${next.delayMs / 1000} s (quick failure ${next.quickDeaths} in a row)`));
       if (next.delayMs === 0) { startWorker(id); return r; }
