@@ -4,6 +4,7 @@
 //   node bench/profile-run.ts --targets haproxy,switchyard-reuseport,micro-fast \
 //     --loads keepalive,newconn --rounds 3 --duration 3 [--prof tmp/prof] [--workers 2]   (default 1, as the judged benchmark target)
 //     [--threads]   (each round: the proxy's CPU split by thread name)
+//     [--segments]  (each round: TCP segments and ACKs per unit, from /proc/net/snmp and netstat)
 // `switchyard-MODE@DIR` runs the checkout in DIR (e.g. `git worktree add DIR HEAD~1`), so two commits
 // are measured side by side in one run.
 // `micro-VARIANT` targets run bench/splice-micro.ts (one thread, no control plane) with VARIANT
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     perf: { type: 'string' },
     strace: { type: 'string' },
     threads: { type: 'boolean', default: false },
+    segments: { type: 'boolean', default: false },
   },
 });
 const profile: Profile = { ...PROFILES.quick, rounds: Number(args.rounds), durationS: Number(args.duration) };
@@ -87,6 +89,24 @@ function procSample(pids: number[]): ProcSample {
       if (tf) out.byThread.set(name, (out.byThread.get(name) ?? 0) + Number(tf[11]) + Number(tf[12]));
       out.vcs += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
       out.ics += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    }
+  }
+  return out;
+}
+
+/** TCP counters of this network namespace (/proc/net/snmp, /proc/net/netstat): segments sent and
+ *  ACKs by kind. They count every process on the loopback (load generator, backends, proxy), so a
+ *  difference between targets per unit is a difference in the packets the proxy makes the machine
+ *  exchange — kernel work that CPU per unit includes but the system-call count does not show. */
+const TCP_COUNTERS = ['OutSegs', 'ActiveOpens', 'OutRsts', 'DelayedACKs', 'TCPPureAcks', 'TCPHPAcks', 'TCPAbortOnData'] as const;
+function tcpCounters(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const file of ['/proc/net/snmp', '/proc/net/netstat']) {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const names = lines[i].split(' ');
+      const values = lines[i + 1].split(' ');
+      names.forEach((n, j) => { if ((TCP_COUNTERS as readonly string[]).includes(n)) out[n] = Number(values[j]); });
     }
   }
   return out;
@@ -163,6 +183,7 @@ async function main(): Promise<void> {
       const order = targets.map((_, i) => targets[(i + r) % targets.length]);
       for (const t of order) {
         const before = procSample(t.pids());
+        const tcpBefore = args.segments ? tcpCounters() : null;
         // perf(1) samples user and kernel stacks of the proxy while the load runs (round 1 only).
         const perf = args.perf && r === 0 && t.pids().length
           ? spawnManaged('perf', ['record', '-F', '1999', '-g', '-o', resolve(args.perf, `${fileSafe(t.name)}-${load.key}.data`),
@@ -179,6 +200,7 @@ async function main(): Promise<void> {
           say(`${t.name} ${load.key}: ${m.values.cps ? `${(m.values.cps * profile.durationS).toFixed(0)} connections` : `${m.values.rps ? (m.values.rps * profile.durationS).toFixed(0) : '?'} requests`} under strace`);
         }
         const after = procSample(t.pids());
+        const tcpAfter = tcpBefore ? tcpCounters() : null;
         if (args.threads) {
           // Where the process's CPU went, by thread name, as shares of the whole.
           const delta = [...after.byThread].map(([name, ticks]) => [name, ticks - (before.byThread.get(name) ?? 0)] as const);
@@ -201,6 +223,9 @@ async function main(): Promise<void> {
           m.values.flt = (after.faults - before.faults) / units;
           m.values.vcs = (after.vcs - before.vcs) / units;
           m.values.ics = (after.ics - before.ics) / units;
+          if (tcpBefore && tcpAfter) {
+            say(`  tcp ${t.name} per unit: ${TCP_COUNTERS.map((c) => `${c} ${((tcpAfter[c] - tcpBefore[c]) / units).toFixed(2)}`).join(' ')}`);
+          }
         }
         say(`[${r + 1}] ${key.padEnd(34)} ${Object.entries(m.values).map(([k, v]) => `${k}=${v.toFixed((k === 'cpu' && load.key === 'big') || ['flt', 'vcs', 'ics'].includes(k) ? 2 : 1)}`).join(' ')}${m.errors ? ` errors=${m.errors}` : ''}`);
       }
