@@ -25,6 +25,8 @@ type EndReq = WriteReq & { end?: RawEnd; slab?: Buffer | null };
 export interface RawSpliceOptions extends SpliceOptions {
   /** Bytes for the upstream before any of the client's (the PROXY header). */
   head?: Buffer | null;
+  /** The upstream handle was armed for reading by readFromConnect. */
+  upstreamArmed?: boolean;
 }
 
 class RawEnd {
@@ -101,6 +103,24 @@ function onWritten(this: EndReq, status: number): void {
   end.splice.written(end, status);
 }
 
+/** Arms a handle whose connect is in flight for reading, so that it reads into the thread's buffer
+ *  from the moment the splice takes it (rawTransport.connect calls it right after the connect).
+ *  Why: libuv drops a handle's last interest when its connect completes (a POLLOUT watch), and a
+ *  read started after that re-adds the fd to epoll — an EPOLL_CTL_ADD that fails with EEXIST and is
+ *  retried as a MOD: one more io_uring_enter per connection (strace). Armed first, the connect and
+ *  the read share one registration and the completion is a plain MOD, batched with the client's.
+ *  Nothing can be read before the splice starts: libuv completes a connect in one poll callback and
+ *  reads only in a later one, and the connection handler starts the splice, or closes the handle,
+ *  inside the connect's callback (onRead also ignores a handle no splice has taken). Returns 0 or a
+ *  negative libuv error. */
+export function readFromConnect(handle: TcpHandle): number {
+  const h = handle as Tagged;
+  h[kEnd] = null;
+  h.onread = onRead;
+  h.useUserBuffer(threadReadBuffer());
+  return h.readStart();
+}
+
 export class RawSplice extends SpliceCore {
   readonly client: RawEnd;
   readonly upstream: RawEnd;
@@ -113,6 +133,7 @@ export class RawSplice extends SpliceCore {
     this.upstream = new RawEnd(upstream, this, false);
     this.client.peer = this.upstream;
     this.upstream.peer = this.client;
+    this.upstream.reading = opts.upstreamArmed === true;
     this.head = opts.head ?? null;
   }
 
@@ -120,6 +141,7 @@ export class RawSplice extends SpliceCore {
     const buf = threadReadBuffer();
     for (const e of [this.client, this.upstream]) {
       e.handle[kEnd] = e;
+      if (e.reading) continue;
       e.handle.onread = onRead;
       e.handle.useUserBuffer(buf);
     }
