@@ -40,6 +40,13 @@ const RATIO_TARGETS: { load: string; key: string; figure: string; limit: number;
   { load: 'tcp', key: 'cpu', figure: 'CPU per GB (raw TCP)', limit: 1.2, higherIsBetter: false },
 ];
 
+/** A ratio to two decimals, or three when two would round it onto its bar and hide which side of
+ *  the bar it is on (1.505 against ≤ 1.5 reads "1.505×", not a "1.50×" judged not met). */
+export function judgedRatio(r: number, limit: number): string {
+  const two = r.toFixed(2);
+  return Number(two) === limit && r !== limit ? r.toFixed(3) : two;
+}
+
 const num = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** switchyard's figure over HAProxy's in each round: a disturbance from other work on the box
@@ -65,7 +72,7 @@ export function evaluateTargets(res: BenchResults, switchyard: string): TargetVe
     if (!Number.isFinite(r)) { out.push({ figure: t.figure, target, measured: 'not measured', met: undefined }); continue; }
     const digits = t.key === 'cpu' && t.load !== 'keepalive' && t.load !== 'newconn' ? 2 : t.key === 'cpu' ? 1 : 0;
     out.push({
-      figure: t.figure, target, measured: `${r.toFixed(2)}× (${num(sy, digits)} vs ${num(h, digits)})`,
+      figure: t.figure, target, measured: `${judgedRatio(r, t.limit)}× (${num(sy, digits)} vs ${num(h, digits)})`,
       met: t.higherIsBetter ? r >= t.limit : r <= t.limit, ratio: r, limit: t.limit, higherIsBetter: t.higherIsBetter,
       perRound: perRoundRatios(res, t.load, t.key, switchyard),
     });
@@ -87,7 +94,7 @@ export function evaluateTargets(res: BenchResults, switchyard: string): TargetVe
     if (!pc || !ns) { out.push({ figure: `pick cost, ${alg}`, target, measured: 'not measured', met: undefined }); continue; }
     const r = ns[ns.length - 1] / ns[0];
     out.push({
-      figure: `pick cost, ${alg}`, target, measured: `${r.toFixed(2)}× (${ns[0].toFixed(0)} → ${ns[ns.length - 1].toFixed(0)} ns)`,
+      figure: `pick cost, ${alg}`, target, measured: `${judgedRatio(r, limit)}× (${ns[0].toFixed(1)} → ${ns[ns.length - 1].toFixed(1)} ns)`,
       met: r <= limit, ratio: r, limit, higherIsBetter: false,
     });
   }

@@ -1,7 +1,7 @@
 // The Targets verdicts as an SVG bar chart, written by hand: one bar per target, the measured ratio
 // on a shared axis, the bar it is held to as a tick, green when met and red when not. Figures not
 // measured in the run are listed without a bar.
-import type { TargetVerdict } from './bench-targets.ts';
+import { judgedRatio, type TargetVerdict } from './bench-targets.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -37,7 +37,7 @@ export function renderChart(verdicts: TargetVerdict[], title: string): string {
     out.push(`<rect x="${labelW}" y="${y + 5}" width="${Math.max(1, x(v.ratio) - labelW).toFixed(1)}" height="${rowH - 10}" fill="${colour}" opacity="0.8"/>`);
     const lx = x(v.limit);
     out.push(`<line x1="${lx}" y1="${y + 1}" x2="${lx}" y2="${y + rowH - 1}" stroke="#000" stroke-width="2"/>`);
-    const text = `${v.ratio.toFixed(2)}× (${v.higherIsBetter ? '≥' : '≤'} ${v.limit}) ${v.met ? 'met' : 'not met'}`;
+    const text = `${judgedRatio(v.ratio, v.limit)}× (${v.higherIsBetter ? '≥' : '≤'} ${v.limit}) ${v.met ? 'met' : 'not met'}`;
     out.push(`<text x="${labelW + plotW + 8}" y="${y + 16}" fill="${colour}">${esc(text)}</text>`);
   });
   out.push('</svg>');
