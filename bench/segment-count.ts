@@ -5,7 +5,7 @@
 //   node_modules/.bin/node bench/segment-count.ts [--targets haproxy,switchyard,nginx] [--duration 1]
 // Needs tcpdump (apt-get install tcpdump) and root for the capture. Every process it starts is
 // stopped by its PID at the end.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +81,11 @@ async function capture(front: Address, backend: Address, load: () => Promise<num
 }
 
 async function main(): Promise<void> {
+  if (spawnSync('tcpdump', ['--version']).error) {
+    console.error('segment-count: tcpdump is missing (apt-get install tcpdump); it captures the loopback while a load runs');
+    process.exitCode = 2;
+    return;
+  }
   const net = randomLoopbackNet();
   const stops: (() => Promise<void>)[] = [];
   try {
