@@ -1,5 +1,6 @@
 // The result of `switchyard bench`: its JSON shape (-o json) and its aligned text rendering, plus
 // the latency the balancer added over going straight to one endpoint. Pure; CLI process.
+import { formatBenchCpu, type BenchCpu } from './bench-cpu.ts';
 import type { BenchMode, LoadResult } from './bench-load-result.ts';
 import type { Spread } from './bench-spread.ts';
 
@@ -19,6 +20,8 @@ export interface BenchReport {
   mode: BenchMode;
   settings: { connections: number; durationSeconds: number; rate: number | null; path: string | null; closeEachRequest: boolean };
   balancer: LoadResult;
+  /** The CPU used during the balancer run, and what limited it. */
+  cpu: BenchCpu;
   /** null when the server's /metrics could not say; `spreadNote` says why. */
   spread: Spread | null;
   spreadNote?: string;
@@ -74,6 +77,8 @@ export function formatBenchReport(r: BenchReport): string {
       loadRow('through switchyard', r.balancer),
       ...(r.direct ? [loadRow(`direct to ${r.direct.endpoint}`, r.direct.result)] : []),
     ]),
+    '',
+    ...formatBenchCpu(r.cpu),
     '',
   ];
   if (r.latencyAdded) {

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../model/api-error.ts';
 import { BENCH_FLAGS, parseBenchOptions, type BenchOptions } from './bench-options.ts';
 import type { LoadResult, LoadSettings } from './bench-load-result.ts';
+import { benchCpu, cpuSnapshot } from './bench-cpu.ts';
 import { createProgress } from './bench-progress.ts';
 import { parsePrometheusText, type PromSample } from './bench-prometheus-text.ts';
 import { benchReportJson, formatBenchReport, latencyAdded, type BenchReport } from './bench-report.ts';
@@ -89,7 +90,9 @@ export const benchVerb: Verb = {
   help: `Drive load at a Service (resolved through the admin API) and report requests/s, latency
 percentiles, errors, how the connections were spread across its endpoints (counts from the
 server's /metrics and Jain's fairness index, 1.0 = perfectly even), and the latency the balancer
-added compared with the same load sent straight to the first ready endpoint.
+added compared with the same load sent straight to the first ready endpoint. It also reports the
+CPU that switchyard (from its /metrics), this load generator and this machine used, and which of
+them was saturated, so you know whose limit the requests/s figure is.
 
 Examples:
   # 10 s of HTTP keep-alive load over 10 connections
@@ -119,8 +122,15 @@ Usage:
     const opts = parseBenchOptions(flags, args, ctx.namespace);
     const target = await resolveBenchTarget(ctx.client, opts.namespace, opts.service, opts.port);
     const before = await settledScrape(ctx.client, target.service);
+    const g0 = cpuSnapshot();
     const balancer = await runLoad(ctx, opts, target.host, target.port, 'balancer');
+    const g1 = cpuSnapshot();
+    // CPU from a scrape at once, before the settling ones add idle time to the window.
+    const cpuAfter = await scrapeMetrics(ctx.client);
     const after = await settledScrape(ctx.client, target.service);
+    const samplesOf = (s: Scrape) => ('samples' in s ? s.samples : null);
+    const cpu = benchCpu(samplesOf(before), samplesOf(cpuAfter), g0, g1, balancer.seconds, balancer.requests,
+      opts.rate === undefined ? opts.connections : null);
     const { spread, note } = spreadOf(before, after, target);
     let direct: BenchReport['direct'] = null;
     if (opts.direct) {
@@ -136,7 +146,7 @@ Usage:
         connections: opts.connections, durationSeconds: opts.durationSeconds, rate: opts.rate ?? null,
         path: opts.mode === 'http' ? opts.path : null, closeEachRequest: opts.closeEachRequest,
       },
-      balancer, spread, ...(note ? { spreadNote: note } : {}),
+      balancer, cpu, spread, ...(note ? { spreadNote: note } : {}),
       direct, latencyAdded: direct ? latencyAdded(balancer, direct.result) : null,
     };
     ctx.out(opts.output === 'json' ? benchReportJson(report) : formatBenchReport(report));

@@ -113,6 +113,12 @@ test('bench -o json: all endpoints, counts add up to the connections made, even 
   assert.ok(report.direct.result.requests > 0);
   assert.type(report.latencyAdded.p50Ms, 'number');
   assert.type(report.latencyAdded.p99Ms, 'number');
+  // CPU: switchyard's from its /metrics (it did work for every request), the load generator's and the machine's.
+  assert.ok(report.cpu.switchyardCores > 0, JSON.stringify(report.cpu));
+  assert.ok(report.cpu.workers >= 1);
+  assert.ok(report.cpu.switchyardUsPerRequest > 0);
+  assert.ok(report.cpu.generatorCores > 0);
+  assert.ok(report.cpu.machineCores >= 1 && report.cpu.machineBusy > 0 && report.cpu.machineBusy <= 1);
   assert.match(r.stderr, /balancer\s+\[#+\]/);
   assert.match(r.stderr, /direct\s+\[#+\]/);
 });
@@ -124,6 +130,7 @@ test('bench text report: aligned table, the endpoints and the fairness index', a
   assert.match(r.stdout, /through switchyard/);
   assert.not.match(r.stdout, /direct to/);
   assert.match(r.stdout, /Jain's fairness index \d\.\d{3}/);
+  assert.match(r.stdout, /\nCPU: {6}switchyard \d+\.\d\d cores \(\d+ workers?\), \d+ µs per request; load generator \(this process\) \d+\.\d\d cores; this machine \d+% busy \(\d+ cores\)\n/);
   for (const b of backends) assert.match(r.stdout, new RegExp(`${endpointOf(b).replace(/\./g, '\\.')}\\s+${b.name}\\s+\\d+`));
 });
 

@@ -15,6 +15,10 @@ const REPORT: BenchReport = {
   service: 'default/web', port: { name: 'http', port: 80 }, target: { host: '127.96.0.5', port: 80, via: 'ClusterIP' }, mode: 'http',
   settings: { connections: 6, durationSeconds: 2, rate: null, path: '/', closeEachRequest: false },
   balancer: load(12345.6, 0.412, 1.25, { errors: 2, non2xx: 1 }),
+  cpu: {
+    switchyardCores: 0.61, workers: 2, switchyardUsPerRequest: 49.4, generatorCores: 0.97, machineCores: 4, machineBusy: 0.62,
+    limit: 'load generator', unpacedConnections: 6,
+  },
   spread: {
     endpoints: [
       { endpoint: '10.0.0.1:8080', pod: 'web-1', connections: 2, share: 2 / 6 },
@@ -34,6 +38,9 @@ Load:     http GET /, 6 connections, 2 s, unlimited rate
                          requests/s  p50 ms  p90 ms  p99 ms  p99.9 ms  errors  non-2xx  bytes/s  connections
 through switchyard           12.35k   0.412   0.824   1.250     2.500       2        1  1.48 MB            6
 direct to 10.0.0.1:8080      20.00k   0.250   0.500   0.800     1.600       0        0  2.40 MB            6
+
+CPU:      switchyard 0.61 cores (2 workers), 49 µs per request; load generator (this process) 0.97 cores; this machine 62% busy (4 cores)
+Limit:    the load generator was saturated (one thread): requests/s is its ceiling, not switchyard's; run several \`switchyard bench\` at once, or a faster client
 
 Latency added: p50 +0.162 ms (1.65x), p99 +0.450 ms (1.56x)
 
