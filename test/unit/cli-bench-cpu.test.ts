@@ -21,9 +21,11 @@ test('cores and µs per request from the scrapes; nothing saturated in a paced l
   assert.equal(formatBenchCpu(c), ['CPU:      switchyard 0.40 cores (2 workers), 200 µs per request; load generator (this process) 0.30 cores; this machine 50% busy (2 cores)']);
 });
 
-test('an unpaced load that saturated nothing was bounded by the round trip', () => {
+test('an unpaced load that saturated nothing on a mostly idle machine was bounded by the round trip', () => {
   const c = benchCpu(scrape(100, 2), scrape(104, 2), snap(0, 0, 0), snap(3e6, 10_000, 20_000), 10, 20_000, 16);
   assert.is(c.limit, 'round trip');
+  // 75 % busy: neither saturated nor idle, so no single limit is named.
+  assert.is(benchCpu(scrape(100, 2), scrape(104, 2), snap(0, 0, 0), snap(3e6, 5_000, 20_000), 10, 20_000, 16).limit, null);
   assert.is(formatBenchCpu(c)[1], 'Limit:    nothing was saturated: each of the 16 connections waits for its answer, so requests/s is about connections ÷ latency; more --connections may raise it');
 });
 
@@ -31,7 +33,7 @@ test('the limit: switchyard first, then the load generator, then the machine', (
   const busy = snap(9.5e6, 0, 20_000); // this process 0.95 cores, the machine 100 % busy
   assert.is(benchCpu(scrape(0, 1), scrape(9.2, 1), snap(0, 0, 0), busy, 10, 1, 8).limit, 'switchyard');
   assert.is(benchCpu(scrape(0, 2), scrape(9.2, 2), snap(0, 0, 0), busy, 10, 1, 8).limit, 'load generator');
-  assert.is(benchCpu(scrape(0, 2), scrape(9.2, 2), snap(0, 0, 0), snap(5e6, 1_000, 20_000), 10, 1, 8).limit, 'machine');
+  assert.is(benchCpu(scrape(0, 2), scrape(9.2, 2), snap(0, 0, 0), snap(5e6, 2_800, 20_000), 10, 1, 8).limit, 'machine');
   assert.match(formatBenchCpu(benchCpu(scrape(0, 1), scrape(9.2, 1), snap(0, 0, 0), busy, 10, 1, 8))[1], /^Limit: {4}switchyard was saturated \(1 worker busy\): requests\/s is its ceiling with 1 worker /);
   assert.match(formatBenchCpu(benchCpu(scrape(0, 2), scrape(1, 2), snap(0, 0, 0), snap(5e6, 1_000, 20_000), 10, 1, 8))[1], /^Limit: {4}this machine's 2 cores were saturated/);
 });
