@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../model/api-error.ts';
 import { BENCH_FLAGS, parseBenchOptions, type BenchOptions } from './bench-options.ts';
 import type { LoadResult, LoadSettings } from './bench-load-result.ts';
-import { benchCpu, cpuSnapshot } from './bench-cpu.ts';
+import { benchCpu, cpuSnapshot, type CpuSnapshot } from './bench-cpu.ts';
 import { createProgress } from './bench-progress.ts';
 import { parsePrometheusText, type PromSample } from './bench-prometheus-text.ts';
 import { benchReportJson, formatBenchReport, latencyAdded, type BenchReport } from './bench-report.ts';
@@ -56,7 +56,10 @@ async function settledScrape(client: AdminClient, service: string): Promise<Scra
   return prev;
 }
 
-async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: number, label: string): Promise<LoadResult> {
+/** The load's result, and CPU snapshots taken right as it started and ended (after the driver's import). */
+interface LoadRun { result: LoadResult; start: CpuSnapshot; end: CpuSnapshot }
+
+async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: number, label: string): Promise<LoadRun> {
   const settings: LoadSettings = {
     mode: opts.mode, host, port, connections: opts.connections, durationSeconds: opts.durationSeconds,
     rate: opts.rate, path: opts.path, closeEachRequest: opts.closeEachRequest,
@@ -64,9 +67,11 @@ async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: 
   const progress = createProgress({ write: ctx.err, isTTY: process.stderr.isTTY === true, label, durationSeconds: opts.durationSeconds });
   // Loaded here, not at the top: hdr-histogram-js and autocannon would add ~150 ms to every verb.
   const run = opts.mode === 'http' ? (await import('./bench-http-load.ts')).runHttpLoad : (await import('./bench-tcp-load.ts')).runTcpLoad;
+  const start = cpuSnapshot();
   const result = await run(settings, (t, n) => progress.update(t, n));
+  const end = cpuSnapshot();
   progress.done(result.seconds, result.requests);
-  return result;
+  return { result, start, end };
 }
 
 function spreadOf(before: Scrape, after: Scrape, target: BenchTarget): { spread: Spread | null; note?: string } {
@@ -122,20 +127,18 @@ Usage:
     const opts = parseBenchOptions(flags, args, ctx.namespace);
     const target = await resolveBenchTarget(ctx.client, opts.namespace, opts.service, opts.port);
     const before = await settledScrape(ctx.client, target.service);
-    const g0 = cpuSnapshot();
-    const balancer = await runLoad(ctx, opts, target.host, target.port, 'balancer');
-    const g1 = cpuSnapshot();
-    // CPU from a scrape at once, before the settling ones add idle time to the window.
+    const { result: balancer, start, end } = await runLoad(ctx, opts, target.host, target.port, 'balancer');
+    // switchyard's CPU from a scrape at once, before the settling ones add idle time to the window.
     const cpuAfter = await scrapeMetrics(ctx.client);
     const after = await settledScrape(ctx.client, target.service);
     const samplesOf = (s: Scrape) => ('samples' in s ? s.samples : null);
-    const cpu = benchCpu(samplesOf(before), samplesOf(cpuAfter), g0, g1, balancer.seconds, balancer.requests,
+    const cpu = benchCpu(samplesOf(before), samplesOf(cpuAfter), start, end, balancer.seconds, balancer.requests,
       opts.rate === undefined ? opts.connections : null);
     const { spread, note } = spreadOf(before, after, target);
     let direct: BenchReport['direct'] = null;
     if (opts.direct) {
       const first = target.endpoints.find((e) => e.ready)!;
-      direct = { endpoint: endpointKey(first.ip, first.port), result: await runLoad(ctx, opts, first.ip, first.port, 'direct') };
+      direct = { endpoint: endpointKey(first.ip, first.port), result: (await runLoad(ctx, opts, first.ip, first.port, 'direct')).result };
     }
     const report: BenchReport = {
       service: target.service,
