@@ -132,8 +132,11 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
   };
 }
 
-/** What /status.json serves: every Service with its listeners and its ports' live figures. */
-export function readStatus(src: MetricsSource): { time: number; services: ServiceStatus[]; workers: WorkerStats[] } {
+/** What /status.json serves: every Service with its listeners and its ports' live figures, the
+ *  workers, and the process's CPU seconds and memory (CPU use is the difference of two samples). */
+export function readStatus(src: MetricsSource): {
+  time: number; services: ServiceStatus[]; workers: WorkerStats[]; process: { cpuSeconds: number; residentBytes: number };
+} {
   const m = readMetrics(src);
   const listeners = src.sync.listeners();
   const services = src.services().map((s): ServiceStatus => {
@@ -144,5 +147,5 @@ export function readStatus(src: MetricsSource): { time: number; services: Servic
       ports: m.servicePorts.filter((p) => p.service === name),
     };
   }).sort((a, b) => a.name.localeCompare(b.name));
-  return { time: m.time, services, workers: m.workers };
+  return { time: m.time, services, workers: m.workers, process: { cpuSeconds: m.process.cpuSeconds, residentBytes: m.process.residentBytes } };
 }

@@ -1,12 +1,25 @@
-// The status page's markup, from one /status.json document. The same function renders the first
-// page on the server and every refresh in the browser: status-page.ts embeds its source text in the
-// page's script, so it must stay self-contained — no imports, no outer variables, nothing but what
-// browsers and Node both have. (Node strips the type annotations before the source text exists.)
+// The status page's markup, from one /status.json document. The same functions render the first
+// page on the server and every refresh in the browser: status-page.ts embeds their source text in
+// the page's script, so they must stay self-contained — no imports, no outer variables besides each
+// other, nothing but what browsers and Node both have. (Node strips the type annotations before the
+// source text exists.) `switchyard top` uses processCores too.
 import type { ServiceStatus, WorkerStats } from './metrics-snapshot.ts';
 
-export interface StatusDocument { time: number; services: ServiceStatus[]; workers: WorkerStats[] }
+export interface StatusDocument {
+  time: number; services: ServiceStatus[]; workers: WorkerStats[];
+  /** switchyard's process, every thread (absent from servers older than this field). */
+  process?: { cpuSeconds: number; residentBytes: number };
+}
 
-/** `prev` is the previous sample (for bytes/s), or null on the first render. */
+/** switchyard's CPU use between two samples, in cores (1 = one core busy the whole time, every
+ *  thread counted); null without two samples of a server that reports it. */
+export function processCores(doc: StatusDocument, prev: StatusDocument | null): number | null {
+  const dt = prev ? (doc.time - prev.time) / 1000 : 0;
+  if (!doc.process || !prev || !prev.process || dt <= 0) return null;
+  return Math.max(0, doc.process.cpuSeconds - prev.process.cpuSeconds) / dt;
+}
+
+/** `prev` is the previous sample (for bytes/s and CPU), or null on the first render. */
 export function statusBody(doc: StatusDocument, prev: StatusDocument | null): string {
   const esc = (v: unknown): string => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -33,8 +46,11 @@ export function statusBody(doc: StatusDocument, prev: StatusDocument | null): st
     return `${bytes(Math.round(r))}/s in · ${bytes(Math.round(s))}/s out`;
   };
 
+  const cores = processCores(doc, prev);
+  const proc = doc.process
+    ? ` · CPU <span data-testid="cpu">${cores === null ? '–' : `${cores.toFixed(2)} cores`}</span> · memory ${bytes(doc.process.residentBytes)}` : '';
   const out: string[] = [];
-  out.push(`<p class="meta">Updated <time data-testid="updated">${esc(new Date(doc.time).toISOString())}</time> · ${doc.services.length} Services · ${doc.workers.length} workers</p>`);
+  out.push(`<p class="meta">Updated <time data-testid="updated">${esc(new Date(doc.time).toISOString())}</time> · ${doc.services.length} Services · ${doc.workers.length} workers${proc}</p>`);
   if (doc.services.length === 0) out.push('<p class="empty">No Services. Apply one with <code>switchyard apply -f FILE</code>.</p>');
   for (const s of doc.services) {
     out.push(`<section class="service" data-service="${esc(s.name)}"><h2>${esc(s.name)} <small>${esc(s.type)} ${esc(s.clusterIP)}</small></h2>`);

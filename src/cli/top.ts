@@ -2,7 +2,7 @@
 // endpoints with health, live connections and bytes/s, workers. Polls /status.json through the admin
 // client, clears the screen and redraws every interval until Ctrl-C; `--once` prints one frame (no
 // rates: they need two samples) and exits, for scripts and tests. Runs in the CLI process.
-import type { StatusDocument } from '../admin/status-page-body.ts';
+import { processCores, type StatusDocument } from '../admin/status-page-body.ts';
 import { UsageError } from './cli-error.ts';
 import { stringFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
 
@@ -40,7 +40,9 @@ export function renderTopFrame(doc: StatusDocument, prev: StatusDocument | null,
   };
   const services = filterNamespace === undefined ? doc.services : doc.services.filter((s) => s.name.startsWith(`${filterNamespace}/`));
   const lines: string[] = [];
-  lines.push(`switchyard top — ${new Date(doc.time).toISOString()} — ${services.length} Services, ${doc.workers.length} workers`);
+  const cores = processCores(doc, prev);
+  const proc = doc.process ? `, CPU ${cores === null ? '-' : `${cores.toFixed(2)} cores`}, memory ${bytes(doc.process.residentBytes)}` : '';
+  lines.push(`switchyard top — ${new Date(doc.time).toISOString()} — ${services.length} Services, ${doc.workers.length} workers${proc}`);
   for (const s of services) {
     lines.push('', `SERVICE ${s.name}  ${s.type}  ${s.clusterIP}`);
     for (const l of s.listeners) lines.push(`  listen ${l.id} (${l.role}) ${l.bound ? 'bound' : `NOT BOUND: ${l.error ?? 'pending'}`}`);

@@ -94,6 +94,9 @@ test('the page shows nginx-svc, its listeners and endpoints, updates itself and 
   // Rates need two polled samples; once there, every endpoint row shows bytes/s.
   await page.waitForFunction(() => (globalThis as unknown as Dom).document.querySelectorAll('tr.endpoint td:nth-child(8)')[0]?.textContent?.includes('/s in'),
     undefined, { timeout: 15_000 });
+  // So does switchyard's CPU, in cores, beside its memory (the first render has one sample: "–").
+  assert.match(await page.locator('[data-testid=cpu]').innerText(), /^\d+\.\d\d cores$/);
+  assert.match(await page.locator('p.meta').innerText(), /memory \d+(\.\d)? MiB/);
   assert.is(await page.locator('#error').innerText(), '');
 
   const shot = join(shotDir, 'status.png');

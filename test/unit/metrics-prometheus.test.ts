@@ -6,7 +6,7 @@ import { EJECTED, READY, SERVING } from '../../src/shared/slot-state.ts';
 import { readMetrics, readStatus, type MetricsSource } from '../../src/admin/metrics-snapshot.ts';
 import { escapeLabelValue, renderPrometheus } from '../../src/admin/metrics-prometheus.ts';
 import { renderTopFrame } from '../../src/cli/top.ts';
-import { statusBody } from '../../src/admin/status-page-body.ts';
+import { processCores, statusBody } from '../../src/admin/status-page-body.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import type { Service } from '../../src/model/types.ts';
 
@@ -105,13 +105,21 @@ test('status document, page body and top frame show listeners, endpoints, health
   const { src, table } = source();
   const first = readStatus(src);
   table.addBytes(2, 0, 2048, 0);
-  const second = { ...readStatus(src), time: first.time + 2000 };
+  // One second of CPU in two: half a core.
+  const second = { ...readStatus(src), time: first.time + 2000, process: { cpuSeconds: first.process.cpuSeconds + 1, residentBytes: 96 * 1024 * 1024 } };
+  assert.ok(first.process.cpuSeconds > 0 && first.process.residentBytes > 0, 'the process reports its CPU and memory');
+  assert.is(processCores(second, first), 0.5);
+  assert.is(processCores(second, null), null);
   assert.equal(second.services[0].listeners.map((l) => l.bound), [true, false]);
   const html = statusBody(second, first);
   assert.ok(html.includes('we&#34;ird\\svc'), 'names are HTML-escaped');
   assert.ok(html.includes('EADDRINUSE'));
   assert.ok(html.includes('1.0 KiB/s in'), 'bytes/s from two samples');
+  assert.ok(html.includes('CPU <span data-testid="cpu">0.50 cores</span> · memory 96.0 MiB'), 'CPU and memory in the header line');
+  assert.ok(statusBody(second, null).includes('CPU <span data-testid="cpu">–</span>'), 'no CPU figure from one sample');
   const frame = renderTopFrame(second, first);
+  assert.match(frame, /^switchyard top — .* — 1 Services, \d+ workers, CPU 0\.50 cores, memory 96\.0MiB\n/);
+  assert.match(renderTopFrame(second, null), /, CPU -, memory 96\.0MiB\n/);
   assert.match(frame, /SERVICE default\/we"ird\\svc {2}NodePort {2}127\.96\.0\.1/);
   assert.match(frame, /NOT BOUND: EADDRINUSE/);
   assert.match(frame, /127\.0\.0\.1:8080 +default\/pod-a +ready +0 +0 +0 +2\.0KiB +0B +1\.0KiB\/s +0B\/s/);
