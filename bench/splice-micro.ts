@@ -17,7 +17,7 @@ import { handleConnection, type HandlerContext, type ListenerContext } from '../
 import { startWorkerMetrics } from '../src/data/metrics-worker-recorder.ts';
 import type { ServicePortOptions } from '../src/shared/messages.ts';
 import { connectUpstream, splice } from '../src/data/splice.ts';
-import { rawSplice, readFromConnect } from '../src/data/raw-splice.ts';
+import { rawSplice } from '../src/data/raw-splice.ts';
 import { connectRaw } from '../src/data/connect-raw.ts';
 import type { TcpHandle } from '../src/data/raw-tcp.ts';
 import { takeAcceptedHandles } from '../src/data/take-accepted-handles.ts';
@@ -95,12 +95,10 @@ function proxyRaw(client: TcpHandle, to: { host: string; port: number }): void {
     onConnected(status) {
       if (status !== 0 || typeof up === 'number') { client.close(); if (typeof up !== 'number') up.close(); return; }
       up.setNoDelay(true);
-      rawSplice(client, up, { idleTimeoutMs: IDLE_MS, onClose, upstreamArmed: armed });
+      rawSplice(client, up, { idleTimeoutMs: IDLE_MS, onClose });
     },
   });
-  if (typeof up === 'number') { client.close(); return; }
-  // As switchyard's raw transport does: read armed with the connect (raw-splice.ts readFromConnect).
-  const armed = readFromConnect(up) === 0;
+  if (typeof up === 'number') client.close();
 }
 function takeOver(server: import('node:net').Server, to: () => { host: string; port: number }): void {
   const h = (server as unknown as { _handle: { onconnection: (err: number, c?: TcpHandle) => void } })._handle;

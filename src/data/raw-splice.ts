@@ -25,8 +25,6 @@ type EndReq = WriteReq & { end?: RawEnd; slab?: Buffer | null };
 export interface RawSpliceOptions extends SpliceOptions {
   /** Bytes for the upstream before any of the client's (the PROXY header). */
   head?: Buffer | null;
-  /** The upstream handle was armed for reading by readFromConnect. */
-  upstreamArmed?: boolean;
 }
 
 class RawEnd {
@@ -56,7 +54,8 @@ class RawEnd {
     if (this.reading || this.readEnded || this.closing) return;
     this.reading = true;
     const err = this.handle.readStart();
-    if (err !== 0) this.splice.fail(this, err);
+    // Already reading is the usual case for an upstream: connectRaw armed it (readFromConnect).
+    if (err !== 0 && err !== rawTcp()!.UV_EALREADY) this.splice.fail(this, err);
   }
 
   stopReading(): void {
@@ -104,7 +103,7 @@ function onWritten(this: EndReq, status: number): void {
 }
 
 /** Arms a handle whose connect is in flight for reading, so that it reads into the thread's buffer
- *  from the moment the splice takes it (rawTransport.connect calls it right after the connect).
+ *  from the moment the splice takes it (connectRaw calls it right after the connect).
  *  Why: libuv drops a handle's last interest when its connect completes (a POLLOUT watch), and a
  *  read started after that re-adds the fd to epoll — an EPOLL_CTL_ADD that fails with EEXIST and is
  *  retried as a MOD: one more io_uring_enter per connection (strace). Armed first, the connect and
@@ -133,7 +132,6 @@ export class RawSplice extends SpliceCore {
     this.upstream = new RawEnd(upstream, this, false);
     this.client.peer = this.upstream;
     this.upstream.peer = this.client;
-    this.upstream.reading = opts.upstreamArmed === true;
     this.head = opts.head ?? null;
   }
 
@@ -141,7 +139,7 @@ export class RawSplice extends SpliceCore {
     const buf = threadReadBuffer();
     for (const e of [this.client, this.upstream]) {
       e.handle[kEnd] = e;
-      if (e.reading) continue;
+      if (e.handle.onread === onRead) continue; // armed by readFromConnect
       e.handle.onread = onRead;
       e.handle.useUserBuffer(buf);
     }

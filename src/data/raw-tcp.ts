@@ -52,6 +52,8 @@ interface Bindings {
   kReadBytesOrError: number;
   kLastWriteWasAsync: number;
   UV_EOF: number;
+  /** readStart on a handle that is already reading. */
+  UV_EALREADY: number;
 }
 
 let bindings: Bindings | null | undefined;
@@ -66,11 +68,11 @@ function load(): Bindings | null {
     const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding;
     const tcp = binding('tcp_wrap') as { TCP?: Bindings['TCP']; TCPConnectWrap?: Bindings['TCPConnectWrap']; constants?: { SOCKET?: number } };
     const stream = binding('stream_wrap') as Record<string, unknown>;
-    const uv = binding('uv') as { UV_EOF?: number };
+    const uv = binding('uv') as { UV_EOF?: number; UV_EALREADY?: number };
     const ok = typeof tcp.TCP === 'function' && typeof tcp.TCPConnectWrap === 'function'
       && typeof stream.WriteWrap === 'function' && typeof stream.ShutdownWrap === 'function'
       && stream.streamBaseState instanceof Int32Array && typeof stream.kReadBytesOrError === 'number'
-      && typeof stream.kLastWriteWasAsync === 'number' && typeof uv.UV_EOF === 'number'
+      && typeof stream.kLastWriteWasAsync === 'number' && typeof uv.UV_EOF === 'number' && typeof uv.UV_EALREADY === 'number'
       && typeof tcp.constants?.SOCKET === 'number'
       && ['readStart', 'readStop', 'useUserBuffer', 'writeBuffer', 'shutdown', 'close', 'reset', 'getpeername', 'connect']
         .every((m) => typeof (tcp.TCP!.prototype as unknown as Record<string, unknown>)[m] === 'function');
@@ -80,7 +82,7 @@ function load(): Bindings | null {
       WriteWrap: stream.WriteWrap as Bindings['WriteWrap'], ShutdownWrap: stream.ShutdownWrap as Bindings['ShutdownWrap'],
       SOCKET: tcp.constants!.SOCKET!, state: stream.streamBaseState as Int32Array,
       kReadBytesOrError: stream.kReadBytesOrError as number, kLastWriteWasAsync: stream.kLastWriteWasAsync as number,
-      UV_EOF: uv.UV_EOF!,
+      UV_EOF: uv.UV_EOF!, UV_EALREADY: uv.UV_EALREADY!,
     };
   } catch {
     return null;

@@ -2,7 +2,7 @@
 // path on reuseport listeners. Runs on data-plane workers.
 import type { ConnectionTransport, ConnectOwner } from './connection-transport.ts';
 import { connectRaw } from './connect-raw.ts';
-import { rawSplice, readFromConnect } from './raw-splice.ts';
+import { rawSplice } from './raw-splice.ts';
 import { rawErrorName } from './raw-tcp.ts';
 import type { PeerName, TcpHandle } from './raw-tcp.ts';
 
@@ -32,8 +32,6 @@ export class RawClient {
 /** One connect attempt: its handle, and the owner told, once, how it ended. */
 class RawConnect {
   handle: TcpHandle | null = null;
-  /** readFromConnect armed the handle (it fails only on a handle libuv already gave up on). */
-  armed = false;
   private owner: ConnectOwner<RawConnect> | null;
   constructor(owner: ConnectOwner<RawConnect>) { this.owner = owner; }
   onConnected(status: number): void { this.report(status === 0 ? null : rawErrorName(status)); }
@@ -71,10 +69,7 @@ export const rawTransport: ConnectionTransport<RawClient, RawConnect> = {
       // as a real one would be.
       const code = rawErrorName(h);
       queueMicrotask(() => attempt.report(code));
-    } else {
-      attempt.handle = h;
-      attempt.armed = readFromConnect(h) === 0;
-    }
+    } else attempt.handle = h;
     return attempt;
   },
   abort(u) {
@@ -86,6 +81,6 @@ export const rawTransport: ConnectionTransport<RawClient, RawConnect> = {
   splice(c, u, head, opts) {
     c.open = false;
     u.handle!.setNoDelay(true);
-    return rawSplice(c.handle, u.handle!, { idleTimeoutMs: opts.idleTimeoutMs, onClose: opts.onClose, head, upstreamArmed: u.armed });
+    return rawSplice(c.handle, u.handle!, { idleTimeoutMs: opts.idleTimeoutMs, onClose: opts.onClose, head });
   },
 };

@@ -1,19 +1,18 @@
 // Both splices over real socket pairs on 127.0.0.1: client → proxy server → backend server, once
-// with splice() over net.Socket and with rawSplice() over raw handles (the reuseport default), the
-// upstream's read started by the splice (`raw`) or armed at connect as rawTransport does (`raw-armed`).
+// with splice() over net.Socket and once with rawSplice() over raw handles (the reuseport default).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { splice, type Splice, type SpliceStats } from '../../src/data/splice.ts';
-import { rawSplice, readFromConnect, type RawSplice } from '../../src/data/raw-splice.ts';
+import { rawSplice, type RawSplice } from '../../src/data/raw-splice.ts';
 import { connectRaw } from '../../src/data/connect-raw.ts';
 import { takeAcceptedHandles } from '../../src/data/take-accepted-handles.ts';
 import type { TcpHandle } from '../../src/data/raw-tcp.ts';
 import { readToEnd } from '../helpers/data-plane.ts';
 
-type Mode = 'socket' | 'raw' | 'raw-armed';
+type Mode = 'socket' | 'raw';
 type Item = { s: Splice; closed: Promise<SpliceStats>; upstreamQueued: () => number };
 
 interface Rig {
@@ -56,19 +55,18 @@ async function rig(mode: Mode, idleTimeoutMs = 0): Promise<Rig> {
   });
   proxy.listen(0, '127.0.0.1');
   await once(proxy, 'listening');
-  if (mode !== 'socket') {
+  if (mode === 'raw') {
     assert.ok(takeAcceptedHandles(proxy, (client) => {
       const up = connectRaw('127.0.0.1', bport, {
         onConnected(status) {
           assert.is(status, 0);
           let resolve!: (st: SpliceStats) => void;
           const closed = new Promise<SpliceStats>((r) => { resolve = r; });
-          const s: RawSplice = rawSplice(client, up as TcpHandle, { idleTimeoutMs, onClose: resolve, upstreamArmed: mode === 'raw-armed' });
+          const s: RawSplice = rawSplice(client, up as TcpHandle, { idleTimeoutMs, onClose: resolve });
           deliver({ s, closed, upstreamQueued: () => s.upstream.handle.writeQueueSize });
         },
       });
       assert.type(up, 'object');
-      if (mode === 'raw-armed') assert.is(readFromConnect(up as TcpHandle), 0);
     }));
   }
   return {
@@ -91,7 +89,7 @@ function collect(s: Socket): Promise<Buffer> {
   });
 }
 
-for (const mode of ['socket', 'raw', 'raw-armed'] as const) {
+for (const mode of ['socket', 'raw'] as const) {
   test(`${mode}: client half-close: FIN reaches the backend, the reply still flows back`, async () => {
     const r = await rig(mode);
     const client = connect({ host: '127.0.0.1', port: r.port, allowHalfOpen: true });
@@ -217,41 +215,39 @@ for (const mode of ['socket', 'raw', 'raw-armed'] as const) {
 
 // The raw splice closes its handles without close callbacks and shuts down without a completion
 // callback, so nothing in it would notice a handle that never closes: count them in the process.
-for (const mode of ['raw', 'raw-armed'] as const) {
-  test(`${mode}: every way a connection ends leaves no TCP handle behind`, async () => {
-    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-    const settle = async () => { for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r)); };
-    const r = await rig(mode);
-    await settle();
-    const before = sockets();
-    const endings: ((client: Socket, backend: Socket) => Promise<void>)[] = [
-      // Client FIN first, then the backend answers and ends.
-      async (c, b) => { const got = collect(c); c.end('q'); await collect(b); b.end('a'); await got; },
-      // Backend FIN first (a server that closes after its reply), then the client ends.
-      async (c, b) => { const got = collect(c); b.end('a'); await got; c.end(); },
-      // Both at once.
-      async (c, b) => { const got = collect(c); const bGot = collect(b); c.end('q'); b.end('a'); await Promise.all([got, bGot]); },
-      // Backend reset while the client still sends.
-      async (c, b) => { c.on('error', () => {}); const gone = new Promise((res) => c.once('close', res)); c.write('x'); b.resetAndDestroy(); await gone; },
-      // Client reset after the backend's FIN reached it.
-      async (c, b) => { b.on('error', () => {}); const got = collect(c); b.end('a'); await got; c.resetAndDestroy(); },
-    ];
-    for (const end of endings) {
-      for (let k = 0; k < 4; k++) {
-        const client = connect({ host: '127.0.0.1', port: r.port, allowHalfOpen: true });
-        const b = await r.nextBackendSocket();
-        const { closed } = await r.nextSplice();
-        await end(client, b);
-        await closed;
-        client.destroy();
-        b.destroy();
-      }
+test('raw: every way a connection ends leaves no TCP handle behind', async () => {
+  const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+  const settle = async () => { for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r)); };
+  const r = await rig('raw');
+  await settle();
+  const before = sockets();
+  const endings: ((client: Socket, backend: Socket) => Promise<void>)[] = [
+    // Client FIN first, then the backend answers and ends.
+    async (c, b) => { const got = collect(c); c.end('q'); await collect(b); b.end('a'); await got; },
+    // Backend FIN first (a server that closes after its reply), then the client ends.
+    async (c, b) => { const got = collect(c); b.end('a'); await got; c.end(); },
+    // Both at once.
+    async (c, b) => { const got = collect(c); const bGot = collect(b); c.end('q'); b.end('a'); await Promise.all([got, bGot]); },
+    // Backend reset while the client still sends.
+    async (c, b) => { c.on('error', () => {}); const gone = new Promise((res) => c.once('close', res)); c.write('x'); b.resetAndDestroy(); await gone; },
+    // Client reset after the backend's FIN reached it.
+    async (c, b) => { b.on('error', () => {}); const got = collect(c); b.end('a'); await got; c.resetAndDestroy(); },
+  ];
+  for (const end of endings) {
+    for (let k = 0; k < 4; k++) {
+      const client = connect({ host: '127.0.0.1', port: r.port, allowHalfOpen: true });
+      const b = await r.nextBackendSocket();
+      const { closed } = await r.nextSplice();
+      await end(client, b);
+      await closed;
+      client.destroy();
+      b.destroy();
     }
-    await settle();
-    assert.is(sockets(), before);
-    await r.close();
-  });
-}
+  }
+  await settle();
+  assert.is(sockets(), before);
+  await r.close();
+});
 
 test('raw: IPv6 on both sides (accepted on ::1, connected to ::1)', async () => {
   const backend = createServer((s) => { s.on('data', (d) => s.write(d)); s.on('end', () => s.end()); });
