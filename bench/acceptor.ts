@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { createEndpointTable } from '../src/shared/endpoint-table.ts';
-import { createEndpointSlots } from '../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../src/proxy/endpoint-slots.ts';
 import { startWorkerPool, type AcceptMode } from '../src/data/worker-pool.ts';
 
 const seconds = Number(process.argv[2] ?? 3);

@@ -4,7 +4,7 @@
 // Usage: node_modules/.bin/node bench/health-probes.ts [endpoints=1000] [seconds=20] [maxConcurrent=64]
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createEndpointSlots } from '../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../src/proxy/endpoint-slots.ts';
 import { startHealthManager, type HealthRegistry } from '../src/health/health-manager.ts';
 import type { EndpointSlice, KubeObject, Service } from '../src/model/types.ts';
 import { createEndpointTable } from '../src/shared/endpoint-table.ts';

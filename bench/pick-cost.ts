@@ -4,7 +4,7 @@
 // --json prints one object (PickCostTable) instead of the table; bench/run.ts reads it.
 import { balancerNames } from '../src/balancers/registry.ts';
 import { seededRandom } from '../src/balancers/seeded-random.ts';
-import { createEndpointSlots } from '../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../src/proxy/endpoint-slots.ts';
 import { createEndpointPicker } from '../src/data/endpoint-picker.ts';
 import { createEndpointTable } from '../src/shared/endpoint-table.ts';
 

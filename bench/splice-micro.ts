@@ -9,7 +9,7 @@
 // raw transport, as a worker serves its reuseport listeners).
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createEndpointTable } from '../src/shared/endpoint-table.ts';
-import { createEndpointSlots } from '../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../src/proxy/endpoint-slots.ts';
 import { createEndpointPicker } from '../src/data/endpoint-picker.ts';
 import { createConnectionRegistry } from '../src/data/connection-registry.ts';
 import { socketTransport } from '../src/data/socket-transport.ts';

@@ -3,7 +3,7 @@
 // plus `_sum` and `_count`. Pure; runs on the main thread per scrape. The metric names are a contract
 // (dashboards, `switchyard bench` and tests read them).
 import { CONNECT_SECONDS_BUCKETS, DURATION_SECONDS_BUCKETS } from '../shared/endpoint-table-layout.ts';
-import type { HistogramCounts } from '../shared/endpoint-table-metrics.ts';
+import type { HistogramCounts } from '../model/status-document.ts';
 import type { MetricsSnapshot } from './metrics-snapshot.ts';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

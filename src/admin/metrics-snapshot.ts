@@ -3,10 +3,10 @@
 // /metrics and the status page render. Main thread; called per scrape, never per connection.
 import type { Service } from '../model/types.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import type { HistogramCounts, WorkerRow } from '../shared/endpoint-table-metrics.ts';
+import type { EndpointStats, ServicePortStats, ServiceStatus, StatusDocument, WorkerStats } from '../model/status-document.ts';
 import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING } from '../shared/slot-state.ts';
 import type { EndpointSnapshot } from '../shared/messages.ts';
-import type { PublishedServicePort } from '../control/data-plane-sync.ts';
+import type { PublishedServicePort } from '../proxy/data-plane-sync.ts';
 
 export interface MetricsSource {
   table: EndpointTable;
@@ -20,49 +20,6 @@ export interface MetricsSource {
   workers(): number;
   /** Last probe message per endpoint `ip:port`, if the health loop probes it. */
   probeMessages?(): Map<string, string | undefined>;
-}
-
-export interface EndpointStats {
-  endpoint: string;
-  /** `namespace/name` of the Pod behind it, or '' for a manual endpoint. */
-  pod: string;
-  slot: number;
-  ready: boolean;
-  /** Flag names: ready, serving, terminating, ejected, admin-down, draining. */
-  conditions: string[];
-  connectionsTotal: number;
-  activeConnections: number;
-  connectErrors: number;
-  bytesReceived: number;
-  bytesSent: number;
-  healthTransitions: number;
-  probeMessage?: string;
-}
-
-export interface ServicePortStats {
-  index: number;
-  service: string;
-  port: string;
-  connectionsTotal: number;
-  activeConnections: number;
-  bytesReceived: number;
-  bytesSent: number;
-  connectErrors: number;
-  retries: number;
-  refusals: { no_endpoints: number; max_connections: number; source_range: number };
-  connectSeconds: HistogramCounts;
-  durationSeconds: HistogramCounts;
-  endpoints: EndpointStats[];
-}
-
-export interface WorkerStats extends WorkerRow { worker: number }
-
-export interface ServiceStatus {
-  name: string;
-  type: string;
-  clusterIP: string;
-  listeners: { id: string; role: string; bound: boolean; error?: string }[];
-  ports: ServicePortStats[];
 }
 
 export interface MetricsSnapshot {
@@ -134,9 +91,7 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
 
 /** What /status.json serves: every Service with its listeners and its ports' live figures, the
  *  workers, and the process's CPU seconds and memory (CPU use is the difference of two samples). */
-export function readStatus(src: MetricsSource): {
-  time: number; services: ServiceStatus[]; workers: WorkerStats[]; process: { cpuSeconds: number; residentBytes: number };
-} {
+export function readStatus(src: MetricsSource): StatusDocument & Required<Pick<StatusDocument, 'process'>> {
   const m = readMetrics(src);
   const listeners = src.sync.listeners();
   const services = src.services().map((s): ServiceStatus => {

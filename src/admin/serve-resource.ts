@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { ControlPlaneApi } from '../control/control-plane-api.ts';
 import type { KindName, KubeEvent, KubeObject } from '../model/types.ts';
 import { ApiError, badRequest, notFoundError } from '../model/api-error.ts';
-import { formatFieldError, notSupported } from '../config/field-errors.ts';
+import { formatFieldError, notSupported } from '../model/field-errors.ts';
 import type { ResourcePath } from './resource-path.ts';
 import { parseSelector, selectorMatches, type Requirement } from './parse-selector.ts';
 import { sendJson } from './send-json.ts';

@@ -1,23 +1,9 @@
 // The status page's markup, from one /status.json document. The same functions render the first
 // page on the server and every refresh in the browser: status-page.ts embeds their source text in
-// the page's script, so they must stay self-contained — no imports, no outer variables besides each
-// other, nothing but what browsers and Node both have. (Node strips the type annotations before the
-// source text exists.) `switchyard top` uses processCores too.
-import type { ServiceStatus, WorkerStats } from './metrics-snapshot.ts';
-
-export interface StatusDocument {
-  time: number; services: ServiceStatus[]; workers: WorkerStats[];
-  /** switchyard's process, every thread (absent from servers older than this field). */
-  process?: { cpuSeconds: number; residentBytes: number };
-}
-
-/** switchyard's CPU use between two samples, in cores (1 = one core busy the whole time, every
- *  thread counted); null without two samples of a server that reports it. */
-export function processCores(doc: StatusDocument, prev: StatusDocument | null): number | null {
-  const dt = prev ? (doc.time - prev.time) / 1000 : 0;
-  if (!doc.process || !prev || !prev.process || dt <= 0) return null;
-  return Math.max(0, doc.process.cpuSeconds - prev.process.cpuSeconds) / dt;
-}
+// the page's script, so they must stay self-contained — no outer variables besides each other and
+// processCores (src/model/status-document.ts, embedded beside them), nothing but what browsers and
+// Node both have. (Node strips the type annotations before the source text exists.)
+import { processCores, type StatusDocument } from '../model/status-document.ts';
 
 /** `prev` is the previous sample (for bytes/s and CPU), or null on the first render. */
 export function statusBody(doc: StatusDocument, prev: StatusDocument | null): string {

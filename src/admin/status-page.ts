@@ -7,7 +7,8 @@
 // history). Browsers cannot add that header by themselves, so with a token the page is for a client
 // that sets it (a reverse proxy, curl, a header extension); on a loopback admin address without a
 // token it just opens. The script's fetch is same-origin and sends what the browser sends.
-import { processCores, statusBody, type StatusDocument } from './status-page-body.ts';
+import { processCores, type StatusDocument } from '../model/status-document.ts';
+import { statusBody } from './status-page-body.ts';
 
 const CSS = `
 :root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --dim: #6e7781; --line: #d0d7de; }

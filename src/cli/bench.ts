@@ -4,14 +4,14 @@
 // CLI process; the load generators share it, so the figures include this process's own limits.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../model/api-error.ts';
-import { BENCH_FLAGS, parseBenchOptions, type BenchOptions } from './bench-options.ts';
-import type { LoadResult, LoadSettings } from './bench-load-result.ts';
-import { benchCpu, cpuSnapshot, type CpuSnapshot } from './bench-cpu.ts';
-import { createProgress } from './bench-progress.ts';
-import { parsePrometheusText, type PromSample } from './bench-prometheus-text.ts';
-import { benchReportJson, formatBenchReport, latencyAdded, type BenchReport } from './bench-report.ts';
-import { computeSpread, ENDPOINT_CONNECTIONS_METRIC, type Spread } from './bench-spread.ts';
-import { endpointKey, resolveBenchTarget, type BenchTarget } from './bench-target.ts';
+import { BENCH_FLAGS, parseBenchOptions, type BenchOptions } from './bench/bench-options.ts';
+import type { LoadResult, LoadSettings } from './bench/bench-load-result.ts';
+import { benchCpu, cpuSnapshot, type CpuSnapshot } from './bench/bench-cpu.ts';
+import { createProgress } from './bench/bench-progress.ts';
+import { parsePrometheusText, type PromSample } from './bench/bench-prometheus-text.ts';
+import { benchReportJson, formatBenchReport, latencyAdded, type BenchReport } from './bench/bench-report.ts';
+import { computeSpread, ENDPOINT_CONNECTIONS_METRIC, type Spread } from './bench/bench-spread.ts';
+import { endpointKey, resolveBenchTarget, type BenchTarget } from './bench/bench-target.ts';
 import type { AdminClient } from './admin-client.ts';
 import type { CliContext, Verb } from './verb.ts';
 
@@ -66,7 +66,7 @@ async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: 
   };
   const progress = createProgress({ write: ctx.err, isTTY: process.stderr.isTTY === true, label, durationSeconds: opts.durationSeconds });
   // Loaded here, not at the top: hdr-histogram-js and autocannon would add ~150 ms to every verb.
-  const run = opts.mode === 'http' ? (await import('./bench-http-load.ts')).runHttpLoad : (await import('./bench-tcp-load.ts')).runTcpLoad;
+  const run = opts.mode === 'http' ? (await import('./bench/bench-http-load.ts')).runHttpLoad : (await import('./bench/bench-tcp-load.ts')).runTcpLoad;
   const start = cpuSnapshot();
   const result = await run(settings, (t, n) => progress.update(t, n));
   const end = cpuSnapshot();

@@ -3,7 +3,7 @@
 // Main thread. The Pods are labelled switchyard.io/demo and deleted again on stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { RunningServer } from '../control/server.ts';
+import type { RunningServer } from '../server/server.ts';
 import type { Pod, Service } from '../model/types.ts';
 
 const COUNT = 3;

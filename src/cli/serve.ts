@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServer, SERVER_DEFAULTS, type ServerOptions } from '../control/server.ts';
+import { startServer, SERVER_DEFAULTS, type ServerOptions } from '../server/server.ts';
 import { defaultStateDir } from '../store/default-state-dir.ts';
 import { startDemoBackends } from './demo-backends.ts';
 

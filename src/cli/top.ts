@@ -2,7 +2,7 @@
 // endpoints with health, live connections and bytes/s, workers. Polls /status.json through the admin
 // client, clears the screen and redraws every interval until Ctrl-C; `--once` prints one frame (no
 // rates: they need two samples) and exits, for scripts and tests. Runs in the CLI process.
-import { processCores, type StatusDocument } from '../admin/status-page-body.ts';
+import { processCores, type StatusDocument } from '../model/status-document.ts';
 import { UsageError } from './cli-error.ts';
 import { stringFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
 

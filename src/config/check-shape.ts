@@ -2,8 +2,8 @@
 // typed decoding: a value of the wrong JSON type becomes a field error (never a TypeError later),
 // `null` on an object field means "unset" as in Go's decoder and is removed, and unknown fields
 // are left alone. Pure; mutates the (already cloned) input only to drop nulls. Any thread.
-import type { FieldError } from './field-errors.ts';
-import { invalid } from './field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { invalid } from '../model/field-errors.ts';
 
 export type Shape =
   | 'string' | 'int' | 'bool' | 'intOrString' | 'any'

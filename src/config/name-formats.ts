@@ -2,8 +2,8 @@
 // names, qualified names, label values, port numbers). Each `is…` returns the list of violated-rule
 // messages, worded exactly as Kubernetes words them, so field errors read the same as kubectl's.
 // Pure; any thread.
-import type { FieldError } from './field-errors.ts';
-import { invalid } from './field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { invalid } from '../model/field-errors.ts';
 
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;

@@ -2,8 +2,8 @@
 // kind, check JSON types, default, validate. Allocation (clusterIPs, nodePorts) is the registry's.
 // Pure; main thread in practice, safe on any.
 import type { EndpointSlice, Endpoints, KindName, KubeObject, Pod, Service } from '../model/types.ts';
-import type { FieldError } from './field-errors.ts';
-import { invalid, required } from './field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { invalid, required } from '../model/field-errors.ts';
 import { SHAPES, checkShape } from './check-shape.ts';
 import { defaultService, normalizeClusterIPsOnCreate } from './default-service.ts';
 import { defaultEndpointSlice, defaultEndpoints, defaultPod } from './default-pod.ts';

@@ -1,10 +1,10 @@
 // ValidateServiceClusterIPsRelatedFields (rules V23–V32 of spec §2.3): clusterIP/clusterIPs
 // agreement, ipFamilies, ipFamilyPolicy, IP validity and dual-stack shape. Pure; any thread.
 import type { Service } from '../model/types.ts';
-import type { FieldError } from './field-errors.ts';
-import { duplicate, invalid, notSupported, required } from './field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { duplicate, invalid, notSupported, required } from '../model/field-errors.ts';
 import { isHeadless } from './default-service.ts';
-import { ipFamily, isValidIP } from './ip-formats.ts';
+import { ipFamily, isValidIP } from '../model/ip-formats.ts';
 
 const IP_FAMILIES = ['IPv4', 'IPv6'];
 const IP_FAMILY_POLICIES = ['PreferDualStack', 'RequireDualStack', 'SingleStack'];

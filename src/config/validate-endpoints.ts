@@ -1,9 +1,9 @@
 // ValidateEndpoints (spec §3.1) with switchyard's deliberate difference that loopback endpoint
 // IPs are valid, plus the 1000-address capacity manual Endpoints may not exceed. Pure; any thread.
 import type { EndpointAddress, EndpointPort, Endpoints } from '../model/types.ts';
-import type { FieldError } from './field-errors.ts';
-import { required } from './field-errors.ts';
-import { isValidIP, validateNonSpecialIP } from './ip-formats.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { required } from '../model/field-errors.ts';
+import { isValidIP, validateNonSpecialIP } from '../model/ip-formats.ts';
 import { each, isValidPortNum, nameIsDNSSubdomain, validateDNS1123Label, validateQualifiedName } from './name-formats.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';
 import { validateProtocol } from './validate-service-ports.ts';

@@ -1,8 +1,8 @@
 // ValidateObjectMeta (apimachinery pkg/api/validation/objectmeta.go) for namespaced objects:
 // generateName, name, namespace, generation, labels, annotations. Pure; any thread.
 import type { ObjectMeta } from '../model/types.ts';
-import type { FieldError } from './field-errors.ts';
-import { invalid, required } from './field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { invalid, required } from '../model/field-errors.ts';
 import type { NameValidator } from './name-formats.ts';
 import { each, isQualifiedName, nameIsDNSLabel, validateLabels } from './name-formats.ts';
 

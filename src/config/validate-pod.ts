@@ -3,9 +3,9 @@
 // and the running backend's address `status.podIP`, where loopback is valid. Messages follow
 // k8s pkg/apis/core/validation. Pure; any thread.
 import type { Container, Pod, Probe } from '../model/types.ts';
-import type { FieldError } from './field-errors.ts';
-import { duplicate, forbidden, invalid, notSupported, required } from './field-errors.ts';
-import { ipFamily, isValidIP, validateNonSpecialIP } from './ip-formats.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { duplicate, forbidden, invalid, notSupported, required } from '../model/field-errors.ts';
+import { ipFamily, isValidIP, validateNonSpecialIP } from '../model/ip-formats.ts';
 import { each, isHTTPHeaderName, isValidPortName, isValidPortNum, nameIsDNSSubdomain, validateDNS1123Label } from './name-formats.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';
 import { validatePortNumOrName, validateProtocol } from './validate-service-ports.ts';

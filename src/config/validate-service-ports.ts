@@ -1,8 +1,8 @@
 // validateServicePort and ValidatePortNumOrName (k8s pkg/apis/core/validation): rules V11–V17 of
 // spec §2.3, applied to one `spec.ports[i]`. Pure; any thread.
 import type { IntOrString, ServicePort } from '../model/types.ts';
-import type { FieldError } from './field-errors.ts';
-import { duplicate, notSupported, required } from './field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { duplicate, notSupported, required } from '../model/field-errors.ts';
 import { each, isValidPortName, isValidPortNum, validateDNS1123Label, validateQualifiedName } from './name-formats.ts';
 
 export const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];

@@ -4,8 +4,8 @@
 // Returns only these errors: the caller also runs validateService on `next` (prepareObject does).
 // Pure; any thread.
 import type { Service } from '../model/types.ts';
-import type { FieldError } from './field-errors.ts';
-import { forbidden, invalid } from './field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { forbidden, invalid } from '../model/field-errors.ts';
 import { isHeadless, needsHealthCheck } from './default-service.ts';
 
 const MAY_NOT_CHANGE = 'may not change once set';

@@ -3,10 +3,10 @@
 // Expects a defaulted Service (defaultService) whose JSON types were checked (checkShape).
 // Pure; any thread.
 import type { Service } from '../model/types.ts';
-import type { FieldError } from './field-errors.ts';
-import { duplicate, forbidden, invalid, notSupported, required } from './field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { duplicate, forbidden, invalid, notSupported, required } from '../model/field-errors.ts';
 import { externallyAccessible, isHeadless, needsHealthCheck } from './default-service.ts';
-import { isValidCIDR, isValidIP, validateNonSpecialIP } from './ip-formats.ts';
+import { isValidCIDR, isValidIP, validateNonSpecialIP } from '../model/ip-formats.ts';
 import { each, isValidPortNum, nameIsDNS1035Label, validateDNS1123Subdomain, validateLabels, validateQualifiedName } from './name-formats.ts';
 import { validateClusterIPsRelatedFields } from './validate-cluster-ips.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';

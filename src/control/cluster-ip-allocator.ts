@@ -11,8 +11,8 @@
 //   allocation is amortised O(1); a release below the cursor moves it back.
 // - Error texts are the upstream allocator's (pkg/registry/core/service/ipallocator), reported on
 //   `spec.clusterIPs[<i>]` with the IP as value, as the current apiserver does.
-import type { FieldError } from '../config/field-errors.ts';
-import { invalid } from '../config/field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { invalid } from '../model/field-errors.ts';
 import { ApiError, badRequest } from '../model/api-error.ts';
 import { formatIp, parseCidr, parseIp } from './ip-address.ts';
 

@@ -1,5 +1,5 @@
 // IPv4/IPv6 addresses as BigInt, for allocators that do arithmetic on ranges. Pure.
-import { parseIP } from '../config/ip-formats.ts';
+import { parseIP } from '../model/ip-formats.ts';
 
 export interface ParsedIp { family: 4 | 6; value: bigint }
 

@@ -3,8 +3,8 @@
 // portallocator texts; spec §2.3). Main thread only; the registry re-reserves stored ports at
 // startup. Automatic allocation is deterministic, lowest free port first (upstream picks randomly;
 // deterministic numbers make fresh installs reproducible). healthCheckNodePort shares the range.
-import type { FieldError } from '../config/field-errors.ts';
-import { invalid } from '../config/field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { invalid } from '../model/field-errors.ts';
 import { needsHealthCheck } from '../config/default-service.ts';
 import { ApiError, badRequest } from '../model/api-error.ts';
 import type { Service, ServicePort } from '../model/types.ts';

@@ -2,8 +2,8 @@
 // re-applied manifest that leaves clusterIP/nodePort empty must never get new ones, as with
 // kubectl apply's three-way merge), then reserve the rest from the ClusterIP and NodePort
 // allocators. Main thread only, inside the registry's serialized apply queue.
-import type { FieldError } from '../config/field-errors.ts';
-import { invalid } from '../config/field-errors.ts';
+import type { FieldError } from '../model/field-errors.ts';
+import { invalid } from '../model/field-errors.ts';
 import { invalidError } from '../model/api-error.ts';
 import type { Service } from '../model/types.ts';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.ts';

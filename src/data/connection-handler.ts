@@ -15,7 +15,7 @@ import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.t
 import type { RefusalCause } from '../shared/endpoint-table-layout.ts';
 import { HANDSHAKE, type ConnectionRegistry, type LiveConnection } from './connection-registry.ts';
 import { encodeProxyHeader } from './proxy-protocol.ts';
-import type { Splice, SpliceEnd, SpliceStats } from './splice.ts';
+import type { Splice, SpliceEnd, SpliceStats } from './splice-types.ts';
 import type { ServicePortOptions } from '../shared/messages.ts';
 import type { TrafficAccount, WorkerMetricsRecorder } from './metrics-worker-recorder.ts';
 

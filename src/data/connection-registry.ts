@@ -3,7 +3,7 @@
 // connections keep running until they finish or the drain timeout closes them. Worker thread only.
 // Connections still connecting (slot HANDSHAKE) are registered too, so that a worker drain neither
 // resolves while one is about to be established nor leaves it running after the worker's task ended.
-import type { SpliceEnd } from './splice.ts';
+import type { SpliceEnd } from './splice-types.ts';
 
 /** The `slot` of a connection that has not reached a backend yet. */
 export const HANDSHAKE = -1;

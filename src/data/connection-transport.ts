@@ -3,7 +3,7 @@
 // default and fast path) and net.Socket (socket-transport.ts: connections transferred from the
 // main thread, and Node builds where the raw bindings are missing). C is the accepted client,
 // U the upstream being connected.
-import type { Splice, SpliceOptions } from './splice.ts';
+import type { Splice, SpliceOptions } from './splice-types.ts';
 
 /** Who hears how a connect attempt ended: an object, so an attempt allocates no callback. */
 export interface ConnectOwner<U> { connectDone(upstream: U, error: string | null): void }

@@ -15,7 +15,7 @@
 // not mistake a failure for a clean end.
 import { rawErrorName, rawTcp, type ShutdownReq, type TcpHandle, type WriteReq } from './raw-tcp.ts';
 import { copySmall, copyToSlab, giveSlab, SLAB_MIN_BYTES, threadReadBuffer, idleClock, watchIdle, unwatchIdle } from './splice-buffers.ts';
-import type { SpliceEnd, SpliceOptions } from './splice.ts';
+import type { SpliceEnd, SpliceOptions } from './splice-types.ts';
 import { SpliceCore } from './splice-core.ts';
 
 const kEnd = Symbol('switchyard.rawEnd');

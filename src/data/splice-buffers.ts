@@ -3,7 +3,7 @@
 // recycled slabs that large reads are copied into, and the idle sweep.
 // Sharing the read buffer is safe because a read callback runs to completion (copying its bytes
 // out) before libuv reads from any other socket of the thread.
-import type { SpliceEnd } from './splice.ts';
+import type { SpliceEnd } from './splice-types.ts';
 
 // bench/profile-run.ts, 1 MiB transfers, CPU per GB: 64 KiB 1.16 s, 256 KiB 0.85 s, 512 KiB 0.73 s,
 // 1 MiB 0.75 s (HAProxy 0.64-0.75 in the same runs). One buffer per thread, so size costs nothing.

@@ -2,7 +2,7 @@
 // connection on a data-plane worker thread: the byte counts, the idle stamp the sweep reads, the
 // first thing that ended the connection, and the one call of onClose.
 import type { IdleWatched } from './splice-buffers.ts';
-import type { Splice, SpliceEnd, SpliceOptions } from './splice.ts';
+import type { Splice, SpliceEnd, SpliceOptions } from './splice-types.ts';
 
 export abstract class SpliceCore implements Splice, IdleWatched {
   readonly idleTimeoutMs: number;

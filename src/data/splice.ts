@@ -23,31 +23,7 @@ import { connect, Socket } from 'node:net';
 import { resetSocket } from './reset-socket.ts';
 import { copySmall, copyToSlab, giveSlab, idleClock, SLAB_MIN_BYTES, threadReadBuffer, unwatchIdle, watchIdle } from './splice-buffers.ts';
 import { SpliceCore } from './splice-core.ts';
-
-export type SpliceEnd = 'client-closed' | 'upstream-closed' | 'idle-timeout' | 'client-error' | 'upstream-error' | 'drained';
-
-export interface SpliceStats {
-  /** Bytes client → upstream. */
-  bytesIn: number;
-  /** Bytes upstream → client. */
-  bytesOut: number;
-  /** The first thing that ended the connection (a FIN, an error, the idle timer or a drain). */
-  end: SpliceEnd;
-  error?: string;
-}
-
-export interface SpliceOptions {
-  /** No byte either way for this long → both sockets closed. 0 = no idle timeout. */
-  idleTimeoutMs: number;
-  onClose: (stats: SpliceStats) => void;
-}
-
-export interface Splice {
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  /** End the connection now (drain timeout, shutdown): both sockets destroyed. */
-  close(reason: SpliceEnd): void;
-}
+import type { Splice, SpliceEnd, SpliceOptions, SpliceStats } from './splice-types.ts';
 
 const kSplice = Symbol('switchyard.splice');
 type Tagged = Socket & { [kSplice]?: SpliceState | null };

@@ -35,7 +35,7 @@ export const EJECTION_DEFAULTS: EjectionOptions = {
   enabled: true, consecutiveFailures: 5, intervalMs: 1000, baseEjectionMs: 30_000, maxEjectionMs: 300_000,
 };
 
-/** What the ejector needs of src/control/endpoint-slots.ts. */
+/** What the ejector needs of src/proxy/endpoint-slots.ts. */
 export interface EjectorSlots {
   readonly table: EndpointTable;
   slotOf(ip: string, port: number): number | undefined;

@@ -1,8 +1,8 @@
 // Errors of the API surface, shaped as Kubernetes `Status` objects (apimachinery pkg/api/errors).
 // Each carries a stable `code` (SY_…) the CLI and logs print, and a message that says what to do.
 // Pure; thrown by the registry and control plane, serialised by the admin API, parsed by the CLI.
-import type { FieldError } from '../config/field-errors.ts';
-import { formatFieldError, invalidMessage } from '../config/field-errors.ts';
+import type { FieldError } from './field-errors.ts';
+import { formatFieldError, invalidMessage } from './field-errors.ts';
 
 export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'

@@ -1,6 +1,6 @@
 // IP helpers the endpoint controllers need: Go's `net.IP.String()` canonical form, the address
 // family test of `utilnet.IsIPv6String`, and `net.JoinHostPort`. Pure; any thread.
-import { parseIP } from '../config/ip-formats.ts';
+import { parseIP } from './ip-formats.ts';
 
 /** The address as Go's `ParseIPSloppy(s).String()` prints it, or undefined when it is not an IP. */
 export function canonicalIP(s: string): string | undefined {

@@ -9,6 +9,7 @@
 // Memory ordering: every access is an SC Atomics operation on an independent 64-bit word. Adds from
 // several workers are never lost; nothing else is published through these words, so a reader needs
 // no further ordering (a scrape that sees one counter a moment before another is still a scrape).
+import type { HistogramCounts, WorkerRow } from '../model/status-document.ts';
 import {
   CONNECT_SECONDS_BUCKETS, DURATION_SECONDS_BUCKETS, PL_BYTES_IN, PL_BYTES_OUT, PL_CONNECT_ERRORS, PL_CONNECT_HIST,
   PL_DURATION_HIST, PL_RETRIES, PL_TOTAL, PORT_LONGS, REFUSAL_WORD, SL_BYTES_IN, SL_BYTES_OUT, SL_FAILS,
@@ -18,18 +19,6 @@ import {
 
 export type HistogramName = 'connect' | 'duration';
 /** Non-cumulative counts per bucket (the last one is +Inf) and the sum of observations. */
-export interface HistogramCounts { counts: number[]; sumSeconds: number }
-
-/** One data-plane worker's row (event-loop delay in seconds, as last written by the worker). */
-export interface WorkerRow {
-  connectionsTotal: number;
-  activeConnections: number;
-  restarts: number;
-  loopDelayP50: number;
-  loopDelayP99: number;
-  loopDelayMax: number;
-}
-
 export class EndpointTableMetrics {
   readonly buffer: SharedArrayBuffer;
   readonly maxWorkers: number;

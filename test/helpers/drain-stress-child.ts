@@ -11,7 +11,7 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { startWorkerPool, type AcceptMode } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
 import { blackholeBackend, echoBackend } from './data-plane.ts';

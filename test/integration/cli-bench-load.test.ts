@@ -4,10 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
 import net from 'node:net';
-import { runTcpLoad, TCP_PAYLOAD } from '../../src/cli/bench-tcp-load.ts';
-import { runHttpLoad } from '../../src/cli/bench-http-load.ts';
+import { runTcpLoad, TCP_PAYLOAD } from '../../src/cli/bench/bench-tcp-load.ts';
+import { runHttpLoad } from '../../src/cli/bench/bench-http-load.ts';
 import { freePort } from '../helpers/free-port.ts';
-import type { LoadSettings } from '../../src/cli/bench-load-result.ts';
+import type { LoadSettings } from '../../src/cli/bench/bench-load-result.ts';
 
 let echo: net.Server;
 let echoPort = 0;

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { startWorkerPool } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
 import { blackholeBackend, until } from '../helpers/data-plane.ts';

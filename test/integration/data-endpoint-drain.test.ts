@@ -6,7 +6,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
-import { createEndpointSlots, type DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots, type DesiredEndpoint } from '../../src/proxy/endpoint-slots.ts';
 import { startWorkerPool } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
 import { until } from '../helpers/data-plane.ts';

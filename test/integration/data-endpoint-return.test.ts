@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
-import { createEndpointSlots, type DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots, type DesiredEndpoint } from '../../src/proxy/endpoint-slots.ts';
 import { startWorkerPool } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
 import { echoBackend } from '../helpers/data-plane.ts';

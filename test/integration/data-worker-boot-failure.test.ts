@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { START_ATTEMPTS, startWorkerPool, type WorkerPool } from '../../src/data/worker-pool.ts';
 import { restartDelay } from '../../src/data/worker-host.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';

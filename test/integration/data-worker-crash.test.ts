@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { createEndpointTable, type EndpointTable } from '../../src/shared/endpoint-table.ts';
-import { createEndpointSlots, type EndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots, type EndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { startWorkerPool, type AcceptMode, type WorkerPool } from '../../src/data/worker-pool.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
 import { echoBackend, exchange, until } from '../helpers/data-plane.ts';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
-import { createEndpointSlots, type DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots, type DesiredEndpoint } from '../../src/proxy/endpoint-slots.ts';
 import { startWorkerPool, type AcceptMode, type WorkerPool } from '../../src/data/worker-pool.ts';
 import type { ListenerSpec, ServicePortOptions } from '../../src/shared/messages.ts';
 import { deadPort, exchange, until } from '../helpers/data-plane.ts';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { socketTransport } from '../../src/data/socket-transport.ts';
 import { handleConnection } from '../../src/data/connection-handler.ts';
 import { createConnectionRegistry } from '../../src/data/connection-registry.ts';

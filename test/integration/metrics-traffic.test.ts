@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { SERVER_DEFAULTS, startServer, type RunningServer } from '../../src/control/server.ts';
+import { SERVER_DEFAULTS, startServer, type RunningServer } from '../../src/server/server.ts';
 import type { Service } from '../../src/model/types.ts';
 import { freePort, randomLoopback, randomServiceCidr } from '../helpers/free-port.ts';
 import { startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';

@@ -5,8 +5,8 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { seededRandom } from '../../src/balancers/seeded-random.ts';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
-import type { DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
+import type { DesiredEndpoint } from '../../src/proxy/endpoint-slots.ts';
 import { createEndpointPicker } from '../../src/data/endpoint-picker.ts';
 import { attachEndpointTable, createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import type { ServicePortOptions, ServicePortSnapshot } from '../../src/shared/messages.ts';

@@ -2,8 +2,8 @@
 // generator's and the machine's from snapshots, and which of them limited requests/s.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { benchCpu, cpuSnapshot, formatBenchCpu, PROCESS_CPU_METRIC, type CpuSnapshot } from '../../src/cli/bench-cpu.ts';
-import type { PromSample } from '../../src/cli/bench-prometheus-text.ts';
+import { benchCpu, cpuSnapshot, formatBenchCpu, PROCESS_CPU_METRIC, type CpuSnapshot } from '../../src/cli/bench/bench-cpu.ts';
+import type { PromSample } from '../../src/cli/bench/bench-prometheus-text.ts';
 
 const scrape = (cpuSeconds: number, workers: number): PromSample[] => [
   { name: PROCESS_CPU_METRIC, labels: {}, value: cpuSeconds },

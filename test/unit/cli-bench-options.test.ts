@@ -3,8 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseArgs } from 'node:util';
-import { BENCH_FLAGS, parseBenchOptions } from '../../src/cli/bench-options.ts';
-import { endpointKey, endpointsFromSlices, selectServicePort } from '../../src/cli/bench-target.ts';
+import { BENCH_FLAGS, parseBenchOptions } from '../../src/cli/bench/bench-options.ts';
+import { endpointKey, endpointsFromSlices, selectServicePort } from '../../src/cli/bench/bench-target.ts';
 import { runCli } from '../../src/cli/run-cli.ts';
 import type { EndpointSlice, Service } from '../../src/model/types.ts';
 

@@ -2,9 +2,9 @@
 // display on a terminal and in a log.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { alignTable, benchReportJson, formatBenchReport, humanRate, latencyAdded, type BenchReport } from '../../src/cli/bench-report.ts';
-import { createProgress, progressLine } from '../../src/cli/bench-progress.ts';
-import type { LoadResult } from '../../src/cli/bench-load-result.ts';
+import { alignTable, benchReportJson, formatBenchReport, humanRate, latencyAdded, type BenchReport } from '../../src/cli/bench/bench-report.ts';
+import { createProgress, progressLine } from '../../src/cli/bench/bench-progress.ts';
+import type { LoadResult } from '../../src/cli/bench/bench-load-result.ts';
 
 const load = (rps: number, p50: number, p99: number, extra: Partial<LoadResult> = {}): LoadResult => ({
   seconds: 2, requests: rps * 2, requestsPerSecond: rps, latency: { p50, p90: p50 * 2, p99, p999: p99 * 2, mean: p50, max: p99 * 3 },

@@ -2,8 +2,8 @@
 // strict Prometheus text parser they read.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bestJainIndex, computeSpread, jainIndex } from '../../src/cli/bench-spread.ts';
-import { parsePrometheusText, PrometheusParseError, type PromSample } from '../../src/cli/bench-prometheus-text.ts';
+import { bestJainIndex, computeSpread, jainIndex } from '../../src/cli/bench/bench-spread.ts';
+import { parsePrometheusText, PrometheusParseError, type PromSample } from '../../src/cli/bench/bench-prometheus-text.ts';
 
 test('jainIndex: 1 when even, 1/n when one endpoint takes all, null when nothing to judge', () => {
   assert.is(jainIndex([5, 5, 5]), 1);

@@ -6,7 +6,7 @@ import { parseResourceArgs, singularResource } from '../../src/cli/resource-args
 import { renderObjects } from '../../src/cli/printers/object-output.ts';
 import { parseSelectorFlag } from '../../src/cli/expose.ts';
 import { invalidError, notFoundError, ApiError } from '../../src/model/api-error.ts';
-import { invalid, required } from '../../src/config/field-errors.ts';
+import { invalid, required } from '../../src/model/field-errors.ts';
 import type { Service } from '../../src/model/types.ts';
 
 async function run(argv: string[]) {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatFieldError } from '../../src/config/field-errors.ts';
+import { formatFieldError } from '../../src/model/field-errors.ts';
 import { validateServiceUpdate } from '../../src/config/validate-service-update.ts';
 import type { Pod, Service } from '../../src/model/types.ts';
 import { okObject, svc } from './config-helpers.ts';

@@ -1,6 +1,6 @@
 // Shared fixtures for the config-*.test.ts files: run prepareObject and render its field errors
 // the way kubectl prints them.
-import { formatFieldError } from '../../src/config/field-errors.ts';
+import { formatFieldError } from '../../src/model/field-errors.ts';
 import { prepareObject } from '../../src/config/prepare-object.ts';
 import type { KubeObject } from '../../src/model/types.ts';
 

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRegistry } from '../../src/control/registry.ts';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { startHealthManager } from '../../src/health/health-manager.ts';
 import type { KubeObject, Pod } from '../../src/model/types.ts';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatFieldError } from '../../src/config/field-errors.ts';
+import { formatFieldError } from '../../src/model/field-errors.ts';
 import { createClusterIpAllocator } from '../../src/control/cluster-ip-allocator.ts';
 import { formatIp, parseCidr, parseIp } from '../../src/control/ip-address.ts';
 import { ApiError } from '../../src/model/api-error.ts';

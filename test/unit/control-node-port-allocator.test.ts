@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatAggregate, type FieldError } from '../../src/config/field-errors.ts';
+import { formatAggregate, type FieldError } from '../../src/model/field-errors.ts';
 import { assignNodePorts, createNodePortAllocator, parseNodePortRange } from '../../src/control/node-port-allocator.ts';
 import { ApiError } from '../../src/model/api-error.ts';
 import type { Service, ServicePort } from '../../src/model/types.ts';

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { planListeners, sourceRanges, portKey } from '../../src/control/plan-listeners.ts';
-import { servicePortOptions, weightFromAnnotations } from '../../src/control/service-port-options.ts';
-import { createLbAddressPool } from '../../src/control/lb-address-pool.ts';
+import { planListeners, sourceRanges, portKey } from '../../src/proxy/plan-listeners.ts';
+import { servicePortOptions, weightFromAnnotations } from '../../src/proxy/service-port-options.ts';
+import { createLbAddressPool } from '../../src/proxy/lb-address-pool.ts';
 import type { Service } from '../../src/model/types.ts';
 
 const svc = (spec: Service['spec'], annotations?: Record<string, string>): Service => ({

@@ -3,12 +3,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { createEndpointPicker } from '../../src/data/endpoint-picker.ts';
 import { createConnectionRegistry } from '../../src/data/connection-registry.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from '../../src/data/connection-handler.ts';
 import type { ConnectionTransport, ConnectOwner } from '../../src/data/connection-transport.ts';
-import type { SpliceOptions } from '../../src/data/splice.ts';
+import type { SpliceOptions } from '../../src/data/splice-types.ts';
 import { pendingDeadlines } from '../../src/data/connect-deadlines.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

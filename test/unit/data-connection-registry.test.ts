@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createConnectionRegistry, HANDSHAKE, type LiveConnection } from '../../src/data/connection-registry.ts';
-import type { SpliceEnd } from '../../src/data/splice.ts';
+import type { SpliceEnd } from '../../src/data/splice-types.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

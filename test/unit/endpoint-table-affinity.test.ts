@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { seededRandom } from '../../src/balancers/seeded-random.ts';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
-import type { DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
+import type { DesiredEndpoint } from '../../src/proxy/endpoint-slots.ts';
 import { createEndpointPicker } from '../../src/data/endpoint-picker.ts';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { EJECTED } from '../../src/shared/slot-state.ts';

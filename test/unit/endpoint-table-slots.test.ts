@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
-import type { DesiredEndpoint } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
+import type { DesiredEndpoint } from '../../src/proxy/endpoint-slots.ts';
 import { createEndpointPicker } from '../../src/data/endpoint-picker.ts';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { DRAINING, READY, SERVING, TERMINATING } from '../../src/shared/slot-state.ts';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatAggregate, invalid, notSupported, required } from '../../src/config/field-errors.ts';
+import { formatAggregate, invalid, notSupported, required } from '../../src/model/field-errors.ts';
 import { invalidError } from '../../src/model/api-error.ts';
 
 test('single error renders as kubectl shows it', () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { startHealthManager, type RunProbe } from '../../src/health/health-manager.ts';
 import type { ProbeCheck } from '../../src/health/health-targets.ts';
 import type { EndpointSlice, Pod, Probe, Service } from '../../src/model/types.ts';

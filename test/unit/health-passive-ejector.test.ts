@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createEndpointSlots } from '../../src/control/endpoint-slots.ts';
+import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { PassiveEjector } from '../../src/health/passive-ejector.ts';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { EJECTED, READY } from '../../src/shared/slot-state.ts';

@@ -1,9 +1,9 @@
 // `switchyard bench` flags: their parseArgs definitions and the strict conversion of what parseArgs
 // gave into BenchOptions, with kubectl-style usage errors. Pure; runs in the CLI process.
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { UsageError } from './cli-error.ts';
+import { UsageError } from '../cli-error.ts';
 import type { BenchMode } from './bench-load-result.ts';
-import { stringFlag, type FlagValues } from './verb.ts';
+import { stringFlag, type FlagValues } from '../verb.ts';
 
 export const BENCH_FLAGS: ParseArgsOptionsConfig = {
   port: { type: 'string' },

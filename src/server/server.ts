@@ -3,14 +3,14 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { openSqliteStore } from '../store/sqlite-store.ts';
-import { createRegistry, type Registry } from './registry.ts';
+import { createRegistry, type Registry } from '../control/registry.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { createEndpointTable } from '../shared/endpoint-table.ts';
-import { createEndpointSlots } from './endpoint-slots.ts';
+import { createEndpointSlots } from '../proxy/endpoint-slots.ts';
 import { startWorkerPool, type WorkerPool } from '../data/worker-pool.ts';
 import { balancerNames } from '../balancers/registry.ts';
-import { startDataPlaneSync, type DataPlaneSync } from './data-plane-sync.ts';
-import { createLbAddressPool } from './lb-address-pool.ts';
+import { startDataPlaneSync, type DataPlaneSync } from '../proxy/data-plane-sync.ts';
+import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';

@@ -3,7 +3,7 @@
 // snapshots (published to all workers) and its listeners (bound or closed through the worker pool).
 // Listeners that already exist are never re-created, so a change never drops an established
 // connection; a removed endpoint keeps its slot until its connections drain.
-import type { Registry } from './registry.ts';
+import type { Registry } from '../control/registry.ts';
 import type { EndpointSlots } from './endpoint-slots.ts';
 import type { WorkerPool } from '../data/worker-pool.ts';
 import type { EndpointSnapshot, ListenerSpec } from '../shared/messages.ts';

@@ -2,9 +2,9 @@
 // reaches it from here (the ClusterIP, else the NodePort on 127.0.0.1), and the port's endpoints
 // from the EndpointSlices labelled kubernetes.io/service-name. Runs in the CLI process.
 import net from 'node:net';
-import type { EndpointSlice, Service, ServicePort } from '../model/types.ts';
-import { resourcePath, type AdminClient } from './admin-client.ts';
-import { CliError } from './cli-error.ts';
+import type { EndpointSlice, Service, ServicePort } from '../../model/types.ts';
+import { resourcePath, type AdminClient } from '../admin-client.ts';
+import { CliError } from '../cli-error.ts';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const REACH_TIMEOUT_MS = 1000;

@@ -5,7 +5,7 @@ import { readManifestPaths } from '../config/read-manifest-paths.ts';
 import { parseManifests } from '../config/parse-manifests.ts';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { ApiError } from '../model/api-error.ts';
-import type { ControlPlaneApi } from './control-plane-api.ts';
+import type { ControlPlaneApi } from '../control/control-plane-api.ts';
 
 export interface ApplyLine {
   text: string;

@@ -1,0 +1,73 @@
+// The document /status.json serves: what the status page renders and `switchyard top` reads. It is
+// the admin API's contract with its clients, so it lives below both (the server fills it in
+// src/admin/metrics-snapshot.ts from the shared endpoint table). Pure types, plus processCores,
+// which the status page embeds by its source text: it must stay self-contained.
+
+export interface HistogramCounts { counts: number[]; sumSeconds: number }
+
+/** One data-plane worker's row (event-loop delay in seconds, as last written by the worker). */
+export interface WorkerRow {
+  connectionsTotal: number;
+  activeConnections: number;
+  restarts: number;
+  loopDelayP50: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+}
+
+export interface EndpointStats {
+  endpoint: string;
+  /** `namespace/name` of the Pod behind it, or '' for a manual endpoint. */
+  pod: string;
+  slot: number;
+  ready: boolean;
+  /** Flag names: ready, serving, terminating, ejected, admin-down, draining. */
+  conditions: string[];
+  connectionsTotal: number;
+  activeConnections: number;
+  connectErrors: number;
+  bytesReceived: number;
+  bytesSent: number;
+  healthTransitions: number;
+  probeMessage?: string;
+}
+
+export interface ServicePortStats {
+  index: number;
+  service: string;
+  port: string;
+  connectionsTotal: number;
+  activeConnections: number;
+  bytesReceived: number;
+  bytesSent: number;
+  connectErrors: number;
+  retries: number;
+  refusals: { no_endpoints: number; max_connections: number; source_range: number };
+  connectSeconds: HistogramCounts;
+  durationSeconds: HistogramCounts;
+  endpoints: EndpointStats[];
+}
+
+export interface WorkerStats extends WorkerRow { worker: number }
+
+export interface ServiceStatus {
+  name: string;
+  type: string;
+  clusterIP: string;
+  listeners: { id: string; role: string; bound: boolean; error?: string }[];
+  ports: ServicePortStats[];
+}
+
+export interface StatusDocument {
+  time: number; services: ServiceStatus[]; workers: WorkerStats[];
+  /** switchyard's process, every thread (absent from servers older than this field). */
+  process?: { cpuSeconds: number; residentBytes: number };
+}
+
+/** switchyard's CPU use between two samples, in cores (1 = one core busy the whole time, every
+ *  thread counted); null without two samples of a server that reports it. */
+export function processCores(doc: StatusDocument, prev: StatusDocument | null): number | null {
+  const dt = prev ? (doc.time - prev.time) / 1000 : 0;
+  if (!doc.process || !prev || !prev.process || dt <= 0) return null;
+  return Math.max(0, doc.process.cpuSeconds - prev.process.cpuSeconds) / dt;
+}
