@@ -16,13 +16,14 @@ export interface PickCostTable { picks: number; node: string; sizes: number[]; n
 
 /** A picker over n endpoints and a loop of `count` picks through it (reading each result's slot,
  *  as a connection reads its endpoint). */
-function setup(algorithm: string, n: number, affinitySeconds = 0): (count: number) => number {
+function setup(algorithm: string, n: number, affinitySeconds = 0, notReadyEvery = 0): (count: number) => number {
   const table = createEndpointTable({ maxSlots: n, maxServicePorts: 1, affinityEntries: 4096 });
   const slots = createEndpointSlots(table);
   const port = slots.allocServicePort();
   const rnd = seededRandom(n);
   const endpoints = slots.update(port, Array.from({ length: n }, (_, i) => ({
-    ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 80, ready: true, serving: true, terminating: false,
+    ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 80, ready: notReadyEvery === 0 || i % notReadyEvery !== 1,
+    serving: true, terminating: false,
     weight: 1 + (i % 4), name: `e${i}`,
   })));
   const picker = createEndpointPicker(table, { random: rnd, nowSeconds: () => 1000 });
@@ -45,8 +46,8 @@ const REPS = 5;
 /** ns per pick for every size of one algorithm. The sizes are timed in turns (3, 30, …, 30,000,
  *  then again), REPS times, keeping each size's fastest: the machine is shared, and interleaving
  *  spreads a disturbance over every size instead of charging it to whichever ran at that moment. */
-function measure(algorithm: string, affinitySeconds = 0): number[] {
-  const runs = SIZES.map((n) => setup(algorithm, n, affinitySeconds));
+function measure(algorithm: string, affinitySeconds = 0, notReadyEvery = 0): number[] {
+  const runs = SIZES.map((n) => setup(algorithm, n, affinitySeconds, notReadyEvery));
   let sink = 0;
   for (const run of runs) sink += run(Math.min(PICKS, 200_000)); // warm-up: let the JIT settle
   const best = SIZES.map(() => Infinity);
@@ -68,6 +69,9 @@ function main(): void {
   const table: PickCostTable = { picks: PICKS, node: process.version, sizes: SIZES, nsPerPick: {} };
   for (const name of balancerNames()) table.nsPerPick[name] = measure(name);
   table.nsPerPick['round-robin+affinity'] = measure('round-robin', 600);
+  // Every fifth endpoint not ready (the second of each five): the rotations skip unusable ones.
+  table.nsPerPick['round-robin, 1/5 not ready'] = measure('round-robin', 0, 5);
+  table.nsPerPick['weighted-round-robin, 1/5 not ready'] = measure('weighted-round-robin', 0, 5);
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(table));
     return;

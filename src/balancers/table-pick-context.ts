@@ -5,9 +5,14 @@
 // that the main thread posted after writing the slot) is compared with the slot's current one, so a
 // slot the main thread retired (and maybe reused) after this snapshot was built is never picked
 // through it. Cached weight prefix sums are rebuilt when the SC-loaded weight epoch changes.
+// The compacted usable lists (usable-set.ts) are rebuilt when the state epoch moved: compared with a
+// relaxed read per pick (the main thread bumps it after every state word it changes), re-read with
+// an SC load before the rebuild so the rebuild's plain reads of the state words follow those writes.
+// A list a few nanoseconds stale is harmless: every pick still checks usable() on its choice.
 import type { EndpointTable } from '../shared/endpoint-table.ts';
 import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING, stateFlags, stateGeneration } from '../shared/slot-state.ts';
 import type { PickContext } from './balancer.ts';
+import { UsableSet } from './usable-set.ts';
 
 const NEVER = EJECTED | ADMIN_DOWN | DRAINING;
 const SERVING_TERMINATING = SERVING | TERMINATING;
@@ -27,6 +32,10 @@ export class TablePickContext implements PickContext {
   private total = 0;
   private readonly prefix: Float64Array;
   private owner: Int32Array | undefined;
+  private readonly readySet: UsableSet;
+  private fallbackSet: UsableSet | undefined;
+  /** The set usableCount() last brought up to date, read by usableAt() and the weighted calls. */
+  private set: UsableSet;
 
   constructor(table: EndpointTable, port: number, slots: readonly number[], random: () => number) {
     this.table = table;
@@ -40,6 +49,7 @@ export class TablePickContext implements PickContext {
     });
     this.random = random;
     this.prefix = new Float64Array(slots.length + 1);
+    this.readySet = this.set = new UsableSet(slots.length);
   }
 
   /** Set the rules for the next pick: `fallback` = serving-and-terminating instead of ready. */
@@ -55,14 +65,42 @@ export class TablePickContext implements PickContext {
   generationAt(i: number): number { return this.entries[2 * i + 1]; }
 
   usable(i: number): boolean {
-    const slot = this.entries[2 * i];
-    const state = this.table.slotState(slot);
+    return this.usableInMode(i) && (this.tried.length === 0 || !this.tried.includes(this.entries[2 * i]));
+  }
+
+  /** usable() without the connection's tried endpoints: what the usable lists hold. */
+  private usableInMode(i: number): boolean {
+    const state = this.table.slotState(this.entries[2 * i]);
     if (stateGeneration(state) !== this.entries[2 * i + 1]) return false;
     const f = stateFlags(state);
     if (f & NEVER) return false;
-    if (this.fallback ? (f & SERVING_TERMINATING) !== SERVING_TERMINATING : (f & READY) === 0) return false;
-    return this.tried.length === 0 || !this.tried.includes(slot);
+    return this.fallback ? (f & SERVING_TERMINATING) === SERVING_TERMINATING : (f & READY) !== 0;
   }
+
+  usableCount(): number {
+    const set = this.fallback ? (this.fallbackSet ??= new UsableSet(this.count)) : this.readySet;
+    this.set = set;
+    if (this.table.stateEpoch() !== set.stateEpoch) {
+      set.rebuild(this.count, this.table.stateEpochOrdered(), this.usableInModeFn);
+    }
+    return set.count;
+  }
+
+  usableAt(k: number): number { return this.set.list[k]; }
+
+  usableWeight(): number {
+    this.usableCount();
+    const set = this.set;
+    const epoch = this.table.weightEpoch();
+    if (epoch !== set.weightEpoch || set.weightStateEpoch !== set.stateEpoch) set.rebuildWeights(epoch, this.weightFn);
+    return set.total;
+  }
+
+  usableAtWeight(p: number): number { return this.set.atWeight(p); }
+
+  // Bound once: rebuilds pass them on without allocating a closure each time.
+  private readonly usableInModeFn = (i: number): boolean => this.usableInMode(i);
+  private readonly weightFn = (i: number): number => this.weight(i);
 
   active(i: number): number { return this.table.active(this.entries[2 * i]); }
   weight(i: number): number { return this.table.weight(this.entries[2 * i]); }

@@ -9,11 +9,13 @@
 import { ApiError } from '../model/api-error.ts';
 
 const MAGIC = 0x53594554; // "SYET"
-const VERSION = 4;
+const VERSION = 5;
 
 // Header words (Int32).
 const H_MAGIC = 0, H_VERSION = 1, H_SLOTS = 2, H_PORTS = 3, H_AFF = 4, H_WORKERS = 7;
-export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6;
+// H_STATE_EPOCH counts changes of any slot's usability (flags or generation): pickers keep the
+// usable endpoints of a Service port compacted in a list they rebuild when it moves.
+export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6, H_STATE_EPOCH = 8;
 const HEADER_WORDS = 16;
 // Slot state words (Int32, flags and generation), one per slot in a dense region of their own: it is
 // what every pick reads first for every candidate it looks at, and 30,000 of them take 117 KiB. In

@@ -29,7 +29,7 @@ test('a worker view attached to the buffer reads the header sizes and sees the s
   assert.equal([t.refusals(2, 'sourceRange'), t.refusals(2, 'noEndpoints'), t.portTotalConnections(2)], [1, 0, 1]);
 });
 
-test('layout version 4, word by word: moving any word needs a new VERSION', () => {
+test('layout version 5, word by word: moving any word needs a new VERSION', () => {
   // Sizes 10 slots, 3 Service ports, 64 affinity entries, 4 worker rows. Int32 region: header 16,
   // slot states at 16 (one word each, 12 words to keep 16-byte alignment), slot records at 28
   // (stride 4), ports at 68 (stride 4), affinity at 80 (stride 10), 720 words. BigInt64 region from
@@ -38,7 +38,7 @@ test('layout version 4, word by word: moving any word needs a new VERSION', () =
   assert.is(t.buffer.byteLength, 720 * 4 + 200 * 8);
   const i32 = new Int32Array(t.buffer, 0, 720);
   const i64 = new BigInt64Array(t.buffer, 720 * 4);
-  assert.equal([...i32.subarray(0, 8)], [0x53594554, 4, 10, 3, 64, 0, 0, 4]);
+  assert.equal([...i32.subarray(0, 9)], [0x53594554, 5, 10, 3, 64, 0, 0, 4, 0]);
   t.updateFlags(9, READY | SERVING, 0);
   t.setWeight(9, 7);
   t.slotOpened(9);
@@ -47,9 +47,13 @@ test('layout version 4, word by word: moving any word needs a new VERSION', () =
   assert.is(i32[25], READY | SERVING, 'slot 9 state');
   assert.equal([...i32.subarray(64, 68)], [7, 1, 2, 0], 'slot 9 weight, active, consecutive failures');
   assert.is(i32[6], 1, 'weight epoch');
+  assert.is(i32[8], 1, 'state epoch: bumped by the one flags change');
+  t.updateFlags(9, READY | SERVING, 0);
+  assert.is(i32[8], 1, 'state epoch: an unchanged state word leaves it');
   assert.equal([i64[54], i64[55]], [1n, 2n], 'slot 9 total and failures');
   t.retireSlot(9);
   assert.is(i32[25], 1 << 8, 'generation above the flag bits');
+  assert.is(i32[8], 2, 'state epoch: bumped by the retirement');
   t.nextCursor(2);
   t.tryAddPortActive(2, 0);
   t.tryAddGlobalActive(0);
