@@ -106,6 +106,14 @@ export function renderPrometheus(m: MetricsSnapshot): string {
   w.family('switchyard_worker_restarts_total', 'counter', 'Times the worker thread crashed and was replaced.');
   for (const x of m.workers) w.sample('switchyard_worker_restarts_total', wl(x), x.restarts);
 
+  const ll = (l: MetricsSnapshot['listeners'][number]): Labels => [['listener', l.id], ['service', l.service], ['role', l.role]];
+  w.family('switchyard_listener_up', 'gauge', '1 when the listener is bound and accepting, 0 while its bind fails (retried with back-off).');
+  for (const l of m.listeners) w.sample('switchyard_listener_up', ll(l), l.bound ? 1 : 0);
+  w.family('switchyard_listener_bind_failures', 'gauge', 'Failed binds of the listener in a row, by the reason of the last (FailedToBindPort: another process holds the address); 0 once bound.');
+  for (const l of m.listeners) if (l.failures > 0) w.sample('switchyard_listener_bind_failures', [...ll(l), ['reason', l.reason ?? '']], l.failures);
+  w.family('switchyard_listener_shared', 'gauge', '1 while another process also listens on the listener\'s address (SO_REUSEPORT) and takes a share of its connections.');
+  for (const l of m.listeners) w.sample('switchyard_listener_shared', ll(l), l.shared ? 1 : 0);
+
   w.family('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds (all threads).');
   w.sample('process_cpu_seconds_total', [], m.process.cpuSeconds);
   w.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.');

@@ -6,13 +6,13 @@ import type { EndpointTable } from '../shared/endpoint-table.ts';
 import type { EndpointStats, ServicePortStats, ServiceStatus, StatusDocument, WorkerStats } from '../model/status-document.ts';
 import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING } from '../shared/slot-state.ts';
 import type { EndpointSnapshot } from '../shared/messages.ts';
-import type { PublishedServicePort } from '../proxy/data-plane-sync.ts';
+import type { ListenerStatus, PublishedServicePort } from '../proxy/data-plane-sync.ts';
 
 export interface MetricsSource {
   table: EndpointTable;
   sync: {
     servicePorts(): PublishedServicePort[];
-    listeners(): { id: string; service: string; role: string; bound: boolean; error?: string }[];
+    listeners(): ListenerStatus[];
   };
   /** Services as the registry holds them (for the status page's type and addresses). */
   services(): Service[];
@@ -27,6 +27,7 @@ export interface MetricsSnapshot {
   time: number;
   servicePorts: ServicePortStats[];
   workers: WorkerStats[];
+  listeners: ListenerStatus[];
   process: { cpuSeconds: number; residentBytes: number; startTimeSeconds: number };
 }
 
@@ -84,7 +85,7 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
   for (let w = 0; w < n; w++) workers.push({ worker: w, ...table.worker(w) });
   const cpu = process.cpuUsage();
   return {
-    time: Date.now(), servicePorts, workers,
+    time: Date.now(), servicePorts, workers, listeners: src.sync.listeners(),
     process: { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: process.memoryUsage.rss(), startTimeSeconds },
   };
 }
@@ -93,7 +94,7 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
  *  workers, and the process's CPU seconds and memory (CPU use is the difference of two samples). */
 export function readStatus(src: MetricsSource): StatusDocument & Required<Pick<StatusDocument, 'process'>> {
   const m = readMetrics(src);
-  const listeners = src.sync.listeners();
+  const listeners = m.listeners;
   const services = src.services().map((s): ServiceStatus => {
     const name = `${s.metadata.namespace}/${s.metadata.name}`;
     return {

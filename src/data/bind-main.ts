@@ -17,7 +17,10 @@ export function bindMain(spec: ListenerSpec, reusePort: boolean): Promise<Server
   // noDelay on the accepted socket: the option lives on the fd, so it holds in the worker too.
   const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
   return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new BindError(err.code ?? 'SY_LISTEN_FAILED', err.message)));
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+      // Bound without SO_REUSEPORT, this fails whenever any socket listens there: say whose it is.
+      ? new BindError('EADDRINUSE', `${spec.address}:${spec.port} is in use by another process (${err.message})`)
+      : new BindError(err.code ?? 'SY_LISTEN_FAILED', err.message)));
     server.listen({ host: spec.address, port: spec.port, reusePort }, () => resolve(server));
   });
 }

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
 import { createWorkerLedger } from '../shared/worker-ledger.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
-import { BindError, bindMain } from './bind-main.ts';
+import { BindError } from './bind-main.ts';
+import { bindReusePort } from './bind-reuseport.ts';
+import { createListeningCensus, type ListeningCensus } from './listening-census.ts';
 import { createTransferAcceptor } from './transfer-acceptor.ts';
 import { hostWorker, restartDelay, type HostedWorker } from './worker-host.ts';
 import type { WorkerConfig, WorkerResult, WorkerTask } from './worker-main.ts';
@@ -45,6 +47,8 @@ export interface WorkerPoolOptions {
   log?: LogFn;
   /** The worker module; tests substitute one that fails. Default worker-main.ts. */
   workerFile?: string;
+  /** Who else listens where reuseport workers bind; default /proc/net/tcp{,6}. */
+  census?: ListeningCensus;
 }
 
 export interface BoundAddress { address: string; port: number }
@@ -62,6 +66,9 @@ export interface WorkerPool {
   sync(): Promise<void>;
   /** Stops accepting on the listener; established connections continue. */
   unlisten(id: string): Promise<void>;
+  /** Ids of reuseport listeners where more sockets listen than this pool has workers: another
+   *  process joined them (SO_REUSEPORT). Always empty in transfer mode, whose binds are exclusive. */
+  sharedListeners(): Promise<string[]>;
   /** Stops accepting everywhere; resolves when every connection finished or was cut at the timeout. */
   drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -206,6 +213,8 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     return null;
   }
 
+  const census = o.census ?? createListeningCensus();
+
   // Also thrown by a listen still binding when the drain began: it must not leave a listener behind.
   const shuttingDown = () => new BindError('SY_DRAINING', 'the data plane is shutting down');
 
@@ -228,25 +237,19 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   }
 
   async function listenReusePort(spec: ListenerSpec): Promise<BoundAddress> {
-    let port = spec.port;
-    if (port === 0) {
-      // Every worker must bind the same port: let the OS pick one, then release it for them.
-      const probe = await bindMain(spec, true);
-      port = (probe.address() as AddressInfo).port;
-      await new Promise((r) => probe.close(r));
-      if (closed || draining) throw shuttingDown();
-    }
-    const concrete = { ...spec, port };
-    const bound = { address: spec.address, port };
-    listeners.set(spec.id, { spec, bound });
-    const replies = await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
-    const failed = replies.find((r) => r.type === 'listening' && r.error);
-    if (failed || closed || draining) {
-      listeners.delete(spec.id);
-      await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
-      throw failed?.type === 'listening' && failed.error ? new BindError(failed.error.code, failed.error.message) : shuttingDown();
-    }
-    return bound;
+    const port = await bindReusePort(spec, {
+      census, shuttingDown, stopping: () => closed || draining !== null,
+      listen(concrete) {
+        // Recorded first, so a worker replaced meanwhile is sent this listener too.
+        listeners.set(spec.id, { spec, bound: { address: spec.address, port: concrete.port } });
+        return Promise.all(slots.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
+      },
+      async unlisten() {
+        listeners.delete(spec.id);
+        await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
+      },
+    });
+    return { address: spec.address, port };
   }
 
   const pool: WorkerPool = {
@@ -273,6 +276,12 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       // An unlisten of an id no listener has is answered and changes nothing; ports deliver in order.
       const id = `\0sync-${syncs++}`;
       await Promise.all(slots.map((s) => ask(s, id, { type: 'unlisten', id })));
+    },
+    async sharedListeners() {
+      if (mode !== 'reuseport') return [];
+      const all = [...listeners.values()];
+      const counts = await Promise.all(all.map((l) => census.count(l.bound.address, l.bound.port)));
+      return all.filter((_, i) => (counts[i] ?? 0) > n).map((l) => l.spec.id);
     },
     async unlisten(id) {
       const l = listeners.get(id);

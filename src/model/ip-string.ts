@@ -49,3 +49,12 @@ export function compareIPs(a: string, b: string): number {
 export function joinHostPort(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** Two listening addresses (canonical text) on one port that accept the same connections: equal, or
+ *  one a wildcard covering the other (`::` is dual-stack in Node, so it covers v4 addresses too). */
+export function addressesOverlap(a: string, b: string): boolean {
+  if (a === b || a === '::' || b === '::') return true;
+  if (a === '0.0.0.0') return parseIP(b)?.family === 4;
+  if (b === '0.0.0.0') return parseIP(a)?.family === 4;
+  return false;
+}

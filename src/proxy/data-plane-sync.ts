@@ -9,6 +9,7 @@ import type { WorkerPool } from '../data/worker-pool.ts';
 import type { EndpointSnapshot, ListenerSpec } from '../shared/messages.ts';
 import type { Service, ServicePort } from '../model/types.ts';
 import { portKey, servicePortEndpoints } from '../model/service-port-endpoints.ts';
+import { addressesOverlap, canonicalIP } from '../model/ip-string.ts';
 import { isProxied, planListeners } from './plan-listeners.ts';
 import { servicePortOptions, weightFromAnnotations, type DataPlaneDefaults } from './service-port-options.ts';
 import type { LbAddressPool } from './lb-address-pool.ts';
@@ -22,22 +23,55 @@ export interface DataPlaneSyncOptions {
   defaults: DataPlaneDefaults;
   algorithms: readonly string[];
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
-  /** How often failed listeners are retried and drained slots swept. */
+  /** How often drained slots are swept and due listener retries run (default 1 s). */
   retryIntervalMs?: number;
+  /** How often bound listeners are checked for another process listening there too (default 5 s). */
+  shareCheckIntervalMs?: number;
+  clock?: () => number;
+  random?: () => number;
 }
+
+/** A failed listener's next attempt: 1 s, 2 s, 4 s … after its 1st, 2nd, 3rd … failure in a row,
+ *  at most 60 s, each ±20 % so that two instances fighting over an address do not retry in step. */
+export function listenerRetryDelayMs(failures: number, random: () => number): number {
+  const base = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, failures - 1), RETRY_MAX_MS);
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 60_000;
 
 interface ListenerState {
   spec: ListenerSpec;
   service: string;
   bound: boolean;
   lastError?: string;
+  /** The event reason of the last failure: FailedToBindPort (taken), FailedToListen (anything else). */
+  reason?: string;
+  /** Bind failures in a row, and when the next attempt is due (ms since the epoch). */
+  failures: number;
+  retryAt: number;
+  /** Bound, but the census saw another process's sockets listening there too. */
+  shared: boolean;
+}
+
+/** What the status page, /metrics and describe show of one listener. */
+export interface ListenerStatus {
+  id: string;
+  service: string;
+  role: string;
+  bound: boolean;
+  error?: string;
+  reason?: string;
+  /** Bind failures in a row (0 once bound). */
+  failures: number;
+  shared: boolean;
 }
 
 export interface DataPlaneSync {
   /** Resolves when every change so far has reached the data plane. */
   settled(): Promise<void>;
-  /** Listener states, for status pages and describe. */
-  listeners(): { id: string; service: string; role: string; bound: boolean; error?: string }[];
+  /** Listener states, for status pages, /metrics and describe. */
+  listeners(): ListenerStatus[];
   /** The Service ports published to the data plane, with their table index (metrics, status page). */
   servicePorts(): PublishedServicePort[];
   close(): Promise<void>;
@@ -62,6 +96,8 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   const pending = new Set<string>();
   let running: Promise<void> = Promise.resolve();
   let closed = false;
+  const clock = o.clock ?? Date.now;
+  const random = o.random ?? Math.random;
 
   const serviceKeyOf = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
 
@@ -91,10 +127,12 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
     if (ids?.size === 0) listenerIds.delete(state.service);
   }
 
-  function event(service: Service, type: 'Normal' | 'Warning', reason: string, message: string) {
+  /** Records a Service event and logs it; `logSuffix` goes to the log line only (events aggregate
+   *  repeats by message, so what changes between repeats stays out of it). */
+  function event(service: Service, type: 'Normal' | 'Warning', reason: string, message: string, logSuffix = '') {
     o.registry.recordEvent({ kind: 'Service', namespace: service.metadata.namespace, name: service.metadata.name },
       type, reason, message, 'switchyard-proxy');
-    o.log(type === 'Warning' ? 'warn' : 'info', `service ${serviceKeyOf(service)}: ${reason}: ${message}`);
+    o.log(type === 'Warning' ? 'warn' : 'info', `service ${serviceKeyOf(service)}: ${reason}: ${message}${logSuffix}`);
   }
 
   function publishEndpoints(service: Service, serviceKey: string): Set<number> {
@@ -147,12 +185,32 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       state.bound = true;
       if (state.lastError && service) event(service, 'Normal', 'ListenerBound', `listening on ${state.spec.id} again`);
       state.lastError = undefined;
+      state.reason = undefined;
+      state.failures = 0;
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      const message = `cannot listen on ${state.spec.id} (${state.spec.role}): ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ');
-      if (state.lastError !== message && service) event(service, 'Warning', 'FailedToListen', hintFor(e.code, message));
+      state.failures++;
+      const delay = listenerRetryDelayMs(state.failures, random);
+      state.retryAt = clock() + delay;
+      const taken = e.code === 'EADDRINUSE';
+      state.reason = taken ? 'FailedToBindPort' : 'FailedToListen';
+      const ownOverlap = taken ? ownListenerOverlapping(state) : undefined;
+      const message = ownOverlap
+        ? `cannot listen on ${state.spec.id} (${state.spec.role}): it overlaps ${ownOverlap.spec.id} of Service ${ownOverlap.service}`
+        : `cannot listen on ${state.spec.id} (${state.spec.role}): ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ');
+      // Every failure is recorded (repeats aggregate into one event with a count); the message stays
+      // the same from one retry to the next so that they do.
+      if (service) event(service, 'Warning', state.reason, hintFor(e.code, message), `; retrying in ${Math.round(delay / 100) / 10} s`);
       state.lastError = message;
     }
+  }
+
+  /** Another listener of this switchyard bound on an overlapping address and the same port. */
+  function ownListenerOverlapping(state: ListenerState): ListenerState | undefined {
+    for (const l of listeners.values()) {
+      if (l !== state && l.bound && l.spec.port === state.spec.port && addressesOverlap(canonical(l.spec.address), canonical(state.spec.address))) return l;
+    }
+    return undefined;
   }
 
   async function syncListeners(service: Service | undefined, serviceKey: string) {
@@ -182,7 +240,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
         continue;
       }
       if (existing) continue;
-      const state: ListenerState = { spec, service: serviceKey, bound: false };
+      const state: ListenerState = { spec, service: serviceKey, bound: false, failures: 0, retryAt: 0, shared: false };
       setListener(state);
       await bind(state, service);
     }
@@ -215,38 +273,65 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   const unsubscribe = o.registry.subscribe((notice) => schedule(notice.services));
   schedule(o.registry.list('Service').map((s) => serviceKeyOf(s as Service)));
 
+  const serviceOf = (key: string) => {
+    const [ns, name] = key.split('/');
+    return o.registry.get('Service', ns, name) as Service | undefined;
+  };
+
   const timer = setInterval(() => {
     o.slots.sweep();
-    const retry = new Set<string>();
-    for (const state of listeners.values()) if (!state.bound) retry.add(state.service);
-    if (retry.size) {
-      running = running.then(async () => {
-        for (const state of [...listeners.values()]) {
-          if (state.bound || closed) continue;
-          const [ns, name] = state.service.split('/');
-          await bind(state, o.registry.get('Service', ns, name) as Service | undefined);
-        }
-      });
-    }
-  }, o.retryIntervalMs ?? 5000);
+    const now = clock();
+    if (![...listeners.values()].some((l) => !l.bound && l.retryAt <= now)) return;
+    running = running.then(async () => {
+      for (const state of [...listeners.values()]) {
+        if (state.bound || closed || state.retryAt > clock() || listeners.get(state.spec.id) !== state) continue;
+        await bind(state, serviceOf(state.service));
+      }
+    });
+  }, o.retryIntervalMs ?? 1000);
   timer.unref();
+
+  // A process may join a reuseport listener after it was bound (nothing stops one of the same user
+  // from doing so): say so while it lasts, so that the lost share of connections is explained.
+  const shareTimer = setInterval(() => {
+    running = running.then(async () => {
+      if (closed) return;
+      const shared = new Set(await o.pool.sharedListeners());
+      for (const state of listeners.values()) {
+        const now = state.bound && shared.has(state.spec.id);
+        if (now === state.shared) continue;
+        state.shared = now;
+        const service = serviceOf(state.service);
+        if (!service) continue;
+        if (now) event(service, 'Warning', 'PortShared', `another process also listens on ${state.spec.id} (${state.spec.role}) and takes a share of its connections; stop it, or move this Service to another address or port`);
+        else event(service, 'Normal', 'PortExclusive', `only this switchyard listens on ${state.spec.id} again`);
+      }
+    }).catch((err) => o.log('error', `listener share check failed: ${(err as Error).message}`));
+  }, o.shareCheckIntervalMs ?? 5000);
+  shareTimer.unref();
 
   return {
     settled: () => running,
-    listeners: () => [...listeners.values()].map((s) => ({ id: s.spec.id, service: s.service, role: s.spec.role, bound: s.bound, error: s.lastError })),
+    listeners: () => [...listeners.values()].map((s) => ({
+      id: s.spec.id, service: s.service, role: s.spec.role, bound: s.bound, error: s.lastError, reason: s.reason,
+      failures: s.failures, shared: s.shared,
+    })),
     servicePorts: () => [...published.values()].sort((a, b) => (a.service + a.port).localeCompare(b.service + b.port)),
     async close() {
       closed = true;
       clearInterval(timer);
+      clearInterval(shareTimer);
       unsubscribe();
       await running;
     },
   };
 }
 
+const canonical = (a: string) => canonicalIP(a) ?? a;
+
 function hintFor(code: string | undefined, message: string): string {
   if (code === 'EACCES') return `${message} — ports below 1024 need root or CAP_NET_BIND_SERVICE (e.g. \`sudo setcap cap_net_bind_service=+ep $(which node)\`); the NodePort still works`;
-  if (code === 'EADDRINUSE') return `${message} — another process holds this address and port; stop it or change the Service's port`;
+  if (code === 'EADDRINUSE') return `${message} — stop whatever holds this address and port, or change the Service's address or port`;
   if (code === 'EADDRNOTAVAIL') return `${message} — the address is not configured on this machine; add it to an interface or pick another`;
   return message;
 }

@@ -22,8 +22,8 @@ function source(): { src: MetricsSource; table: ReturnType<typeof createEndpoint
         index: 2, service: 'default/we"ird\\svc', port: 'http/TCP',
         endpoints: [{ slot: 0, host: '127.0.0.1', port: 8080, name: 'default/pod-a' }, { slot: 1, host: '::1', port: 9090, name: '[::1]:9090' }],
       }],
-      listeners: () => [{ id: '127.96.0.1:80/TCP', service: 'default/we"ird\\svc', role: 'clusterIP', bound: true },
-        { id: '127.5.5.5:30001/TCP', service: 'default/we"ird\\svc', role: 'nodePort', bound: false, error: 'EADDRINUSE' }],
+      listeners: () => [{ id: '127.96.0.1:80/TCP', service: 'default/we"ird\\svc', role: 'clusterIP', bound: true, failures: 0, shared: false },
+        { id: '127.5.5.5:30001/TCP', service: 'default/we"ird\\svc', role: 'nodePort', bound: false, error: 'EADDRINUSE', reason: 'FailedToBindPort', failures: 3, shared: false }],
     },
     services: () => [{ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'we"ird\\svc' }, spec: { type: 'NodePort', clusterIP: '127.96.0.1' } } as Service],
     workers: () => 2,
@@ -93,6 +93,10 @@ test('/metrics text parses strictly, escapes labels and matches the table', () =
   assert.is(f.get('process_cpu_seconds_total')!.type, 'counter');
   assert.ok(sampleValue(f, 'process_resident_memory_bytes') > 0);
   assert.is(escapeLabelValue('a\nb'), 'a\\nb');
+  assert.is(sampleValue(f, 'switchyard_listener_up', { listener: '127.96.0.1:80/TCP', role: 'clusterIP' }), 1);
+  assert.is(sampleValue(f, 'switchyard_listener_up', { listener: '127.5.5.5:30001/TCP', role: 'nodePort' }), 0);
+  assert.is(sampleValue(f, 'switchyard_listener_bind_failures', { listener: '127.5.5.5:30001/TCP', reason: 'FailedToBindPort' }), 3);
+  assert.is(sampleValue(f, 'switchyard_listener_shared', { listener: '127.96.0.1:80/TCP' }), 0);
 });
 
 test('the strict parser rejects what Prometheus would', () => {

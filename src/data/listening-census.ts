@@ -1,0 +1,89 @@
+// Counts the TCP sockets listening on an address and port in this network namespace, whoever owns
+// them, from /proc/net/tcp and /proc/net/tcp6 (Linux). Main thread.
+//
+// Why: reuseport workers bind with SO_REUSEPORT, and Linux lets any process of the same user join
+// such a group and take a share of its connections without a word. The worker pool proves, before
+// its workers bind, that nobody holds the address (an exclusive bind), and afterwards that only its
+// own workers' sockets listen there: more listening sockets than workers means another process
+// slipped in between the two steps (or joined later: the data-plane sync re-counts periodically).
+//
+// Requests that arrive while a read is pending share the next read, so binding the listeners of a
+// Service with many ports reads the files a few times, not once per listener. Where the files do not
+// exist (not Linux) the count is undefined and callers skip the check.
+import { readFile } from 'node:fs/promises';
+import { addressesOverlap, canonicalIP } from '../model/ip-string.ts';
+
+export interface ListeningCensus {
+  /** Listening sockets whose address overlaps `address:port` (a wildcard overlaps every address of
+   *  its port); undefined when this system does not say. */
+  count(address: string, port: number): Promise<number | undefined>;
+}
+
+const LISTEN = '0A';
+
+interface Listening { address: string; port: number }
+
+/** `0100007F:1F90` → 127.0.0.1:8080; the 32-bit words are in host (little-endian) order. */
+function parseV4(hex: string): Listening {
+  const [a, p] = hex.split(':');
+  const n = parseInt(a, 16);
+  return { address: `${n & 255}.${(n >>> 8) & 255}.${(n >>> 16) & 255}.${n >>> 24}`, port: parseInt(p, 16) };
+}
+
+function parseV6(hex: string): Listening {
+  const [a, p] = hex.split(':');
+  const groups: string[] = [];
+  for (let w = 0; w < 4; w++) {
+    const word = a.slice(w * 8, w * 8 + 8);
+    // Each 32-bit word is little-endian: its bytes in reverse.
+    const bytes = [6, 4, 2, 0].map((b) => word.slice(b, b + 2));
+    groups.push(bytes[0] + bytes[1], bytes[2] + bytes[3]);
+  }
+  return { address: normalise(groups.join(':')), port: parseInt(p, 16) };
+}
+
+/** The listening sockets in a /proc/net/tcp{,6} text. */
+export function parseProcNetTcp(text: string, v6: boolean): Listening[] {
+  const out: Listening[] = [];
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const cols = lines[i].trim().split(/\s+/);
+    if (cols.length < 4 || cols[3] !== LISTEN) continue;
+    out.push(v6 ? parseV6(cols[1]) : parseV4(cols[1]));
+  }
+  return out;
+}
+
+/** Canonical text, v4-mapped v6 (how a v4 address on a dual-stack socket shows) as plain v4. */
+function normalise(address: string): string {
+  return canonicalIP(address) ?? address.toLowerCase();
+}
+
+export function createListeningCensus(read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8')): ListeningCensus {
+  let pending: Promise<Listening[] | undefined> | null = null;
+
+  function snapshot(): Promise<Listening[] | undefined> {
+    // One read serves every request made before it starts; later ones wait for the next.
+    pending ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
+      pending = null;
+      const [v4, v6] = await Promise.all([
+        read('/proc/net/tcp').catch(() => undefined),
+        read('/proc/net/tcp6').catch(() => ''),
+      ]);
+      if (v4 === undefined) return undefined;
+      return [...parseProcNetTcp(v4, false), ...parseProcNetTcp(v6 ?? '', true)];
+    });
+    return pending;
+  }
+
+  return {
+    async count(address, port) {
+      const all = await snapshot();
+      if (!all) return undefined;
+      const want = normalise(address);
+      let n = 0;
+      for (const l of all) if (l.port === port && addressesOverlap(l.address, want)) n++;
+      return n;
+    },
+  };
+}
