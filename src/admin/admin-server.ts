@@ -48,6 +48,8 @@ export interface AdminServerOptions {
   port: number;
   token?: string;
   extraRoutes?: AdminRoute[];
+  /** /readyz answers 503 with this reason while it returns one (e.g. out of file descriptors). */
+  notReady?: () => string | undefined;
   log?: (line: string) => void;
   limits?: Partial<AdminLimits>;
 }
@@ -90,7 +92,9 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     const pathname = url.pathname;
     if (HEALTH_PATHS.has(pathname)) {
       if (method !== 'GET' && method !== 'HEAD') throw withAllow(methodNotAllowed(method, pathname, ['GET', 'HEAD']), ['GET', 'HEAD']);
-      sendText(res, 200, 'ok');
+      // Readiness can fail while the process lives: liveness (/healthz, /livez) stays 200 then.
+      const why = pathname === '/readyz' ? opts.notReady?.() : undefined;
+      sendText(res, why ? 503 : 200, why ? `not ready: ${why}` : 'ok');
       return;
     }
     if (token !== undefined && !bearerTokenMatches(req.headers.authorization, token)) {

@@ -69,7 +69,7 @@ export function renderPrometheus(m: MetricsSnapshot): string {
 
   w.family('switchyard_service_port_refusals_total', 'counter', 'Client connections refused or dropped before reaching an endpoint, by cause.');
   for (const p of ports) {
-    for (const cause of ['no_endpoints', 'max_connections', 'source_range'] as const) {
+    for (const cause of ['no_endpoints', 'max_connections', 'source_range', 'local_error'] as const) {
       w.sample('switchyard_service_port_refusals_total', [...pl(p), ['cause', cause]], p.refusals[cause]);
     }
   }
@@ -113,6 +113,24 @@ export function renderPrometheus(m: MetricsSnapshot): string {
   for (const l of m.listeners) if (l.failures > 0) w.sample('switchyard_listener_bind_failures', [...ll(l), ['reason', l.reason ?? '']], l.failures);
   w.family('switchyard_listener_shared', 'gauge', '1 while another process also listens on the listener\'s address (SO_REUSEPORT) and takes a share of its connections.');
   for (const l of m.listeners) w.sample('switchyard_listener_shared', ll(l), l.shared ? 1 : 0);
+
+  const d = m.descriptors;
+  if (d) {
+    w.family('switchyard_listener_budget', 'gauge', 'Listeners the Services may have in all (--max-listeners, by default a quarter of the open-file limit); 0 = unlimited.');
+    w.sample('switchyard_listener_budget', [], d.maxListeners);
+    w.family('switchyard_listeners_needed', 'gauge', 'Listeners the stored Services need (one per port and address).');
+    w.sample('switchyard_listeners_needed', [], d.listenersNeeded);
+    w.family('switchyard_connection_budget', 'gauge', 'Proxied connections admitted at once (--max-connections, by default what the open-file limit leaves); 0 = unlimited.');
+    w.sample('switchyard_connection_budget', [], d.maxConnections);
+    if (d.open !== undefined) {
+      w.family('process_open_fds', 'gauge', 'Number of open file descriptors.');
+      w.sample('process_open_fds', [], d.open);
+    }
+    if (d.limit !== undefined) {
+      w.family('process_max_fds', 'gauge', 'Maximum number of open file descriptors.');
+      w.sample('process_max_fds', [], d.limit);
+    }
+  }
 
   w.family('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds (all threads).');
   w.sample('process_cpu_seconds_total', [], m.process.cpuSeconds);

@@ -20,6 +20,19 @@ export interface MetricsSource {
   workers(): number;
   /** Last probe message per endpoint `ip:port`, if the health loop probes it. */
   probeMessages?(): Map<string, string | undefined>;
+  /** The descriptor budget and how much of it is used. */
+  descriptors?(): DescriptorFigures;
+}
+
+export interface DescriptorFigures {
+  /** Open now / soft RLIMIT_NOFILE; undefined when unknown. */
+  open?: number;
+  limit?: number;
+  /** Listeners allowed in all, and needed by the stored Services; 0 = unlimited. */
+  maxListeners: number;
+  listenersNeeded: number;
+  /** Proxied connections admitted at once; 0 = unlimited. */
+  maxConnections: number;
 }
 
 export interface MetricsSnapshot {
@@ -28,6 +41,7 @@ export interface MetricsSnapshot {
   servicePorts: ServicePortStats[];
   workers: WorkerStats[];
   listeners: ListenerStatus[];
+  descriptors?: DescriptorFigures;
   process: { cpuSeconds: number; residentBytes: number; startTimeSeconds: number };
 }
 
@@ -75,6 +89,7 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
       no_endpoints: table.refusals(p.index, 'noEndpoints'),
       max_connections: table.refusals(p.index, 'maxConnections'),
       source_range: table.refusals(p.index, 'sourceRange'),
+      local_error: table.refusals(p.index, 'localError'),
     },
     connectSeconds: table.histogram(p.index, 'connect'),
     durationSeconds: table.histogram(p.index, 'duration'),
@@ -85,9 +100,15 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
   for (let w = 0; w < n; w++) workers.push({ worker: w, ...table.worker(w) });
   const cpu = process.cpuUsage();
   return {
-    time: Date.now(), servicePorts, workers, listeners: src.sync.listeners(),
-    process: { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: process.memoryUsage.rss(), startTimeSeconds },
+    time: Date.now(), servicePorts, workers, listeners: src.sync.listeners(), descriptors: src.descriptors?.(),
+    process: { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: residentBytes(), startTimeSeconds },
   };
+}
+
+/** The RSS reads /proc/self/stat, which needs a descriptor: out of them, /metrics must still answer
+ *  (NaN, not a 500), since that is when it matters. */
+function residentBytes(): number {
+  try { return process.memoryUsage.rss(); } catch { return NaN; }
 }
 
 /** What /status.json serves: every Service with its listeners and its ports' live figures, the

@@ -46,7 +46,7 @@ export function statusBody(doc: StatusDocument, prev: StatusDocument | null): st
     out.push(ls.length ? `<ul class="listeners">${ls.join('')}</ul>` : '<p class="dim">No listeners (headless or ExternalName).</p>');
     for (const p of s.ports) {
       const key = `${s.name}|${p.port}`;
-      const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
+      const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range + (p.refusals.local_error ?? 0);
       out.push(`<h3>Port ${esc(p.port)}</h3><p class="figures"><b>${p.activeConnections}</b> active · ${p.connectionsTotal} total · ` +
         `${bytes(p.bytesReceived)} in · ${bytes(p.bytesSent)} out · ${rate(key, p)} · ${p.connectErrors} connect errors · ` +
         `${p.retries} retries · ${refused} refused</p>`);

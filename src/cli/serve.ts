@@ -23,7 +23,11 @@ const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
       --connect-timeout MS   per attempt (default 5000)
       --connect-attempts N   endpoints tried per connection, first included (default 3)
       --idle-timeout MS      close connections idle this long (default 3600000)
-      --max-connections N    global limit on proxied connections (default 0 = none)
+      --max-connections N    global limit on proxied connections (default: what the open-file
+                             limit leaves after listeners, two descriptors per connection)
+      --max-listeners N      listeners (address, port) all Services may have together; an apply
+                             needing more is refused (default: a quarter of the open-file limit,
+                             one descriptor per worker per listener with --accept reuseport)
       --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default 60000)
       --access-log FILE|-    one JSON line per closed connection
       --default-probe-period S   period of the implicit TCP probe for endpoints without a readinessProbe (default 10)
@@ -59,7 +63,7 @@ export async function serve(argv: string[]): Promise<number> {
         'node-address': { type: 'string', multiple: true }, 'lb-pool': { type: 'string' }, workers: { type: 'string' },
         accept: { type: 'string' }, 'lb-algorithm': { type: 'string' }, 'connect-timeout': { type: 'string' },
         'connect-attempts': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-connections': { type: 'string' },
-        'drain-timeout': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
+        'drain-timeout': { type: 'string' }, 'max-listeners': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
         'no-demo': { type: 'boolean' }, 'default-probe-period': { type: 'string' }, 'no-default-probe': { type: 'boolean' },
         'eject-after': { type: 'string' }, 'random-seed': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
@@ -96,6 +100,7 @@ export async function serve(argv: string[]): Promise<number> {
       connectAttempts: intFlag('connect-attempts', v['connect-attempts'], SERVER_DEFAULTS.connectAttempts, 1),
       idleTimeoutMs: intFlag('idle-timeout', v['idle-timeout'], SERVER_DEFAULTS.idleTimeoutMs, 0),
       maxConnections: intFlag('max-connections', v['max-connections'], SERVER_DEFAULTS.maxConnections, 0),
+      maxListeners: intFlag('max-listeners', v['max-listeners'], SERVER_DEFAULTS.maxListeners, 0),
       drainTimeoutMs: intFlag('drain-timeout', v['drain-timeout'], SERVER_DEFAULTS.drainTimeoutMs, 0),
       accessLog: v['access-log'],
       defaultProbe: {

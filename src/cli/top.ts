@@ -48,7 +48,7 @@ export function renderTopFrame(doc: StatusDocument, prev: StatusDocument | null,
     for (const l of s.listeners) lines.push(`  listen ${l.id} (${l.role}) ${l.bound ? 'bound' : `NOT BOUND: ${l.error ?? 'pending'}`}`);
     for (const p of s.ports) {
       const [rin, rout] = rate(`${s.name}|${p.port}`, p);
-      const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
+      const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range + (p.refusals.local_error ?? 0);
       lines.push(`  PORT ${p.port}  active ${p.activeConnections}  total ${p.connectionsTotal}  in ${bytes(p.bytesReceived)} (${rin})  ` +
         `out ${bytes(p.bytesSent)} (${rout})  errors ${p.connectErrors}  retries ${p.retries}  refused ${refused}`);
       const rows = [['ENDPOINT', 'POD', 'HEALTH', 'ACTIVE', 'TOTAL', 'ERRORS', 'IN', 'OUT', 'IN/S', 'OUT/S']];

@@ -56,11 +56,20 @@ export interface Registry extends ControlPlaneApi {
   readinessChanged(services?: string[]): void;
   /** Replaces the readiness source (the health loop is created after the registry it reads). */
   setReadiness(source: ReadinessSource | undefined): void;
+  /**
+   * A check every create or update must pass after validation and allocation, before it is stored
+   * (dry runs included): the data plane refuses there what it could not serve, e.g. a Service
+   * needing more listeners than the descriptor budget allows. Throws an ApiError to refuse.
+   */
+  setAdmission(check: AdmissionCheck | undefined): void;
   /** status.loadBalancer.ingress, written by the data plane once it bound the addresses. */
   setLoadBalancerIngress(namespace: string, name: string, ingress: LoadBalancerIngress[]): void;
   /** Waits for queued writes, then closes the store. */
   close(): Promise<void>;
 }
+
+/** `next` as it would be stored (defaulted, allocations filled in) and the stored version, if any. */
+export type AdmissionCheck = (next: KubeObject, prev: KubeObject | undefined) => void;
 
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -85,6 +94,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const events = createEventLog({ capacity: opts.eventCapacity, clock });
   const index = createObjectIndex();
   let readiness = opts.readiness;
+  let admission: AdmissionCheck | undefined;
   const isReady = (pod: Pod) => readiness?.podReady(pod) ?? podConditionReady(pod);
   const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port));
   const ingress = new Map<string, LoadBalancerIngress[]>();
@@ -141,6 +151,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
           alloc?.undo();
           return { outcome: 'unchanged', object: view(prev) };
         }
+        admission?.(obj, prev);
         const meta = obj.metadata;
         meta.namespace = ns;
         meta.uid = prev?.metadata.uid ?? randomUUID();
@@ -230,6 +241,9 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     },
     setReadiness(source) {
       readiness = source;
+    },
+    setAdmission(check) {
+      admission = check;
     },
     setLoadBalancerIngress(namespace, name, list) {
       if (!index.get('Service', namespace, name)) return;

@@ -45,7 +45,7 @@ export interface HandlerContext {
 export type ConnectionEnd =
   | SpliceEnd
   | 'source-range' | 'no-endpoints' | 'max-connections-global' | 'max-connections-service'
-  | 'connect-failed' | 'client-gone';
+  | 'connect-failed' | 'local-error' | 'client-gone';
 
 export function hostPort(host: string | undefined, port: number | undefined): string {
   if (host === undefined) return '-';
@@ -53,6 +53,10 @@ export function hostPort(host: string | undefined, port: number | undefined): st
 }
 
 const NOT_TRIED: readonly number[] = [];
+
+/** Connect errors that are this machine's, not the endpoint's: out of descriptors (process or
+ *  system), of socket buffers or memory, or of local ports and addresses to connect from. */
+export const LOCAL_ERRORS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
 
 class ClientConnection<C, U> implements LiveConnection, TrafficAccount, DeadlineEntry, ConnectOwner<U> {
   // LiveConnection: HANDSHAKE until an upstream is connected, then the endpoint's slot.
@@ -189,6 +193,15 @@ class ClientConnection<C, U> implements LiveConnection, TrafficAccount, Deadline
   private attemptFailed(code: string): void {
     this.abandonAttempt();
     this.lastError = code;
+    if (LOCAL_ERRORS.has(code)) {
+      // This process could not connect out, whatever the endpoint: not the backend's failure (no
+      // passive-health count, which would eject healthy backends), and no retry elsewhere, which
+      // would fail the same way. The client is refused at once.
+      this.unregister();
+      this.ctx.countRefusal?.(this.servicePortIndex, 'localError');
+      this.refuse('local-error', code);
+      return;
+    }
     this.ctx.picker.connectFailed(this.endpoint!.slot);
     this.ctx.metrics?.connectFailed(this.servicePortIndex);
     this.attempt();

@@ -58,9 +58,10 @@ const causeReason: Record<string, string> = {
   'Internal error': 'InternalError',
 };
 
-/** 422 Invalid with one cause per field error (apimachinery NewInvalid). */
-export function invalidError(kind: string, name: string, errors: FieldError[], group = ''): ApiError {
-  return new ApiError(422, 'Invalid', 'SY_INVALID', invalidMessage(kind, name, errors), {
+/** 422 Invalid with one cause per field error (apimachinery NewInvalid); `code` names a more
+ *  specific cause than SY_INVALID where the client can act on it (a full NodePort range). */
+export function invalidError(kind: string, name: string, errors: FieldError[], group = '', code = 'SY_INVALID'): ApiError {
+  return new ApiError(422, 'Invalid', code, invalidMessage(kind, name, errors), {
     name, kind: kind.toLowerCase() === 'endpointslice' ? 'EndpointSlice' : kind, group,
     causes: errors.map((e) => ({ reason: causeReason[e.type], message: formatFieldError(e).slice(e.field.length + 2), field: e.field })),
   });

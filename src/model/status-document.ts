@@ -42,7 +42,7 @@ export interface ServicePortStats {
   bytesSent: number;
   connectErrors: number;
   retries: number;
-  refusals: { no_endpoints: number; max_connections: number; source_range: number };
+  refusals: { no_endpoints: number; max_connections: number; source_range: number; local_error: number };
   connectSeconds: HistogramCounts;
   durationSeconds: HistogramCounts;
   endpoints: EndpointStats[];

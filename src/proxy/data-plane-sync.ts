@@ -9,10 +9,12 @@ import type { WorkerPool } from '../data/worker-pool.ts';
 import type { EndpointSnapshot, ListenerSpec } from '../shared/messages.ts';
 import type { Service, ServicePort } from '../model/types.ts';
 import { portKey, servicePortEndpoints } from '../model/service-port-endpoints.ts';
-import { addressesOverlap, canonicalIP } from '../model/ip-string.ts';
 import { isProxied, planListeners } from './plan-listeners.ts';
 import { servicePortOptions, weightFromAnnotations, type DataPlaneDefaults } from './service-port-options.ts';
 import type { LbAddressPool } from './lb-address-pool.ts';
+import { ServiceListeners, type ListenerStatus } from './service-listeners.ts';
+
+export type { ListenerStatus } from './service-listeners.ts';
 
 export interface DataPlaneSyncOptions {
   registry: Registry;
@@ -29,42 +31,9 @@ export interface DataPlaneSyncOptions {
   shareCheckIntervalMs?: number;
   clock?: () => number;
   random?: () => number;
-}
-
-/** A failed listener's next attempt: 1 s, 2 s, 4 s … after its 1st, 2nd, 3rd … failure in a row,
- *  at most 60 s, each ±20 % so that two instances fighting over an address do not retry in step. */
-export function listenerRetryDelayMs(failures: number, random: () => number): number {
-  const base = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, failures - 1), RETRY_MAX_MS);
-  return Math.round(base * (0.8 + 0.4 * random()));
-}
-const RETRY_BASE_MS = 1000;
-const RETRY_MAX_MS = 60_000;
-
-interface ListenerState {
-  spec: ListenerSpec;
-  service: string;
-  bound: boolean;
-  lastError?: string;
-  /** The event reason of the last failure: FailedToBindPort (taken), FailedToListen (anything else). */
-  reason?: string;
-  /** Bind failures in a row, and when the next attempt is due (ms since the epoch). */
-  failures: number;
-  retryAt: number;
-  /** Bound, but the census saw another process's sockets listening there too. */
-  shared: boolean;
-}
-
-/** What the status page, /metrics and describe show of one listener. */
-export interface ListenerStatus {
-  id: string;
-  service: string;
-  role: string;
-  bound: boolean;
-  error?: string;
-  reason?: string;
-  /** Bind failures in a row (0 once bound). */
-  failures: number;
-  shared: boolean;
+  /** Listeners bound at most (the descriptor budget); 0 = unlimited. Admission keeps new Services
+   *  within it; this holds when stored ones exceed it (the limit was lowered since). */
+  maxListeners?: number;
 }
 
 export interface DataPlaneSync {
@@ -89,17 +58,20 @@ export interface PublishedServicePort {
 export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   // Per Service, so that syncing one Service never walks the others' ports or listeners (issue 5).
   const portIndexes = new Map<string, Map<string, number>>(); // `ns/name` → portKey → table index
-  const listenerIds = new Map<string, Set<string>>(); // `ns/name` → ids of its listeners
   const generations = new Map<number, number>();
-  const listeners = new Map<string, ListenerState>();
   const published = new Map<number, PublishedServicePort>();
   const pending = new Set<string>();
   let running: Promise<void> = Promise.resolve();
   let closed = false;
-  const clock = o.clock ?? Date.now;
-  const random = o.random ?? Math.random;
 
   const serviceKeyOf = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
+  const listeners = new ServiceListeners({
+    pool: o.pool, event, clock: o.clock ?? Date.now, random: o.random ?? Math.random, maxListeners: o.maxListeners ?? 0,
+    service: (key) => {
+      const [ns, name] = key.split('/');
+      return o.registry.get('Service', ns, name) as Service | undefined;
+    },
+  });
 
   function indexFor(serviceKey: string, port: ServicePort): number {
     let ports = portIndexes.get(serviceKey);
@@ -111,20 +83,6 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       ports.set(key, index);
     }
     return index;
-  }
-
-  function setListener(state: ListenerState) {
-    listeners.set(state.spec.id, state);
-    let ids = listenerIds.get(state.service);
-    if (!ids) listenerIds.set(state.service, ids = new Set());
-    ids.add(state.spec.id);
-  }
-
-  function deleteListener(state: ListenerState) {
-    listeners.delete(state.spec.id);
-    const ids = listenerIds.get(state.service);
-    ids?.delete(state.spec.id);
-    if (ids?.size === 0) listenerIds.delete(state.service);
   }
 
   /** Records a Service event and logs it; `logSuffix` goes to the log line only (events aggregate
@@ -179,40 +137,6 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
     if (ports.size === 0) portIndexes.delete(serviceKey);
   }
 
-  async function bind(state: ListenerState, service: Service | undefined) {
-    try {
-      await o.pool.listen(state.spec);
-      state.bound = true;
-      if (state.lastError && service) event(service, 'Normal', 'ListenerBound', `listening on ${state.spec.id} again`);
-      state.lastError = undefined;
-      state.reason = undefined;
-      state.failures = 0;
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      state.failures++;
-      const delay = listenerRetryDelayMs(state.failures, random);
-      state.retryAt = clock() + delay;
-      const taken = e.code === 'EADDRINUSE';
-      state.reason = taken ? 'FailedToBindPort' : 'FailedToListen';
-      const ownOverlap = taken ? ownListenerOverlapping(state) : undefined;
-      const message = ownOverlap
-        ? `cannot listen on ${state.spec.id} (${state.spec.role}): it overlaps ${ownOverlap.spec.id} of Service ${ownOverlap.service}`
-        : `cannot listen on ${state.spec.id} (${state.spec.role}): ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ');
-      // Every failure is recorded (repeats aggregate into one event with a count); the message stays
-      // the same from one retry to the next so that they do.
-      if (service) event(service, 'Warning', state.reason, hintFor(e.code, message), `; retrying in ${Math.round(delay / 100) / 10} s`);
-      state.lastError = message;
-    }
-  }
-
-  /** Another listener of this switchyard bound on an overlapping address and the same port. */
-  function ownListenerOverlapping(state: ListenerState): ListenerState | undefined {
-    for (const l of listeners.values()) {
-      if (l !== state && l.bound && l.spec.port === state.spec.port && addressesOverlap(canonical(l.spec.address), canonical(state.spec.address))) return l;
-    }
-    return undefined;
-  }
-
   async function syncListeners(service: Service | undefined, serviceKey: string) {
     let wanted: ListenerSpec[] = [];
     if (service && isProxied(service)) {
@@ -225,28 +149,10 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       wanted = planListeners({ service, servicePortIndex: (p) => indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress })
         .filter((l) => l.protocol === 'TCP');
     } else o.lbPool.release(serviceKey);
-    for (const id of [...listenerIds.get(serviceKey) ?? []]) {
-      const state = listeners.get(id)!;
-      const next = wanted.find((l) => l.id === id);
-      const same = next && next.servicePortIndex === state.spec.servicePortIndex && next.sourceRanges.join() === state.spec.sourceRanges.join();
-      if (same) continue;
-      deleteListener(state);
-      if (state.bound) await o.pool.unlisten(id);
-    }
-    for (const spec of wanted) {
-      const existing = listeners.get(spec.id);
-      if (existing && existing.service !== serviceKey) {
-        if (service) event(service, 'Warning', 'FailedToListen', `${spec.id} is already used by Service ${existing.service}`);
-        continue;
-      }
-      if (existing) continue;
-      const state: ListenerState = { spec, service: serviceKey, bound: false, failures: 0, retryAt: 0, shared: false };
-      setListener(state);
-      await bind(state, service);
-    }
+    await listeners.reconcile(serviceKey, service, wanted);
     if (service?.spec.type === 'LoadBalancer') {
       const lb = wanted.find((l) => l.role === 'loadBalancer');
-      const bound = lb && listeners.get(lb.id)?.bound;
+      const bound = lb && listeners.isBound(lb.id);
       o.registry.setLoadBalancerIngress(service.metadata.namespace!, service.metadata.name!, bound ? [{ ip: lb.address, ipMode: 'VIP' }] : []);
     }
   }
@@ -273,49 +179,24 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   const unsubscribe = o.registry.subscribe((notice) => schedule(notice.services));
   schedule(o.registry.list('Service').map((s) => serviceKeyOf(s as Service)));
 
-  const serviceOf = (key: string) => {
-    const [ns, name] = key.split('/');
-    return o.registry.get('Service', ns, name) as Service | undefined;
-  };
-
   const timer = setInterval(() => {
     o.slots.sweep();
-    const now = clock();
-    if (![...listeners.values()].some((l) => !l.bound && l.retryAt <= now)) return;
-    running = running.then(async () => {
-      for (const state of [...listeners.values()]) {
-        if (state.bound || closed || state.retryAt > clock() || listeners.get(state.spec.id) !== state) continue;
-        await bind(state, serviceOf(state.service));
-      }
-    });
+    if (!listeners.retryDue()) return;
+    running = running.then(() => listeners.retry(() => closed));
   }, o.retryIntervalMs ?? 1000);
   timer.unref();
 
   // A process may join a reuseport listener after it was bound (nothing stops one of the same user
   // from doing so): say so while it lasts, so that the lost share of connections is explained.
   const shareTimer = setInterval(() => {
-    running = running.then(async () => {
-      if (closed) return;
-      const shared = new Set(await o.pool.sharedListeners());
-      for (const state of listeners.values()) {
-        const now = state.bound && shared.has(state.spec.id);
-        if (now === state.shared) continue;
-        state.shared = now;
-        const service = serviceOf(state.service);
-        if (!service) continue;
-        if (now) event(service, 'Warning', 'PortShared', `another process also listens on ${state.spec.id} (${state.spec.role}) and takes a share of its connections; stop it, or move this Service to another address or port`);
-        else event(service, 'Normal', 'PortExclusive', `only this switchyard listens on ${state.spec.id} again`);
-      }
-    }).catch((err) => o.log('error', `listener share check failed: ${(err as Error).message}`));
+    running = running.then(() => (closed ? undefined : listeners.checkShared()))
+      .catch((err) => o.log('error', `listener share check failed: ${(err as Error).message}`));
   }, o.shareCheckIntervalMs ?? 5000);
   shareTimer.unref();
 
   return {
     settled: () => running,
-    listeners: () => [...listeners.values()].map((s) => ({
-      id: s.spec.id, service: s.service, role: s.spec.role, bound: s.bound, error: s.lastError, reason: s.reason,
-      failures: s.failures, shared: s.shared,
-    })),
+    listeners: () => listeners.status(),
     servicePorts: () => [...published.values()].sort((a, b) => (a.service + a.port).localeCompare(b.service + b.port)),
     async close() {
       closed = true;
@@ -325,13 +206,4 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       await running;
     },
   };
-}
-
-const canonical = (a: string) => canonicalIP(a) ?? a;
-
-function hintFor(code: string | undefined, message: string): string {
-  if (code === 'EACCES') return `${message} — ports below 1024 need root or CAP_NET_BIND_SERVICE (e.g. \`sudo setcap cap_net_bind_service=+ep $(which node)\`); the NodePort still works`;
-  if (code === 'EADDRINUSE') return `${message} — stop whatever holds this address and port, or change the Service's address or port`;
-  if (code === 'EADDRNOTAVAIL') return `${message} — the address is not configured on this machine; add it to an interface or pick another`;
-  return message;
 }

@@ -15,6 +15,8 @@ import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
 import type { Service } from '../model/types.ts';
+import { createListenerBudget, type ListenerBudget } from '../proxy/listener-budget.ts';
+import { countOpenDescriptors, descriptorReadiness, planDescriptorBudget, readOpenFileLimit } from './descriptor-budget.ts';
 
 export interface ServerOptions {
   stateDir: string;
@@ -30,7 +32,12 @@ export interface ServerOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   connectAttempts: number;
+  /** Global limit on proxied connections; 0 = derive it from the open-file limit. */
   maxConnections: number;
+  /** Listeners the Services may have in all; 0 = derive it from the open-file limit. */
+  maxListeners: number;
+  /** Soft RLIMIT_NOFILE; default read from /proc/self/limits (tests pass one). */
+  openFileLimit?: number;
   drainTimeoutMs: number;
   /** File path, '-' for stdout, or undefined for none. */
   accessLog?: string;
@@ -58,6 +65,7 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   idleTimeoutMs: 3_600_000,
   connectAttempts: 3,
   maxConnections: 0,
+  maxListeners: 0,
   drainTimeoutMs: 60_000,
   maxSlots: 65536,
   defaultProbe: { enabled: true, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3, successThreshold: 1 },
@@ -77,13 +85,25 @@ export interface RunningServer {
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  // First: a budget that cannot fit the open-file limit stops the start before anything opens.
+  const budget = planDescriptorBudget({
+    limit: 'openFileLimit' in o ? o.openFileLimit : readOpenFileLimit(), workers: o.workers, accept: o.accept,
+    maxListeners: o.maxListeners, maxConnections: o.maxConnections,
+  });
+  o.log('info', `descriptor budget: ${budget.summary}`);
   const store = await openSqliteStore(o.stateDir);
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
   let accessLog: WriteStream | undefined;
+  let listenerBudget: ListenerBudget | undefined;
   try {
     registry = await createRegistry({ store, serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
     const reg = registry;
+    // Before the -f manifests are applied, so that they are held to the budget too.
+    listenerBudget = createListenerBudget({
+      registry: reg, nodeAddresses: o.nodeAddresses, max: budget.maxListeners, perListener: budget.perListener, openFileLimit: budget.limit,
+    });
+    reg.setAdmission(listenerBudget.admit);
     const reportApply = (lines: ApplyLine[]) => {
       for (const l of lines) o.log(l.error ? 'error' : l.skipped ? 'warn' : 'info', l.text);
     };
@@ -97,13 +117,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       : o.accessLog === '-' ? (lines: string[]) => { process.stdout.write(lines.join('\n') + '\n'); }
       : (lines: string[]) => { accessLog!.write(lines.join('\n') + '\n'); };
     pool = await startWorkerPool({
-      workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: o.maxConnections,
+      workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: budget.maxConnections,
       accessLog: sink, randomSeed: o.randomSeed, log: o.log,
     });
     const sync = startDataPlaneSync({
       registry: reg, slots, pool, lbPool: createLbAddressPool(o.lbPool), nodeAddresses: o.nodeAddresses,
       defaults: { algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts },
-      algorithms: balancerNames(), log: o.log,
+      algorithms: balancerNames(), log: o.log, maxListeners: budget.maxListeners,
     });
     await sync.settled();
     const health = startHealthManager({
@@ -113,10 +133,17 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     reg.setReadiness(health);
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
-      log: (line) => o.log('warn', line),
+      log: (line) => o.log('warn', line), notReady: descriptorReadiness(budget.limit),
       extraRoutes: metricsRoutes({
         table, sync, services: () => reg.list('Service') as Service[], workers: () => pool!.size,
         probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+        descriptors: () => {
+          const open = countOpenDescriptors();
+          return {
+            open: typeof open === 'number' ? open : undefined, limit: budget.limit,
+            maxListeners: budget.maxListeners, listenersNeeded: listenerBudget!.used(), maxConnections: budget.maxConnections,
+          };
+        },
       }),
     });
     const adminUrl = `http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port}`;
@@ -134,6 +161,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         stopping ??= (async () => {
           await admin.close();
           reg.setReadiness(undefined);
+          reg.setAdmission(undefined);
+          listenerBudget?.close();
           await health.close();
           await sync.close();
           // The drain is bounded by the drain timeout; the grace on top only guards against a worker
@@ -148,6 +177,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    listenerBudget?.close();
     await pool?.close().catch(() => {});
     if (registry) await registry.close().catch(() => {});
     else await store.close().catch(() => {});

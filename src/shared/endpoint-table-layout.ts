@@ -45,11 +45,13 @@ const CONNECT_HIST_LONGS = CONNECT_SECONDS_BUCKETS.length + 2;
 const DURATION_HIST_LONGS = DURATION_SECONDS_BUCKETS.length + 2;
 export const PL_TOTAL = 0, PL_BYTES_IN = 4, PL_BYTES_OUT = 5, PL_CONNECT_ERRORS = 6, PL_RETRIES = 7, PL_CONNECT_HIST = 8;
 export const PL_DURATION_HIST = PL_CONNECT_HIST + CONNECT_HIST_LONGS;
-export const PORT_LONGS = PL_DURATION_HIST + DURATION_HIST_LONGS;
+/** Connections refused because this process could not connect out (EMFILE, ENOBUFS, no local port). */
+export const PL_LOCAL_ERRORS = PL_DURATION_HIST + DURATION_HIST_LONGS;
+export const PORT_LONGS = PL_LOCAL_ERRORS + 1;
 
-export type RefusalCause = 'noEndpoints' | 'maxConnections' | 'sourceRange';
+export type RefusalCause = 'noEndpoints' | 'maxConnections' | 'sourceRange' | 'localError';
 /** The Service-port long (PL_*) that counts each refusal cause. */
-export const REFUSAL_WORD: Record<RefusalCause, number> = { noEndpoints: 1, maxConnections: 2, sourceRange: 3 };
+export const REFUSAL_WORD: Record<RefusalCause, number> = { noEndpoints: 1, maxConnections: 2, sourceRange: 3, localError: PL_LOCAL_ERRORS };
 
 // Worker rows: each written by its own worker (counters, loop delay in ns) or by the main thread
 // (restarts, the active count reset when a crashed worker's row is taken over).

@@ -117,9 +117,9 @@ spec:
   assert.is(r.code, 0, r.stderr);
   const described = await until('event', async () => {
     const d = await sy.cli(['describe', 'svc', 'ext']);
-    return /FailedToListen/.test(d.stdout) ? d.stdout : undefined;
+    return /FailedToBindPort/.test(d.stdout) ? d.stdout : undefined;
   });
-  assert.match(described, /Warning\s+FailedToListen\s+.*EADDRINUSE/);
+  assert.match(described, /Warning\s+FailedToBindPort\s+.*EADDRINUSE.*in use by another process/);
   const svc = await getJson(['get', 'svc', 'ext']);
   assert.is(await outcome(svc.spec.clusterIP, 7100), 'one');
 });

@@ -33,9 +33,9 @@ test('layout version 5, word by word: moving any word needs a new VERSION', () =
   // Sizes 10 slots, 3 Service ports, 64 affinity entries, 4 worker rows. Int32 region: header 16,
   // slot states at 16 (one word each, 12 words to keep 16-byte alignment), slot records at 28
   // (stride 4), ports at 68 (stride 4), affinity at 80 (stride 10), 720 words. BigInt64 region from
-  // byte 2880: slots at 0 (stride 6), ports at 60 (stride 36), workers at 168 (stride 8).
+  // byte 2880: slots at 0 (stride 6), ports at 60 (stride 37), workers at 171 (stride 8).
   const t = createEndpointTable({ maxSlots: 10, maxServicePorts: 3, affinityEntries: 50, maxWorkers: 4 });
-  assert.is(t.buffer.byteLength, 720 * 4 + 200 * 8);
+  assert.is(t.buffer.byteLength, 720 * 4 + 203 * 8);
   const i32 = new Int32Array(t.buffer, 0, 720);
   const i64 = new BigInt64Array(t.buffer, 720 * 4);
   assert.equal([...i32.subarray(0, 9)], [0x53594554, 5, 10, 3, 64, 0, 0, 4, 0]);
@@ -70,15 +70,17 @@ test('layout version 5, word by word: moving any word needs a new VERSION', () =
   t.countConnectError(2);
   t.countRetry(2);
   t.countRetry(2);
-  assert.equal([...i64.subarray(132, 140)], [3n, 0n, 2n, 1n, 5n, 6n, 1n, 2n]);
+  t.countRefusal(2, 'localError');
+  assert.equal([...i64.subarray(134, 142)], [3n, 0n, 2n, 1n, 5n, 6n, 1n, 2n]);
+  assert.is(i64[134 + 36], 1n, 'local errors, the last word of a port');
   assert.equal([i64[26], i64[27]], [5n, 6n], 'slot 4 bytes');
   t.observe(1, 'duration', 2);
-  assert.equal([i64[96 + 24 + 4], i64[96 + 24 + 11]], [1n, 2_000_000n]);
+  assert.equal([i64[97 + 24 + 4], i64[97 + 24 + 11]], [1n, 2_000_000n]);
   t.workerOpened(3);
   t.workerOpened(3);
   t.workerRestarted(3);
-  assert.equal([...i64.subarray(192, 195)], [2n, 0n, 1n]);
-  assert.is(i64.length, 200);
+  assert.equal([...i64.subarray(195, 198)], [2n, 0n, 1n]);
+  assert.is(i64.length, 203);
 });
 
 test('attaching a foreign buffer and bad sizes fail with stable codes', () => {
