@@ -1,11 +1,11 @@
 // `switchyard serve`: run the control plane, the data plane and the admin API until SIGTERM.
 // Main thread. SIGHUP re-reads the -f paths; SIGTERM/SIGINT stop accepting, drain, exit 0.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from '../server/server.ts';
 import { defaultStateDir } from '../store/default-state-dir.ts';
 import { startDemoBackends } from './demo-backends.ts';
+import { readTokenFile } from './token-file.ts';
 
 const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
 
@@ -82,8 +82,7 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     const accept = v.accept ?? SERVER_DEFAULTS.accept;
     if (accept !== 'transfer' && accept !== 'reuseport') fail(`--accept ${accept}: expected transfer or reuseport`);
-    const token = v['token-file'] ? readFileSync(v['token-file'], 'utf8').trim() : undefined;
-    if (v['token-file'] && !token) fail(`--token-file ${v['token-file']}: the file is empty`);
+    const token = v['token-file'] ? readTokenFile(v['token-file']) : undefined;
     options = {
       ...SERVER_DEFAULTS,
       stateDir: v['state-dir'] ?? defaultStateDir(),
