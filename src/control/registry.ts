@@ -17,6 +17,7 @@ import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
 import { ApiError, badRequest, invalidError, notFoundError } from '../model/api-error.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
+import { truncateForMessage } from '../model/truncate.ts';
 import { podConditionReady } from '../model/pod-ready.ts';
 import type { EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Pod, Service } from '../model/types.ts';
 import { KINDS, objectKey } from '../model/types.ts';
@@ -133,7 +134,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     return writes.run(async () => {
       const prev = index.get(obj.kind, ns, name);
       if (o.mode === 'create' && prev) {
-        throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${name}" already exists`, { name, kind: resource });
+        const shown = truncateForMessage(name);
+        throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${shown}" already exists`, { name: shown, kind: resource });
       }
       let alloc: ServiceAllocation | undefined;
       if (obj.kind === 'Service') {

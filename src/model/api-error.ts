@@ -3,6 +3,7 @@
 // Pure; thrown by the registry and control plane, serialised by the admin API, parsed by the CLI.
 import type { FieldError } from './field-errors.ts';
 import { formatFieldError, invalidMessage } from './field-errors.ts';
+import { truncateForMessage } from './truncate.ts';
 
 export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
@@ -62,13 +63,14 @@ const causeReason: Record<string, string> = {
  *  specific cause than SY_INVALID where the client can act on it (a full NodePort range). */
 export function invalidError(kind: string, name: string, errors: FieldError[], group = '', code = 'SY_INVALID'): ApiError {
   return new ApiError(422, 'Invalid', code, invalidMessage(kind, name, errors), {
-    name, kind: kind.toLowerCase() === 'endpointslice' ? 'EndpointSlice' : kind, group,
+    name: truncateForMessage(name), kind: kind.toLowerCase() === 'endpointslice' ? 'EndpointSlice' : kind, group,
     causes: errors.map((e) => ({ reason: causeReason[e.type], message: formatFieldError(e).slice(e.field.length + 2), field: e.field })),
   });
 }
 
 export function notFoundError(resource: string, name: string): ApiError {
-  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${resource} "${name}" not found`, { name, kind: resource });
+  const shown = truncateForMessage(name);
+  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${resource} "${shown}" not found`, { name: shown, kind: resource });
 }
 
 export function badRequest(code: string, message: string): ApiError {
@@ -76,5 +78,6 @@ export function badRequest(code: string, message: string): ApiError {
 }
 
 export function conflictError(resource: string, name: string, why: string): ApiError {
-  return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
+  const shown = truncateForMessage(name);
+  return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${shown}": ${why}`, { name: shown, kind: resource });
 }

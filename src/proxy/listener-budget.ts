@@ -6,6 +6,7 @@
 // and the change notices that follow every committed write keep the per-Service counts current.
 import type { AdmissionCheck, Registry } from '../control/registry.ts';
 import { ApiError } from '../model/api-error.ts';
+import { truncateForMessage } from '../model/truncate.ts';
 import type { KubeObject, Service } from '../model/types.ts';
 import { planListeners } from './plan-listeners.ts';
 
@@ -63,7 +64,7 @@ export function createListenerBudget(o: ListenerBudgetOptions): ListenerBudget {
     // A change that needs no more listeners than the Service holds is always let through, even
     // when the budget was lowered below what is stored.
     if (need <= held || total - held + need <= o.max) return;
-    const name = next.metadata.name ?? '';
+    const name = truncateForMessage(next.metadata.name ?? '');
     const free = Math.max(0, o.max - (total - held));
     const cost = o.openFileLimit === undefined ? ''
       : ` (the open-file limit is ${o.openFileLimit}, ulimit -n, and each listener takes ${o.perListener} descriptor${o.perListener === 1 ? '' : 's'})`;

@@ -31,6 +31,8 @@ export function runCli(args: string[], opts: { server?: string; stdin?: string; 
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    // A command may stop reading stdin early (a size cap): the rest of the write then fails.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.stdin ?? '');
   });
 }
