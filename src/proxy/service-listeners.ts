@@ -47,6 +47,7 @@ export function listenerRetryDelayMs(failures: number, random: () => number): nu
   const base = Math.min(RETRY_BASE_MS * 2 ** Math.max(0, failures - 1), RETRY_MAX_MS);
   return Math.round(base * (0.8 + 0.4 * random()));
 }
+const BIND_CONCURRENCY = 32;
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 60_000;
 
@@ -57,6 +58,7 @@ export class ServiceListeners {
   private readonly byId = new Map<string, ListenerState>();
   private readonly idsOf = new Map<string, Set<string>>(); // `ns/name` → ids of its listeners
   private bound = 0;
+  private binding = 0;
 
   constructor(o: ServiceListenersOptions) { this.o = o; }
 
@@ -78,6 +80,7 @@ export class ServiceListeners {
       this.forget(state);
       if (state.bound) { this.bound--; await this.o.pool.unlisten(id); }
     }
+    const fresh: ListenerState[] = [];
     for (const spec of wanted) {
       const existing = this.byId.get(spec.id);
       if (existing && existing.service !== key) {
@@ -90,7 +93,12 @@ export class ServiceListeners {
       let ids = this.idsOf.get(key);
       if (!ids) this.idsOf.set(key, ids = new Set());
       ids.add(spec.id);
-      await this.bind(state, service);
+      fresh.push(state);
+    }
+    // A few binds at a time: each waits for a round trip to every worker and for the listening
+    // census, which binds in flight together share.
+    for (let i = 0; i < fresh.length; i += BIND_CONCURRENCY) {
+      await Promise.all(fresh.slice(i, i + BIND_CONCURRENCY).map((state) => this.bind(state, service)));
     }
   }
 
@@ -134,12 +142,17 @@ export class ServiceListeners {
 
   private async bind(state: ListenerState, service: Service | undefined): Promise<void> {
     const { o } = this;
+    let counted = false;
     try {
-      if (o.maxListeners > 0 && this.bound >= o.maxListeners) {
+      if (o.maxListeners > 0 && this.bound + this.binding >= o.maxListeners) {
         throw Object.assign(new Error(`the descriptor budget allows ${o.maxListeners} listeners (--max-listeners, from the open-file limit) and all are in use; ` +
           'delete Services or ports you no longer need, or restart with a higher open-file limit (ulimit -n)'), { code: 'SY_LISTENER_BUDGET' });
       }
+      this.binding++;
+      counted = true;
       await o.pool.listen(state.spec);
+      this.binding--;
+      counted = false;
       this.bound++;
       state.bound = true;
       if (state.error && service) o.event(service, 'Normal', 'ListenerBound', `listening on ${state.spec.id} again`);
@@ -147,6 +160,7 @@ export class ServiceListeners {
       state.reason = undefined;
       state.failures = 0;
     } catch (err) {
+      if (counted) this.binding--;
       const e = err as NodeJS.ErrnoException;
       state.failures++;
       const delay = listenerRetryDelayMs(state.failures, o.random);
