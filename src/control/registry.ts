@@ -37,6 +37,8 @@ import { createWriteQueue } from './write-queue.ts';
 export interface RegistryOptions {
   store: Store;
   serviceCidr?: string;
+  /** ClusterIPs automatic allocation leaves alone (the built-in kube-dns's). */
+  reservedClusterIPs?: string[];
   nodePortRange?: string;
   clock?: () => number;
   readiness?: ReadinessSource;
@@ -80,7 +82,7 @@ function storeFailure(err: unknown): ApiError {
 export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const { store } = opts;
   const clock = opts.clock ?? Date.now;
-  const ips = createClusterIpAllocator(opts.serviceCidr);
+  const ips = createClusterIpAllocator(opts.serviceCidr, opts.reservedClusterIPs);
   const ports = createNodePortAllocator(opts.nodePortRange);
   const events = createEventLog({ capacity: opts.eventCapacity, clock });
   const index = createObjectIndex();

@@ -45,6 +45,8 @@ export interface AnswerCounters {
   answered(qtype: number, rcode: number): void;
   /** A packet too broken to answer, or a response sent to us: dropped. */
   dropped(): void;
+  /** A UDP answer sent with TC because it did not fit. */
+  truncated(): void;
 }
 
 interface Variant { full: Buffer; trimmed: Buffer | undefined; truncated: Buffer }
@@ -64,6 +66,8 @@ export interface DnsAnswerer {
    * FORWARD for a name the forwarder should resolve, or undefined to send nothing.
    */
   answer(msg: Uint8Array, len: number, tcp: boolean, prefix: number): Buffer | typeof FORWARD | undefined;
+  /** SERVFAIL for `msg` (a forwarded query whose upstreams failed). */
+  servfail(msg: Uint8Array, len: number, prefix: number): Buffer | undefined;
   /** The query last read by answer(): valid until the next call. */
   readonly query: DnsQuery;
 }
@@ -201,6 +205,12 @@ export function createDnsAnswerer(o: DnsAnswererOptions): DnsAnswerer {
 
   return {
     query: q,
+    servfail(msg, len, prefix) {
+      const status = readQuery(msg, len, q, scratch);
+      if (status === QUERY_DROP) return undefined;
+      count(q.qtype, RCODE_SERVFAIL);
+      return bare(msg, RCODE_SERVFAIL, prefix, false);
+    },
     answer(msg, len, tcp, prefix) {
       const status = readQuery(msg, len, q, scratch);
       if (status === QUERY_DROP) { o.counters?.dropped(); return undefined; }
@@ -239,7 +249,7 @@ export function createDnsAnswerer(o: DnsAnswererOptions): DnsAnswerer {
       out[prefix + 1] = msg[1];
       out[prefix + 2] |= msg[2] & 0x01;
       out[prefix + 3] |= msg[3] & 0x10;
-      if (t === v.truncated) out[prefix + 2] |= 0x02;
+      if (t === v.truncated) { out[prefix + 2] |= 0x02; o.counters?.truncated(); }
       // The question as the client wrote it: name (its letter case), type and class.
       out.set(msg.subarray(HEADER_BYTES, q.questionEnd), prefix + HEADER_BYTES);
       count(q.qtype, RCODE_NOERROR);

@@ -118,3 +118,20 @@ export function zoneRecords(zone: string, nameServerIPs: string[], ttl: number, 
     ...nameServerIPs.map((ip) => addressRecord(ns, ip)),
   ];
 }
+
+/** The address a full reverse name stands for (`4.3.2.1.in-addr.arpa` → `1.2.3.4`); undefined otherwise. */
+export function reverseNameToIP(dotted: string): string | undefined {
+  const labels = dotted.toLowerCase().split('.');
+  if (dotted.endsWith('.in-addr.arpa') && labels.length === 6) {
+    const octets = labels.slice(0, 4).reverse();
+    return octets.every((o) => /^(0|[1-9]\d{0,2})$/.test(o) && Number(o) < 256) ? octets.join('.') : undefined;
+  }
+  if (dotted.endsWith('.ip6.arpa') && labels.length === 34) {
+    const nibbles = labels.slice(0, 32).reverse();
+    if (!nibbles.every((n) => /^[0-9a-f]$/.test(n))) return undefined;
+    const groups: string[] = [];
+    for (let i = 0; i < 32; i += 4) groups.push(nibbles.slice(i, i + 4).join(''));
+    return canonicalIP(groups.join(':'));
+  }
+  return undefined;
+}

@@ -14,6 +14,8 @@ import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
+import { startDns, type DnsSettings, type RunningDns } from '../dns/start-dns.ts';
+import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
 import type { Service } from '../model/types.ts';
 
 export interface ServerOptions {
@@ -41,6 +43,8 @@ export interface ServerOptions {
   randomSeed?: number;
   /** Passive ejection after this many consecutive connect failures (0 = off). */
   ejectAfterFailures: number;
+  /** The built-in DNS responder (kube-system/kube-dns). */
+  dns: DnsSettings;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -62,6 +66,7 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   maxSlots: 65536,
   defaultProbe: { enabled: true, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3, successThreshold: 1 },
   ejectAfterFailures: 5,
+  dns: { clusterDomain: 'cluster.local', ttl: 5 },
 };
 
 export interface RunningServer {
@@ -69,6 +74,7 @@ export interface RunningServer {
   pool: WorkerPool;
   health: HealthManager;
   sync: DataPlaneSync;
+  dns: RunningDns;
   adminUrl: string;
   /** Re-read the -f paths and apply them (SIGHUP). */
   reload(): Promise<ApplyLine[]>;
@@ -81,8 +87,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
   let accessLog: WriteStream | undefined;
+  let dns: RunningDns | undefined;
   try {
-    registry = await createRegistry({ store, serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
+    // kube-dns's address is kept from automatic allocation even with DNS off, so that turning it on
+    // later never finds it taken.
+    const reserved = [defaultKubeDnsIP(o.serviceCidr)];
+    if (o.dns.address !== undefined) reserved.push(kubeDnsPlan(o.serviceCidr, o.dns.address)?.clusterIP);
+    registry = await createRegistry({ store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange });
     const reg = registry;
     const reportApply = (lines: ApplyLine[]) => {
       for (const l of lines) o.log(l.error ? 'error' : l.skipped ? 'warn' : 'info', l.text);
@@ -111,19 +122,22 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       ejection: { enabled: o.ejectAfterFailures > 0, consecutiveFailures: Math.max(1, o.ejectAfterFailures) },
     });
     reg.setReadiness(health);
+    dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: o.dns, log: o.log });
+    const runningDns = dns;
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
       extraRoutes: metricsRoutes({
         table, sync, services: () => reg.list('Service') as Service[], workers: () => pool!.size,
         probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+        extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
       }),
     });
     const adminUrl = `http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port}`;
     const running = pool;
     let stopping: Promise<void> | undefined;
     return {
-      registry: reg, pool: running, sync, adminUrl, health,
+      registry: reg, pool: running, sync, adminUrl, health, dns: runningDns,
       async reload() {
         const lines = await applyManifestPaths(reg, o.files);
         reportApply(lines);
@@ -133,6 +147,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       stop() {
         stopping ??= (async () => {
           await admin.close();
+          await runningDns.close();
           reg.setReadiness(undefined);
           await health.close();
           await sync.close();
@@ -148,6 +163,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    await dns?.close().catch(() => {});
     await pool?.close().catch(() => {});
     if (registry) await registry.close().catch(() => {});
     else await store.close().catch(() => {});

@@ -44,6 +44,11 @@ function schemaZone(o: { forwarding?: boolean } = {}) {
   return createDnsAnswerer({ zone, ttl: 5, forwarding: !!o.forwarding });
 }
 
+interface Reply {
+  id: number; rcode: string; flag_aa: boolean; flag_rd: boolean; flag_ra: boolean; flag_tc: boolean;
+  questions: dnsPacket.Question[]; answers: dnsPacket.Answer[]; authorities: dnsPacket.Answer[]; additionals: dnsPacket.Answer[];
+}
+
 function ask(a: ReturnType<typeof schemaZone>, name: string, type: dnsPacket.RecordType, o: { edns?: number; version?: number; tcp?: boolean; id?: number } = {}) {
   const query = dnsPacket.encode({
     type: 'query', id: o.id ?? 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }],
@@ -51,7 +56,7 @@ function ask(a: ReturnType<typeof schemaZone>, name: string, type: dnsPacket.Rec
   });
   const out = a.answer(query, query.length, !!o.tcp, 0);
   if (out === undefined || out === FORWARD) return out;
-  return dnsPacket.decode(out);
+  return dnsPacket.decode(out) as unknown as Reply;
 }
 
 const data = (r: ReturnType<typeof ask>) => {
