@@ -15,6 +15,7 @@ import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
 import { startDns, type DnsSettings, type RunningDns } from '../dns/start-dns.ts';
+import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery/fqdn-resolver.ts';
 import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
 import type { Service } from '../model/types.ts';
 
@@ -45,6 +46,8 @@ export interface ServerOptions {
   ejectAfterFailures: number;
   /** The built-in DNS responder (kube-system/kube-dns). */
   dns: DnsSettings;
+  /** Name servers (IP or IP:PORT) that resolve FQDN endpoints; undefined = the host's resolver. */
+  fqdnNameservers?: string[];
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -75,6 +78,7 @@ export interface RunningServer {
   health: HealthManager;
   sync: DataPlaneSync;
   dns: RunningDns;
+  fqdn: FqdnResolver;
   adminUrl: string;
   /** Re-read the -f paths and apply them (SIGHUP). */
   reload(): Promise<ApplyLine[]>;
@@ -88,6 +92,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let pool: WorkerPool | undefined;
   let accessLog: WriteStream | undefined;
   let dns: RunningDns | undefined;
+  let fqdn: FqdnResolver | undefined;
   try {
     // kube-dns's address is kept from automatic allocation even with DNS off, so that turning it on
     // later never finds it taken.
@@ -95,6 +100,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (o.dns.address !== undefined) reserved.push(kubeDnsPlan(o.serviceCidr, o.dns.address)?.clusterIP);
     registry = await createRegistry({ store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange });
     const reg = registry;
+    fqdn = startFqdnResolver({ registry: reg, lookup: systemLookup(o.fqdnNameservers), log: o.log });
+    const runningFqdn = fqdn;
     const reportApply = (lines: ApplyLine[]) => {
       for (const l of lines) o.log(l.error ? 'error' : l.skipped ? 'warn' : 'info', l.text);
     };
@@ -137,7 +144,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const running = pool;
     let stopping: Promise<void> | undefined;
     return {
-      registry: reg, pool: running, sync, adminUrl, health, dns: runningDns,
+      registry: reg, pool: running, sync, adminUrl, health, dns: runningDns, fqdn: runningFqdn,
       async reload() {
         const lines = await applyManifestPaths(reg, o.files);
         reportApply(lines);
@@ -148,6 +155,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         stopping ??= (async () => {
           await admin.close();
           await runningDns.close();
+          runningFqdn.close();
           reg.setReadiness(undefined);
           await health.close();
           await sync.close();
@@ -164,6 +172,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     };
   } catch (err) {
     await dns?.close().catch(() => {});
+    fqdn?.close();
     await pool?.close().catch(() => {});
     if (registry) await registry.close().catch(() => {});
     else await store.close().catch(() => {});
