@@ -87,6 +87,31 @@ test('garbage datagrams are dropped or answered FORMERR, counted, and the respon
   assert.match(text, /rcode="FORMERR"\} [1-9]/);
 });
 
+test("dgram's path (the fallback when Node lacks the raw UDP handle) answers the same", async () => {
+  const { startDnsResponder } = await import('../../src/dns/dns-responder.ts');
+  const { createDnsAnswerer } = await import('../../src/dns/dns-answerer.ts');
+  const { createDnsZone } = await import('../../src/dns/dns-zone.ts');
+  const { createDnsMetrics } = await import('../../src/dns/dns-metrics.ts');
+  const { zoneRecords } = await import('../../src/dns/service-records.ts');
+  const zone = createDnsZone('cluster.local');
+  const ip = randomLoopback();
+  zone.set('#zone', zoneRecords('cluster.local', [ip], 5, 1));
+  const metrics = createDnsMetrics();
+  const port = await freePort(ip);
+  const responder = startDnsResponder({
+    endpoints: [{ ip, port }], answerer: createDnsAnswerer({ zone, ttl: 5, forwarding: false, counters: metrics }), metrics, report: () => {}, useDgram: true,
+  });
+  await responder.ready;
+  const saved = dnsIP;
+  dnsIP = ip;
+  try {
+    for (const extra of [[], ['+tcp']]) assert.equal((await dig(['-p', String(port), ...extra, 'ns.dns.cluster.local', 'A'])).answers, [ip]);
+  } finally {
+    dnsIP = saved;
+    await responder.close();
+  }
+});
+
 test('an upstream that does not answer gives SERVFAIL', async () => {
   dnsmasq.kill('SIGTERM');
   await new Promise((r) => dnsmasq.once('exit', r));
