@@ -56,19 +56,28 @@ export function startDnsResponder(o: DnsResponderOptions): DnsResponder {
     });
   }
 
+  /**
+   * The answer to a datagram from `address:port` on `sock`, to be sent at once; undefined when
+   * there is none now (dropped, or forwarded: the reply goes out through dgram when it comes).
+   */
+  function answerDatagram(sock: UdpSocket, msg: Buffer, port: number, address: string): Buffer | undefined {
+    const started = performance.now();
+    const out = answerer.answer(msg, msg.length, false, 0);
+    if (out === undefined) return undefined;
+    if (out === FORWARD) {
+      forward(msg, false, started, (reply) => sock.send(reply, port, address));
+      return undefined;
+    }
+    metrics.observe((performance.now() - started) / 1000);
+    return out;
+  }
+
   function bindUdp(b: Binding): Promise<void> {
     return new Promise((resolve, reject) => {
       const sock = createSocket(isIP(b.endpoint.ip) === 6 ? 'udp6' : 'udp4');
       const onMessage = (msg: Buffer, rinfo: { address: string; port: number }) => {
-        const started = performance.now();
-        const out = answerer.answer(msg, msg.length, false, 0);
-        if (out === undefined) return;
-        if (out === FORWARD) {
-          forward(msg, false, started, (reply) => sock.send(reply, rinfo.port, rinfo.address));
-          return;
-        }
-        sock.send(out, rinfo.port, rinfo.address);
-        metrics.observe((performance.now() - started) / 1000);
+        const out = answerDatagram(sock, msg, rinfo.port, rinfo.address);
+        if (out) sock.send(out, rinfo.port, rinfo.address);
       };
       sock.once('error', reject);
       sock.bind({ address: b.endpoint.ip, port: b.endpoint.port, exclusive: true }, () => {
@@ -88,15 +97,8 @@ export function startDnsResponder(o: DnsResponderOptions): DnsResponder {
   function takeOver(handle: RawUdpHandle, sock: UdpSocket) {
     handle.onmessage = (nread, _h, msg, rinfo) => {
       if (nread < 0) return;
-      const started = performance.now();
-      const out = answerer.answer(msg, msg.length, false, 0);
-      if (out === undefined) return;
-      if (out === FORWARD) {
-        forward(msg, false, started, (reply) => sock.send(reply, rinfo.port, rinfo.address));
-        return;
-      }
-      rawSend(handle, out, rinfo.port, rinfo.address);
-      metrics.observe((performance.now() - started) / 1000);
+      const out = answerDatagram(sock, msg, rinfo.port, rinfo.address);
+      if (out) rawSend(handle, out, rinfo.port, rinfo.address);
     };
   }
 
