@@ -62,6 +62,12 @@ function bareDnsForward(argv: string[]): string[] {
   return argv.flatMap((a, i) => (a === '--dns-forward' && (i + 1 >= argv.length || argv[i + 1].startsWith('-')) ? [`--dns-forward=${SYSTEM_RESOLVERS}`] : [a]));
 }
 
+/** CoreDNS's bounds for its kubernetes plugin's TTL. */
+function dnsTtl(seconds: number): number {
+  if (seconds > 3600) fail(`--dns-ttl ${seconds}: expected 0 to 3600 seconds`);
+  return seconds;
+}
+
 function clusterDomain(value: string): string {
   const d = value.replace(/\.$/, '').toLowerCase();
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(d) || d.length > 200) {
@@ -130,7 +136,7 @@ export async function serve(argv: string[]): Promise<number> {
       dns: {
         address: v.dns,
         clusterDomain: clusterDomain(v['cluster-domain'] ?? SERVER_DEFAULTS.dns.clusterDomain),
-        ttl: intFlag('dns-ttl', v['dns-ttl'], SERVER_DEFAULTS.dns.ttl, 0),
+        ttl: dnsTtl(intFlag('dns-ttl', v['dns-ttl'], SERVER_DEFAULTS.dns.ttl, 0)),
         forward: v['dns-forward'] === undefined ? undefined : v['dns-forward'] === SYSTEM_RESOLVERS ? 'system'
           : v['dns-forward'].split(',').map((s) => s.trim()).filter(Boolean),
       },
