@@ -36,6 +36,14 @@ const QTYPE_IXFR = 251;
 const CLASS_IN = 1;
 const CLASS_ANY = 255;
 const MAX_CNAME_CHAIN = 8;
+/**
+ * Query types with templates of their own; every other type shares one (no records of it, or the
+ * CNAME), its type patched in from the question like the name. Bounds the cache per name at ten
+ * entries whatever types clients ask for.
+ */
+const OWN_TEMPLATE = new Uint8Array(256);
+for (const t of [...Object.values(TYPE_CODES), QTYPE_ANY]) OWN_TEMPLATE[t] = 1;
+const SHARED_TEMPLATE = 0;
 
 /** What `answer` returns for a name that is not ours when forwarding is on. */
 export const FORWARD = Symbol('forward');
@@ -117,6 +125,7 @@ export function createDnsAnswerer(o: DnsAnswererOptions): DnsAnswerer {
   const q = newDnsQuery();
   const scratch = Buffer.alloc(256);
   const ra = o.forwarding ? 0x80 : 0;
+  const apexKey = wireKey(zone.zone);
   const soaNode = () => zone.node(wireKey(zone.zone));
   let soaCache: { version: number; rr: Buffer | undefined } = { version: -1, rr: undefined };
   const soaRecord = (): Buffer | undefined => {
@@ -230,15 +239,20 @@ export function createDnsAnswerer(o: DnsAnswererOptions): DnsAnswerer {
       const key = scratch.toString('latin1', 0, q.nameBytes);
       const node = zone.node(key);
       if (node === undefined) {
-        if (zone.isAuthoritative(key)) { count(q.qtype, RCODE_NXDOMAIN); return bare(msg, RCODE_NXDOMAIN, prefix, true); }
+        if (zone.isAuthoritative(key)) {
+          count(q.qtype, RCODE_NXDOMAIN);
+          // The cluster zone's SOA lets resolvers cache the denial; a reverse name is not under it.
+          return bare(msg, RCODE_NXDOMAIN, prefix, key.endsWith(apexKey));
+        }
         if (o.forwarding) return FORWARD;
         count(q.qtype, RCODE_REFUSED);
         return bare(msg, RCODE_REFUSED, prefix, false);
       }
       let answers = node.answers as Map<number, Prepared> | undefined;
       if (answers === undefined) node.answers = answers = new Map();
-      let prepared = answers.get(q.qtype);
-      if (prepared === undefined) answers.set(q.qtype, prepared = prepare(node, q.qtype));
+      const cacheType = q.qtype < 256 && OWN_TEMPLATE[q.qtype] === 1 ? q.qtype : SHARED_TEMPLATE;
+      let prepared = answers.get(cacheType);
+      if (prepared === undefined) answers.set(cacheType, prepared = prepare(node, cacheType));
       const v = q.edns ? prepared.edns : prepared.plain;
       const limit = tcp ? TCP_LIMIT : q.edns ? (q.udpSize > MAX_UDP ? MAX_UDP : q.udpSize) : CLASSIC_UDP_LIMIT;
       let t = v.full;

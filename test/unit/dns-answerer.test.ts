@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as dnsPacket from 'dns-packet';
 import { createDnsAnswerer, FORWARD, RCODE_BADVERS } from '../../src/dns/dns-answerer.ts';
-import { createDnsZone } from '../../src/dns/dns-zone.ts';
+import { createDnsZone, wireKey } from '../../src/dns/dns-zone.ts';
 import { serviceRecords, zoneRecords } from '../../src/dns/service-records.ts';
 import type { EndpointSlice, SliceEndpoint } from '../../src/model/types.ts';
 import { service } from './model-fixtures.ts';
@@ -204,6 +204,27 @@ test('EDNS0: an OPT comes back; version 1 gets BADVERS', () => {
   assert.is((badOpt.extendedRcode << 4) | 0, RCODE_BADVERS);
   assert.is(bad.rcode, 'NOERROR');
   assert.is(bad.answers.length, 0);
+});
+
+test('any query type gets NODATA (or the CNAME), and the template cache per name stays bounded', () => {
+  const zone = createDnsZone(ZONE);
+  zone.set('#zone', zoneRecords(ZONE, ['10.3.0.10'], 5, 1));
+  zone.set('default/web', serviceRecords(service('web', { clusterIP: '10.3.0.2', clusterIPs: ['10.3.0.2'] }), [], ZONE));
+  zone.set('default/foo', serviceRecords(service('foo', { type: 'ExternalName', externalName: 'www.example.com', clusterIP: undefined, ports: [] }), [], ZONE));
+  const a = createDnsAnswerer({ zone, ttl: 5, forwarding: false });
+  for (let qtype = 1; qtype < 2000; qtype += 7) {
+    for (const name of ['web.default.svc.cluster.local', 'foo.default.svc.cluster.local']) {
+      const query = dnsPacket.encode({ type: 'query', id: qtype, questions: [{ type: 'A', name }] });
+      query.writeUInt16BE(qtype, query.length - 4);
+      const out = a.answer(query, query.length, false, 0);
+      if (out === undefined || out === FORWARD) throw new Error('no response');
+      assert.is(out.readUInt16BE(12 + name.length + 2), qtype, 'the question keeps its type');
+      assert.is(out[3] & 0xf, 0);
+    }
+  }
+  const cached = (name: string) => (zone.node(wireKey(name))!.answers as Map<number, unknown>).size;
+  assert.ok(cached('web.default.svc.cluster.local') <= 10);
+  assert.ok(cached('foo.default.svc.cluster.local') <= 10);
 });
 
 test('UDP answers that do not fit are truncated (TC); the same query over TCP comes back whole', () => {
