@@ -18,6 +18,7 @@ import { startDns, type DnsSettings, type RunningDns } from '../dns/start-dns.ts
 import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery/fqdn-resolver.ts';
 import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
 import type { Service } from '../model/types.ts';
+import { isKubeDnsService } from '../model/kube-dns-service.ts';
 
 export interface ServerOptions {
   stateDir: string;
@@ -135,7 +136,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
       extraRoutes: metricsRoutes({
-        table, sync, services: () => reg.list('Service') as Service[], workers: () => pool!.size,
+        // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
+        table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
         probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
         extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
       }),

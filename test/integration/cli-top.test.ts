@@ -48,8 +48,8 @@ test('top --once prints one frame with the Service, listeners, endpoints and tra
     await new Promise((res) => setTimeout(res, 100));
   }
   assert.not.ok(out.includes('\x1b['), '--once prints no screen control codes');
-  // One frame is one sample: the CPU needs two, the memory is there. web and the built-in kube-dns.
-  assert.match(out, /^switchyard top — \S+ — 2 Services, 2 workers, CPU -, memory \d+\.\dMiB\n/);
+  // One frame is one sample: the CPU needs two, the memory is there.
+  assert.match(out, /^switchyard top — \S+ — 1 Services, 2 workers, CPU -, memory \d+\.\dMiB\n/);
   assert.match(out, new RegExp(`SERVICE default/web  ClusterIP  ${ip.replace(/\./g, '\\.')}`));
   assert.match(out, new RegExp(`listen ${ip.replace(/\./g, '\\.')}:8080/TCP \\(clusterIP\\) bound`));
   assert.match(out, /PORT http\/TCP  active 0  total 3  in 0B \(-\)  out 18B \(-\)  errors 0  retries 0  refused 0/);
