@@ -162,6 +162,20 @@ test('resolv-conf names the responder and the namespace search path', async () =
   assert.is(r.stdout, `nameserver ${dnsIP}\nsearch shop.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n`);
 });
 
+test('kube-dns is kept: deleted, it comes back at the same address and keeps answering', async () => {
+  const r = await sy.cli(['delete', 'svc', 'kube-dns', '-n', 'kube-system']);
+  assert.is(r.code, 0, r.stderr);
+  const deadline = Date.now() + 10_000;
+  let back = '';
+  while (Date.now() < deadline) {
+    const json = await sy.cli(['get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'json']);
+    if (json.code === 0 && JSON.parse(json.stdout).spec.clusterIP === dnsIP) { back = dnsIP; break; }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.is(back.trim(), dnsIP);
+  assert.is((await dig(['kube-dns.kube-system.svc.cluster.local', 'A'])).answers[0][4], dnsIP);
+});
+
 test('queries are counted on /metrics', async () => {
   const text = await (await fetch(`${sy.url}/metrics`)).text();
   assert.match(text, /^switchyard_dns_queries_total\{type="A",rcode="NXDOMAIN"\} [1-9]/m);
