@@ -79,9 +79,9 @@ export function startDnsResponder(o: DnsResponderOptions): DnsResponder {
         const out = answerDatagram(sock, msg, rinfo.port, rinfo.address);
         if (out) sock.send(out, rinfo.port, rinfo.address);
       };
-      sock.once('error', reject);
+      sock.once('error', (err) => { sock.close(); reject(err); });
       sock.bind({ address: b.endpoint.ip, port: b.endpoint.port, exclusive: true }, () => {
-        sock.off('error', reject);
+        sock.removeAllListeners('error');
         // A send error (the client's port gone) is the client's problem, never the responder's.
         sock.on('error', () => {});
         const handle = o.useDgram ? undefined : rawUdp(sock);

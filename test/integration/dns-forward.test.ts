@@ -112,6 +112,32 @@ test("dgram's path (the fallback when Node lacks the raw UDP handle) answers the
   }
 });
 
+test('an address in use is reported with what to do, retried, and served once free', async () => {
+  const { startDnsResponder } = await import('../../src/dns/dns-responder.ts');
+  const { createDnsAnswerer } = await import('../../src/dns/dns-answerer.ts');
+  const { createDnsZone } = await import('../../src/dns/dns-zone.ts');
+  const { createDnsMetrics } = await import('../../src/dns/dns-metrics.ts');
+  const ip = randomLoopback();
+  const port = await freePort(ip);
+  const blocker = createSocket('udp4');
+  await new Promise<void>((r) => blocker.bind(port, ip, () => r()));
+  const reports: string[] = [];
+  const metrics = createDnsMetrics();
+  const responder = startDnsResponder({
+    endpoints: [{ ip, port }], answerer: createDnsAnswerer({ zone: createDnsZone('cluster.local'), ttl: 5, forwarding: false }), metrics,
+    report: (type, reason, message) => reports.push(`${type} ${reason} ${message}`), retryIntervalMs: 50,
+  });
+  await responder.ready;
+  assert.equal(responder.bound(), []);
+  assert.match(reports[0], /^Warning FailedToListen cannot answer DNS on .*EADDRINUSE.*move the responder with --dns ADDR/);
+  await new Promise<void>((r) => blocker.close(() => r()));
+  const deadline = Date.now() + 10_000;
+  while (responder.bound().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(responder.bound(), [`${ip}:${port}`]);
+  assert.match(reports.at(-1)!, /^Normal DNSListening/);
+  await responder.close();
+});
+
 test('an upstream that does not answer gives SERVFAIL', async () => {
   dnsmasq.kill('SIGTERM');
   await new Promise((r) => dnsmasq.once('exit', r));
