@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT, removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { freePort } from '../helpers/free-port.ts';
-import { connectAndGreet, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
+import { greetingCounts, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 
 let first: SwitchyardProcess;
@@ -43,16 +43,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-async function names(host: string, port: number, n: number): Promise<Record<string, number>> {
-  const got: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const { socket, name } = await connectAndGreet(host, port);
-    socket.destroy();
-    got[name] = (got[name] ?? 0) + 1;
-  }
-  return got;
 }
 
 test.before(async () => {
@@ -95,8 +85,8 @@ test('the second server reports the port taken and takes no traffic; it takes ov
   assert.ok(sampleValue(metrics, 'switchyard_listener_bind_failures', { listener: `${ip}:8080/TCP`, reason: 'FailedToBindPort' }) >= 1);
   assert.match(second.output(), /FailedToBindPort: cannot listen on [^\n]*in use by another process/);
 
-  assert.equal(await names(ip, 8080, 50), { owner: 50 });
-  assert.equal(await names(first.nodeAddress, nodePort, 50), { owner: 50 });
+  assert.equal(await greetingCounts(ip, 8080, 50), { owner: 50 });
+  assert.equal(await greetingCounts(first.nodeAddress, nodePort, 50), { owner: 50 });
 
   await first.stop();
   // Retried with back-off: the second binds once the address is free.
@@ -104,7 +94,7 @@ test('the second server reports the port taken and takes no traffic; it takes ov
     const d = await second.cli(['describe', 'svc', 'web']);
     return (d.stdout.match(/ListenerBound/g) ?? []).length >= 2 ? true : undefined;
   }, 90_000);
-  assert.equal(await names(ip, 8080, 10), { intruder: 10 });
+  assert.equal(await greetingCounts(ip, 8080, 10), { intruder: 10 });
 });
 
 test('a second serve on the same state directory refuses to start and says why', async () => {

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
-import { connectAndGreet, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
+import { greetingCounts, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
 
 let sy: SwitchyardProcess;
 const backends: TcpBackend[] = [];
@@ -33,16 +33,6 @@ status:
 `;
 }
 
-async function shares(ip: string, port: number, n: number): Promise<Record<string, number>> {
-  const got: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const { socket, name } = await connectAndGreet(ip, port);
-    socket.destroy();
-    got[name] = (got[name] ?? 0) + 1;
-  }
-  return got;
-}
-
 test('one endpoint not ready and one killed: the other three share 400 connections within ±10 %', async () => {
   // b is not ready; d is killed before the first connection: its connects are refused, retried on
   // another endpoint, and it leaves the rotation once ejected.
@@ -57,7 +47,7 @@ ${backends.map((b) => pod(b, b.name !== 'b')).join('')}`;
   const r = await sy.cli(['apply', '-f', '-'], manifest);
   assert.is(r.code, 0, r.stderr);
   const ip = JSON.parse((await sy.cli(['get', 'svc', 'rot', '-o', 'json'])).stdout).spec.clusterIP;
-  const got = await shares(ip, 7400, 400);
+  const got = await greetingCounts(ip, 7400, 400);
   assert.equal(Object.keys(got).sort(), ['a', 'c', 'e'], JSON.stringify(got));
   for (const name of ['a', 'c', 'e']) {
     assert.ok(Math.abs(got[name] - 400 / 3) <= 400 / 3 * 0.1, `${name}: ${got[name]} of 400 (${JSON.stringify(got)})`);
