@@ -133,6 +133,8 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     if (closed || targets.get(s.key) !== t) return;
     t.lastMessage = outcome.message;
     t.lastProbeAt = clock.now();
+    // This machine could not run it (EMFILE and the like): no verdict on the endpoint either way.
+    if (outcome.inconclusive) return;
     if (!outcome.ok) report.probeFailed(s, outcome);
     if (recordProbeResult(t.state, outcome.ok, s.thresholds)) transition(t, outcome);
     // Hurried after a passive failure: settled once the reported state agrees with the last result
