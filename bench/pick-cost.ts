@@ -1,7 +1,8 @@
 // Micro benchmark: cost of one EndpointPicker.pick() per algorithm and endpoint count, on one
 // thread over the shared table (the Atomics are the same as on a worker). Prints ns/pick.
-// Run: node_modules/.bin/node bench/pick-cost.ts [picksPerCase] [--json]
-// --json prints one object (PickCostTable) instead of the table; bench/run.ts reads it.
+// Run: node_modules/.bin/node bench/pick-cost.ts [picksPerCase] [--json] [--only NAME,NAME]
+// --json prints one object (PickCostTable) instead of the table; bench/run.ts reads it. --only
+// measures just those rows (for side-by-side runs of one algorithm).
 import { balancerNames } from '../src/balancers/registry.ts';
 import { seededRandom } from '../src/balancers/seeded-random.ts';
 import { createEndpointSlots } from '../src/proxy/endpoint-slots.ts';
@@ -9,7 +10,10 @@ import { createEndpointPicker } from '../src/data/endpoint-picker.ts';
 import { createEndpointTable } from '../src/shared/endpoint-table.ts';
 
 export const SIZES = [3, 30, 300, 3000, 30000];
-const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const args = process.argv.slice(2);
+const onlyAt = args.indexOf('--only');
+const ONLY = onlyAt >= 0 ? new Set(args.splice(onlyAt, 2)[1].split(',')) : undefined;
+const positional = args.filter((a) => !a.startsWith('--'));
 const PICKS = Number(positional[0] ?? 1_000_000);
 
 export interface PickCostTable { picks: number; node: string; sizes: number[]; nsPerPick: Record<string, number[]> }
@@ -67,11 +71,14 @@ if (import.meta.main) main();
 
 function main(): void {
   const table: PickCostTable = { picks: PICKS, node: process.version, sizes: SIZES, nsPerPick: {} };
-  for (const name of balancerNames()) table.nsPerPick[name] = measure(name);
-  table.nsPerPick['round-robin+affinity'] = measure('round-robin', 600);
+  const row = (name: string, algorithm: string, affinitySeconds = 0, notReadyEvery = 0) => {
+    if (!ONLY || ONLY.has(name)) table.nsPerPick[name] = measure(algorithm, affinitySeconds, notReadyEvery);
+  };
+  for (const name of balancerNames()) row(name, name);
+  row('round-robin+affinity', 'round-robin', 600);
   // Every fifth endpoint not ready (the second of each five): the rotations skip unusable ones.
-  table.nsPerPick['round-robin, 1/5 not ready'] = measure('round-robin', 0, 5);
-  table.nsPerPick['weighted-round-robin, 1/5 not ready'] = measure('weighted-round-robin', 0, 5);
+  row('round-robin (1/5 not ready)', 'round-robin', 0, 5);
+  row('weighted-round-robin (1/5 not ready)', 'weighted-round-robin', 0, 5);
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(table));
     return;

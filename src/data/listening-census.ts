@@ -26,7 +26,8 @@ const LISTEN = '0A';
 
 interface Listening { address: string; port: number }
 
-/** `0100007F:1F90` → 127.0.0.1:8080; the 32-bit words are in host (little-endian) order. */
+/** `0100007F:1F90` → 127.0.0.1:8080; the kernel prints the 32-bit words in host order, little-endian
+ *  on the machines switchyard runs on (x86-64, arm64). */
 function parseV4(hex: string): Listening {
   const [a, p] = hex.split(':');
   const n = parseInt(a, 16);
@@ -45,15 +46,15 @@ function parseV6(hex: string): Listening {
   return { address: normalise(groups.join(':')), port: parseInt(p, 16) };
 }
 
-/** The listening sockets in a /proc/net/tcp{,6} text; `done` once a line in another state was
- *  seen (the listening section is over). */
-export function parseProcNetTcp(text: string, v6: boolean): Listening[] & { done?: boolean } {
-  const out: Listening[] & { done?: boolean } = [];
+/** The listening sockets at the head of a /proc/net/tcp{,6} text, up to the first line in another
+ *  state (the end of the listening section). */
+export function parseProcNetTcp(text: string, v6: boolean): Listening[] {
+  const out: Listening[] = [];
   const lines = text.split('\n');
   for (let i = 1; i < lines.length; i++) {
     const cols = lines[i].trim().split(/\s+/);
     if (cols.length < 4) continue;
-    if (cols[3] !== LISTEN) { out.done = true; break; }
+    if (cols[3] !== LISTEN) break;
     out.push(v6 ? parseV6(cols[1]) : parseV4(cols[1]));
   }
   return out;
