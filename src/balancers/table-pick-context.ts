@@ -34,7 +34,7 @@ export class TablePickContext implements PickContext {
   private owner: Int32Array | undefined;
   private readonly readySet: UsableSet;
   private fallbackSet: UsableSet | undefined;
-  /** The set usableCount() last brought up to date, read by usableAt() and the weighted calls. */
+  /** The usable set of the current mode (begin() switches it), read by every usable* call. */
   private set: UsableSet;
 
   constructor(table: EndpointTable, port: number, slots: readonly number[], random: () => number) {
@@ -58,7 +58,10 @@ export class TablePickContext implements PickContext {
     // long-lived context would take V8's generational write barrier on every pick (~4 ns, measured
     // in bench/pick-cost.ts) and keep the array alive until the next pick. Only retries store theirs.
     this.tried = tried.length === 0 ? NONE : tried;
-    this.fallback = fallback;
+    if (fallback !== this.fallback) {
+      this.fallback = fallback;
+      this.set = fallback ? (this.fallbackSet ??= new UsableSet(this.count)) : this.readySet;
+    }
   }
 
   slotAt(i: number): number { return this.entries[2 * i]; }
@@ -78,8 +81,7 @@ export class TablePickContext implements PickContext {
   }
 
   usableCount(): number {
-    const set = this.fallback ? (this.fallbackSet ??= new UsableSet(this.count)) : this.readySet;
-    this.set = set;
+    const set = this.set;
     if (this.table.stateEpoch() !== set.stateEpoch) {
       set.rebuild(this.count, this.table.stateEpochOrdered(), this.usableInModeFn);
     }
