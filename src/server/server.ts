@@ -14,6 +14,8 @@ import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
+import type { MetricsSource } from '../admin/metrics-snapshot.ts';
+import { startStatusSampler, type StatusSampler } from '../admin/status-sampler.ts';
 import { startDns, type DnsSettings, type RunningDns } from '../dns/start-dns.ts';
 import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery/fqdn-resolver.ts';
 import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
@@ -94,6 +96,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let accessLog: WriteStream | undefined;
   let dns: RunningDns | undefined;
   let fqdn: FqdnResolver | undefined;
+  let sampler: StatusSampler | undefined;
   try {
     // kube-dns's address is kept from automatic allocation even with DNS off, so that turning it on
     // later never finds it taken.
@@ -132,16 +135,19 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     reg.setReadiness(health);
     dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: o.dns, log: o.log });
     const runningDns = dns;
+    const metrics: MetricsSource = {
+      // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
+      table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
+      probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+      extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
+    };
+    sampler = startStatusSampler(metrics, { log: o.log });
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
-      extraRoutes: metricsRoutes({
-        // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
-        table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
-        probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
-        extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
-      }),
+      extraRoutes: metricsRoutes(metrics, sampler),
     });
+    const runningSampler = sampler;
     const adminUrl = `http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port}`;
     const running = pool;
     let stopping: Promise<void> | undefined;
@@ -156,6 +162,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       stop() {
         stopping ??= (async () => {
           await admin.close();
+          runningSampler.close();
           await runningDns.close();
           runningFqdn.close();
           reg.setReadiness(undefined);
@@ -173,6 +180,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    sampler?.close();
     await dns?.close().catch(() => {});
     fqdn?.close();
     await pool?.close().catch(() => {});

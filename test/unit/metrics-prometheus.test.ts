@@ -6,7 +6,7 @@ import { EJECTED, READY, SERVING } from '../../src/shared/slot-state.ts';
 import { readMetrics, readStatus, type MetricsSource } from '../../src/admin/metrics-snapshot.ts';
 import { escapeLabelValue, renderPrometheus } from '../../src/admin/metrics-prometheus.ts';
 import { renderTopFrame } from '../../src/cli/top.ts';
-import { statusBody } from '../../src/admin/status-page-body.ts';
+import { statusBody } from '../../src/web/status-markup.ts';
 import { processCores } from '../../src/model/status-document.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import type { Service } from '../../src/model/types.ts';
