@@ -7,31 +7,23 @@
 // a person to look at.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import http from 'node:http';
 import net from 'node:net';
 import { randomLoopback } from '../helpers/free-port.ts';
+import { launchChromium, type BrowserPage } from '../helpers/chromium.ts';
 import { startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
 import { ROOT, removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 const SHOTS = join(ROOT, 'test', 'output', 'status-page');
 
-type Playwright = typeof import('playwright-core');
-type Context = Awaited<ReturnType<Playwright['chromium']['launchPersistentContext']>>;
-type Page = Awaited<ReturnType<Context['newPage']>>;
-
 let sy: SwitchyardProcess;
-let context: Context | undefined;
-let page: Page;
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+let page: BrowserPage;
 const errors: string[] = [];
 const backends: TcpBackend[] = [];
-const profile = mkdtempSync(join(tmpdir(), 'switchyard-chromium-'));
 
 interface Doc { services: { name: string; ports: { endpoints: { endpoint: string; pod: string; ready: boolean }[] }[] }[] }
 
@@ -65,33 +57,23 @@ function webManifest(): string {
 }
 
 test.before(async () => {
-  let pw: Playwright;
-  try {
-    pw = await import('playwright-core');
-  } catch {
-    throw new Error('playwright-core is not installed: run `npm install` (it is a devDependency) to run the status page test');
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the status page test`);
   sy = await startSwitchyard(['-f', join(ROOT, 'config')]);
   await waitFor('nginx-svc with 3 ready endpoints', async () => (await readyCount('default/nginx-svc')) === 3);
   for (const name of ['web-1', 'web-2']) backends.push(await startTcpBackend(name, randomLoopback()));
   const applied = await sy.cli(['apply', '-f', '-'], webManifest());
   assert.is(applied.code, 0, applied.stderr);
   await waitFor('web with 2 ready endpoints', async () => (await readyCount('default/web')) === 2);
-  context = await pw.chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1300, height: 900 },
-  });
-  page = await context.newPage();
+  browser = await launchChromium({ width: 1300, height: 900 });
+  page = await browser.context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 });
 
 test.after(async () => {
-  await context?.close();
+  await browser?.close();
   await sy?.stop();
   if (sy) removeDir(sy.stateDir);
   for (const b of backends) await b.close();
-  rmSync(profile, { recursive: true, force: true });
 });
 
 /** The little of the DOM the predicates use (they run in the browser, serialised by source text). */

@@ -199,7 +199,11 @@ export function createChart(holder: HTMLElement, spec: ChartSpec, times: number[
       },
       y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
     },
-    axes: [{ stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } }, axis(spec.unit)],
+    // The time axis in the browser's local time, seconds included, on one line.
+    axes: [{
+      stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 28,
+      values: (_u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })),
+    }, axis(spec.unit)],
     series: [
       { value: (_u, v) => (v === null ? '–' : new Date(v * 1000).toISOString().slice(11, 19)) },
       ...spec.lines.map((l, i): uPlot.Series => ({
