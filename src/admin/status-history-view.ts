@@ -10,8 +10,13 @@ export interface HistoryQuery {
   since: number;
   /** `namespace/name` of the Services whose ports to include; all when absent. */
   services?: ReadonlySet<string>;
-  /** Port and endpoint series keys to include; all when absent. */
+  /** Port series keys to include; all when absent. */
   series?: ReadonlySet<string>;
+  /** Endpoint series keys to include; when absent, all if `series` is absent too, else none. */
+  endpointSeries?: ReadonlySet<string>;
+  /** Services given every series whatever `series` and `endpointSeries` say (the page's expanded
+   *  ones, while the collapsed rows need only their sparkline). */
+  full?: ReadonlySet<string>;
 }
 
 function values(a: Float64Array, at: readonly number[]): HistoryValues {
@@ -25,18 +30,21 @@ function values(a: Float64Array, at: readonly number[]): HistoryValues {
 
 export function historyView(s: SamplerState, q: HistoryQuery): StatusHistory {
   const at = s.ring.positionsSince(q.since);
-  const wanted = (key: string) => !q.series || q.series.has(key);
+  const endpointSeries = q.endpointSeries ?? (q.series ? new Set<string>() : undefined);
   const ports: StatusHistory['ports'] = [];
   for (const t of s.ports.values()) {
     if (q.services && !q.services.has(t.service)) continue;
+    const full = q.full?.has(t.service) ?? false;
     const series: Record<string, HistoryValues> = {};
     const keys = [...t.kind.series.map((x) => x.key), ...t.kind.quantiles.map((x) => x.key)];
-    keys.forEach((key, i) => { if (wanted(key)) series[key] = values(t.series[i], at); });
+    keys.forEach((key, i) => { if (full || !q.series || q.series.has(key)) series[key] = values(t.series[i], at); });
     const endpoints: StatusHistory['ports'][number]['endpoints'] = [];
-    for (const e of t.endpoints.values()) {
-      const es: Record<string, HistoryValues> = {};
-      if (e.series) ENDPOINT_SERIES.forEach((src, i) => { if (wanted(src.key)) es[src.key] = values(e.series![i], at); });
-      endpoints.push({ endpoint: e.endpoint, series: es });
+    if (full || !endpointSeries || endpointSeries.size > 0) {
+      for (const e of t.endpoints.values()) {
+        const es: Record<string, HistoryValues> = {};
+        if (e.series) ENDPOINT_SERIES.forEach((src, i) => { if (full || !endpointSeries || endpointSeries.has(src.key)) es[src.key] = values(e.series![i], at); });
+        endpoints.push({ endpoint: e.endpoint, series: es });
+      }
     }
     ports.push({ service: t.service, port: t.port, series, endpoints });
   }

@@ -11,6 +11,7 @@ import { UsageError } from './cli-error.ts';
 import { stringFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
 
 const CLEAR = '\x1b[H\x1b[2J';
+const TOP_SERIES = 'connections,bytesIn,bytesOut';
 
 function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -122,8 +123,10 @@ async function terminalLoop(ctx: CliContext, interval: number, ns: string | unde
   try {
     while (!stopped()) {
       try {
-        const since = store.times.length ? store.times[store.times.length - 1] : 0;
-        const next = await fetchStatus(ctx, { since: String(since), series: 'connections,bytesIn,bytesOut' });
+        // The first request asks for the last two minutes by the server's clock (no terminal is
+        // wider than that), then for what came after the newest sample held.
+        const since = store.times.length ? store.times[store.times.length - 1] : Math.max(0, (doc ?? await fetchStatus(ctx)).time - 120_000);
+        const next = await fetchStatus(ctx, { since: String(since), series: TOP_SERIES, endpoints: TOP_SERIES });
         if (next.history) mergeHistory(store, next.history);
         else appendFromDocuments(store, doc, next);
         prev = doc;

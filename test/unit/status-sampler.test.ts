@@ -141,7 +141,12 @@ test('since= gives only newer samples; service= and series= select; removed port
   assert.equal(historyView(r.sampler, { since: all.times[1] }).times, []);
   const some = historyView(r.sampler, { since: 0, series: new Set(['connections']) });
   assert.equal(Object.keys(some.ports[0].series), ['connections']);
-  assert.equal(Object.keys(some.ports[0].endpoints[0].series), ['connections']);
+  assert.equal(some.ports[0].endpoints, [], 'series= without endpoints=: no endpoint series');
+  const eps = historyView(r.sampler, { since: 0, series: new Set(['connections']), endpointSeries: new Set(['bytesIn']) });
+  assert.equal(Object.keys(eps.ports[0].endpoints[0].series), ['bytesIn']);
+  const full = historyView(r.sampler, { since: 0, series: new Set(['connections']), full: new Set(['default/web']) });
+  assert.is(Object.keys(full.ports[0].series).length, 9, 'full= gives a Service every series');
+  assert.equal(Object.keys(full.ports[0].endpoints[0].series), ['connections', 'bytesIn', 'bytesOut']);
   assert.equal(historyView(r.sampler, { since: 0, services: new Set(['other/svc']) }).ports, []);
   r.ports.length = 0;
   r.tick();
@@ -157,9 +162,11 @@ test('endpoint series stop at the budget; the endpoints are still listed', () =>
 
 test('parseHistoryQuery: since is required for history and checked', () => {
   assert.is(parseHistoryQuery(new URLSearchParams('')), undefined);
-  const q = parseHistoryQuery(new URLSearchParams('since=5&service=default/web&service=a/b&series=connections,active'))!;
-  assert.equal([q.since, [...q.services!], [...q.series!]], [5, ['default/web', 'a/b'], ['connections', 'active']]);
-  for (const bad of ['since=-1', 'since=abc', 'since=1&service=web', 'service=default/web']) {
+  const q = parseHistoryQuery(new URLSearchParams('since=5&service=default/web&service=a/b&series=connections,active&full=a/b&endpoints=bytesIn'))!;
+  assert.equal([q.since, [...q.services!], [...q.series!], [...q.full!], [...q.endpointSeries!]],
+    [5, ['default/web', 'a/b'], ['connections', 'active'], ['a/b'], ['bytesIn']]);
+  assert.equal([...parseHistoryQuery(new URLSearchParams('since=0&series=x&endpoints='))!.endpointSeries!], [], 'endpoints= empty: none');
+  for (const bad of ['since=-1', 'since=abc', 'since=1&service=web', 'service=default/web', 'full=a/b', 'since=0&full=nope']) {
     try {
       parseHistoryQuery(new URLSearchParams(bad));
       assert.unreachable(bad);
@@ -175,7 +182,7 @@ test('the browser store appends polls, fills a fetched Service in place and keep
   r.tick();
   r.tick();
   const store = newHistoryStore();
-  mergeHistory(store, historyView(r.sampler, { since: 0, series: new Set(['connections']) }));
+  mergeHistory(store, historyView(r.sampler, { since: 0, series: new Set(['connections']), endpointSeries: new Set(['connections']) }));
   r.connect(0, 0.001);
   r.tick();
   mergeHistory(store, historyView(r.sampler, { since: store.times.at(-1)! }));

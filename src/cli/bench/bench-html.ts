@@ -61,7 +61,7 @@ export function limitSentence(report: BenchReport): string {
 
 export async function renderBenchHtml(report: BenchReport, text: string, data: BenchPageData, when: Date): Promise<string> {
   const { js, css } = uplotAssets();
-  const script = await pageScript(['charts', 'report'], 'startBenchReport');
+  const script = await pageScript(['markup', 'charts', 'report'], 'startBenchReport');
   const r = report.balancer;
   const s = report.settings;
   const portText = report.port.name ? `${report.port.name} (${report.port.port})` : String(report.port.port);

@@ -8,6 +8,8 @@
 // colour alone; every chart has a text summary as its accessible name and a table of the same numbers
 // on demand; marks on the time axis are focusable elements with their reason as their name.
 
+import { esc } from '../status-markup.ts';
+
 /** What a chart shows: lines over shared times (ms since the epoch), in one unit. */
 export interface ChartSpec {
   id: string;
@@ -53,6 +55,11 @@ export function lineColor(key: string, index: number, dark: boolean): string {
 export function lineDash(index: number): number[] {
   const dashes = [[], [7, 3], [2, 3], [9, 3, 2, 3], [4, 4], [1, 2]];
   return dashes[index % dashes.length];
+}
+
+/** A moment as the browser's local wall-clock time with seconds, as the time axes show it. */
+export function clockTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
 export function prefersDark(): boolean {
@@ -102,16 +109,15 @@ export function chartSummary(spec: ChartSpec, windowSeconds: number): string {
 
 /** The same numbers as a table, newest first. */
 export function chartTable(spec: ChartSpec, times: number[], marks: ChartMark[]): string {
-  const e = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const head = `<tr><th scope="col">Time</th>${spec.lines.map((l) => `<th scope="col">${e(l.label)}</th>`).join('')}</tr>`;
+  const head = `<tr><th scope="col">Time</th>${spec.lines.map((l) => `<th scope="col">${esc(l.label)}</th>`).join('')}</tr>`;
   const rows: string[] = [];
   for (let i = times.length - 1; i >= 0; i--) {
-    const t = new Date(times[i]).toISOString().slice(11, 19);
+    const t = clockTime(times[i]);
     rows.push(`<tr><th scope="row">${t}</th>${spec.lines.map((l) => `<td>${formatValue(l.values[i], spec.unit)}</td>`).join('')}</tr>`);
   }
   const changes = marks.length
-    ? `<p class="dim">Changes: ${marks.map((m) => `${new Date(m.time).toISOString().slice(11, 19)} ${e(m.label)} ${e(m.state)} — ${e(m.reason)}`).join('; ')}</p>` : '';
-  return `<table class="series"><caption>${e(spec.title)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>${changes}`;
+    ? `<p class="dim">Changes: ${marks.map((m) => `${clockTime(m.time)} ${esc(m.label)} ${esc(m.state)} — ${esc(m.reason)}`).join('; ')}</p>` : '';
+  return `<table class="series"><caption>${esc(spec.title)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>${changes}`;
 }
 
 /** Indexes of values with no value on either side. */
@@ -147,7 +153,6 @@ export function drawMarks(h: ChartHandle): void {
   const c = chartColors(dark);
   const ctx = u.ctx;
   const html: string[] = [];
-  const e = (v: unknown) => String(v).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
   for (const m of h.marks) {
     const x = u.valToPos(m.time / 1000, 'x', true);
     if (!(x >= u.bbox.left && x <= u.bbox.left + u.bbox.width)) continue;
@@ -160,9 +165,9 @@ export function drawMarks(h: ChartHandle): void {
     ctx.lineTo(x, u.bbox.top + u.bbox.height);
     ctx.stroke();
     ctx.restore();
-    const text = `${new Date(m.time).toISOString().slice(11, 19)} ${m.label} ${m.state}: ${m.reason}`;
-    html.push(`<span class="mark ${m.bad ? 'bad' : 'ok'}" tabindex="0" role="note" data-state="${e(m.state)}" data-time="${m.time}" ` +
-      `style="left:${u.valToPos(m.time / 1000, 'x').toFixed(1)}px" title="${e(text)}" aria-label="${e(text)}">${m.bad ? '▼' : '▲'}</span>`);
+    const text = `${clockTime(m.time)} ${m.label} ${m.state}: ${m.reason}`;
+    html.push(`<span class="mark ${m.bad ? 'bad' : 'ok'}" tabindex="0" role="note" data-state="${esc(m.state)}" data-time="${m.time}" ` +
+      `style="left:${u.valToPos(m.time / 1000, 'x').toFixed(1)}px" title="${esc(text)}" aria-label="${esc(text)}">${m.bad ? '▼' : '▲'}</span>`);
   }
   layer.innerHTML = html.join('');
 }
@@ -173,7 +178,7 @@ export function createChart(holder: HTMLElement, spec: ChartSpec, times: number[
   const css = getComputedStyle(document.documentElement);
   const fg = css.getPropertyValue('--dim').trim() || '#6e7781';
   const grid = css.getPropertyValue('--grid').trim() || 'rgba(128,128,128,0.2)';
-  holder.innerHTML = `<figcaption><span class="title">${spec.title}</span>` +
+  holder.innerHTML = `<figcaption><span class="title">${esc(spec.title)}</span>` +
     '<button type="button" class="table-toggle" aria-expanded="false">Table</button></figcaption>' +
     '<div class="plot" role="img"></div><div class="chart-table" hidden></div>';
   const plotEl = holder.querySelector('.plot') as HTMLElement;
@@ -202,10 +207,10 @@ export function createChart(holder: HTMLElement, spec: ChartSpec, times: number[
     // The time axis in the browser's local time, seconds included, on one line.
     axes: [{
       stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 28,
-      values: (_u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })),
+      values: (_u, splits) => splits.map((v) => clockTime(v * 1000)),
     }, axis(spec.unit)],
     series: [
-      { value: (_u, v) => (v === null ? '–' : new Date(v * 1000).toISOString().slice(11, 19)) },
+      { value: (_u, v) => (v === null ? '–' : clockTime(v * 1000)) },
       ...spec.lines.map((l, i): uPlot.Series => ({
         // Gaps stay gaps (a second without connections has no latency); a value alone between two
         // gaps is drawn as a dot, or it would not show at all.
@@ -253,17 +258,16 @@ export function updateChart(h: ChartHandle, spec: ChartSpec, times: number[], ma
 
 /** Bars of each endpoint's share of new connections, each against the even share (1/n). */
 export function shareBars(rows: { label: string; count: number }[], caption: string): string {
-  const e = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const total = rows.reduce((s, r) => s + r.count, 0);
   if (rows.length === 0) return '';
   const even = 1 / rows.length;
-  const out = [`<figure class="share"><figcaption>${e(caption)} <small>(the tick is the even share, ${(even * 100).toFixed(1)}%)</small></figcaption>`];
+  const out = [`<figure class="share"><figcaption>${esc(caption)} <small>(the tick is the even share, ${(even * 100).toFixed(1)}%)</small></figcaption>`];
   for (const r of rows) {
     const share = total > 0 ? r.count / total : 0;
     // More than half as much again as the even share, or under half of it: worth a look.
     const off = total >= 20 && (share > even * 1.5 || share < even * 0.5);
-    out.push(`<div class="share-row${off ? ' off' : ''}" data-endpoint="${e(r.label)}"><span class="who">${e(r.label)}</span>` +
-      `<span class="bar" role="img" aria-label="${e(`${r.label}: ${(share * 100).toFixed(1)}% of ${total} new connections; even share ${(even * 100).toFixed(1)}%`)}">` +
+    out.push(`<div class="share-row${off ? ' off' : ''}" data-endpoint="${esc(r.label)}"><span class="who">${esc(r.label)}</span>` +
+      `<span class="bar" role="img" aria-label="${esc(`${r.label}: ${(share * 100).toFixed(1)}% of ${total} new connections; even share ${(even * 100).toFixed(1)}%`)}">` +
       `<span class="fill" style="width:${(share * 100).toFixed(2)}%"></span><span class="even" style="left:${(even * 100).toFixed(2)}%"></span></span>` +
       `<span class="pct">${(share * 100).toFixed(1)}%${off ? ' ◆' : ''} <small>${r.count}</small></span></div>`);
   }

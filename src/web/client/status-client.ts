@@ -4,8 +4,8 @@
 // a sparkline; a Service's whole history is fetched when it is expanded. Browser code, embedded by its
 // source text (see charts.ts): every function self-contained.
 import type { HistoryMark, ServiceStatus, StatusDocument } from '../../model/status-document.ts';
-import { serviceBody, serviceSection, serviceSummary, listenersList, pageMeta, portLive, workersTable } from '../status-markup.ts';
-import { createChart, shareBars, updateChart, type ChartHandle, type ChartMark, type ChartSpec } from './charts.ts';
+import { esc, serviceBody, serviceSection, serviceSummary, listenersList, pageMeta, portLive, workersTable } from '../status-markup.ts';
+import { clockTime, createChart, shareBars, updateChart, type ChartHandle, type ChartMark, type ChartSpec } from './charts.ts';
 import { mergeHistory, newHistoryStore, storeValues, type HistoryStore } from './history-store.ts';
 
 /** The charts of a Service port: which series go together, in what unit. Series the server sends
@@ -86,9 +86,8 @@ export function drawHolder(holder: HTMLElement, specs: ChartSpec[], marks: Chart
 /** The changes of a port or of the workers, newest first: the time axis' marks in words. */
 export function changesList(marks: ChartMark[]): string {
   if (!marks.length) return '';
-  const e = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const items = marks.slice().reverse().slice(0, 20).map((m) => `<li class="${m.bad ? 'bad' : 'ok'}" data-state="${e(m.state)}">` +
-    `<time>${new Date(m.time).toISOString().slice(11, 19)}</time> ${e(m.label)} <b>${e(m.state)}</b> — ${e(m.reason)}</li>`);
+  const items = marks.slice().reverse().slice(0, 20).map((m) => `<li class="${m.bad ? 'bad' : 'ok'}" data-state="${esc(m.state)}">` +
+    `<time>${clockTime(m.time)}</time> ${esc(m.label)} <b>${esc(m.state)}</b> — ${esc(m.reason)}</li>`);
   return `<div class="changes"><h4>Changes in the last 5 minutes</h4><ol>${items.join('')}</ol></div>`;
 }
 
@@ -235,7 +234,10 @@ export function startStatusPage(): void {
 
   function poll() {
     const since = store.times.length ? store.times[store.times.length - 1] : 0;
-    fetch(`status.json?since=${since}`, { headers: { accept: 'application/json' }, cache: 'no-store' })
+    // Every series of the expanded Services; of the others only what their summary line draws.
+    const few = doc.services.length <= 4;
+    const open = [...root.querySelectorAll<HTMLDetailsElement>('details.service[open]')].map((el) => `&full=${encodeURIComponent(el.dataset.service ?? '')}`);
+    fetch(`status.json?since=${since}${few ? '' : `&series=connections${open.join('')}`}`, { headers: { accept: 'application/json' }, cache: 'no-store' })
       .then((r) => { if (!r.ok) throw new Error(`status.json answered ${r.status}`); return r.json(); })
       .then((next: StatusDocument) => {
         if (next.history) mergeHistory(store, next.history);
