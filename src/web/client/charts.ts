@@ -81,7 +81,7 @@ export function formatValue(v: number | null | undefined, unit: ChartSpec['unit'
     let u = 0;
     let x = v;
     while (Math.abs(x) >= 1024 && u < units.length - 1) { x /= 1024; u++; }
-    return `${+x.toFixed(u === 0 ? 0 : 1)} ${units[u]}/s`;
+    return `${+x.toFixed(u === 0 && x % 1 === 0 ? 0 : 1)} ${units[u]}/s`;
   }
   if (unit === 'seconds') {
     if (v === 0) return '0';
@@ -202,7 +202,8 @@ export function createChart(holder: HTMLElement, spec: ChartSpec, times: number[
           return [Math.max(h.times[0] / 1000, newest - h.window), newest];
         },
       },
-      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      // From zero; with nothing yet, a scale that suits the unit (a millisecond, not a second).
+      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : spec.unit === 'seconds' ? 0.001 : 1] },
     },
     // The time axis in the browser's local time, seconds included, on one line.
     axes: [{
