@@ -26,6 +26,10 @@ test('the timeline: answers per second, latency percentiles and a log-spaced his
   assert.is(LATENCY_BUCKETS_MS[0], 0.01);
   assert.ok(LATENCY_BUCKETS_MS.at(-1)! >= 60_000);
   assert.equal(startTimeline(() => now, () => cpu).finish().times, [], 'an empty last second is dropped');
+  const short = startTimeline(() => now, () => cpu);
+  short.recordMs(1);
+  now += 200;
+  assert.equal(short.finish().times, [], 'so is one shorter than half a second');
 });
 
 test('server samples are aligned on the run and cut to it', () => {

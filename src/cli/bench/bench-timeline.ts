@@ -71,9 +71,9 @@ export function startTimeline(clock: () => number = Date.now, cpuMicros: () => n
     error() { errors++; },
     finish() {
       clearInterval(timer);
-      // A last part-second is kept only if it holds something (a rate over 50 ms would mislead less
-      // than dropping answers, but nothing at all is noise).
-      if (requests > 0 || errors > 0) close();
+      // A last part-second shorter than half a second is left out: a rate and percentiles over a few
+      // milliseconds would be noise (its answers are in the run's totals and histogram all the same).
+      if ((requests > 0 || errors > 0) && clock() - last >= 500) close();
       second.destroy();
       return t;
     },

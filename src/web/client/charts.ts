@@ -207,7 +207,8 @@ export function createChart(holder: HTMLElement, spec: ChartSpec, times: number[
     },
     // The time axis in the browser's local time, seconds included, on one line.
     axes: [{
-      stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 28,
+      stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 28, space: 70,
+      incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
       values: (_u, splits) => splits.map((v) => clockTime(v * 1000)),
     }, axis(spec.unit)],
     series: [
