@@ -5,7 +5,7 @@
 import type { EndpointSlice } from '../model/types.ts';
 import type { FieldError } from '../model/field-errors.ts';
 import { duplicate, invalid, notSupported, required, tooManyItems } from '../model/field-errors.ts';
-import { parseIP, validateNonSpecialIP } from '../model/ip-formats.ts';
+import { parseIP, validateNonSpecialIP } from '../model/ip-address.ts';
 import { each, isDNS1123Subdomain, isValidPortNum, nameIsDNSSubdomain, validateDNS1123Label, validateLabels, validateQualifiedName } from './name-formats.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';
 import { validateProtocol } from './validate-service-ports.ts';

@@ -6,7 +6,7 @@ import type { Service } from '../model/types.ts';
 import type { FieldError } from '../model/field-errors.ts';
 import { duplicate, forbidden, invalid, notSupported, required } from '../model/field-errors.ts';
 import { externallyAccessible, isHeadless, needsHealthCheck } from './default-service.ts';
-import { isValidCIDR, isValidIP, validateNonSpecialIP } from '../model/ip-formats.ts';
+import { isValidCIDR, isValidIP, validateNonSpecialIP } from '../model/ip-address.ts';
 import { each, isValidPortNum, nameIsDNS1035Label, validateDNS1123Subdomain, validateLabels, validateQualifiedName } from './name-formats.ts';
 import { validateClusterIPsRelatedFields } from './validate-cluster-ips.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';

@@ -100,7 +100,7 @@ export interface NodePortAssignment {
 
 function fullError(what: string, range: string): ApiError {
   return new ApiError(500, 'InternalError', 'SY_NODE_PORT_RANGE_FULL',
-    `Internal error occurred: failed to allocate a ${what}: range is full (every port in ${range} is in use). Delete unused NodePort/LoadBalancer Services or restart with a wider --node-port-range.`);
+    `Internal error occurred: failed to allocate a ${what}: range is full (every port in ${range} is in use). Delete unused NodePort/LoadBalancer Services, or restart the server with a wider NodePort range.`);
 }
 
 /**

@@ -18,6 +18,7 @@ import { encodeProxyHeader } from './proxy-protocol.ts';
 import type { Splice, SpliceEnd, SpliceStats } from './splice-types.ts';
 import type { ServicePortOptions } from '../shared/messages.ts';
 import type { TrafficAccount, WorkerMetricsRecorder } from './metrics-worker-recorder.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 
 export interface ListenerContext {
   id: string;
@@ -47,9 +48,8 @@ export type ConnectionEnd =
   | 'source-range' | 'no-endpoints' | 'max-connections-global' | 'max-connections-service'
   | 'connect-failed' | 'client-gone';
 
-export function hostPort(host: string | undefined, port: number | undefined): string {
-  if (host === undefined) return '-';
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+function hostPort(host: string | undefined, port: number | undefined): string {
+  return host === undefined ? '-' : joinHostPort(host, String(port));
 }
 
 const NOT_TRIED: readonly number[] = [];

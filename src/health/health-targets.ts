@@ -8,7 +8,7 @@
 //     Endpoints' annotations, so the annotation works on either kind);
 // plus every backend the data plane may send to, for passive ejection.
 import { findPort } from '../model/find-port.ts';
-import { canonicalIP, joinHostPort } from '../model/ip-string.ts';
+import { canonicalIP, joinHostPort } from '../model/ip-address.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { podIPs, shouldPodBeInEndpoints } from '../model/pod-ready.ts';
 import { hasSelector, matchesSelector } from '../model/selector.ts';

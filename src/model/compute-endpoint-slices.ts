@@ -3,7 +3,7 @@
 // plane) whenever a Service, a Pod or a readiness bit changes. Pure.
 import { findPort } from './find-port.ts';
 import { isServiceIPSet } from './is-service-ip-set.ts';
-import { compareIPs, isIPv6String } from './ip-string.ts';
+import { compareIPs, isIPv6String } from './ip-address.ts';
 import { namespaceOf } from './namespace-of.ts';
 import { podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './pod-ready.ts';
 import { hasSelector, matchesSelector } from './selector.ts';

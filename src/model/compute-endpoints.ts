@@ -4,7 +4,7 @@
 import { selectedPods } from './compute-endpoint-slices.ts';
 import { findPort } from './find-port.ts';
 import { isServiceIPSet } from './is-service-ip-set.ts';
-import { isIPv6String } from './ip-string.ts';
+import { isIPv6String } from './ip-address.ts';
 import { namespaceOf } from './namespace-of.ts';
 import { podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './pod-ready.ts';
 import { repackSubsets } from './repack-subsets.ts';

@@ -1,7 +1,7 @@
 // How kube-proxy reads EndpointSlices (spec §3.5, S13 endpointslicecache.go). Runs on the main
 // thread when the endpoint table is rebuilt. Pure. Which of these endpoints a pick may use (spec
 // §6.2) is decided per pick from the shared table's flags: src/shared/slot-state.ts `usableFlags`.
-import { canonicalIP, joinHostPort } from './ip-string.ts';
+import { canonicalIP, joinHostPort } from './ip-address.ts';
 import { namespaceOf } from './namespace-of.ts';
 import type { EndpointSlice, ObjectReference, Service, ServicePort, SliceEndpoint } from './types.ts';
 import { LABEL_SERVICE_NAME } from './well-known-labels.ts';

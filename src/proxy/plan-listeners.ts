@@ -3,6 +3,7 @@
 // address × port (source ranges apply only there). externalIPs × port. Headless/ExternalName: none.
 import type { Service, ServicePort } from '../model/types.ts';
 import type { ListenerSpec } from '../shared/messages.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 
 export interface ListenerPlanInput {
   service: Service;
@@ -16,7 +17,7 @@ export interface ListenerPlanInput {
 export { portKey } from '../model/service-port-endpoints.ts';
 
 export function listenerId(address: string, port: number, protocol: string): string {
-  return `${address.includes(':') ? `[${address}]` : address}:${port}/${protocol}`;
+  return `${joinHostPort(address, port)}/${protocol}`;
 }
 
 /** The source ranges of a LoadBalancer Service: the field, else the legacy annotation (spec §1.1). */

@@ -14,6 +14,7 @@ import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 import type { Service } from '../model/types.ts';
 
 export interface ServerOptions {
@@ -43,6 +44,16 @@ export interface ServerOptions {
   ejectAfterFailures: number;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
+
+/** Service-port regions of the shared endpoint table (cursor and counters each): Service ports,
+ *  not Services, across every namespace. */
+const MAX_SERVICE_PORTS = 16384;
+/** ClientIP affinity entries of the shared table: distinct (client, Service port) pairs remembered. */
+const AFFINITY_ENTRIES = 65536;
+/** Probes in flight at once, whatever the number of endpoints. */
+const MAX_CONCURRENT_PROBES = 64;
+/** How long stop() waits beyond the drain timeout for workers that never report back. */
+const STOP_GRACE_MS = 5000;
 
 export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> = {
   admin: { host: '127.0.0.1', port: 10249 },
@@ -77,9 +88,13 @@ export interface RunningServer {
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  // Checked before anything starts: a bad pool is the operator's to fix, not a half-started server's.
+  const lbPool = createLbAddressPool(o.lbPool);
   const store = await openSqliteStore(o.stateDir);
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
+  let sync: DataPlaneSync | undefined;
+  let health: HealthManager | undefined;
   let accessLog: WriteStream | undefined;
   try {
     registry = await createRegistry({ store, serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
@@ -89,7 +104,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     };
     if (o.files.length) reportApply(await applyManifestPaths(reg, o.files));
 
-    const table = createEndpointTable({ maxSlots: o.maxSlots, maxServicePorts: 16384, affinityEntries: 65536 });
+    const table = createEndpointTable({ maxSlots: o.maxSlots, maxServicePorts: MAX_SERVICE_PORTS, affinityEntries: AFFINITY_ENTRIES });
     const slots = createEndpointSlots(table);
     if (o.accessLog === '-') accessLog = undefined;
     else if (o.accessLog) accessLog = createWriteStream(o.accessLog, { flags: 'a' });
@@ -100,45 +115,45 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: o.maxConnections,
       accessLog: sink, randomSeed: o.randomSeed, log: o.log,
     });
-    const sync = startDataPlaneSync({
-      registry: reg, slots, pool, lbPool: createLbAddressPool(o.lbPool), nodeAddresses: o.nodeAddresses,
+    const dataPlane = sync = startDataPlaneSync({
+      registry: reg, slots, pool, lbPool, nodeAddresses: o.nodeAddresses,
       defaults: { algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts },
       algorithms: balancerNames(), log: o.log,
     });
-    await sync.settled();
-    const health = startHealthManager({
-      registry: reg, slots, log: o.log, maxConcurrent: 64, defaultProbe: o.defaultProbe,
+    await dataPlane.settled();
+    const probes = health = startHealthManager({
+      registry: reg, slots, log: o.log, maxConcurrent: MAX_CONCURRENT_PROBES, defaultProbe: o.defaultProbe,
       ejection: { enabled: o.ejectAfterFailures > 0, consecutiveFailures: Math.max(1, o.ejectAfterFailures) },
     });
-    reg.setReadiness(health);
+    reg.setReadiness(probes);
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
       extraRoutes: metricsRoutes({
-        table, sync, services: () => reg.list('Service') as Service[], workers: () => pool!.size,
-        probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+        table, sync: dataPlane, services: () => reg.list('Service') as Service[], workers: () => pool!.size,
+        probeMessages: () => new Map(probes.status().map((t) => [t.endpoint, t.lastMessage])),
       }),
     });
-    const adminUrl = `http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port}`;
+    const adminUrl = `http://${joinHostPort(admin.address, admin.port)}`;
     const running = pool;
     let stopping: Promise<void> | undefined;
     return {
-      registry: reg, pool: running, sync, adminUrl, health,
+      registry: reg, pool: running, sync: dataPlane, adminUrl, health: probes,
       async reload() {
         const lines = await applyManifestPaths(reg, o.files);
         reportApply(lines);
-        await sync.settled();
+        await dataPlane.settled();
         return lines;
       },
       stop() {
         stopping ??= (async () => {
           await admin.close();
           reg.setReadiness(undefined);
-          await health.close();
-          await sync.close();
+          await probes.close();
+          await dataPlane.close();
           // The drain is bounded by the drain timeout; the grace on top only guards against a worker
           // that never reports back, so that SIGTERM always ends the process.
-          const graceMs = o.drainTimeoutMs + 5000;
+          const graceMs = o.drainTimeoutMs + STOP_GRACE_MS;
           const finished = await within(running.drain(o.drainTimeoutMs).then(() => running.close()), graceMs);
           if (!finished) o.log('error', `the data-plane workers did not finish within ${graceMs} ms of the drain; stopping anyway`);
           await reg.close();
@@ -148,6 +163,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    // Undo what was started, last first: the loops before the workers and the registry they read.
+    if (registry) registry.setReadiness(undefined);
+    await health?.close().catch(() => {});
+    await sync?.close().catch(() => {});
     await pool?.close().catch(() => {});
     if (registry) await registry.close().catch(() => {});
     else await store.close().catch(() => {});

@@ -9,6 +9,7 @@ import { createEndpointSlots, type DesiredEndpoint } from '../../src/proxy/endpo
 import { startWorkerPool, type AcceptMode, type WorkerPool } from '../../src/data/worker-pool.ts';
 import type { ListenerSpec, ServicePortOptions } from '../../src/shared/messages.ts';
 import { deadPort, exchange, until } from '../helpers/data-plane.ts';
+import type { SyError } from '../../src/model/sy-error.ts';
 
 const BASE: ServicePortOptions = {
   algorithm: 'round-robin', affinitySeconds: 0, proxyProtocol: 0, connectTimeoutMs: 2000,
@@ -240,11 +241,11 @@ test('listen reports bind errors with their code', async () => {
     await once(taken, 'listening');
     const index = r.servicePort([]);
     const err = await r.pool.listen({ id: 'busy', address: '127.0.0.1', port: (taken.address() as AddressInfo).port, protocol: 'TCP', servicePortIndex: index, role: 'clusterIP', sourceRanges: [] })
-      .then(() => null, (e: NodeJS.ErrnoException) => e);
-    assert.is(err?.code, 'EADDRINUSE', mode);
+      .then(() => null, (e: SyError) => e);
+    assert.equal([err?.code, err?.systemCode], ['SY_LISTEN_FAILED', 'EADDRINUSE'], mode);
     const bad = await r.pool.listen({ id: 'bad', address: '192.0.2.1', port: 0, protocol: 'TCP', servicePortIndex: index, role: 'clusterIP', sourceRanges: [] })
-      .then(() => null, (e: NodeJS.ErrnoException) => e);
-    assert.is(bad?.code, 'EADDRNOTAVAIL', mode);
+      .then(() => null, (e: SyError) => e);
+    assert.equal([bad?.code, bad?.systemCode], ['SY_LISTEN_FAILED', 'EADDRNOTAVAIL'], mode);
     await new Promise((res) => taken.close(res));
     await r.close();
   }

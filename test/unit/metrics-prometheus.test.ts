@@ -96,10 +96,21 @@ test('/metrics text parses strictly, escapes labels and matches the table', () =
 });
 
 test('the strict parser rejects what Prometheus would', () => {
-  assert.throws(() => parsePrometheusText('x 1\n'), /before any TYPE/);
-  assert.throws(() => parsePrometheusText('# TYPE x counter\nx{a="\\q"} 1\n'), /bad escape/);
+  assert.throws(() => parsePrometheusText('x 1\n# TYPE x counter\n'), /TYPE for x after its samples/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1\n# TYPE y gauge\ny 1\nx{a="b"} 2\n'), /samples of x are not contiguous/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx{a="\\q"} 1\n'), /unknown escape/);
   assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1\nx 2\n'), /duplicate/);
   assert.throws(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 0\nh_count 1\n'), /cumulative/);
+  assert.throws(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 0\nh_count 1\n'), /no \+Inf bucket/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1'), /end with a newline/);
+});
+
+test('every family switchyard exposes has HELP and TYPE', () => {
+  const f = parsePrometheusText(renderPrometheus(readMetrics(source().src)));
+  for (const family of f.values()) {
+    assert.is.not(family.type, 'untyped', family.name);
+    assert.ok(family.help.length > 0, family.name);
+  }
 });
 
 test('status document, page body and top frame show listeners, endpoints, health and rates', () => {

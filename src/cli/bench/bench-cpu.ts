@@ -4,7 +4,7 @@
 // measured switchyard, the load generator or the machine as a whole. CLI process.
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import type { PromSample } from './bench-prometheus-text.ts';
+import type { PromSample } from '../prometheus-text.ts';
 
 export interface BenchCpu {
   /** switchyard's process CPU over the run, in cores (1 = one core busy the whole time). */
