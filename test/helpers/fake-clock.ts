@@ -1,5 +1,5 @@
-// A manual clock for health-loop unit tests: timers fire only inside advance(), in due order, and
-// the promises they start are settled between timers (one setImmediate turn each).
+// A manual clock for tests (the health loop's HealthClock): timers fire only inside advance(), in
+// due order, and the promises they start are settled between timers (one setImmediate turn each).
 import type { HealthClock } from '../../src/health/health-clock.ts';
 
 interface Timer { at: number; seq: number; fn: () => void }
