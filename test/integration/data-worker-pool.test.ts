@@ -8,7 +8,7 @@ import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots, type DesiredEndpoint } from '../../src/proxy/endpoint-slots.ts';
 import { startWorkerPool, type AcceptMode, type WorkerPool } from '../../src/data/worker-pool.ts';
 import type { ListenerSpec, ServicePortOptions } from '../../src/shared/messages.ts';
-import { deadPort, exchange, until } from '../helpers/data-plane.ts';
+import { blackholeBackend, deadPort, exchange, until } from '../helpers/data-plane.ts';
 import type { SyError } from '../../src/model/sy-error.ts';
 
 const BASE: ServicePortOptions = {
@@ -123,6 +123,22 @@ test('a dead endpoint is retried elsewhere with no client-visible failure', asyn
   assert.ok(r.log.some((l) => l.attempts === 2), 'no connection needed a retry');
   await r.close();
   await a.close();
+});
+
+test('a connect that hangs is abandoned at its deadline and retried elsewhere', async () => {
+  // The worker threads' real clock (src/data/thread-clock.ts) passes the deadline; the unit tests
+  // run the same code on a manual clock.
+  const r = await rig('reuseport');
+  const hole = await blackholeBackend();
+  const a = await backend();
+  const port = await r.listen(r.servicePort([hole.port, a.port], { connectTimeoutMs: 200, connectAttempts: 2 }));
+  for (let i = 0; i < 4; i++) assert.is(await exchange(port, `t${i}`), `t${i}`);
+  await until(() => r.log.length === 4, 'access log');
+  assert.ok(r.log.some((l) => l.attempts === 2), 'no connection met the hanging endpoint');
+  assert.ok(r.log.every((l) => l.end === 'client-closed'));
+  await r.close();
+  await a.close();
+  await hole.close();
 });
 
 test('half-close: the reply flows after the client FIN', async () => {
