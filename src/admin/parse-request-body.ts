@@ -6,16 +6,16 @@ import { ApiError, badRequest } from '../model/api-error.ts';
 
 const JSON_TYPES = new Set(['application/json']);
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'application/apply-patch+yaml']);
-export const APPLY_PATCH = 'application/apply-patch+yaml';
+const APPLY_PATCH = 'application/apply-patch+yaml';
 /** Deeper than any Kubernetes object; keeps recursive code downstream (clone, stringify, validate) safe. */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 
 function unsupported(message: string): ApiError {
   return new ApiError(415, 'UnsupportedMediaType', 'SY_UNSUPPORTED_MEDIA_TYPE', message);
 }
 
 /** Media type without parameters, lower-case; '' when absent. */
-export function mediaType(contentType: string | undefined): string {
+function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../model/api-error.ts';
 
-export function tooLarge(limit: number): ApiError {
+function tooLarge(limit: number): ApiError {
   return new ApiError(413, 'RequestEntityTooLarge', 'SY_BODY_TOO_LARGE',
     `the request body is larger than ${limit} bytes; split the manifest and send one object per request`);
 }

@@ -10,7 +10,7 @@ import { each, isDNS1123Subdomain, isValidPortNum, nameIsDNSSubdomain, validateD
 import { validateObjectMeta } from './validate-object-meta.ts';
 import { validateProtocol } from './validate-service-ports.ts';
 
-export const SLICE_LIMITS = { endpoints: 1000, addresses: 100, ports: 100, hints: 8, topologyLabels: 16 } as const;
+const SLICE_LIMITS = { endpoints: 1000, addresses: 100, ports: 100, hints: 8, topologyLabels: 16 } as const;
 const ADDRESS_TYPES = ['FQDN', 'IPv4', 'IPv6'];
 
 function validateAddress(addressType: string, address: string, path: string): FieldError[] {

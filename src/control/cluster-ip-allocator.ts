@@ -1,8 +1,8 @@
-// ClusterIP allocation from --service-cidr (default 127.96.0.0/12). Main thread only; the registry
+// ClusterIP allocation from the service CIDR (default 127.96.0.0/12). Main thread only; the registry
 // is its only user and re-reserves every stored IP at startup, so the allocator holds no state of
 // its own on disk.
 //
-// Choices (documented in docs/architecture.md by whoever writes it):
+// Choices (docs/architecture.md, Allocation):
 // - Usable addresses exclude the network address and, for IPv4, the broadcast address, as
 //   upstream does. The first usable address is NOT reserved: switchyard has no `kubernetes`
 //   Service that upstream keeps there, so the first Service gets 127.96.0.1.

@@ -1,4 +1,4 @@
-// NodePort allocation from --node-port-range (default 30000-32767), and the per-Service rules of
+// NodePort allocation from the NodePort range (default 30000-32767), and the per-Service rules of
 // the apiserver (pkg/registry/core/service/storage/alloc.go initNodePorts/updateNodePorts,
 // portallocator texts; spec §2.3). Main thread only; the registry re-reserves stored ports at
 // startup. Automatic allocation is deterministic, lowest free port first (upstream picks randomly;

@@ -5,10 +5,9 @@
 //
 // A connection is one ClientConnection object through its whole life: the registry's entry
 // (first as handshaking, then moved to its endpoint's slot), the metrics' byte account, the
-// connect attempt's owner and its connect deadline, where there used to be about a dozen
-// closures, two registry entries, an account object and a Node timer per connection. Measured
-// (bench/README.md, "Where the time goes"): 2–4 µs less CPU per new connection, of the ~17 µs the
-// handler adds to the bare raw proxy.
+// connect attempt's owner and its connect deadline. One object rather than closures, several
+// entries and a Node timer per connection, because what the handler allocates per connection is
+// most of what it adds to the bare raw proxy (bench/README.md, "Where the time goes").
 import type { ConnectionTransport, ConnectOwner } from './connection-transport.ts';
 import { clearDeadline, deadlineNow, setDeadline, type DeadlineEntry } from './connect-deadlines.ts';
 import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';

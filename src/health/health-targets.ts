@@ -17,7 +17,7 @@ import type { Container, EndpointSlice, IntOrString, Pod, Probe, Service } from 
 import type { HttpProbeSpec } from './probe-http.ts';
 import type { ProbeThresholds } from './probe-state.ts';
 
-export const HEALTH_CHECK_ANNOTATION = 'switchyard.io/health-check';
+const HEALTH_CHECK_ANNOTATION = 'switchyard.io/health-check';
 
 /** The implicit probe's settings (`serve --default-probe-period`, `--no-default-probe`). */
 export interface DefaultProbeOptions {

@@ -34,7 +34,7 @@ export async function closeHttpProbeAgents(): Promise<void> {
   await Promise.all(agents.map((a) => a?.close().catch(() => {})));
 }
 
-export function httpProbeUrl(spec: HttpProbeSpec): string {
+function httpProbeUrl(spec: HttpProbeSpec): string {
   const path = spec.path.startsWith('/') ? spec.path : `/${spec.path}`;
   return `${spec.scheme === 'HTTPS' ? 'https' : 'http'}://${joinHostPort(spec.host, spec.port)}${path}`;
 }

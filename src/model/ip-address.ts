@@ -84,7 +84,7 @@ export function parseIP(s: unknown): ParsedIP | null {
   return { family: isMapped(b) ? 4 : 6, bytes: b };
 }
 
-export function parseCIDR(s: string): { ip: ParsedIP; bits: number } | null {
+function parseCIDR(s: string): { ip: ParsedIP; bits: number } | null {
   const slash = s.indexOf('/');
   if (slash < 0) return null;
   const ip = parseIP(s.slice(0, slash));

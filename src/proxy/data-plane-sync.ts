@@ -55,7 +55,7 @@ export interface PublishedServicePort {
 }
 
 export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
-  // Per Service, so that syncing one Service never walks the others' ports or listeners (issue 5).
+  // Per Service, so that syncing one Service never walks the others' ports or listeners.
   const portIndexes = new Map<string, Map<string, number>>(); // `ns/name` → portKey → table index
   const listenerIds = new Map<string, Set<string>>(); // `ns/name` → ids of its listeners
   const generations = new Map<number, number>();

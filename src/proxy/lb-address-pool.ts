@@ -1,9 +1,11 @@
 // Addresses for LoadBalancer Services that name no loadBalancerIP, taken from the server's
-// LoadBalancer address pool (default 127.112.0.0/12, beside the service CIDR, bindable on Linux
-// loopback without set-up). Main thread. An address already recorded in the Service's status is
+// LoadBalancer address pool. Main thread. An address already recorded in the Service's status is
 // kept, so it survives restarts.
 import { SyError } from '../model/sy-error.ts';
 import { canonicalIP, cidrRange, formatIPValue, ipValue } from '../model/ip-address.ts';
+
+/** Beside the default service CIDR (127.96.0.0/12), and bindable on Linux loopback likewise. */
+export const DEFAULT_LB_POOL = '127.112.0.0/12';
 
 export interface LbAddressPool {
   /** The address for `key`: `preferred` when it is free and in the pool, else the lowest free one. */

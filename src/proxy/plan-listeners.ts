@@ -10,7 +10,7 @@ export interface ListenerPlanInput {
   /** Shared-table index of each Service port, by portKey(). */
   servicePortIndex: (port: ServicePort) => number;
   nodeAddresses: string[];
-  /** The address this LoadBalancer Service was given (loadBalancerIP or from --lb-pool), if any. */
+  /** The address this LoadBalancer Service was given (loadBalancerIP or from the LB address pool), if any. */
   loadBalancerAddress?: string;
 }
 

@@ -10,7 +10,9 @@ import { createEndpointSlots } from '../proxy/endpoint-slots.ts';
 import { startWorkerPool, type WorkerPool } from '../data/worker-pool.ts';
 import { balancerNames } from '../balancers/registry.ts';
 import { startDataPlaneSync, type DataPlaneSync } from '../proxy/data-plane-sync.ts';
-import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
+import { createLbAddressPool, DEFAULT_LB_POOL } from '../proxy/lb-address-pool.ts';
+import { DEFAULT_SERVICE_CIDR } from '../control/cluster-ip-allocator.ts';
+import { DEFAULT_NODE_PORT_RANGE } from '../control/node-port-allocator.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
@@ -57,10 +59,10 @@ const STOP_GRACE_MS = 5000;
 
 export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> = {
   admin: { host: '127.0.0.1', port: 10249 },
-  serviceCidr: '127.96.0.0/12',
-  nodePortRange: '30000-32767',
+  serviceCidr: DEFAULT_SERVICE_CIDR,
+  nodePortRange: DEFAULT_NODE_PORT_RANGE,
   nodeAddresses: ['0.0.0.0'],
-  lbPool: '127.112.0.0/12',
+  lbPool: DEFAULT_LB_POOL,
   workers: Math.max(1, availableParallelism()),
   // DEFAULT_ACCEPT_MODE's measurements (src/data/worker-pool.ts).
   accept: 'reuseport',

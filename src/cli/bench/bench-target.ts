@@ -69,7 +69,7 @@ export function endpointsFromSlices(slices: EndpointSlice[], portName: string | 
 }
 
 /** Whether a TCP connection to host:port opens within the timeout (closed at once). */
-export function tcpReachable(host: string, port: number, timeoutMs = REACH_TIMEOUT_MS): Promise<boolean> {
+function tcpReachable(host: string, port: number, timeoutMs = REACH_TIMEOUT_MS): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
     const done = (ok: boolean): void => { clearTimeout(timer); s.destroy(); resolve(ok); };
