@@ -33,6 +33,7 @@ test('serve --help shows the server defaults', async () => {
     ['--lb-pool', d.lbPool], ['--accept', d.accept], ['--lb-algorithm', d.algorithm], ['--connect-timeout', d.connectTimeoutMs],
     ['--connect-attempts', d.connectAttempts], ['--idle-timeout', d.idleTimeoutMs], ['--drain-timeout', d.drainTimeoutMs],
     ['--default-probe-period', d.defaultProbe.periodSeconds], ['--eject-after', d.ejectAfterFailures],
+    ['--cluster-domain', d.dns.clusterDomain], ['--dns-ttl', d.dns.ttl],
   ] as const) {
     const line = out.split('\n').find((l) => l.trimStart().startsWith(flag + ' '));
     assert.ok(line?.includes(`default ${value}`), `${flag}: ${line}`);
