@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
+import { isSyCode } from '../model/error-codes.ts';
 import { ApiError, badRequest, invalidError, notFoundError } from '../model/api-error.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { podConditionReady } from '../model/pod-ready.ts';
@@ -80,8 +81,8 @@ function generatedName(prefix: string): string {
 }
 
 function storeFailure(err: unknown): ApiError {
-  const code = (err as { code?: string }).code;
-  return new ApiError(500, 'InternalError', typeof code === 'string' && code.startsWith('SY_') ? code : 'SY_STORE_WRITE',
+  const code = (err as { code?: unknown }).code;
+  return new ApiError(500, 'InternalError', isSyCode(code) ? code : 'SY_STORE_WRITE',
     `Internal error occurred: the change was not saved: ${(err as Error).message}`);
 }
 
