@@ -31,6 +31,12 @@ const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
       --random-seed N        seed the random balancers (worker i uses N+i), for reproducible tests
       --eject-after N        passive ejection after N consecutive connect failures (default 5, 0 = off)
       --demo / --no-demo     start demo backends behind the example Service (default: on for the bundled config/)
+      --discover docker      running Docker containers become Pods, followed live (Engine API at $DOCKER_HOST,
+                             default unix:///var/run/docker.sock; podman's Docker-compatible service works too)
+      --docker-namespace NS  namespace of the container Pods (default default)
+      --docker-address MODE  network (default: the container's IP, for switchyard inside the compose network) |
+                             published (the host address and port each container port is published on)
+      --docker-network NAME  network mode: the network whose IP is used (default: the container's first)
 `;
 
 function fail(message: string): never {
@@ -49,6 +55,21 @@ function hostPort(value: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
+function dockerOptions(v: Record<string, string | boolean | string[] | undefined>): ServerOptions['docker'] {
+  const sources = (v.discover as string[] | undefined) ?? [];
+  for (const s of sources) if (s !== 'docker') fail(`--discover ${s}: the only discovery source is docker`);
+  const dockerFlags = ['docker-namespace', 'docker-address', 'docker-network'].filter((f) => v[f] !== undefined);
+  if (sources.length === 0) {
+    if (dockerFlags.length) fail(`--${dockerFlags[0]} needs --discover docker`);
+    return undefined;
+  }
+  const addressMode = (v['docker-address'] as string | undefined) ?? 'network';
+  if (addressMode !== 'network' && addressMode !== 'published') fail(`--docker-address ${addressMode}: expected network or published`);
+  const namespace = (v['docker-namespace'] as string | undefined) ?? 'default';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) fail(`--docker-namespace ${namespace}: expected a DNS label (lower case letters, digits, '-')`);
+  return { host: process.env.DOCKER_HOST, namespace, addressMode, network: v['docker-network'] as string | undefined };
+}
+
 export async function serve(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -62,6 +83,8 @@ export async function serve(argv: string[]): Promise<number> {
         'drain-timeout': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
         'no-demo': { type: 'boolean' }, 'default-probe-period': { type: 'string' }, 'no-default-probe': { type: 'boolean' },
         'eject-after': { type: 'string' }, 'random-seed': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        discover: { type: 'string', multiple: true }, 'docker-namespace': { type: 'string' },
+        'docker-address': { type: 'string' }, 'docker-network': { type: 'string' },
       },
     });
   } catch (err) {
@@ -80,8 +103,10 @@ export async function serve(argv: string[]): Promise<number> {
     if (accept !== 'transfer' && accept !== 'reuseport') fail(`--accept ${accept}: expected transfer or reuseport`);
     const token = v['token-file'] ? readFileSync(v['token-file'], 'utf8').trim() : undefined;
     if (v['token-file'] && !token) fail(`--token-file ${v['token-file']}: the file is empty`);
+    const docker = dockerOptions(v);
     options = {
       ...SERVER_DEFAULTS,
+      docker,
       stateDir: v['state-dir'] ?? defaultStateDir(),
       files: v.filename ?? [],
       admin: { ...(v.admin ? hostPort(v.admin) : SERVER_DEFAULTS.admin), token },

@@ -14,6 +14,9 @@ import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
+import { createDockerEngineClient, parseDockerHost } from '../discovery/docker-engine-client.ts';
+import { startDockerDiscovery, type DockerDiscovery } from '../discovery/docker-discovery.ts';
+import type { DockerAddressMode } from '../discovery/docker-container-pod.ts';
 import type { Service } from '../model/types.ts';
 
 export interface ServerOptions {
@@ -41,6 +44,8 @@ export interface ServerOptions {
   randomSeed?: number;
   /** Passive ejection after this many consecutive connect failures (0 = off). */
   ejectAfterFailures: number;
+  /** `--discover docker`: running containers become Pods (DOCKER_HOST, default the local socket). */
+  docker?: { host?: string; namespace: string; addressMode: DockerAddressMode; network?: string };
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -81,6 +86,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
   let accessLog: WriteStream | undefined;
+  let docker: DockerDiscovery | undefined;
   try {
     registry = await createRegistry({ store, serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
     const reg = registry;
@@ -111,6 +117,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       ejection: { enabled: o.ejectAfterFailures > 0, consecutiveFailures: Math.max(1, o.ejectAfterFailures) },
     });
     reg.setReadiness(health);
+    if (o.docker) {
+      docker = startDockerDiscovery({
+        ...o.docker, client: createDockerEngineClient(parseDockerHost(o.docker.host)), target: reg, log: o.log,
+      });
+      await docker.ready();
+    }
+    const discovery = docker;
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
@@ -132,6 +145,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
       stop() {
         stopping ??= (async () => {
+          await discovery?.close();
           await admin.close();
           reg.setReadiness(undefined);
           await health.close();
@@ -148,6 +162,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    await docker?.close().catch(() => {});
     await pool?.close().catch(() => {});
     if (registry) await registry.close().catch(() => {});
     else await store.close().catch(() => {});
