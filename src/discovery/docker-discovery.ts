@@ -16,7 +16,7 @@ import type { Pod } from '../model/types.ts';
 import { ANNOTATION_DISCOVERED_BY, containerName, containerToPod, DOCKER_SOURCE, type DockerPodOptions } from './docker-container-pod.ts';
 import type { DockerEngineClient } from './docker-engine-client.ts';
 import type { ContainerInspect, EngineEvent } from './docker-engine-types.ts';
-import { eventEffect, type EventEffect } from './docker-event-effect.ts';
+import { eventEffect, type ContainerChange, type EventEffect } from './docker-event-effect.ts';
 import { assignPodNames } from './docker-pod-names.ts';
 
 export type DockerDiscoveryTarget = Pick<Registry, 'syncDiscoveredPods' | 'recordEvent' | 'list'>;
@@ -40,6 +40,7 @@ export interface DockerDiscovery {
 }
 
 const INSPECTS_IN_FLIGHT = 8;
+const HEALTH_RECHECK_MS = [250, 1000];
 
 export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery {
   const { client, target, log } = o;
@@ -49,6 +50,7 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
   const host = client.endpoint.host;
   const containers = new Map<string, ContainerInspect>();
   const stopping = new Map<string, ReturnType<typeof setTimeout>>();
+  const rechecks = new Set<ReturnType<typeof setTimeout>>();
   const queues = new Map<string, Promise<void>>();
   const reported = new Map<string, Set<string>>();
   let closed = false;
@@ -58,6 +60,8 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
   const waiting: (() => void)[] = [];
   let flushing: Promise<void> | undefined;
   let flushAgain = false;
+  /** Pod name → owner, as last handed to the registry (for the log lines about what changed). */
+  let shown = new Map<string, string>();
   let firstAttempt!: () => void;
   const ready = new Promise<void>((r) => { firstAttempt = r; });
   let wake: (() => void) | undefined;
@@ -71,8 +75,8 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
   }
 
   /** Runs `effect` for container `id` after every change queued for it before. */
-  function enqueue(id: string, effect: EventEffect): Promise<void> {
-    const run = (queues.get(id) ?? Promise.resolve()).then(() => apply(id, effect)).catch((err) => {
+  function enqueue(id: string, effect: EventEffect, health?: string): Promise<void> {
+    const run = (queues.get(id) ?? Promise.resolve()).then(() => apply(id, effect, health)).catch((err) => {
       const current = connection;
       // Once the connection is given up, the re-list on reconnecting inspects everything again.
       if (closed || !current || current.signal.aborted) return;
@@ -84,7 +88,7 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
     return run;
   }
 
-  async function apply(id: string, effect: EventEffect): Promise<void> {
+  async function apply(id: string, effect: EventEffect, health?: string): Promise<void> {
     if (closed) return;
     if (effect === 'gone' || effect === 'started') {
       clearTimeout(stopping.get(id));
@@ -103,6 +107,7 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
     const c = await limited(() => client.inspect(id));
     if (closed) return;
     if (!c || !c.State?.Running || c.State.Restarting) return forget(id);
+    if (health && c.State.Health) c.State.Health.Status = health;
     containers.set(id, c);
     scheduleFlush();
   }
@@ -150,6 +155,10 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
     try {
       const result = await target.syncDiscoveredPods(DOCKER_SOURCE, pods);
       for (const r of result.rejected) log('warn', `docker: Pod ${r.namespace}/${r.name} left out: ${r.message}`);
+      const now = new Map(pods.map((p) => [p.pod.metadata.name!, p.owner]));
+      for (const [name, owner] of now) if (!shown.has(name)) log('info', `docker: Pod ${o.namespace}/${name} added for ${owner}`);
+      for (const [name, owner] of shown) if (!now.has(name)) log('info', `docker: Pod ${o.namespace}/${name} removed (${owner} stopped)`);
+      shown = now;
     } catch (err) {
       if (!closed) log('error', `docker: updating the discovered Pods failed: ${(err as Error).message}`);
     }
@@ -158,7 +167,18 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
   function onEvent(e: EngineEvent): void {
     if (closed) return;
     const change = eventEffect(e, (id) => containers.get(id)?.Config?.StopSignal);
-    if (change) void enqueue(change.id, change.effect);
+    if (!change) return;
+    void enqueue(change.id, change.effect, change.health);
+    if (change.healthUnknown) recheck(change);
+  }
+
+  /** Reads a health result again a little later: podman emits the event before it stores the status. */
+  function recheck(change: ContainerChange): void {
+    for (const ms of HEALTH_RECHECK_MS) {
+      const timer = setTimeout(() => { rechecks.delete(timer); void enqueue(change.id, 'refresh'); }, ms);
+      timer.unref();
+      rechecks.add(timer);
+    }
   }
 
   async function relist(): Promise<number> {
@@ -221,7 +241,7 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
       closed = true;
       connection?.abort();
       wake?.();
-      for (const t of stopping.values()) clearTimeout(t);
+      for (const t of [...stopping.values(), ...rechecks]) clearTimeout(t);
       firstAttempt();
       await running;
       await Promise.allSettled([...queues.values()]);

@@ -26,8 +26,21 @@ function signalNumber(s: string | undefined): number | undefined {
   return (constants.signals as Record<string, number>)[name.startsWith('SIG') ? name : `SIG${name}`];
 }
 
+export interface ContainerChange {
+  id: string;
+  effect: EventEffect;
+  /**
+   * A health event's status, when the event carries it (Docker: `health_status: healthy`); it is
+   * newer than what an inspect right after may read. Absent on a health event (podman 4), the
+   * status must be read back, and podman announces the result before it stores it.
+   */
+  health?: string;
+  /** A health event without its status. */
+  healthUnknown?: boolean;
+}
+
 /** The container an event is about and what it means; undefined for events that change nothing. */
-export function eventEffect(e: EngineEvent, stopSignalOf: (id: string) => string | undefined): { id: string; effect: EventEffect } | undefined {
+export function eventEffect(e: EngineEvent, stopSignalOf: (id: string) => string | undefined): ContainerChange | undefined {
   const attributes = e.Actor?.Attributes ?? {};
   if (e.Type === 'network') {
     const id = attributes.container;
@@ -36,7 +49,10 @@ export function eventEffect(e: EngineEvent, stopSignalOf: (id: string) => string
   const id = e.Actor?.ID;
   if (e.Type !== 'container' || !id) return undefined;
   const action = e.Action ?? '';
-  if (action.startsWith('health_status')) return { id, effect: 'refresh' };
+  if (action.startsWith('health_status')) {
+    const health = (action.includes(':') ? action.slice(action.indexOf(':') + 1).trim() : attributes.health_status) || undefined;
+    return health ? { id, effect: 'refresh', health } : { id, effect: 'refresh', healthUnknown: true };
+  }
   switch (action) {
     case 'start': case 'restart': case 'unpause':
       return { id, effect: 'started' };

@@ -87,14 +87,18 @@ export interface PodmanEngine {
 }
 
 // The test backend: busybox httpd serving a page that names this container (its hostname is the
-// container's short id). On SIGTERM it stops accepting and lets requests in flight finish before
-// exiting, as nginx does on SIGQUIT. /tmp/healthy is what the tests' HEALTHCHECK looks for.
+// container's short id), and /ready while it takes traffic. On SIGTERM it shuts down gracefully,
+// as a backend behind a load balancer should: /ready goes away (a readiness probe on it fails),
+// it keeps serving for LAME_DUCK seconds so the balancer can stop sending, then it stops
+// accepting and exits once requests in flight are done. /tmp/healthy is what the tests'
+// HEALTHCHECK looks for.
+const LAME_DUCK = 2;
 const SERVE = `#!/bin/busybox sh
 /bin/busybox hostname > /www/index.html
-/bin/busybox touch /tmp/healthy
+/bin/busybox touch /www/ready /tmp/healthy
 /bin/busybox httpd -f -p 80 -h /www &
 pid=$!
-trap '/bin/busybox kill $pid; /bin/busybox sleep 0.3; exit 0' TERM INT
+trap '/bin/busybox rm -f /www/ready; /bin/busybox sleep ${LAME_DUCK}; /bin/busybox kill $pid; /bin/busybox sleep 0.3; exit 0' TERM INT
 wait $pid
 `;
 
