@@ -40,6 +40,14 @@ export interface DockerDiscovery {
 }
 
 const INSPECTS_IN_FLIGHT = 8;
+
+/** What to do about the usual reasons the socket cannot be opened. */
+function hint(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'ENOENT') return ' (is the engine running? mount its socket, e.g. -v /var/run/docker.sock:/var/run/docker.sock:ro, or set DOCKER_HOST)';
+  if (code === 'EACCES') return ' (switchyard\'s user may not open the socket: give it the socket\'s group, e.g. group_add in compose)';
+  return '';
+}
 const HEALTH_RECHECK_MS = [250, 1000];
 
 export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery {
@@ -200,6 +208,7 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
   async function loop(): Promise<void> {
     let backoff = initialBackoff;
     let lost = false;
+    let everConnected = false;
     while (!closed) {
       const ac = new AbortController();
       connection = ac;
@@ -208,21 +217,24 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
         const count = await relist();
         if (ac.signal.aborted) throw new Error('an inspect failed while listing');
         isConnected = true;
+        everConnected = true;
         backoff = initialBackoff;
         log('info', `docker: following ${host}: ${count} running container${count === 1 ? '' : 's'}`);
-        if (lost) target.recordEvent(engineRef, 'Normal', 'DockerEngineReconnected', `reconnected to ${host} and re-listed ${count} running containers`, DOCKER_SOURCE);
+        if (lost) target.recordEvent(engineRef, 'Normal', 'DockerEngineReconnected', `connected to ${host} and listed ${count} running containers`, DOCKER_SOURCE);
         lost = false;
         firstAttempt();
         await sub.ended;
         if (ac.signal.aborted && !closed) throw new Error('an inspect failed');
       } catch (err) {
         if (closed) break;
+        ac.abort();
+        // The event's text is stable, so that repeats aggregate into one event with a count.
+        const cause = `${(err as Error).message}${hint(err)}`;
+        const event = everConnected ? `lost the Docker Engine at ${host}: ${cause}` : `cannot reach the Docker Engine at ${host}: ${cause}`;
         isConnected = false;
         lost = true;
-        ac.abort();
-        const message = `lost the Docker Engine at ${host} (${(err as Error).message}); keeping the last known ${containers.size} container Pods, retrying in ${(backoff / 1000).toFixed(1)} s`;
-        log('warn', `docker: ${message}`);
-        target.recordEvent(engineRef, 'Warning', 'DockerEngineUnreachable', message, DOCKER_SOURCE);
+        log('warn', `docker: ${event}; keeping the last known ${containers.size} container Pods, retrying in ${(backoff / 1000).toFixed(1)} s`);
+        target.recordEvent(engineRef, 'Warning', 'DockerEngineUnreachable', event, DOCKER_SOURCE);
         firstAttempt();
         await new Promise<void>((r) => { wake = r; setTimeout(r, backoff).unref(); });
         wake = undefined;
