@@ -30,6 +30,8 @@ export interface DockerDiscoveryOptions extends DockerPodOptions {
   maxBackoffMs?: number;
   /** How long a container that was sent its stop signal stays out while it still runs. */
   stopGraceMs?: number;
+  /** When to read a health result again after an event that does not carry it. */
+  healthRecheckMs?: number[];
 }
 
 export interface DockerDiscovery {
@@ -55,6 +57,8 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
   const initialBackoff = o.initialBackoffMs ?? 200;
   const maxBackoff = o.maxBackoffMs ?? 10_000;
   const stopGrace = o.stopGraceMs ?? 60_000;
+  // podman stores a health result a few milliseconds after announcing it.
+  const healthRechecks = o.healthRecheckMs ?? [250, 1000];
   const host = client.endpoint.host;
   const containers = new Map<string, ContainerInspect>();
   const stopping = new Map<string, ReturnType<typeof setTimeout>>();
@@ -182,7 +186,7 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
 
   /** Reads a health result again a little later: podman emits the event before it stores the status. */
   function recheck(change: ContainerChange): void {
-    for (const ms of HEALTH_RECHECK_MS) {
+    for (const ms of healthRechecks) {
       const timer = setTimeout(() => { rechecks.delete(timer); void enqueue(change.id, 'refresh'); }, ms);
       timer.unref();
       rechecks.add(timer);
