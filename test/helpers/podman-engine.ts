@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const NS_ENV = 'SWITCHYARD_ENGINE_DIR';
-const TOOLS = ['podman', 'docker-compose', 'runc', 'unshare', 'catatonit', 'ip', 'conmon', 'netavark'];
+const TOOLS = ['podman', 'docker-compose', 'runc', 'unshare', 'catatonit', 'ip', 'iptables', 'conmon', 'netavark', 'aardvark-dns'];
 
 function which(tool: string): boolean {
   return spawnSync('/bin/sh', ['-c', `command -v ${tool} || test -x /usr/lib/podman/${tool}`], { stdio: 'ignore' }).status === 0;
@@ -28,7 +28,8 @@ function which(tool: string): boolean {
 /** What is missing for the real-engine tests (.ci/run installs all of it). */
 export function missingEngineTools(): string[] {
   const missing = TOOLS.filter((t) => !which(t));
-  if (!existsSync('/bin/busybox')) missing.push('busybox-static');
+  // The test image is the busybox binary alone, so it must be the static one (ldd fails on it).
+  if (!existsSync('/bin/busybox') || spawnSync('ldd', ['/bin/busybox'], { stdio: 'ignore' }).status === 0) missing.push('busybox-static');
   return missing;
 }
 
