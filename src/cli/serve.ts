@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from '../server/server.ts';
 import { defaultStateDir } from '../store/default-state-dir.ts';
+import { isDNS1123Label } from '../config/name-formats.ts';
 import { startDemoBackends } from './demo-backends.ts';
 
 const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
@@ -55,19 +56,22 @@ function hostPort(value: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
-function dockerOptions(v: Record<string, string | boolean | string[] | undefined>): ServerOptions['docker'] {
-  const sources = (v.discover as string[] | undefined) ?? [];
+interface DockerFlags { discover?: string[]; 'docker-namespace'?: string; 'docker-address'?: string; 'docker-network'?: string }
+
+function dockerOptions(v: DockerFlags): ServerOptions['docker'] {
+  const sources = v.discover ?? [];
   for (const s of sources) if (s !== 'docker') fail(`--discover ${s}: the only discovery source is docker`);
-  const dockerFlags = ['docker-namespace', 'docker-address', 'docker-network'].filter((f) => v[f] !== undefined);
+  const given = (['docker-namespace', 'docker-address', 'docker-network'] as const).filter((f) => v[f] !== undefined);
   if (sources.length === 0) {
-    if (dockerFlags.length) fail(`--${dockerFlags[0]} needs --discover docker`);
+    if (given.length) fail(`--${given[0]} needs --discover docker`);
     return undefined;
   }
-  const addressMode = (v['docker-address'] as string | undefined) ?? 'network';
+  const addressMode = v['docker-address'] ?? 'network';
   if (addressMode !== 'network' && addressMode !== 'published') fail(`--docker-address ${addressMode}: expected network or published`);
-  const namespace = (v['docker-namespace'] as string | undefined) ?? 'default';
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) fail(`--docker-namespace ${namespace}: expected a DNS label (lower case letters, digits, '-')`);
-  return { host: process.env.DOCKER_HOST, namespace, addressMode, network: v['docker-network'] as string | undefined };
+  const namespace = v['docker-namespace'] ?? 'default';
+  const bad = isDNS1123Label(namespace);
+  if (bad.length) fail(`--docker-namespace ${namespace}: ${bad.join('; ')}`);
+  return { host: process.env.DOCKER_HOST, namespace, addressMode, network: v['docker-network'] };
 }
 
 export async function serve(argv: string[]): Promise<number> {

@@ -50,7 +50,6 @@ function hint(err: unknown): string {
   if (code === 'EACCES') return ' (switchyard\'s user may not open the socket: give it the socket\'s group, e.g. group_add in compose)';
   return '';
 }
-const HEALTH_RECHECK_MS = [250, 1000];
 
 export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery {
   const { client, target, log } = o;
@@ -167,9 +166,10 @@ export function startDockerDiscovery(o: DockerDiscoveryOptions): DockerDiscovery
     try {
       const result = await target.syncDiscoveredPods(DOCKER_SOURCE, pods);
       for (const r of result.rejected) log('warn', `docker: Pod ${r.namespace}/${r.name} left out: ${r.message}`);
-      const now = new Map(pods.map((p) => [p.pod.metadata.name!, p.owner]));
+      const left = new Set(result.rejected.map((r) => r.name));
+      const now = new Map(pods.filter((p) => !left.has(p.pod.metadata.name!)).map((p) => [p.pod.metadata.name!, p.owner]));
       for (const [name, owner] of now) if (!shown.has(name)) log('info', `docker: Pod ${o.namespace}/${name} added for ${owner}`);
-      for (const [name, owner] of shown) if (!now.has(name)) log('info', `docker: Pod ${o.namespace}/${name} removed (${owner} stopped)`);
+      for (const [name, owner] of shown) if (!now.has(name)) log('info', `docker: Pod ${o.namespace}/${name} removed: ${owner} stopped or is no backend any more`);
       shown = now;
     } catch (err) {
       if (!closed) log('error', `docker: updating the discovered Pods failed: ${(err as Error).message}`);
