@@ -93,7 +93,7 @@ export interface PodmanEngine {
 // it keeps serving for LAME_DUCK seconds so the balancer can stop sending, then it stops
 // accepting and exits once requests in flight are done. /tmp/healthy is what the tests'
 // HEALTHCHECK looks for.
-const LAME_DUCK = 2;
+const LAME_DUCK = 3;
 const SERVE = `#!/bin/busybox sh
 /bin/busybox hostname > /www/index.html
 /bin/busybox touch /www/ready /tmp/healthy
