@@ -27,7 +27,7 @@ import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
 import { createDiscoveredPodOverlay, type DiscoveredPod, type DiscoverySyncResult } from './discovered-pods.ts';
 import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, ReadinessSource } from './control-plane-api.ts';
 import { clientView } from './client-view.ts';
-import { affectedServices, createEndpointViews, serviceKey } from './endpoint-views.ts';
+import { affectedServices, createEndpointViews, serviceKey, type NameAddresses } from './endpoint-views.ts';
 import { createEventLog, rfc3339 } from './event-log.ts';
 import { createNodePortAllocator } from './node-port-allocator.ts';
 import { createObjectIndex } from './object-index.ts';
@@ -40,6 +40,8 @@ import { createWriteQueue } from './write-queue.ts';
 export interface RegistryOptions {
   store: Store;
   serviceCidr?: string;
+  /** ClusterIPs automatic allocation leaves alone (the built-in kube-dns's). */
+  reservedClusterIPs?: string[];
   nodePortRange?: string;
   clock?: () => number;
   readiness?: ReadinessSource;
@@ -53,8 +55,9 @@ export interface Registry extends ControlPlaneApi {
   /** The same slices without the health loop's verdicts on manual endpoints (what the health loop probes). */
   declaredServiceSlices(namespace: string, name: string): EndpointSlice[];
   /**
-   * Re-evaluates Pod and manual endpoint readiness and recomputes the endpoints of those Services
-   * (`namespace/name`), or of every Service when undefined (called by the health loop).
+   * Re-evaluates Pod and manual endpoint readiness (and resolved FQDN names) and recomputes the
+   * endpoints of those Services (`namespace/name`), or of every Service when undefined (called by
+   * the health loop and the FQDN resolver).
    */
   readinessChanged(services?: string[]): void;
   /** Replaces the readiness source (the health loop is created after the registry it reads). */
@@ -64,6 +67,11 @@ export interface Registry extends ControlPlaneApi {
    * Pods, never stored, and refused to clients' apply and delete; resolves once endpoints follow.
    */
   syncDiscoveredPods(source: string, pods: DiscoveredPod[]): Promise<DiscoverySyncResult>;
+  /**
+   * What the names of FQDN slices resolve to (the FQDN resolver, created after the registry);
+   * it calls readinessChanged() for the Services whose names' addresses changed.
+   */
+  setNameAddresses(source: NameAddresses | undefined): void;
   /** status.loadBalancer.ingress, written by the data plane once it bound the addresses. */
   setLoadBalancerIngress(namespace: string, name: string, ingress: LoadBalancerIngress[]): void;
   /** Waits for queued writes, then closes the store. */
@@ -88,7 +96,7 @@ function storeFailure(err: unknown): ApiError {
 export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const { store } = opts;
   const clock = opts.clock ?? Date.now;
-  const ips = createClusterIpAllocator(opts.serviceCidr);
+  const ips = createClusterIpAllocator(opts.serviceCidr, opts.reservedClusterIPs);
   const ports = createNodePortAllocator(opts.nodePortRange);
   const events = createEventLog({ capacity: opts.eventCapacity, clock });
   const index = createObjectIndex();
@@ -100,7 +108,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const isReady = (pod: Pod) => (discovered.isDiscovered(namespaceOf(pod.metadata), pod.metadata.name ?? '')
     ? podConditionReady(pod) && (readiness?.podReady(pod) ?? true)
     : readiness?.podReady(pod) ?? podConditionReady(pod));
-  const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port));
+  let nameAddresses: NameAddresses | undefined;
+  const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port), (name) => nameAddresses?.(name));
   const ingress = new Map<string, LoadBalancerIngress[]>();
   const subscribers = new Set<(notice: ChangeNotice) => void>();
   const writes = createWriteQueue();
@@ -257,6 +266,9 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     },
     setReadiness(source) {
       readiness = source;
+    },
+    setNameAddresses(source) {
+      nameAddresses = source;
     },
     setLoadBalancerIngress(namespace, name, list) {
       if (!index.get('Service', namespace, name)) return;
