@@ -79,7 +79,6 @@ test.after(async () => {
 /** The little of the DOM the predicates use (they run in the browser, serialised by source text). */
 interface El { textContent: string | null; getAttribute(name: string): string | null; querySelectorAll(s: string): ArrayLike<El> & Iterable<El> }
 interface Dom { document: El & { querySelector(s: string): El | null }; reloadMarker?: number }
-const dom = () => globalThis as unknown as Dom;
 
 test('the charts draw traffic sent after the page loaded, without a reload', async () => {
   const res = await page.goto(`${sy.url}/`);
@@ -148,9 +147,11 @@ test('screenshots at 1300×900, light and dark', async () => {
   mkdirSync(SHOTS, { recursive: true });
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    // The charts are redrawn in the scheme's colours; wait for them to be back.
-    await waitFor(`charts in ${scheme}`, async () => (await page.locator('details[data-service="default/nginx-svc"] figure.chart .uplot').count()) === 4);
-    await page.waitForTimeout(300);
+    // The charts are redrawn in the scheme's colours (Okabe–Ito blue, lighter on dark); wait for them.
+    const blue = scheme === 'dark' ? 'rgb(86, 180, 233)' : 'rgb(0, 114, 178)';
+    await waitFor(`charts in ${scheme}`, async () => (await page.locator('details[data-service="default/nginx-svc"] figure.chart .uplot').count()) === 4
+      && (await page.locator('details[data-service="default/nginx-svc"] figure[data-chart="rate"] .u-series .u-marker').nth(1)
+        .evaluate((el) => (el as unknown as { style: { borderColor: string } }).style.borderColor)) === blue);
     const bg = await page.evaluate(() => {
       const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string }; document: { documentElement: unknown } };
       return g.getComputedStyle(g.document.documentElement).backgroundColor;

@@ -37,7 +37,7 @@ export interface BenchOptions {
   report?: string;
 }
 
-export const BENCH_DEFAULTS = { connections: 10, durationSeconds: 10, mode: 'http' as BenchMode, path: '/' };
+const BENCH_DEFAULTS = { connections: 10, durationSeconds: 10, mode: 'http' as BenchMode, path: '/' };
 const MAX_CONNECTIONS = 10_000;
 const MAX_DURATION_SECONDS = 3600;
 
