@@ -70,7 +70,7 @@ export function renderPrometheus(m: MetricsSnapshot): string {
   w.family('switchyard_service_port_refusals_total', 'counter', 'Client connections refused or dropped before reaching an endpoint, by cause.');
   for (const p of ports) {
     for (const cause of ['no_endpoints', 'max_connections', 'source_range', 'local_error'] as const) {
-      w.sample('switchyard_service_port_refusals_total', [...pl(p), ['cause', cause]], p.refusals[cause]);
+      w.sample('switchyard_service_port_refusals_total', [...pl(p), ['cause', cause]], p.refusals[cause] ?? 0);
     }
   }
   w.family('switchyard_service_port_connect_duration_seconds', 'histogram', 'Time to connect to an endpoint (successful attempts).');

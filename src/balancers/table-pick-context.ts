@@ -10,12 +10,10 @@
 // an SC load before the rebuild so the rebuild's plain reads of the state words follow those writes.
 // A list a few nanoseconds stale is harmless: every pick still checks usable() on its choice.
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING, stateFlags, stateGeneration } from '../shared/slot-state.ts';
+import { stateFlags, stateGeneration, usableFlags } from '../shared/slot-state.ts';
 import type { PickContext } from './balancer.ts';
 import { UsableSet } from './usable-set.ts';
 
-const NEVER = EJECTED | ADMIN_DOWN | DRAINING;
-const SERVING_TERMINATING = SERVING | TERMINATING;
 const NONE: readonly number[] = [];
 const OWNER_PER_CANDIDATE = 16;
 
@@ -75,9 +73,7 @@ export class TablePickContext implements PickContext {
   private usableInMode(i: number): boolean {
     const state = this.table.slotState(this.entries[2 * i]);
     if (stateGeneration(state) !== this.entries[2 * i + 1]) return false;
-    const f = stateFlags(state);
-    if (f & NEVER) return false;
-    return this.fallback ? (f & SERVING_TERMINATING) === SERVING_TERMINATING : (f & READY) !== 0;
+    return usableFlags(stateFlags(state), this.fallback);
   }
 
   usableCount(): number {

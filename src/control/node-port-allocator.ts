@@ -1,4 +1,4 @@
-// NodePort allocation from --node-port-range (default 30000-32767), and the per-Service rules of
+// NodePort allocation from the NodePort range (default 30000-32767), and the per-Service rules of
 // the apiserver (pkg/registry/core/service/storage/alloc.go initNodePorts/updateNodePorts,
 // portallocator texts; spec §2.3). Main thread only; the registry re-reserves stored ports at
 // startup. Automatic allocation is deterministic, lowest free port first (upstream picks randomly;
@@ -104,7 +104,7 @@ export interface NodePortAssignment {
 function fullError(svc: Service, field: string, alloc: NodePortAllocator, needed: number): ApiError {
   const free = alloc.free();
   const detail = `failed to allocate a node port: the range ${alloc.range} is full (${free} of ${alloc.size} ports free, this Service needs ${needed}); ` +
-    'delete unused NodePort or LoadBalancer Services, set allocateLoadBalancerNodePorts: false where no node port is wanted, or restart with a wider --node-port-range';
+    'delete unused NodePort or LoadBalancer Services, set allocateLoadBalancerNodePorts: false where no node port is wanted, or have the server restarted with a wider NodePort range';
   return invalidError('Service', svc.metadata.name ?? '', [forbidden(field, detail)], '', 'SY_NODE_PORT_RANGE_FULL');
 }
 

@@ -39,10 +39,10 @@ export async function bindReusePort(spec: ListenerSpec, g: ReusePortGroup): Prom
   if (failed || intruders > 0 || g.stopping()) {
     await g.unlisten();
     if (intruders > 0) {
-      throw new BindError('EADDRINUSE', `${spec.address}:${port} is in use by another process: ${intruders} socket(s) not ours ` +
-        'began listening there (SO_REUSEPORT) while the workers bound it');
+      throw new BindError('SY_LISTEN_FAILED', `${spec.address}:${port} is in use by another process: ${intruders} socket(s) not ours ` +
+        'began listening there (SO_REUSEPORT) while the workers bound it', 'EADDRINUSE');
     }
-    throw failed?.type === 'listening' && failed.error ? new BindError(failed.error.code, failed.error.message) : g.shuttingDown();
+    throw failed?.type === 'listening' && failed.error ? new BindError(failed.error.code, failed.error.message, failed.error.systemCode) : g.shuttingDown();
   }
   return port;
 }

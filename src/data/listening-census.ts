@@ -14,7 +14,7 @@
 // a read is pending share the next read. Where the files do not exist (not Linux) the count is
 // undefined and callers skip the check.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { addressesOverlap, canonicalIP } from '../model/ip-string.ts';
+import { addressesOverlap, canonicalIP } from '../model/ip-address.ts';
 
 export interface ListeningCensus {
   /** Listening sockets whose address overlaps `address:port` (a wildcard overlaps every address of

@@ -1,9 +1,12 @@
 // Errors of the API surface, shaped as Kubernetes `Status` objects (apimachinery pkg/api/errors).
 // Each carries a stable `code` (SY_…) the CLI and logs print, and a message that says what to do.
 // Pure; thrown by the registry and control plane, serialised by the admin API, parsed by the CLI.
+import type { SyCode } from './error-codes.ts';
+import { isSyCode } from './error-codes.ts';
 import type { FieldError } from './field-errors.ts';
 import { formatFieldError, invalidMessage } from './field-errors.ts';
 import { truncateForMessage } from './truncate.ts';
+import { SyError } from './sy-error.ts';
 
 export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
@@ -25,18 +28,16 @@ export interface Status {
   errorCode?: string;
 }
 
-export class ApiError extends Error {
+export class ApiError extends SyError {
   readonly httpStatus: number;
   readonly reason: StatusReason;
-  readonly code: string;
   readonly details?: Status['details'];
 
-  constructor(httpStatus: number, reason: StatusReason, code: string, message: string, details?: Status['details']) {
-    super(message);
+  constructor(httpStatus: number, reason: StatusReason, code: SyCode, message: string, details?: Status['details']) {
+    super(code, message);
     this.name = 'ApiError';
     this.httpStatus = httpStatus;
     this.reason = reason;
-    this.code = code;
     this.details = details;
   }
 
@@ -48,7 +49,7 @@ export class ApiError extends Error {
   }
 
   static fromStatus(s: Status): ApiError {
-    return new ApiError(s.code, s.reason, s.errorCode ?? 'SY_SERVER', s.message, s.details);
+    return new ApiError(s.code, s.reason, isSyCode(s.errorCode) ? s.errorCode : 'SY_SERVER', s.message, s.details);
   }
 }
 
@@ -61,7 +62,7 @@ const causeReason: Record<string, string> = {
 
 /** 422 Invalid with one cause per field error (apimachinery NewInvalid); `code` names a more
  *  specific cause than SY_INVALID where the client can act on it (a full NodePort range). */
-export function invalidError(kind: string, name: string, errors: FieldError[], group = '', code = 'SY_INVALID'): ApiError {
+export function invalidError(kind: string, name: string, errors: FieldError[], group = '', code: SyCode = 'SY_INVALID'): ApiError {
   return new ApiError(422, 'Invalid', code, invalidMessage(kind, name, errors), {
     name: truncateForMessage(name), kind: kind.toLowerCase() === 'endpointslice' ? 'EndpointSlice' : kind, group,
     causes: errors.map((e) => ({ reason: causeReason[e.type], message: formatFieldError(e).slice(e.field.length + 2), field: e.field })),
@@ -73,11 +74,6 @@ export function notFoundError(resource: string, name: string): ApiError {
   return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${resource} "${shown}" not found`, { name: shown, kind: resource });
 }
 
-export function badRequest(code: string, message: string): ApiError {
+export function badRequest(code: SyCode, message: string): ApiError {
   return new ApiError(400, 'BadRequest', code, message);
-}
-
-export function conflictError(resource: string, name: string, why: string): ApiError {
-  const shown = truncateForMessage(name);
-  return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${shown}": ${why}`, { name: shown, kind: resource });
 }

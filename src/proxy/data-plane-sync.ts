@@ -15,6 +15,7 @@ import type { LbAddressPool } from './lb-address-pool.ts';
 import { ServiceListeners, type ListenerStatus } from './service-listeners.ts';
 
 export type { ListenerStatus } from './service-listeners.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 
 export interface DataPlaneSyncOptions {
   registry: Registry;
@@ -56,7 +57,7 @@ export interface PublishedServicePort {
 }
 
 export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
-  // Per Service, so that syncing one Service never walks the others' ports or listeners (issue 5).
+  // Per Service, so that syncing one Service never walks the others' ports or listeners.
   const portIndexes = new Map<string, Map<string, number>>(); // `ns/name` → portKey → table index
   const generations = new Map<number, number>();
   const published = new Map<number, PublishedServicePort>();
@@ -108,7 +109,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
         return {
           ip: ep.ip, port: ep.port, ready: ep.ready, serving: ep.serving, terminating: ep.terminating,
           weight: weightFromAnnotations(pod?.metadata.annotations),
-          name: pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : `${ep.ip.includes(':') ? `[${ep.ip}]` : ep.ip}:${ep.port}`,
+          name: pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : joinHostPort(ep.ip, ep.port),
         };
       });
       const generation = (generations.get(index) ?? 0) + 1;
@@ -144,7 +145,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       if (service.spec.type === 'LoadBalancer') {
         lbAddress = service.spec.loadBalancerIP
           || o.lbPool.acquire(serviceKey, service.status?.loadBalancer?.ingress?.[0]?.ip);
-        if (!lbAddress) event(service, 'Warning', 'LoadBalancerPoolExhausted', 'no free address in --lb-pool; EXTERNAL-IP stays <pending>');
+        if (!lbAddress) event(service, 'Warning', 'LoadBalancerPoolExhausted', 'no free address in the LoadBalancer address pool; EXTERNAL-IP stays <pending>');
       } else o.lbPool.release(serviceKey);
       wanted = planListeners({ service, servicePortIndex: (p) => indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress })
         .filter((l) => l.protocol === 'TCP');

@@ -1,6 +1,6 @@
 // The listener share of the descriptor budget (src/server/descriptor-budget.ts), enforced where a
 // Service is admitted: a create or update that would make the Services need more listeners than
-// --max-listeners is refused with 403 Forbidden before it is stored, so nothing is bound for it and
+// the budget allows is refused with 403 Forbidden before it is stored, so nothing is bound for it and
 // what already runs is untouched (a Service with 10,000 ports used to bind listeners until the
 // process ran out of descriptors). Main thread; the registry calls admit() inside its write queue,
 // and the change notices that follow every committed write keep the per-Service counts current.
@@ -67,12 +67,12 @@ export function createListenerBudget(o: ListenerBudgetOptions): ListenerBudget {
     const name = truncateForMessage(next.metadata.name ?? '');
     const free = Math.max(0, o.max - (total - held));
     const cost = o.openFileLimit === undefined ? ''
-      : ` (the open-file limit is ${o.openFileLimit}, ulimit -n, and each listener takes ${o.perListener} descriptor${o.perListener === 1 ? '' : 's'})`;
+      : ` (its open-file limit is ${o.openFileLimit} and each listener takes ${o.perListener} descriptor${o.perListener === 1 ? '' : 's'})`;
     const detail = `needs ${need} listeners (one per port and address: ClusterIP, external and load-balancer IPs, each node address for a NodePort) ` +
-      `but ${free} of the ${o.max} that --max-listeners allows${cost} are free`;
+      `but ${free} of the ${o.max} the server allows${cost} are free`;
     throw new ApiError(403, 'Forbidden', 'SY_LISTENER_BUDGET',
       `services "${name}" is forbidden: exceeds the listener budget: it ${detail}. Nothing was changed; use fewer ports or addresses, ` +
-      'delete Services you no longer need, or restart switchyard with a higher open-file limit (ulimit -n) or --max-listeners',
+      'delete Services you no longer need, or have the server restarted with a higher open-file limit or listener limit',
       { name, kind: 'services', causes: [{ reason: 'FieldValueTooMany', field: 'spec.ports', message: `Too many: ${need}: ${detail}` }] });
   };
 

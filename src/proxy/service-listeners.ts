@@ -3,7 +3,8 @@
 // listener share, and watched for another process that joins one (SO_REUSEPORT). Main thread; the
 // sync calls into it from its one serialized chain, so no two calls interleave.
 import type { WorkerPool } from '../data/worker-pool.ts';
-import { addressesOverlap, canonicalIP } from '../model/ip-string.ts';
+import { addressesOverlap, canonicalIP } from '../model/ip-address.ts';
+import { SyError } from '../model/sy-error.ts';
 import type { Service } from '../model/types.ts';
 import type { ListenerSpec } from '../shared/messages.ts';
 
@@ -145,8 +146,8 @@ export class ServiceListeners {
     let counted = false;
     try {
       if (o.maxListeners > 0 && this.bound + this.binding >= o.maxListeners) {
-        throw Object.assign(new Error(`the descriptor budget allows ${o.maxListeners} listeners (--max-listeners, from the open-file limit) and all are in use; ` +
-          'delete Services or ports you no longer need, or restart with a higher open-file limit (ulimit -n)'), { code: 'SY_LISTENER_BUDGET' });
+        throw new SyError('SY_LISTENER_BUDGET', `the server's descriptor budget allows ${o.maxListeners} listeners and all are in use; ` +
+          'delete Services or ports you no longer need, or have the server restarted with a higher open-file limit');
       }
       this.binding++;
       counted = true;
@@ -161,19 +162,19 @@ export class ServiceListeners {
       state.failures = 0;
     } catch (err) {
       if (counted) this.binding--;
-      const e = err as NodeJS.ErrnoException;
+      const e = err as SyError;
       state.failures++;
       const delay = listenerRetryDelayMs(state.failures, o.random);
       state.retryAt = o.clock() + delay;
-      const taken = e.code === 'EADDRINUSE';
+      const taken = e.systemCode === 'EADDRINUSE';
       state.reason = taken ? 'FailedToBindPort' : e.code === 'SY_LISTENER_BUDGET' ? 'ListenerBudgetExceeded' : 'FailedToListen';
       const own = taken ? this.ownOverlapping(state) : undefined;
       const message = own
         ? `cannot listen on ${state.spec.id} (${state.spec.role}): it overlaps ${own.spec.id} of Service ${own.service}`
-        : `cannot listen on ${state.spec.id} (${state.spec.role}): ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ');
+        : `cannot listen on ${state.spec.id} (${state.spec.role}): ${e.systemCode ?? e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ');
       // Every failure is recorded (repeats aggregate into one event with a count); the message stays
       // the same from one retry to the next so that they do.
-      if (service) o.event(service, 'Warning', state.reason, hintFor(own ? undefined : e.code, message), `; retrying in ${Math.round(delay / 100) / 10} s`);
+      if (service) o.event(service, 'Warning', state.reason, hintFor(own ? undefined : e.systemCode, message), `; retrying in ${Math.round(delay / 100) / 10} s`);
       state.error = message;
     }
   }

@@ -9,6 +9,7 @@
 // cannot fit is refused at start-up. Node cannot raise the limit itself (no setrlimit): the error
 // says to run `ulimit -n` first.
 import { readdirSync, readFileSync } from 'node:fs';
+import { SyError } from '../model/sy-error.ts';
 
 /** Descriptors kept for everything but listeners and proxied connections: the admin API's
  *  connections (at most 128 + its reserve), probes in flight (64), the store, logs, each worker
@@ -77,8 +78,8 @@ export function planDescriptorBudget(i: DescriptorBudgetInput): DescriptorBudget
   };
 }
 
-function budgetError(message: string): Error {
-  return Object.assign(new Error(message), { code: 'SY_FD_BUDGET' });
+function budgetError(message: string): SyError {
+  return new SyError('SY_FD_BUDGET', message);
 }
 
 /** The soft RLIMIT_NOFILE from /proc/self/limits; undefined when unlimited or not on Linux. */
@@ -126,5 +127,16 @@ export function descriptorReadiness(limit: number | undefined, count = countOpen
       answer = `${open} of ${limit} file descriptors in use (ulimit -n): new connections and binds are about to fail`;
     } else answer = undefined;
     return answer;
+  };
+}
+
+/** `fn`'s answer, asked again only once `ms` have passed since the last time. */
+export function cachedFor<T>(ms: number, fn: () => T, clock: () => number = Date.now): () => T {
+  let at = -Infinity;
+  let value!: T;
+  return () => {
+    const now = clock();
+    if (now - at >= ms) { value = fn(); at = now; }
+    return value;
   };
 }

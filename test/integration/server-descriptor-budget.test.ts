@@ -54,7 +54,7 @@ subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ port: ${backend.port} }] }
   assert.is(big.code, 1, big.stdout);
   assert.match(big.stderr, /Error from server \(Forbidden\)/);
   assert.match(big.stderr, /services "big" is forbidden: exceeds the listener budget: it needs 10000 listeners/);
-  assert.match(big.stderr, new RegExp(`the open-file limit is ${FD_LIMIT}, ulimit -n, and each listener takes 2 descriptors`));
+  assert.match(big.stderr, new RegExp(`its open-file limit is ${FD_LIMIT} and each listener takes 2 descriptors`));
   const got = await sy.cli(['get', 'svc', 'big']);
   assert.match(got.stderr, /NotFound/, 'nothing was stored');
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createListeningCensus, parseProcNetTcp } from '../../src/data/listening-census.ts';
-import { addressesOverlap } from '../../src/model/ip-string.ts';
+import { addressesOverlap } from '../../src/model/ip-address.ts';
 
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 11 1 0 100 0 0 10 0
