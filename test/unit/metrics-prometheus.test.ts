@@ -51,9 +51,14 @@ test('table counters: bytes, errors, retries, histograms, worker rows and health
   table.workerClosed(1);
   table.setWorkerLoopDelay(1, 2e6, 9e6, 12e6);
   table.workerOpened(7); // beyond maxWorkers: ignored, not a crash
-  assert.equal(table.worker(1), { connectionsTotal: 2, activeConnections: 1, restarts: 0, loopDelayP50: 0.002, loopDelayP99: 0.009, loopDelayMax: 0.012 });
+  table.workerFlowOpened(1);
+  table.workerFlowOpened(1);
+  table.workerFlowClosed(1);
+  assert.equal(table.worker(1), {
+    connectionsTotal: 2, activeConnections: 1, restarts: 0, flowsTotal: 2, activeFlows: 1, loopDelayP50: 0.002, loopDelayP99: 0.009, loopDelayMax: 0.012,
+  });
   table.workerRestarted(1);
-  assert.equal([table.worker(1).restarts, table.worker(1).activeConnections], [1, 0]);
+  assert.equal([table.worker(1).restarts, table.worker(1).activeConnections, table.worker(1).activeFlows], [1, 0, 0]);
   // The first flags write (the endpoint appearing) is no transition; ejection and return are two.
   assert.is(table.healthTransitions(0), 0);
   table.updateFlags(0, EJECTED, 0);
