@@ -19,7 +19,7 @@ function source(): { src: MetricsSource; table: ReturnType<typeof createEndpoint
     table,
     sync: {
       servicePorts: () => [{
-        index: 2, service: 'default/we"ird\\svc', port: 'http/TCP',
+        index: 2, service: 'default/we"ird\\svc', port: 'http/TCP', protocol: 'TCP',
         endpoints: [{ slot: 0, host: '127.0.0.1', port: 8080, name: 'default/pod-a' }, { slot: 1, host: '::1', port: 9090, name: '[::1]:9090' }],
       }],
       listeners: () => [{ id: '127.96.0.1:80/TCP', service: 'default/we"ird\\svc', role: 'clusterIP', bound: true },
