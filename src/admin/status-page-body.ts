@@ -41,31 +41,45 @@ export function statusBody(doc: StatusDocument, prev: StatusDocument | null): st
   for (const s of doc.services) {
     out.push(`<section class="service" data-service="${esc(s.name)}"><h2>${esc(s.name)} <small>${esc(s.type)} ${esc(s.clusterIP)}</small></h2>`);
     const ls = s.listeners.map((l) => l.bound
-      ? `<li class="ok">${esc(l.id)} <small>${esc(l.role)}</small></li>`
+      ? `<li class="ok">${esc(l.id)} <small>${esc(l.role)}</small>${l.kernelDrops ? ` <span class="bad">${l.kernelDrops} dropped by the kernel (receive buffer full)</span>` : ''}</li>`
       : `<li class="bad">${esc(l.id)} <small>${esc(l.role)}</small> — ${esc(l.error ?? 'not bound yet')}</li>`);
     out.push(ls.length ? `<ul class="listeners">${ls.join('')}</ul>` : '<p class="dim">No listeners (headless or ExternalName).</p>');
     for (const p of s.ports) {
       const key = `${s.name}|${p.port}`;
-      const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
-      out.push(`<h3>Port ${esc(p.port)}</h3><p class="figures"><b>${p.activeConnections}</b> active · ${p.connectionsTotal} total · ` +
-        `${bytes(p.bytesReceived)} in · ${bytes(p.bytesSent)} out · ${rate(key, p)} · ${p.connectErrors} connect errors · ` +
-        `${p.retries} retries · ${refused} refused</p>`);
-      out.push('<table><thead><tr><th>Endpoint</th><th>Pod</th><th>Health</th><th>Active</th><th>Total</th><th>Errors</th><th>Bytes in / out</th><th>Throughput</th></tr></thead><tbody>');
-      if (p.endpoints.length === 0) out.push('<tr><td colspan="8" class="bad">No endpoints: connections are refused.</td></tr>');
+      const udp = p.protocol === 'UDP' ? p.udp : undefined;
+      if (udp) {
+        const dropped = udp.drops.no_endpoints + udp.drops.max_flows + udp.drops.source_range + udp.drops.upstream_error + udp.drops.draining;
+        const ended = udp.flowsEnded;
+        out.push(`<h3>Port ${esc(p.port)}</h3><p class="figures"><b>${p.activeConnections}</b> live flows · ${p.connectionsTotal} total · ` +
+          `${udp.datagramsReceived} datagrams in · ${udp.datagramsSent} out · ${bytes(p.bytesReceived)} in · ${bytes(p.bytesSent)} out · ${rate(key, p)} · ` +
+          `ended: ${ended.idle} idle, ${ended.endpoint} endpoint gone, ${ended.refused} refused, ${ended.closed} closed · ${dropped} datagrams dropped</p>`);
+      } else {
+        const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
+        out.push(`<h3>Port ${esc(p.port)}</h3><p class="figures"><b>${p.activeConnections}</b> active · ${p.connectionsTotal} total · ` +
+          `${bytes(p.bytesReceived)} in · ${bytes(p.bytesSent)} out · ${rate(key, p)} · ${p.connectErrors} connect errors · ` +
+          `${p.retries} retries · ${refused} refused</p>`);
+      }
+      out.push(udp
+        ? '<table><thead><tr><th>Endpoint</th><th>Pod</th><th>Health</th><th>Flows</th><th>Total</th><th>ICMP refused</th><th>Datagrams in / out</th><th>Bytes in / out</th><th>Throughput</th></tr></thead><tbody>'
+        : '<table><thead><tr><th>Endpoint</th><th>Pod</th><th>Health</th><th>Active</th><th>Total</th><th>Errors</th><th>Bytes in / out</th><th>Throughput</th></tr></thead><tbody>');
+      if (p.endpoints.length === 0) out.push(udp ? '<tr><td colspan="9" class="bad">No endpoints: datagrams are dropped.</td></tr>' : '<tr><td colspan="8" class="bad">No endpoints: connections are refused.</td></tr>');
       for (const e of p.endpoints) {
         const health = e.ready ? 'ready' : e.conditions.filter((c) => c !== 'serving').join(', ') || 'not ready';
+        const counts = udp
+          ? `<td>${e.udp?.icmpRefused ?? 0}</td><td>${e.udp?.datagramsReceived ?? 0} / ${e.udp?.datagramsSent ?? 0}</td>`
+          : `<td>${e.connectErrors}</td>`;
         out.push(`<tr class="endpoint" data-endpoint="${esc(e.endpoint)}"><td>${esc(e.endpoint)}</td><td>${esc(e.pod || '—')}</td>` +
           `<td class="${e.ready ? 'ok' : 'bad'}" title="${esc(e.probeMessage ?? '')}">${esc(health)}</td><td>${e.activeConnections}</td>` +
-          `<td>${e.connectionsTotal}</td><td>${e.connectErrors}</td><td>${bytes(e.bytesReceived)} / ${bytes(e.bytesSent)}</td>` +
+          `<td>${e.connectionsTotal}</td>${counts}<td>${bytes(e.bytesReceived)} / ${bytes(e.bytesSent)}</td>` +
           `<td>${rate(`${key}|${e.endpoint}`, e)}</td></tr>`);
       }
       out.push('</tbody></table>');
     }
     out.push('</section>');
   }
-  out.push('<section class="workers"><h2>Workers</h2><table><thead><tr><th>Worker</th><th>Active</th><th>Total</th><th>Loop delay p50 / p99</th><th>Restarts</th></tr></thead><tbody>');
+  out.push('<section class="workers"><h2>Workers</h2><table><thead><tr><th>Worker</th><th>Active</th><th>Total</th><th>UDP flows / total</th><th>Loop delay p50 / p99</th><th>Restarts</th></tr></thead><tbody>');
   for (const w of doc.workers) {
-    out.push(`<tr><td>${w.worker}</td><td>${w.activeConnections}</td><td>${w.connectionsTotal}</td>` +
+    out.push(`<tr><td>${w.worker}</td><td>${w.activeConnections}</td><td>${w.connectionsTotal}</td><td>${w.activeFlows ?? 0} / ${w.flowsTotal ?? 0}</td>` +
       `<td>${(w.loopDelayP50 * 1000).toFixed(1)} ms / ${(w.loopDelayP99 * 1000).toFixed(1)} ms</td><td>${w.restarts}</td></tr>`);
   }
   out.push('</tbody></table></section>');
