@@ -129,7 +129,7 @@ class TableEndpointPicker implements EndpointPicker {
 
   connectFailed(slot: number): void { this.table.connectFailed(slot); }
 
-  icmpRefused(slot: number): void { this.table.icmpRefused(slot); }
+  icmpRefused(slot: number, failure: boolean): void { this.table.icmpRefused(slot, failure); }
 
   flowUsable(servicePortIndex: number, slot: number): boolean {
     const st = this.ports[servicePortIndex];

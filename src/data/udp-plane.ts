@@ -44,6 +44,12 @@ const DROP_CAUSES: readonly UdpDropCause[] = ['noEndpoints', 'maxFlows', 'source
 const DRAIN_IDLE_MS = 1000;
 const FLUSH_MS = 1000;
 const UPSTREAM_WARN_MS = 10_000;
+/** ICMP refusals from one endpoint count as failures (toward passive ejection) at most this often
+ *  per worker: a client still sending after the endpoint's port closed gets a refusal per datagram
+ *  (each ending the flow and the next opening one), and a burst of them is one event, not the
+ *  consecutive failures that would eject the endpoint — for TCP too, since a slot is an ip:port.
+ *  A port that keeps refusing for a few seconds is ejected; every refused flow moves at once. */
+const REFUSAL_FAILURE_MS = 1000;
 
 export class UdpPlane {
   private readonly o: UdpPlaneOptions;
@@ -51,6 +57,8 @@ export class UdpPlane {
   private readonly flows = new UdpFlowTable<UdpFlow>();
   private readonly byPort = new Map<number, Set<UdpFlow>>();
   private readonly drops = new Map<number, Float64Array>();
+  /** Per slot: when a refusal last counted as a failure on this worker. */
+  private readonly refusalCounted = new Map<number, number>();
   private readonly list: Uint8Array[] = [Buffer.alloc(0)];
   private req: SendReq;
   private readonly SendWrap: new () => SendReq;
@@ -162,6 +170,7 @@ export class UdpPlane {
     if (!flow.replied) {
       flow.replied = true;
       this.o.picker.connectSucceeded(flow.slot);
+      this.refusalCounted.delete(flow.slot);
     }
     flow.datagramsOut++;
     flow.bytesOut += buf.length;
@@ -177,7 +186,11 @@ export class UdpPlane {
   }
 
   private refused(flow: UdpFlow): void {
-    this.o.picker.icmpRefused(flow.slot);
+    const now = performance.now();
+    const last = this.refusalCounted.get(flow.slot);
+    const failure = last === undefined || now - last >= REFUSAL_FAILURE_MS;
+    if (failure) this.refusalCounted.set(flow.slot, now);
+    this.o.picker.icmpRefused(flow.slot, failure);
     this.end(flow, 'icmp-refused');
   }
 

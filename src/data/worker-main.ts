@@ -74,7 +74,7 @@ export function ledgeredPicker(picker: EndpointPicker, ledger: WorkerLedger): En
     connectFailed: (slot) => picker.connectFailed(slot),
     connectSucceeded: (slot) => picker.connectSucceeded(slot),
     flowUsable: (index, slot) => picker.flowUsable(index, slot),
-    icmpRefused: (slot) => picker.icmpRefused(slot),
+    icmpRefused: (slot, failure) => picker.icmpRefused(slot, failure),
     tryAdmitFlow(index, maxFlows) {
       const ok = picker.tryAdmitFlow(index, maxFlows);
       if (ok) ledger.flowAdmitted(index);

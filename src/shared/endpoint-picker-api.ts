@@ -39,8 +39,9 @@ export interface EndpointPicker {
    *  an admitted flow counts as live on its Service port until releaseFlow. */
   tryAdmitFlow(servicePortIndex: number, maxFlows: number): boolean;
   releaseFlow(servicePortIndex: number): void;
-  /** UDP: the endpoint answered a flow with ICMP port unreachable (a failure, as a refused connect). */
-  icmpRefused(slot: number): void;
+  /** UDP: the endpoint answered a flow with ICMP port unreachable; with `failure` it also counts as a
+   *  failure for passive ejection, as a refused connect does. */
+  icmpRefused(slot: number, failure: boolean): void;
   /** Admission for max-connections: global (0 = unlimited) and per Service port (options.maxConnections). */
   tryAdmit(servicePortIndex: number, globalMax: number): 'ok' | 'global' | 'service';
   release(servicePortIndex: number): void;

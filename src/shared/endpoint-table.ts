@@ -126,10 +126,10 @@ export class EndpointTable extends EndpointTableMetrics {
     Atomics.add(this.i32, this.slotBase + slot * SLOT_WORDS + S_CONSEC_FAIL, 1);
     Atomics.add(this.i64, slot * SLOT_LONGS + SL_FAILS, 1n);
   }
-  /** An ICMP port unreachable on a UDP flow to the slot: a failure like a refused connect (the
-   *  passive ejector counts both), and counted on its own. */
-  icmpRefused(slot: number): void {
-    this.connectFailed(slot);
+  /** An ICMP port unreachable on a UDP flow to the slot, counted on its own; with `failure`, also
+   *  a failure like a refused connect (the passive ejector counts both). */
+  icmpRefused(slot: number, failure: boolean): void {
+    if (failure) this.connectFailed(slot);
     Atomics.add(this.i64, slot * SLOT_LONGS + SL_ICMP_REFUSED, 1n);
   }
   connectSucceeded(slot: number): void {

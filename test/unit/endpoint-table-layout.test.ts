@@ -43,7 +43,7 @@ test('layout version 5, word by word: moving any word needs a new VERSION', () =
   t.setWeight(9, 7);
   t.slotOpened(9);
   t.connectFailed(9);
-  t.icmpRefused(9);
+  t.icmpRefused(9, true);
   assert.is(i32[25], READY | SERVING, 'slot 9 state');
   assert.equal([...i32.subarray(64, 68)], [7, 1, 2, 0], 'slot 9 weight, active, consecutive failures');
   assert.is(i32[6], 1, 'weight epoch');

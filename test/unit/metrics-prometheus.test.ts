@@ -155,7 +155,7 @@ test('a UDP Service port: flow, datagram, drop and kernel families; status page,
   table.countFlowEnd(1, 'idle');
   table.countUdpDrops(1, 'noEndpoints', 2);
   table.countUdpDrops(1, 'maxFlows', 1);
-  table.icmpRefused(3);
+  table.icmpRefused(3, true);
   table.workerFlowOpened(0);
   const m = readMetrics(src);
   const f = parsePrometheusText(renderPrometheus(m));
