@@ -12,6 +12,11 @@ const EMPTY = -1;
 const K = 6;
 const MIN_CAPACITY = 64;
 
+function mix(h: number, w: number): number {
+  h = Math.imul(h ^ w, 0x9e3779b1);
+  return h ^ (h >>> 15);
+}
+
 export class UdpFlowTable<T> {
   private keys: Int32Array;
   private values: (T | undefined)[];
@@ -64,14 +69,18 @@ export class UdpFlowTable<T> {
     return true;
   }
 
+  /** Every word is mixed in on its own (multiply, then fold the high bits down): client ports and
+   *  addresses often rise together, and XOR-ing them before mixing would cancel their low bits. */
   private hash(listener: number, port: number): number {
     const a = this.addr;
-    let h = Math.imul(listener ^ 0x2545f491, 0x9e3779b1) ^ port;
-    h = Math.imul(h ^ a[3], 0x85ebca6b); h ^= h >>> 13;
-    h = Math.imul(h ^ a[2], 0xc2b2ae35); h ^= h >>> 16;
-    h = Math.imul(h ^ a[1], 0x85ebca6b); h ^= h >>> 13;
-    h = Math.imul(h ^ a[0], 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> 0;
+    let h = mix(0x2545f491, listener);
+    h = mix(h, port);
+    h = mix(h, a[3]);
+    h = mix(h, a[2]);
+    h = mix(h, a[1]);
+    h = mix(h, a[0]);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    return (h ^ (h >>> 13)) >>> 0;
   }
 
   /** The entry holding the key in this.addr, or -1. */
