@@ -24,6 +24,8 @@ export interface MetricsSource {
   probeMessages?(): Map<string, string | undefined>;
   /** The kernel's drop counters for UDP sockets (udp-kernel-drops.ts), where they can be read. */
   udpKernelDrops?(): UdpKernelDrops | undefined;
+  /** More Prometheus families appended to /metrics (the DNS responder's). */
+  extraMetrics?(): string;
 }
 
 export interface UdpListenerStats { id: string; service: string; kernelDrops: number }

@@ -24,7 +24,7 @@ import type { Store } from '../store/store.ts';
 import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
 import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, ReadinessSource } from './control-plane-api.ts';
 import { clientView } from './client-view.ts';
-import { affectedServices, createEndpointViews, serviceKey } from './endpoint-views.ts';
+import { affectedServices, createEndpointViews, serviceKey, type NameAddresses } from './endpoint-views.ts';
 import { createEventLog, rfc3339 } from './event-log.ts';
 import { createNodePortAllocator } from './node-port-allocator.ts';
 import { createObjectIndex } from './object-index.ts';
@@ -37,6 +37,8 @@ import { createWriteQueue } from './write-queue.ts';
 export interface RegistryOptions {
   store: Store;
   serviceCidr?: string;
+  /** ClusterIPs automatic allocation leaves alone (the built-in kube-dns's). */
+  reservedClusterIPs?: string[];
   nodePortRange?: string;
   clock?: () => number;
   readiness?: ReadinessSource;
@@ -50,12 +52,18 @@ export interface Registry extends ControlPlaneApi {
   /** The same slices without the health loop's verdicts on manual endpoints (what the health loop probes). */
   declaredServiceSlices(namespace: string, name: string): EndpointSlice[];
   /**
-   * Re-evaluates Pod and manual endpoint readiness and recomputes the endpoints of those Services
-   * (`namespace/name`), or of every Service when undefined (called by the health loop).
+   * Re-evaluates Pod and manual endpoint readiness (and resolved FQDN names) and recomputes the
+   * endpoints of those Services (`namespace/name`), or of every Service when undefined (called by
+   * the health loop and the FQDN resolver).
    */
   readinessChanged(services?: string[]): void;
   /** Replaces the readiness source (the health loop is created after the registry it reads). */
   setReadiness(source: ReadinessSource | undefined): void;
+  /**
+   * What the names of FQDN slices resolve to (the FQDN resolver, created after the registry);
+   * it calls readinessChanged() for the Services whose names' addresses changed.
+   */
+  setNameAddresses(source: NameAddresses | undefined): void;
   /** status.loadBalancer.ingress, written by the data plane once it bound the addresses. */
   setLoadBalancerIngress(namespace: string, name: string, ingress: LoadBalancerIngress[]): void;
   /** Waits for queued writes, then closes the store. */
@@ -80,13 +88,14 @@ function storeFailure(err: unknown): ApiError {
 export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const { store } = opts;
   const clock = opts.clock ?? Date.now;
-  const ips = createClusterIpAllocator(opts.serviceCidr);
+  const ips = createClusterIpAllocator(opts.serviceCidr, opts.reservedClusterIPs);
   const ports = createNodePortAllocator(opts.nodePortRange);
   const events = createEventLog({ capacity: opts.eventCapacity, clock });
   const index = createObjectIndex();
   let readiness = opts.readiness;
   const isReady = (pod: Pod) => readiness?.podReady(pod) ?? podConditionReady(pod);
-  const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port));
+  let nameAddresses: NameAddresses | undefined;
+  const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port), (name) => nameAddresses?.(name));
   const ingress = new Map<string, LoadBalancerIngress[]>();
   const subscribers = new Set<(notice: ChangeNotice) => void>();
   const writes = createWriteQueue();
@@ -230,6 +239,9 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     },
     setReadiness(source) {
       readiness = source;
+    },
+    setNameAddresses(source) {
+      nameAddresses = source;
     },
     setLoadBalancerIngress(namespace, name, list) {
       if (!index.get('Service', namespace, name)) return;
