@@ -57,6 +57,8 @@ export interface UdpSwitchyardOptions {
   udpSockets: 'per-worker' | 'single';
   serviceCidr: string;
   nodeAddress: string;
+  /** More `serve` flags (experiments: --udp-recv-buffer, …). */
+  serveArgs?: string[];
 }
 
 export async function startUdpSwitchyard(o: UdpSwitchyardOptions, dns: Address[], iperf: Address): Promise<UdpTarget> {
@@ -77,9 +79,9 @@ spec: { selector: { app: iperf }, ports: [{ name: ctl, port: 5201, protocol: TCP
   ].join('---\n'));
   const adminPort = await freePort();
   const admin = `http://127.0.0.1:${adminPort}`;
-  const proc = spawnManaged(process.execPath, [...(process.env.BENCH_SY_FLAGS ? process.env.BENCH_SY_FLAGS.split(' ') : []), join(ROOT, 'bin', 'switchyard.js'), 'serve', '--admin', `127.0.0.1:${adminPort}`,
+  const proc = spawnManaged(process.execPath, [join(ROOT, 'bin', 'switchyard.js'), 'serve', '--admin', `127.0.0.1:${adminPort}`,
     '--state-dir', join(dir, 'state'), '--service-cidr', o.serviceCidr, '--node-address', o.nodeAddress,
-    '--workers', String(o.workers), '--udp-sockets', o.udpSockets, '--drain-timeout', '2000', '--no-demo', '-f', join(dir, 'bench.yaml')], ROOT);
+    '--workers', String(o.workers), '--udp-sockets', o.udpSockets, '--drain-timeout', '2000', '--no-demo', ...(o.serveArgs ?? []), '-f', join(dir, 'bench.yaml')], ROOT);
   const target: UdpTarget = {
     name: o.name, label: o.label, dns: { host: '', port: 53 }, iperf: { host: '', port: 5201 },
     pids: () => [proc.pid],
