@@ -6,8 +6,7 @@
 //   iperf  iperf3 -u (Debian), one stream of 1,400-byte datagrams sent as fast as the client can
 //          (-b 0): Mbit/s delivered to the server, loss, CPU s per GB delivered.
 import { execFile } from 'node:child_process';
-import { cpuSeconds } from './cpu-seconds.ts';
-import type { Figure, Measurement } from './loads.ts';
+import { withCpu, type Figure, type Measurement } from './loads.ts';
 import type { UdpTarget } from './udp-targets.ts';
 import type { Address } from './target.ts';
 
@@ -68,13 +67,6 @@ export async function runIperfUdp(a: Address, durationS: number, bitrate = '0'):
 
 function percentile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
-}
-
-async function withCpu<T>(t: UdpTarget, fn: () => Promise<T>): Promise<{ result: T; cpuS: number }> {
-  const pids = t.pids();
-  const before = cpuSeconds(pids);
-  const result = await fn();
-  return { result, cpuS: pids.length ? cpuSeconds(pids) - before : NaN };
 }
 
 export const UDP_LOADS: UdpLoad[] = [

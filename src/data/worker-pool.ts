@@ -250,28 +250,6 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     return bound;
   }
 
-  async function listenReusePort(spec: ListenerSpec): Promise<BoundAddress> {
-    let port = spec.port;
-    if (port === 0) {
-      // Every worker must bind the same port: let the OS pick one, then release it for them.
-      const probe = await bindMain(spec, true);
-      port = (probe.address() as AddressInfo).port;
-      await new Promise((r) => probe.close(r));
-      if (closed || draining) throw shuttingDown();
-    }
-    const concrete = { ...spec, port };
-    const bound = { address: spec.address, port };
-    listeners.set(spec.id, { spec, bound });
-    const replies = await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
-    const failed = replies.find((r) => r.type === 'listening' && r.error);
-    if (failed || closed || draining) {
-      listeners.delete(spec.id);
-      await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
-      throw failed?.type === 'listening' && failed.error ? new BindError(failed.error.code, failed.error.message) : shuttingDown();
-    }
-    return bound;
-  }
-
   /** 'single' UDP sockets: the worker owning the fewest UDP listeners (the lowest id on a tie). */
   function udpOwner(): number {
     const owned = slots.map(() => 0);
@@ -279,15 +257,24 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     return owned.indexOf(Math.min(...owned));
   }
 
-  async function listenUdp(spec: ListenerSpec): Promise<BoundAddress> {
+  /** A listener the workers bind: TCP in reuseport mode and every UDP listener, on every worker
+   *  (SO_REUSEPORT) or, for 'single' UDP sockets, on one. */
+  async function listenOnWorkers(spec: ListenerSpec): Promise<BoundAddress> {
+    const udp = spec.protocol === 'UDP';
     let port = spec.port;
     if (port === 0) {
-      port = await freeUdpPort(spec.address);
+      // Every worker must bind the same port: let the OS pick one, then release it for them.
+      if (udp) port = await freeUdpPort(spec.address);
+      else {
+        const probe = await bindMain(spec, true);
+        port = (probe.address() as AddressInfo).port;
+        await new Promise((r) => probe.close(r));
+      }
       if (closed || draining) throw shuttingDown();
     }
     const concrete = { ...spec, port };
     const bound = { address: spec.address, port };
-    const owner = udpMode === 'single' ? udpOwner() : undefined;
+    const owner = udp && udpMode === 'single' ? udpOwner() : undefined;
     listeners.set(spec.id, { spec, bound, owner });
     const targets = owner === undefined ? slots : [slots[owner]];
     const replies = await Promise.all(targets.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
@@ -316,8 +303,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       if (closed || draining) throw shuttingDown();
       const existing = listeners.get(spec.id);
       if (existing) return existing.bound;
-      if (spec.protocol === 'UDP') return listenUdp(spec);
-      return mode === 'transfer' ? listenTransfer(spec) : listenReusePort(spec);
+      return mode === 'transfer' && spec.protocol === 'TCP' ? listenTransfer(spec) : listenOnWorkers(spec);
     },
     async sync() {
       if (closed || draining) return; // drained workers have closed their ports

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { dnsmasqBinary, startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.ts';
 import { randomLoopback } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const run = promisify(execFile);
 const haveTools = !!dnsmasqBinary() && !!(await run('dig', ['-v']).then(() => true, () => false));
@@ -49,13 +50,6 @@ async function dig(server: string, port: number, ...flags: string[]): Promise<st
   return stdout.trim();
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test.before(async () => {
   if (!haveTools) return;
