@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEndpointTable, type EndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots, type DesiredEndpoint, type EndpointSlots } from '../../src/proxy/endpoint-slots.ts';
-import { startWorkerPool, type UdpSocketMode, type WorkerPool } from '../../src/data/worker-pool.ts';
+import { startWorkerPool, type AcceptMode, type UdpSocketMode, type WorkerPool } from '../../src/data/worker-pool.ts';
 import type { ListenerSpec, ServicePortOptions } from '../../src/shared/messages.ts';
 import { ADMIN_DOWN } from '../../src/shared/slot-state.ts';
 import { deadPort, echoBackend, exchange, until } from '../helpers/data-plane.ts';
@@ -21,27 +21,27 @@ interface Rig {
   slots: EndpointSlots;
   log: Record<string, unknown>[];
   /** A Service port over UDP (or TCP) backends on 127.0.0.1 at these ports. */
-  servicePort(ports: number[], options?: Partial<ServicePortOptions>, index?: number): number;
+  servicePort(ports: number[], options?: Partial<ServicePortOptions>, index?: number, ip?: string): number;
   listen(index: number, spec?: Partial<ListenerSpec>): Promise<number>;
   close(): Promise<void>;
 }
 
-async function rig(o: { udpSockets?: UdpSocketMode; maxUdpFlows?: number; workers?: number } = {}): Promise<Rig> {
+async function rig(o: { udpSockets?: UdpSocketMode; maxUdpFlows?: number; workers?: number; accept?: AcceptMode } = {}): Promise<Rig> {
   const table = createEndpointTable({ maxSlots: 64, maxServicePorts: 16, affinityEntries: 64 });
   const slots = createEndpointSlots(table);
   const log: Record<string, unknown>[] = [];
   const pool = await startWorkerPool({
-    workers: o.workers ?? 2, table, drainTimeoutMs: 2000, maxUdpFlows: o.maxUdpFlows ?? 0, udpSockets: o.udpSockets,
+    workers: o.workers ?? 2, accept: o.accept, table, drainTimeoutMs: 2000, maxUdpFlows: o.maxUdpFlows ?? 0, udpSockets: o.udpSockets,
     accessLog: (lines) => { for (const l of lines) log.push(JSON.parse(l)); },
   });
   let n = 0;
   const generations = new Map<number, number>();
   return {
     pool, table, slots, log,
-    servicePort(ports, options, existing) {
+    servicePort(ports, options, existing, ip = '127.0.0.1') {
       const index = existing ?? slots.allocServicePort();
       const desired: DesiredEndpoint[] = ports.map((port) => ({
-        ip: '127.0.0.1', port, ready: true, serving: true, terminating: false, weight: 1, name: `127.0.0.1:${port}`,
+        ip, port, ready: true, serving: true, terminating: false, weight: 1, name: `${ip}:${port}`,
       }));
       const generation = (generations.get(index) ?? 0) + 1;
       generations.set(index, generation);
@@ -257,6 +257,39 @@ test('unlisten closes the listener and ends its flows', async () => {
   await until(() => r.log.some((l) => l.end === 'listener-closed'), 'the flow ended with its listener');
   assert.is(r.table.flowsEnded(index, 'closed'), 1);
   assert.is(await c.ask('y', port, '127.0.0.1', 200), 'TIMEOUT');
+  await closeAll(c, r, a);
+});
+
+test('the transfer accept mode carries UDP as well (UDP listeners are always bound by the workers)', async () => {
+  const r = await rig({ accept: 'transfer' });
+  const a = await udpBackend('A');
+  const port = await r.listen(r.servicePort([a.port]));
+  const c = await udpClient();
+  assert.is(await c.ask('t', port), 'A:t');
+  await closeAll(c, r, a);
+});
+
+test('IPv6: a client on ::1 through a [::1] listener to an IPv6 endpoint, replies from the address it sent to', async () => {
+  const r = await rig();
+  const a = await udpBackend('six', '::1');
+  const index = r.servicePort([a.port], {}, undefined, '::1');
+  const port = await r.listen(index, { address: '::1' });
+  const c = await udpClient('::1');
+  assert.is(await c.ask('v6', port, '::1'), 'six:v6');
+  assert.is(await c.ask('again', port, '::1'), 'six:again');
+  assert.is(r.table.udpFlows(), 1, 'one flow for both datagrams');
+  await closeAll(c, r, a);
+});
+
+test('loadBalancerSourceRanges on a UDP load-balancer listener: other sources are dropped and counted', async () => {
+  const r = await rig();
+  const a = await udpBackend('A');
+  const index = r.servicePort([a.port]);
+  const port = await r.listen(index, { role: 'loadBalancer', sourceRanges: ['10.0.0.0/8'] });
+  const c = await udpClient();
+  assert.is(await c.ask('x', port, '127.0.0.1', 200), 'TIMEOUT');
+  await until(() => r.table.udpDrops(index, 'sourceRange') === 1, 'the drop counted');
+  assert.equal([r.table.udpFlows(), a.received], [0, 0]);
   await closeAll(c, r, a);
 });
 
