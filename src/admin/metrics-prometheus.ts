@@ -109,9 +109,9 @@ export function renderPrometheus(m: MetricsSnapshot): string {
     w.sample('switchyard_worker_event_loop_delay_seconds', [...wl(x), ['quantile', '0.99']], x.loopDelayP99);
   }
   w.family('switchyard_worker_udp_flows_total', 'counter', 'UDP flows created on the data-plane worker.');
-  for (const x of m.workers) w.sample('switchyard_worker_udp_flows_total', wl(x), x.flowsTotal);
+  for (const x of m.workers) w.sample('switchyard_worker_udp_flows_total', wl(x), x.flowsTotal ?? 0);
   w.family('switchyard_worker_udp_active_flows', 'gauge', 'Live UDP flows on the data-plane worker.');
-  for (const x of m.workers) w.sample('switchyard_worker_udp_active_flows', wl(x), x.activeFlows);
+  for (const x of m.workers) w.sample('switchyard_worker_udp_active_flows', wl(x), x.activeFlows ?? 0);
   w.family('switchyard_worker_restarts_total', 'counter', 'Times the worker thread crashed and was replaced.');
   for (const x of m.workers) w.sample('switchyard_worker_restarts_total', wl(x), x.restarts);
 

@@ -4,7 +4,7 @@
 // RcvbufErrors (Udp and Udp6 in /proc/net/snmp, /proc/net/snmp6): where datagrams are lost under
 // load. Main thread, per scrape; Linux only (elsewhere nothing is read and nothing is reported).
 import { readFileSync } from 'node:fs';
-import { canonicalIP, joinHostPort } from '../model/ip-string.ts';
+import { canonicalIP, joinHostPort } from '../model/ip-address.ts';
 
 export interface UdpKernelDrops {
   /** Drops by `host:port` (IPv6 in brackets) of unconnected sockets: listeners, not flows' upstreams. */

@@ -2,18 +2,23 @@
 // raw TCP load at it, read from /metrics how the connections were spread over its endpoints, then
 // run the same load straight at one endpoint to show the latency the balancer added. Runs in the
 // CLI process; the load generators share it, so the figures include this process's own limits.
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../model/api-error.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 import { BENCH_FLAGS, parseBenchOptions, type BenchOptions } from './bench/bench-options.ts';
 import type { LoadResult, LoadSettings } from './bench/bench-load-result.ts';
 import { benchCpu, cpuSnapshot, type CpuSnapshot } from './bench/bench-cpu.ts';
 import { createProgress } from './bench/bench-progress.ts';
-import { parsePrometheusText, type PromSample } from './bench/bench-prometheus-text.ts';
+import { allSamples, parsePrometheusText, type PromSample } from './prometheus-text.ts';
 import { benchReportJson, formatBenchReport, latencyAdded, type BenchReport } from './bench/bench-report.ts';
 import { computeSpread, ENDPOINT_CONNECTIONS_METRIC, type Spread } from './bench/bench-spread.ts';
-import { endpointKey, resolveBenchTarget, type BenchTarget } from './bench/bench-target.ts';
+import { resolveBenchTarget, type BenchTarget } from './bench/bench-target.ts';
 import type { AdminClient } from './admin-client.ts';
 import type { CliContext, Verb } from './verb.ts';
+import { startTimeline, type BenchTimeline, type TimelineRecorder } from './bench/bench-timeline.ts';
+import { benchPageData, renderBenchHtml } from './bench/bench-html.ts';
+import type { StatusDocument, StatusHistory } from '../model/status-document.ts';
 
 const SETTLE_PAUSE_MS = 150;
 const SETTLE_MAX_SCRAPES = 20;
@@ -24,7 +29,7 @@ async function scrapeMetrics(client: AdminClient): Promise<Scrape> {
   try {
     const res = await client.call('GET', '/metrics');
     if (typeof res.body !== 'string') return { note: 'the server answered /metrics with something other than Prometheus text' };
-    return { samples: parsePrometheusText(res.body) };
+    return { samples: allSamples(parsePrometheusText(res.body)) };
   } catch (err) {
     if (err instanceof ApiError && err.httpStatus === 404) return { note: 'this server has no /metrics endpoint (an older switchyard?)' };
     if (err instanceof ApiError) return { note: `GET /metrics failed: ${err.message}` };
@@ -56,10 +61,21 @@ async function settledScrape(client: AdminClient, service: string): Promise<Scra
   return prev;
 }
 
+/** What the server sampled during the run (its status history since `since`), or null from a
+ *  server that keeps none. */
+async function serverHistory(client: AdminClient, service: string, since: number): Promise<StatusHistory | null> {
+  try {
+    const res = await client.call('GET', '/status.json', undefined, { since: String(Math.max(0, since - 1500)), service });
+    return (res.body as StatusDocument)?.history ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The load's result, and CPU snapshots taken right as it started and ended (after the driver's import). */
 interface LoadRun { result: LoadResult; start: CpuSnapshot; end: CpuSnapshot }
 
-async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: number, label: string): Promise<LoadRun> {
+async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: number, label: string, timeline?: TimelineRecorder): Promise<LoadRun> {
   const settings: LoadSettings = {
     mode: opts.mode, host, port, connections: opts.connections, durationSeconds: opts.durationSeconds,
     rate: opts.rate, path: opts.path, closeEachRequest: opts.closeEachRequest,
@@ -68,7 +84,7 @@ async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: 
   // Loaded here, not at the top: hdr-histogram-js and autocannon would add ~150 ms to every verb.
   const run = opts.mode === 'http' ? (await import('./bench/bench-http-load.ts')).runHttpLoad : (await import('./bench/bench-tcp-load.ts')).runTcpLoad;
   const start = cpuSnapshot();
-  const result = await run(settings, (t, n) => progress.update(t, n));
+  const result = await run(settings, (t, n) => progress.update(t, n), timeline);
   const end = cpuSnapshot();
   progress.done(result.seconds, result.requests);
   return { result, start, end };
@@ -80,7 +96,7 @@ function spreadOf(before: Scrape, after: Scrape, target: BenchTarget): { spread:
   const sp = target.servicePort;
   // The server labels a port `name-or-number/PROTOCOL`; the bare forms are accepted as well.
   const portLabels = [`${sp.name || sp.port}/${sp.protocol ?? 'TCP'}`, sp.name, String(sp.port)].filter((x): x is string => !!x);
-  const known = target.endpoints.filter((e) => e.ready).map((e) => ({ endpoint: endpointKey(e.ip, e.port), pod: e.pod }));
+  const known = target.endpoints.filter((e) => e.ready).map((e) => ({ endpoint: joinHostPort(e.ip, e.port), pod: e.pod }));
   const spread = computeSpread(before.samples, after.samples, { service: target.service, portLabels }, known);
   if (spread.total === 0) {
     const listed = after.samples.some((s) => s.name === ENDPOINT_CONNECTIONS_METRIC && s.labels.service === target.service);
@@ -118,16 +134,29 @@ Options:
   --direct             also run the same load straight at one endpoint (the default)
   --no-direct          skip the direct run
   -o, --output json    print the report as JSON (progress stays on stderr)
+  --report FILE.html   also write a self-contained HTML report: requests/s and latency over
+                       the run, the latency histogram, the spread over endpoints against the
+                       even share, switchyard's and the load generator's CPU, what limited it
 
 Usage:
-  switchyard bench SERVICE [-n NS] [--port NAME|NUMBER] [--connections N] [--duration S] [--rate R] [--mode http|tcp] [--path /] [--no-direct] [-o json]
+  switchyard bench SERVICE [-n NS] [--port NAME|NUMBER] [--connections N] [--duration S] [--rate R] [--mode http|tcp] [--path /] [--no-direct] [-o json] [--report FILE.html]
 `,
   options: BENCH_FLAGS,
   async run(ctx, flags, args) {
     const opts = parseBenchOptions(flags, args, ctx.namespace);
     const target = await resolveBenchTarget(ctx.client, opts.namespace, opts.service, opts.port);
     const before = await settledScrape(ctx.client, target.service);
-    const { result: balancer, start, end } = await runLoad(ctx, opts, target.host, target.port, 'balancer');
+    const startedAt = Date.now();
+    const recorder = opts.report !== undefined ? startTimeline() : undefined;
+    let timeline: BenchTimeline | undefined;
+    let balancer: LoadResult;
+    let start: CpuSnapshot;
+    let end: CpuSnapshot;
+    try {
+      ({ result: balancer, start, end } = await runLoad(ctx, opts, target.host, target.port, 'balancer', recorder));
+    } finally {
+      timeline = recorder?.finish();
+    }
     // switchyard's CPU from a scrape at once, before the settling ones add idle time to the window.
     const cpuAfter = await scrapeMetrics(ctx.client);
     const after = await settledScrape(ctx.client, target.service);
@@ -138,7 +167,7 @@ Usage:
     let direct: BenchReport['direct'] = null;
     if (opts.direct) {
       const first = target.endpoints.find((e) => e.ready)!;
-      direct = { endpoint: endpointKey(first.ip, first.port), result: (await runLoad(ctx, opts, first.ip, first.port, 'direct')).result };
+      direct = { endpoint: joinHostPort(first.ip, first.port), result: (await runLoad(ctx, opts, first.ip, first.port, 'direct')).result };
     }
     const report: BenchReport = {
       service: target.service,
@@ -152,7 +181,15 @@ Usage:
       balancer, cpu, spread, ...(note ? { spreadNote: note } : {}),
       direct, latencyAdded: direct ? latencyAdded(balancer, direct.result) : null,
     };
-    ctx.out(opts.output === 'json' ? benchReportJson(report) : formatBenchReport(report));
+    const text = formatBenchReport(report);
+    ctx.out(opts.output === 'json' ? benchReportJson(report) : text);
+    if (opts.report !== undefined && timeline) {
+      const sp = target.servicePort;
+      const history = await serverHistory(ctx.client, target.service, startedAt);
+      const data = benchPageData(report, timeline, history, `${sp.name || sp.port}/${sp.protocol ?? 'TCP'}`);
+      writeFileSync(opts.report, await renderBenchHtml(report, text, data, new Date(startedAt)));
+      ctx.err(`wrote the HTML report to ${opts.report}${history ? '' : ' (the server keeps no history: no server-side charts)'}\n`);
+    }
     if (balancer.requests === 0) {
       ctx.err(`error: no request through ${target.service} got an answer (${balancer.errors} errors); is anything listening on its endpoints?\n`);
       return 1;

@@ -5,45 +5,64 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from '../server/server.ts';
 import { defaultStateDir } from '../store/default-state-dir.ts';
+import type { SyErrorCode } from '../model/error-codes.ts';
+import { joinHostPort } from '../model/ip-address.ts';
+import { SyError } from '../model/sy-error.ts';
+import { isDNS1123Label } from '../config/name-formats.ts';
 import { startDemoBackends } from './demo-backends.ts';
 
-const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
+/** The flags' help, with the defaults the server actually uses. */
+function usage(): string {
+  const d = SERVER_DEFAULTS;
+  return `Usage: switchyard serve [-f PATH]... [flags]
 
   -f, --filename PATH        manifests to apply at start and on SIGHUP (files, directories, -)
-      --admin ADDR           admin API address (default 127.0.0.1:10249)
+      --admin ADDR           admin API address (default ${joinHostPort(d.admin.host, d.admin.port)})
       --token-file FILE      require this bearer token on the admin API
       --state-dir DIR        where applied objects are kept (default ${defaultStateDir()})
-      --service-cidr CIDR    ClusterIP range (default 127.96.0.0/12)
-      --node-port-range R    NodePort range (default 30000-32767)
-      --node-address ADDR    address NodePorts listen on, repeatable (default all interfaces)
-      --lb-pool CIDR         addresses for LoadBalancer Services (default 127.112.0.0/12)
-      --workers N            data-plane worker threads (default: one per core)
-      --accept MODE          reuseport (default: each worker listens, SO_REUSEPORT) | transfer (main thread accepts, hands sockets over)
-      --lb-algorithm NAME    default balancing algorithm (default round-robin)
-      --connect-timeout MS   per attempt (default 5000)
-      --connect-attempts N   endpoints tried per connection, first included (default 3)
-      --idle-timeout MS      close connections idle this long (default 3600000)
-      --max-connections N    global limit on proxied connections (default 0 = none)
-      --max-udp-flows N      global limit on live UDP flows, each one socket to its endpoint (default 16384, 0 = none)
-      --udp-sockets MODE     per-worker (default: every worker binds each UDP listener, SO_REUSEPORT) | single (one worker per listener)
-      --udp-recv-buffer BYTES  receive buffer of UDP listeners, capped by net.core.rmem_max (default 4194304)
-      --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default 60000)
+      --service-cidr CIDR    ClusterIP range (default ${d.serviceCidr})
+      --node-port-range R    NodePort range (default ${d.nodePortRange})
+      --node-address ADDR    address NodePorts listen on, repeatable (default ${d.nodeAddresses.join(', ')})
+      --lb-pool CIDR         addresses for LoadBalancer Services (default ${d.lbPool})
+      --workers N            data-plane worker threads (default: one per core, ${d.workers} here)
+      --accept MODE          reuseport (each worker listens, SO_REUSEPORT) | transfer (main thread accepts, hands sockets over) (default ${d.accept})
+      --lb-algorithm NAME    default balancing algorithm (default ${d.algorithm})
+      --connect-timeout MS   per attempt (default ${d.connectTimeoutMs})
+      --connect-attempts N   endpoints tried per connection, first included (default ${d.connectAttempts})
+      --idle-timeout MS      close connections idle this long (default ${d.idleTimeoutMs})
+      --max-connections N    global limit on proxied connections (default ${d.maxConnections}${d.maxConnections === 0 ? ' = none' : ''})
+      --max-udp-flows N      global limit on live UDP flows, each one socket to its endpoint (default ${d.maxUdpFlows}, 0 = none)
+      --udp-sockets MODE     per-worker (every worker binds each UDP listener, SO_REUSEPORT) | single (one worker per listener) (default ${d.udpSockets})
+      --udp-recv-buffer BYTES  receive buffer of UDP listeners, capped by net.core.rmem_max (default ${d.udpRecvBufferBytes})
+      --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default ${d.drainTimeoutMs})
       --access-log FILE|-    one JSON line per closed connection
-      --default-probe-period S   period of the implicit TCP probe for endpoints without a readinessProbe (default 10)
+      --default-probe-period S   period of the implicit TCP probe for endpoints without a readinessProbe (default ${d.defaultProbe.periodSeconds})
       --no-default-probe     no implicit probe (endpoints without a readinessProbe are trusted)
       --random-seed N        seed the random balancers (worker i uses N+i), for reproducible tests
-      --eject-after N        passive ejection after N consecutive connect failures (default 5, 0 = off)
+      --eject-after N        passive ejection after N consecutive connect failures (default ${d.ejectAfterFailures}, 0 = off)
       --demo / --no-demo     start demo backends behind the example Service (default: on for the bundled config/)
-      --cluster-domain D     the DNS zone Services are named in (default cluster.local)
+      --discover docker      running Docker containers become Pods, followed live (Engine API at $DOCKER_HOST,
+                             default unix:///var/run/docker.sock; podman's Docker-compatible service works too)
+      --docker-namespace NS  namespace of the container Pods (default default)
+      --docker-address MODE  network (default: the container's IP, for switchyard inside the compose network) |
+                             published (the host address and port each container port is published on)
+      --docker-network NAME  network mode: the network whose IP is used (default: the container's first)
+      --cluster-domain D     the DNS zone Services are named in (default ${d.dns.clusterDomain})
       --dns ADDR|off         where the built-in DNS responder (kube-system/kube-dns) answers: IP, IP:PORT, :PORT
                              (default .10 of the service CIDR, port 53), or off
-      --dns-ttl S            TTL of DNS answers in seconds (default 5)
+      --dns-ttl S            TTL of DNS answers in seconds (default ${d.dns.ttl})
       --dns-forward[=ADDR,…] resolve names outside the zone through /etc/resolv.conf's servers (or the given
                              IP[:PORT]s) instead of answering REFUSED, so clients can use switchyard as their only resolver
 `;
+}
+
+/** The flag behind an option startServer refuses, to name in the error. */
+const FLAG_OF_CODE: Partial<Record<SyErrorCode, string>> = {
+  SY_SERVICE_CIDR: '--service-cidr', SY_NODE_PORT_RANGE: '--node-port-range', SY_LB_POOL: '--lb-pool',
+};
 
 function fail(message: string): never {
-  throw Object.assign(new Error(message), { code: 'SY_BAD_FLAG' });
+  throw new SyError('SY_BAD_FLAG', message);
 }
 
 function intFlag(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -56,6 +75,24 @@ function hostPort(value: string): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value);
   if (!m || Number(m[2]) > 65535) fail(`--admin ${value}: expected HOST:PORT, e.g. 127.0.0.1:10249`);
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
+}
+
+interface DockerFlags { discover?: string[]; 'docker-namespace'?: string; 'docker-address'?: string; 'docker-network'?: string }
+
+function dockerOptions(v: DockerFlags): ServerOptions['docker'] {
+  const sources = v.discover ?? [];
+  for (const s of sources) if (s !== 'docker') fail(`--discover ${s}: the only discovery source is docker`);
+  const given = (['docker-namespace', 'docker-address', 'docker-network'] as const).filter((f) => v[f] !== undefined);
+  if (sources.length === 0) {
+    if (given.length) fail(`--${given[0]} needs --discover docker`);
+    return undefined;
+  }
+  const addressMode = v['docker-address'] ?? 'network';
+  if (addressMode !== 'network' && addressMode !== 'published') fail(`--docker-address ${addressMode}: expected network or published`);
+  const namespace = v['docker-namespace'] ?? 'default';
+  const bad = isDNS1123Label(namespace);
+  if (bad.length) fail(`--docker-namespace ${namespace}: ${bad.join('; ')}`);
+  return { host: process.env.DOCKER_HOST, namespace, addressMode, network: v['docker-network'] };
 }
 
 const SYSTEM_RESOLVERS = 'resolv.conf';
@@ -93,15 +130,17 @@ export async function serve(argv: string[]): Promise<number> {
         'max-udp-flows': { type: 'string' }, 'udp-sockets': { type: 'string' }, 'udp-recv-buffer': { type: 'string' },
         'no-demo': { type: 'boolean' }, 'default-probe-period': { type: 'string' }, 'no-default-probe': { type: 'boolean' },
         'eject-after': { type: 'string' }, 'random-seed': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        discover: { type: 'string', multiple: true }, 'docker-namespace': { type: 'string' },
+        'docker-address': { type: 'string' }, 'docker-network': { type: 'string' },
         'cluster-domain': { type: 'string' }, dns: { type: 'string' }, 'dns-ttl': { type: 'string' }, 'dns-forward': { type: 'string' },
       },
     });
   } catch (err) {
-    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
+    console.error(`error: ${(err as Error).message}\n\n${usage()}`);
     return 1;
   }
   const v = parsed.values;
-  if (v.help) { console.log(USAGE); return 0; }
+  if (v.help) { console.log(usage()); return 0; }
   const log: ServerOptions['log'] = (level, message) => {
     const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`;
     (level === 'info' ? console.log : console.error)(line);
@@ -114,8 +153,10 @@ export async function serve(argv: string[]): Promise<number> {
     if (udpSockets !== 'per-worker' && udpSockets !== 'single') fail(`--udp-sockets ${udpSockets}: expected per-worker or single`);
     const token = v['token-file'] ? readFileSync(v['token-file'], 'utf8').trim() : undefined;
     if (v['token-file'] && !token) fail(`--token-file ${v['token-file']}: the file is empty`);
+    const docker = dockerOptions(v);
     options = {
       ...SERVER_DEFAULTS,
+      docker,
       stateDir: v['state-dir'] ?? defaultStateDir(),
       files: v.filename ?? [],
       admin: { ...(v.admin ? hostPort(v.admin) : SERVER_DEFAULTS.admin), token },
@@ -163,8 +204,9 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     server = await startServer(options);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    console.error(`error: ${e.code && !e.message.includes(e.code) ? `${e.code}: ` : ''}${e.message}`);
+    const e = err as Partial<SyError> & Error;
+    const flag = e.code && FLAG_OF_CODE[e.code as SyErrorCode];
+    console.error(`error: ${e.code && !e.message.includes(e.code) ? `${e.code}: ` : ''}${e.message}${flag ? ` (fix ${flag})` : ''}`);
     return 1;
   }
   log('info', `switchyard is serving; admin API at ${server.adminUrl} (try: npx switchyard get svc)`);

@@ -12,9 +12,12 @@
 // applied for a Service that has a selector is stored, but get/list show the controller's
 // computed one, as in Kubernetes where the controller overwrites it. Service `status` is owned by
 // the server (setLoadBalancerIngress) and kept in memory only; the data plane rewrites it at start.
+// Pods a discovery source reports (Docker containers) are an overlay on the same index, never
+// stored and read-only through the API (discovered-pods.ts).
 import { randomUUID } from 'node:crypto';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
+import { isSyCode } from '../model/error-codes.ts';
 import { ApiError, badRequest, invalidError, notFoundError } from '../model/api-error.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { podConditionReady } from '../model/pod-ready.ts';
@@ -22,6 +25,7 @@ import type { EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Pod, Ser
 import { KINDS, objectKey } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
 import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
+import { createDiscoveredPodOverlay, type DiscoveredPod, type DiscoverySyncResult } from './discovered-pods.ts';
 import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, ReadinessSource } from './control-plane-api.ts';
 import { clientView } from './client-view.ts';
 import { affectedServices, createEndpointViews, serviceKey, type NameAddresses } from './endpoint-views.ts';
@@ -60,6 +64,11 @@ export interface Registry extends ControlPlaneApi {
   /** Replaces the readiness source (the health loop is created after the registry it reads). */
   setReadiness(source: ReadinessSource | undefined): void;
   /**
+   * Replaces the Pods a discovery source (e.g. `docker`) reports. They are validated like applied
+   * Pods, never stored, and refused to clients' apply and delete; resolves once endpoints follow.
+   */
+  syncDiscoveredPods(source: string, pods: DiscoveredPod[]): Promise<DiscoverySyncResult>;
+  /**
    * What the names of FQDN slices resolve to (the FQDN resolver, created after the registry);
    * it calls readinessChanged() for the Services whose names' addresses changed.
    */
@@ -80,8 +89,8 @@ function generatedName(prefix: string): string {
 }
 
 function storeFailure(err: unknown): ApiError {
-  const code = (err as { code?: string }).code;
-  return new ApiError(500, 'InternalError', typeof code === 'string' && code.startsWith('SY_') ? code : 'SY_STORE_WRITE',
+  const code = (err as { code?: unknown }).code;
+  return new ApiError(500, 'InternalError', isSyCode(code) ? code : 'SY_STORE_WRITE',
     `Internal error occurred: the change was not saved: ${(err as Error).message}`);
 }
 
@@ -93,7 +102,13 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const events = createEventLog({ capacity: opts.eventCapacity, clock });
   const index = createObjectIndex();
   let readiness = opts.readiness;
-  const isReady = (pod: Pod) => readiness?.podReady(pod) ?? podConditionReady(pod);
+  let resourceVersion = 0;
+  const discovered = createDiscoveredPodOverlay({ index, events, clock, nextResourceVersion: () => String(++resourceVersion) });
+  // A discovered Pod's own Ready condition is its engine's verdict (a Docker HEALTHCHECK), not an
+  // author's declaration: a readinessProbe adds to it instead of replacing it.
+  const isReady = (pod: Pod) => (discovered.isDiscovered(namespaceOf(pod.metadata), pod.metadata.name ?? '')
+    ? podConditionReady(pod) && (readiness?.podReady(pod) ?? true)
+    : readiness?.podReady(pod) ?? podConditionReady(pod));
   let nameAddresses: NameAddresses | undefined;
   const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port), (name) => nameAddresses?.(name));
   const ingress = new Map<string, LoadBalancerIngress[]>();
@@ -109,7 +124,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     }
   };
 
-  let resourceVersion = await restoreStoredObjects(store, { index, ips, ports, events });
+  resourceVersion = await restoreStoredObjects(store, { index, ips, ports, events });
   for (const ns of index.namespaces()) views.recompute(ns);
 
   const viewSources = { ingress: (ns: string, name: string) => ingress.get(serviceKey(ns, name)), isReady };
@@ -130,6 +145,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     const name = obj.metadata.name ?? '';
     const resource = KINDS[obj.kind].resource;
     return writes.run(async () => {
+      const readOnly = discovered.readOnlyError(obj.kind, ns, name);
+      if (readOnly) throw readOnly;
       const prev = index.get(obj.kind, ns, name);
       if (o.mode === 'create' && prev) {
         throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${name}" already exists`, { name, kind: resource });
@@ -181,6 +198,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
 
   async function del(kind: KindName, namespace: string, name: string, o: { dryRun?: boolean } = {}): Promise<KubeObject> {
     return writes.run(async () => {
+      const readOnly = discovered.readOnlyError(kind, namespace, name);
+      if (readOnly) throw readOnly;
       const prev = index.get(kind, namespace, name);
       if (!prev) {
         // A controller-generated object: deleting it is a no-op, the controller would recreate it at once.
@@ -221,6 +240,15 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     },
     declaredServiceSlices(namespace, name) {
       return structuredClone(views.get(namespace, name)?.declared ?? []);
+    },
+    syncDiscoveredPods(source, pods) {
+      return writes.run(async () => {
+        const result = discovered.sync(source, pods);
+        const services: string[] = [];
+        for (const c of result.changed) services.push(...views.recompute(c.namespace, affectedServices(index, c.namespace, c.objects)));
+        notify(services);
+        return result;
+      });
     },
     readinessChanged(services) {
       const changed: string[] = [];

@@ -5,7 +5,7 @@ import type { PickResult } from '../shared/endpoint-picker-api.ts';
 import type { FlowEnd } from '../shared/endpoint-table-layout.ts';
 import type { UdpHandle } from './raw-udp.ts';
 import type { UdpListener } from './udp-listener.ts';
-import { hostPort } from './connection-handler.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 
 /** Why a flow ended, as the access log says it; flowEndReason() groups them for the metrics. */
 export type UdpFlowEnd =
@@ -66,10 +66,10 @@ export class UdpFlow {
     return JSON.stringify({
       time: new Date().toISOString(),
       protocol: 'UDP',
-      client: hostPort(this.clientAddress, this.clientPort),
-      listener: hostPort(this.listener.address, this.listener.port),
+      client: joinHostPort(this.clientAddress, this.clientPort),
+      listener: joinHostPort(this.listener.address, this.listener.port),
       servicePort: servicePortName,
-      endpoint: hostPort(ep.host, ep.port),
+      endpoint: joinHostPort(ep.host, ep.port),
       endpointName: ep.name,
       datagramsIn: this.datagramsIn, datagramsOut: this.datagramsOut,
       bytesIn: this.bytesIn, bytesOut: this.bytesOut,

@@ -5,6 +5,7 @@
 import type { ListenerSpec } from '../shared/messages.ts';
 import { createCidrMatcher } from './cidr-matcher.ts';
 import { rawErrorName } from './raw-tcp.ts';
+import { SyError } from '../model/sy-error.ts';
 import { rawUdp, type SendReq, type UdpHandle } from './raw-udp.ts';
 
 export class UdpListener {
@@ -34,17 +35,18 @@ export class UdpListener {
   }
 
   /** Binds `spec` (its port already concrete). The handle's onmessage is the caller's to set before
-   *  recvStart. Throws an error with the errno name as `code` (EADDRINUSE, …). */
+   *  recvStart. Throws a SyError: SY_LISTEN_FAILED with the errno name (EADDRINUSE, …) as its
+   *  systemCode, or SY_UDP_UNAVAILABLE. */
   static bind(num: number, spec: ListenerSpec, o: { reusePort: boolean; recvBufferBytes: number }): UdpListener {
     const b = rawUdp();
-    if (!b) throw Object.assign(new Error('this Node does not offer the UDP binding (process.binding(\'udp_wrap\')); UDP Services cannot be served'), { code: 'SY_UDP_UNAVAILABLE' });
+    if (!b) throw new SyError('SY_UDP_UNAVAILABLE', 'this Node does not offer the UDP binding (process.binding(\'udp_wrap\')); UDP Services cannot be served: run the Node the project pins (npm ci)');
     const handle = new b.UDP();
     const v6 = spec.address.includes(':');
     const flags = o.reusePort ? b.UV_UDP_REUSEPORT : 0;
     const err = v6 ? handle.bind6(spec.address, spec.port, flags) : handle.bind(spec.address, spec.port, flags);
     if (err) {
       handle.close();
-      throw Object.assign(new Error(`bind ${rawErrorName(err)} ${spec.address}:${spec.port}`), { code: rawErrorName(err) });
+      throw new SyError('SY_LISTEN_FAILED', `bind ${rawErrorName(err)} ${spec.address}:${spec.port}`, { systemCode: rawErrorName(err) });
     }
     // Under load, a full receive buffer is where datagrams are lost: the default (~208 KiB) holds a
     // few milliseconds of queries. The kernel caps the request at net.core.rmem_max; a failure

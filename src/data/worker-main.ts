@@ -20,6 +20,7 @@ import { acceptedSocket } from './splice.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from './connection-handler.ts';
 import { startWorkerMetrics } from './metrics-worker-recorder.ts';
 import { UdpPlane } from './udp-plane.ts';
+import { SyError } from '../model/sy-error.ts';
 
 export interface WorkerConfig {
   /** Seed of this worker's random stream (seed + workerId); undefined = Math.random. For reproducible tests. */
@@ -154,7 +155,7 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, serve);
     const onError = (err: NodeJS.ErrnoException) => {
       servers.delete(spec.id);
-      post({ type: 'listening', id: spec.id, error: { code: err.code ?? 'SY_LISTEN_FAILED', message: err.message } });
+      post({ type: 'listening', id: spec.id, error: { code: 'SY_LISTEN_FAILED', systemCode: err.code, message: err.message } });
     };
     server.once('error', onError);
     server.listen({ host: spec.address, port: spec.port, reusePort: true }, () => {
@@ -174,8 +175,8 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
       udp.listen(spec);
       post({ type: 'listening', id: spec.id });
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      post({ type: 'listening', id: spec.id, error: { code: e.code ?? 'SY_LISTEN_FAILED', message: e.message } });
+      const e = err as SyError;
+      post({ type: 'listening', id: spec.id, error: { code: e instanceof SyError ? e.code : 'SY_LISTEN_FAILED', systemCode: e.systemCode, message: e.message } });
     }
   };
 

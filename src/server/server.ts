@@ -10,11 +10,19 @@ import { createEndpointSlots } from '../proxy/endpoint-slots.ts';
 import { DEFAULT_UDP_SOCKETS, startWorkerPool, type UdpSocketMode, type WorkerPool } from '../data/worker-pool.ts';
 import { balancerNames } from '../balancers/registry.ts';
 import { startDataPlaneSync, type DataPlaneSync } from '../proxy/data-plane-sync.ts';
-import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
+import { createLbAddressPool, DEFAULT_LB_POOL } from '../proxy/lb-address-pool.ts';
+import { DEFAULT_SERVICE_CIDR } from '../control/cluster-ip-allocator.ts';
+import { DEFAULT_NODE_PORT_RANGE } from '../control/node-port-allocator.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
 import { readUdpKernelDrops } from '../admin/udp-kernel-drops.ts';
+import type { MetricsSource } from '../admin/metrics-snapshot.ts';
+import { startStatusSampler, type StatusSampler } from '../admin/status-sampler.ts';
+import { joinHostPort } from '../model/ip-address.ts';
+import { createDockerEngineClient, parseDockerHost } from '../discovery/docker-engine-client.ts';
+import { startDockerDiscovery, type DockerDiscovery } from '../discovery/docker-discovery.ts';
+import type { DockerAddressMode } from '../discovery/docker-container-pod.ts';
 import { startDns, type DnsSettings, type RunningDns } from '../dns/start-dns.ts';
 import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery/fqdn-resolver.ts';
 import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
@@ -51,6 +59,8 @@ export interface ServerOptions {
   randomSeed?: number;
   /** Passive ejection after this many consecutive connect failures (0 = off). */
   ejectAfterFailures: number;
+  /** `--discover docker`: running containers become Pods (DOCKER_HOST, default the local socket). */
+  docker?: { host?: string; namespace: string; addressMode: DockerAddressMode; network?: string };
   /** The built-in DNS responder (kube-system/kube-dns). */
   dns: DnsSettings;
   /** Name servers (IP or IP:PORT) that resolve FQDN endpoints; undefined = the host's resolver. */
@@ -58,12 +68,22 @@ export interface ServerOptions {
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
+/** Service-port regions of the shared endpoint table (cursor and counters each): Service ports,
+ *  not Services, across every namespace. */
+const MAX_SERVICE_PORTS = 16384;
+/** ClientIP affinity entries of the shared table: distinct (client, Service port) pairs remembered. */
+const AFFINITY_ENTRIES = 65536;
+/** Probes in flight at once, whatever the number of endpoints. */
+const MAX_CONCURRENT_PROBES = 64;
+/** How long stop() waits beyond the drain timeout for workers that never report back. */
+const STOP_GRACE_MS = 5000;
+
 export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> = {
   admin: { host: '127.0.0.1', port: 10249 },
-  serviceCidr: '127.96.0.0/12',
-  nodePortRange: '30000-32767',
+  serviceCidr: DEFAULT_SERVICE_CIDR,
+  nodePortRange: DEFAULT_NODE_PORT_RANGE,
   nodeAddresses: ['0.0.0.0'],
-  lbPool: '127.112.0.0/12',
+  lbPool: DEFAULT_LB_POOL,
   workers: Math.max(1, availableParallelism()),
   // DEFAULT_ACCEPT_MODE's measurements (src/data/worker-pool.ts).
   accept: 'reuseport',
@@ -98,12 +118,18 @@ export interface RunningServer {
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  // Checked before anything starts: a bad pool is the operator's to fix, not a half-started server's.
+  const lbPool = createLbAddressPool(o.lbPool);
   const store = await openSqliteStore(o.stateDir);
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
+  let startedSync: DataPlaneSync | undefined;
+  let startedHealth: HealthManager | undefined;
   let accessLog: WriteStream | undefined;
+  let docker: DockerDiscovery | undefined;
   let dns: RunningDns | undefined;
   let fqdn: FqdnResolver | undefined;
+  let sampler: StatusSampler | undefined;
   try {
     // kube-dns's address is kept from automatic allocation even with DNS off, so that turning it on
     // later never finds it taken.
@@ -118,7 +144,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     };
     if (o.files.length) reportApply(await applyManifestPaths(reg, o.files));
 
-    const table = createEndpointTable({ maxSlots: o.maxSlots, maxServicePorts: 16384, affinityEntries: 65536 });
+    const table = createEndpointTable({ maxSlots: o.maxSlots, maxServicePorts: MAX_SERVICE_PORTS, affinityEntries: AFFINITY_ENTRIES });
     const slots = createEndpointSlots(table);
     if (o.accessLog === '-') accessLog = undefined;
     else if (o.accessLog) accessLog = createWriteStream(o.accessLog, { flags: 'a' });
@@ -130,30 +156,42 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       maxUdpFlows: o.maxUdpFlows, udpSockets: o.udpSockets, udpRecvBufferBytes: o.udpRecvBufferBytes, accessLog: sink, randomSeed: o.randomSeed, log: o.log,
     });
     const sync = startDataPlaneSync({
-      registry: reg, slots, pool, lbPool: createLbAddressPool(o.lbPool), nodeAddresses: o.nodeAddresses,
+      registry: reg, slots, pool, lbPool, nodeAddresses: o.nodeAddresses,
       defaults: { algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts },
       algorithms: balancerNames(), log: o.log,
     });
+    startedSync = sync;
     await sync.settled();
     const health = startHealthManager({
-      registry: reg, slots, log: o.log, maxConcurrent: 64, defaultProbe: o.defaultProbe,
+      registry: reg, slots, log: o.log, maxConcurrent: MAX_CONCURRENT_PROBES, defaultProbe: o.defaultProbe,
       ejection: { enabled: o.ejectAfterFailures > 0, consecutiveFailures: Math.max(1, o.ejectAfterFailures) },
     });
+    startedHealth = health;
     reg.setReadiness(health);
+    if (o.docker) {
+      docker = startDockerDiscovery({
+        ...o.docker, client: createDockerEngineClient(parseDockerHost(o.docker.host)), target: reg, log: o.log,
+      });
+      await docker.ready();
+    }
+    const discovery = docker;
     dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: o.dns, log: o.log });
     const runningDns = dns;
+    const metrics: MetricsSource = {
+      // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
+      table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
+      probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+      udpKernelDrops: readUdpKernelDrops,
+      extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
+    };
+    sampler = startStatusSampler(metrics, { log: o.log });
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
-      extraRoutes: metricsRoutes({
-        // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
-        table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
-        probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
-        udpKernelDrops: readUdpKernelDrops,
-        extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
-      }),
+      extraRoutes: metricsRoutes(metrics, sampler),
     });
-    const adminUrl = `http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port}`;
+    const runningSampler = sampler;
+    const adminUrl = `http://${joinHostPort(admin.address, admin.port)}`;
     const running = pool;
     let stopping: Promise<void> | undefined;
     return {
@@ -166,7 +204,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
       stop() {
         stopping ??= (async () => {
+          await discovery?.close();
           await admin.close();
+          runningSampler.close();
           await runningDns.close();
           runningFqdn.close();
           reg.setReadiness(undefined);
@@ -174,7 +214,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           await sync.close();
           // The drain is bounded by the drain timeout; the grace on top only guards against a worker
           // that never reports back, so that SIGTERM always ends the process.
-          const graceMs = o.drainTimeoutMs + 5000;
+          const graceMs = o.drainTimeoutMs + STOP_GRACE_MS;
           const finished = await within(running.drain(o.drainTimeoutMs).then(() => running.close()), graceMs);
           if (!finished) o.log('error', `the data-plane workers did not finish within ${graceMs} ms of the drain; stopping anyway`);
           await reg.close();
@@ -184,8 +224,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    // Undo what was started, last first: discovery, DNS, the loops, the workers, the registry they read.
+    await docker?.close().catch(() => {});
+    sampler?.close();
     await dns?.close().catch(() => {});
     fqdn?.close();
+    if (registry) registry.setReadiness(undefined);
+    await startedHealth?.close().catch(() => {});
+    await startedSync?.close().catch(() => {});
     await pool?.close().catch(() => {});
     if (registry) await registry.close().catch(() => {});
     else await store.close().catch(() => {});

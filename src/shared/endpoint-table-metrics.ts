@@ -163,7 +163,7 @@ export class EndpointTableMetrics {
     Atomics.store(this.i64, b + W_DELAY_P99, BigInt(Math.round(p99ns)));
     Atomics.store(this.i64, b + W_DELAY_MAX, BigInt(Math.round(maxNs)));
   }
-  worker(worker: number): WorkerRow {
+  worker(worker: number): Required<WorkerRow> {
     const b = this.workerLongBase + worker * WORKER_LONGS;
     const at = (w: number) => Number(Atomics.load(this.i64, b + w));
     return {

@@ -82,7 +82,7 @@ for (const mode of ['per-worker', 'single'] as const) {
       assert.ok(r.table.worker(0).flowsTotal === 0 || r.table.worker(1).flowsTotal === 0, 'one worker owns the listener');
     }
     for (let round = 0; round < 3; round++) {
-      const again = await Promise.all(clients.map((c, i) => c.ask(`r${round}`, port)));
+      const again = await Promise.all(clients.map((c) => c.ask(`r${round}`, port)));
       assert.equal(again.map(tagOf), first.map(tagOf), 'every later datagram of a flow goes to its endpoint');
     }
     assert.is(r.table.udpFlows(), 24);

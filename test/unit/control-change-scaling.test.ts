@@ -9,7 +9,7 @@ import { startHealthManager } from '../../src/health/health-manager.ts';
 import type { KubeObject, Pod } from '../../src/model/types.ts';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import type { Store, StoreOp } from '../../src/store/store.ts';
-import { FakeClock } from './health-fake-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 
 const UNRELATED = 1000;
 

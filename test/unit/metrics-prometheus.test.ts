@@ -6,7 +6,7 @@ import { EJECTED, READY, SERVING } from '../../src/shared/slot-state.ts';
 import { readMetrics, readStatus, type MetricsSource } from '../../src/admin/metrics-snapshot.ts';
 import { escapeLabelValue, renderPrometheus } from '../../src/admin/metrics-prometheus.ts';
 import { renderTopFrame } from '../../src/cli/top.ts';
-import { statusBody } from '../../src/admin/status-page-body.ts';
+import { pageMeta, statusBody } from '../../src/web/status-markup.ts';
 import { describeService } from '../../src/cli/printers/describe-service.ts';
 import { processCores } from '../../src/model/status-document.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
@@ -102,10 +102,21 @@ test('/metrics text parses strictly, escapes labels and matches the table', () =
 });
 
 test('the strict parser rejects what Prometheus would', () => {
-  assert.throws(() => parsePrometheusText('x 1\n'), /before any TYPE/);
-  assert.throws(() => parsePrometheusText('# TYPE x counter\nx{a="\\q"} 1\n'), /bad escape/);
+  assert.throws(() => parsePrometheusText('x 1\n# TYPE x counter\n'), /TYPE for x after its samples/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1\n# TYPE y gauge\ny 1\nx{a="b"} 2\n'), /samples of x are not contiguous/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx{a="\\q"} 1\n'), /unknown escape/);
   assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1\nx 2\n'), /duplicate/);
   assert.throws(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 0\nh_count 1\n'), /cumulative/);
+  assert.throws(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 0\nh_count 1\n'), /no \+Inf bucket/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1'), /end with a newline/);
+});
+
+test('every family switchyard exposes has HELP and TYPE', () => {
+  const f = parsePrometheusText(renderPrometheus(readMetrics(source().src)));
+  for (const family of f.values()) {
+    assert.is.not(family.type, 'untyped', family.name);
+    assert.ok(family.help.length > 0, family.name);
+  }
 });
 
 test('status document, page body and top frame show listeners, endpoints, health and rates', () => {
@@ -115,15 +126,16 @@ test('status document, page body and top frame show listeners, endpoints, health
   // One second of CPU in two: half a core.
   const second = { ...readStatus(src), time: first.time + 2000, process: { cpuSeconds: first.process.cpuSeconds + 1, residentBytes: 96 * 1024 * 1024 } };
   assert.ok(first.process.cpuSeconds > 0 && first.process.residentBytes > 0, 'the process reports its CPU and memory');
-  assert.is(processCores(second, first), 0.5);
+  // (x + 1) - x is 1 only up to rounding, whatever x the process reported.
+  assert.ok(Math.abs(processCores(second, first)! - 0.5) < 1e-9, String(processCores(second, first)));
   assert.is(processCores(second, null), null);
   assert.equal(second.services[0].listeners.map((l) => l.bound), [true, false]);
   const html = statusBody(second, first);
   assert.ok(html.includes('we&#34;ird\\svc'), 'names are HTML-escaped');
   assert.ok(html.includes('EADDRINUSE'));
   assert.ok(html.includes('1.0 KiB/s in'), 'bytes/s from two samples');
-  assert.ok(html.includes('CPU <span data-testid="cpu">0.50 cores</span> · memory 96.0 MiB'), 'CPU and memory in the header line');
-  assert.ok(statusBody(second, null).includes('CPU <span data-testid="cpu">–</span>'), 'no CPU figure from one sample');
+  assert.ok(pageMeta(second, first).includes('CPU <span data-testid="cpu">0.50 cores</span> · memory 96.0 MiB'), 'CPU and memory in the header line');
+  assert.ok(pageMeta(second, null).includes('CPU <span data-testid="cpu">–</span>'), 'no CPU figure from one sample');
   const frame = renderTopFrame(second, first);
   assert.match(frame, /^switchyard top — .* — 1 Services, \d+ workers, CPU 0\.50 cores, memory 96\.0MiB\n/);
   assert.match(renderTopFrame(second, null), /, CPU -, memory 96\.0MiB\n/);

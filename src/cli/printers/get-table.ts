@@ -3,7 +3,7 @@
 // Pure; runs in the CLI process.
 import type { Endpoints, EndpointSlice, KindName, KubeObject, Pod, Service } from '../../model/types.ts';
 import { age } from '../../model/human-duration.ts';
-import { joinHostPort } from '../../model/ip-string.ts';
+import { joinHostPort } from '../../model/ip-address.ts';
 import { formatLabels } from '../../model/selector.ts';
 import { GET_TABLE_OPTIONS, TabWriter } from './tab-writer.ts';
 
