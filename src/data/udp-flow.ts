@@ -2,6 +2,7 @@
 // datagram was given, and the connected upstream socket that carries its datagrams there and its
 // replies back. Plain state and per-flow counters; udp-plane.ts runs its life. Worker thread only.
 import type { PickResult } from '../shared/endpoint-picker-api.ts';
+import type { EndpointTable } from '../shared/endpoint-table.ts';
 import type { FlowEnd } from '../shared/endpoint-table-layout.ts';
 import type { UdpHandle } from './raw-udp.ts';
 import type { UdpListener } from './udp-listener.ts';
@@ -59,6 +60,17 @@ export class UdpFlow {
   }
 
   get slot(): number { return this.endpoint.slot; }
+
+  /** Adds what the flow counted since the last flush to the shared table (at its end, and once a
+   *  second while it lives: 64-bit shared adds per datagram would cost more than the datagram). */
+  flushTo(table: EndpointTable): void {
+    table.addDatagrams(this.servicePortIndex, this.slot, this.datagramsIn - this.flushedDatagramsIn, this.datagramsOut - this.flushedDatagramsOut);
+    table.addBytes(this.servicePortIndex, this.slot, this.bytesIn - this.flushedBytesIn, this.bytesOut - this.flushedBytesOut);
+    this.flushedDatagramsIn = this.datagramsIn;
+    this.flushedDatagramsOut = this.datagramsOut;
+    this.flushedBytesIn = this.bytesIn;
+    this.flushedBytesOut = this.bytesOut;
+  }
 
   /** The access-log line of the ended flow (JSON), beside the TCP connections' lines. */
   logLine(end: UdpFlowEnd, servicePortName: string, now: number): string {

@@ -21,6 +21,7 @@ import { rawUdp, type RemoteInfo, type SendReq, type UdpHandle } from './raw-udp
 import { UdpFlow, flowEndReason, type UdpFlowEnd } from './udp-flow.ts';
 import { UdpFlowTable } from './udp-flow-table.ts';
 import { UdpListener } from './udp-listener.ts';
+import { UdpDropCounts } from './udp-drop-counts.ts';
 
 export interface UdpPlaneOptions {
   workerId: number;
@@ -39,7 +40,6 @@ export interface UdpPlaneOptions {
 
 const NO_TRIES: readonly number[] = [];
 const UV_ECONNREFUSED = -osConstants.errno.ECONNREFUSED;
-const DROP_CAUSES: readonly UdpDropCause[] = ['noEndpoints', 'maxFlows', 'sourceRange', 'upstreamError', 'draining'];
 /** While draining, a flow idle this long has had its answer: it ends rather than wait out its timeout. */
 const DRAIN_IDLE_MS = 1000;
 const FLUSH_MS = 1000;
@@ -56,7 +56,7 @@ export class UdpPlane {
   private readonly listeners = new Map<string, UdpListener>();
   private readonly flows = new UdpFlowTable<UdpFlow>();
   private readonly byPort = new Map<number, Set<UdpFlow>>();
-  private readonly drops = new Map<number, Float64Array>();
+  private readonly drops = new UdpDropCounts();
   /** Per slot: when a refusal last counted as a failure on this worker. */
   private readonly refusalCounted = new Map<number, number>();
   private readonly list: Uint8Array[] = [Buffer.alloc(0)];
@@ -117,7 +117,7 @@ export class UdpPlane {
   /** Before the picker forgets the Service port (its name is still there for the access log). */
   removeServicePort(index: number): void {
     for (const f of [...this.byPort.get(index) ?? []]) this.end(f, 'service-port-removed');
-    this.flushDrops();
+    this.drops.flushTo(this.o.table);
   }
 
   /** No new flows; live ones end once idle DRAIN_IDLE_MS (or their shorter timeout), all at
@@ -252,7 +252,7 @@ export class UdpPlane {
     picker.closed(index, flow.slot);
     picker.releaseFlow(index);
     table.workerFlowClosed(this.o.workerId);
-    this.flush(flow);
+    flow.flushTo(table);
     table.countFlowEnd(index, flowEndReason(why));
     const now = performance.now();
     table.observe(index, 'duration', (now - flow.started) / 1000);
@@ -262,9 +262,7 @@ export class UdpPlane {
   }
 
   private drop(index: number, cause: UdpDropCause): undefined {
-    let counts = this.drops.get(index);
-    if (!counts) this.drops.set(index, counts = new Float64Array(DROP_CAUSES.length));
-    counts[DROP_CAUSES.indexOf(cause)]++;
+    this.drops.add(index, cause);
     this.schedule();
     return undefined;
   }
@@ -309,35 +307,18 @@ export class UdpPlane {
         if (f.touched) { f.touched = false; f.lastSeen = now; }
         else if (now - f.lastSeen >= idle) { this.end(f, 'idle'); continue; }
         if (!this.o.picker.flowUsable(index, f.slot)) { this.end(f, 'endpoint-unusable'); continue; }
-        if (flush) this.flush(f);
+        if (flush) f.flushTo(this.o.table);
       }
     }
-    if (flush) { this.flushDrops(); this.lastFlush = now; }
-    if (this.byPort.size > 0 || this.drops.size > 0) this.schedule();
+    if (flush) { this.drops.flushTo(this.o.table); this.lastFlush = now; }
+    if (this.byPort.size > 0 || this.drops.pending) this.schedule();
   };
-
-  private flush(f: UdpFlow): void {
-    const { table } = this.o;
-    table.addDatagrams(f.servicePortIndex, f.slot, f.datagramsIn - f.flushedDatagramsIn, f.datagramsOut - f.flushedDatagramsOut);
-    table.addBytes(f.servicePortIndex, f.slot, f.bytesIn - f.flushedBytesIn, f.bytesOut - f.flushedBytesOut);
-    f.flushedDatagramsIn = f.datagramsIn;
-    f.flushedDatagramsOut = f.datagramsOut;
-    f.flushedBytesIn = f.bytesIn;
-    f.flushedBytesOut = f.bytesOut;
-  }
-
-  private flushDrops(): void {
-    for (const [index, counts] of this.drops) {
-      for (let c = 0; c < DROP_CAUSES.length; c++) this.o.table.countUdpDrops(index, DROP_CAUSES[c], counts[c]);
-    }
-    this.drops.clear();
-  }
 
   private checkDrained(): void {
     if (!this.draining || this.flows.size > 0 || this.drained === null) return;
     for (const l of this.listeners.values()) l.close();
     this.listeners.clear();
-    this.flushDrops();
+    this.drops.flushTo(this.o.table);
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     this.timerMs = Infinity;
     const resolve = this.drained;

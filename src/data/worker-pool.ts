@@ -32,7 +32,9 @@ export const DEFAULT_ACCEPT_MODE: AcceptMode = 'reuseport';
 
 /** How UDP listeners are bound: 'per-worker' — every worker binds each with SO_REUSEPORT and the
  *  kernel keeps each client address:port on one of them; 'single' — one worker binds it alone, the
- *  listeners spread over the workers. */
+ *  listeners spread over the workers. per-worker by measurement (docs/architecture.md, "UDP flows":
+ *  no more CPU per query with 2 workers on 2 cores, and a crashed worker's clients are carried by the
+ *  other sockets at once, where 'single' has no listener until the replacement binds). */
 export type UdpSocketMode = 'per-worker' | 'single';
 export const DEFAULT_UDP_SOCKETS: UdpSocketMode = 'per-worker';
 
