@@ -1,37 +1,45 @@
 // The API server of switchyard: validates, defaults and allocates applied objects, stores them
-// durably, keeps the controllers' endpoints up to date and tells subscribers which Services
-// changed. Main thread only.
+// durably, keeps the controllers' endpoints up to date, publishes every object as clients read it
+// and tells subscribers which Services changed. Main thread only.
 //
-// Writes (apply, delete) go through one queue (write-queue.ts), so concurrent API calls never
-// interleave between validation, allocation and commit. Memory is updated only after the store
-// commit resolved, so what get/list show (registry-reads.ts) is always on disk. Start-up restores
-// the stored objects and their allocations (restore-stored-objects.ts).
+// Writes (apply, patch, delete, and the publisher's flushes) go through one queue
+// (write-queue.ts), so concurrent API calls never interleave between validation, allocation and
+// commit. A user write is one store commit: the declared object plus every published object it
+// changes (the object itself, its Service's Endpoints and EndpointSlices, its namespace), each
+// numbered by the store. Changes that come from the server itself (readiness from the health loop,
+// load-balancer status from the data plane, events) are marked and published by a flush one turn
+// of the event loop later, coalesced. What get/list/watch show is the published state
+// (published-cache.ts), always on disk.
 //
 // Generated Endpoints/EndpointSlices (selector Services) and mirrored slices (manual Endpoints of
-// selector-less Services) are computed, never stored (endpoint-views.ts). An Endpoints object
-// applied for a Service that has a selector is stored, but get/list show the controller's
-// computed one, as in Kubernetes where the controller overwrites it. Service `status` is owned by
-// the server (setLoadBalancerIngress) and kept in memory only; the data plane rewrites it at start.
+// selector-less Services) are computed (endpoint-views.ts) and published, never declared. An
+// Endpoints object applied for a Service that has a selector is stored, but the controller's
+// computed one is what is published, as in Kubernetes where the controller overwrites it.
 import { randomUUID } from 'node:crypto';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
-import { ApiError, badRequest, invalidError, notFoundError } from '../model/api-error.ts';
+import { ApiError, badRequest, conflictError, invalidError, notFoundError } from '../model/api-error.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { podConditionReady } from '../model/pod-ready.ts';
-import type { EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Pod, Service } from '../model/types.ts';
+import type { ApiKindName, ApiObject, EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Namespace, Pod, Service } from '../model/types.ts';
 import { KINDS, objectKey } from '../model/types.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, StoreChange, StoreOp } from '../store/store.ts';
 import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
-import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, ReadinessSource } from './control-plane-api.ts';
+import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, DeleteOptions, PatchOptions, PatchType, ReadinessSource } from './control-plane-api.ts';
 import { clientView } from './client-view.ts';
 import { affectedServices, createEndpointViews, serviceKey } from './endpoint-views.ts';
 import { createEventLog, rfc3339 } from './event-log.ts';
+import { updateManagedFields } from './managed-fields.ts';
+import { prepareNamespace } from './namespace-objects.ts';
 import { createNodePortAllocator } from './node-port-allocator.ts';
 import { createObjectIndex } from './object-index.ts';
-import { createRegistryReads } from './registry-reads.ts';
+import { patchTarget } from './patch-object.ts';
+import { BUILT_IN_NAMESPACES, createPublisher } from './publisher.ts';
+import { createPublishedCache } from './published-cache.ts';
 import { restoreStoredObjects } from './restore-stored-objects.ts';
 import { sameContent } from './same-content.ts';
 import { allocateService, keepAllocations, releaseService, type ServiceAllocation } from './service-allocations.ts';
+import { startWatch } from './watch-feed.ts';
 import { createWriteQueue } from './write-queue.ts';
 
 export interface RegistryOptions {
@@ -40,8 +48,10 @@ export interface RegistryOptions {
   nodePortRange?: string;
   clock?: () => number;
   readiness?: ReadinessSource;
-  /** Events kept in memory (default 1000). */
+  /** Events kept (default 1000). */
   eventCapacity?: number;
+  /** Told when publishing server-side changes failed (they are retried). */
+  log?: (message: string) => void;
 }
 
 export interface Registry extends ControlPlaneApi {
@@ -58,6 +68,8 @@ export interface Registry extends ControlPlaneApi {
   setReadiness(source: ReadinessSource | undefined): void;
   /** status.loadBalancer.ingress, written by the data plane once it bound the addresses. */
   setLoadBalancerIngress(namespace: string, name: string, ingress: LoadBalancerIngress[]): void;
+  /** Resolves once every server-side change made so far is published. */
+  flushed(): Promise<void>;
   /** Waits for queued writes, then closes the store. */
   close(): Promise<void>;
 }
@@ -71,8 +83,14 @@ function generatedName(prefix: string): string {
   return s;
 }
 
-function storeFailure(err: unknown): ApiError {
+const resourceOf = (kind: ApiKindName) => kind === 'Event' ? 'events' : kind === 'Namespace' ? 'namespaces' : KINDS[kind].resource;
+const groupOf = (kind: ApiKindName) => (kind === 'EndpointSlice' ? 'discovery.k8s.io' : '');
+
+function storeFailure(err: unknown, kind: ApiKindName, name: string): ApiError {
   const code = (err as { code?: string }).code;
+  if (code === 'SY_STORE_CONFLICT') {
+    return conflictError(resourceOf(kind), name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
   return new ApiError(500, 'InternalError', typeof code === 'string' && code.startsWith('SY_') ? code : 'SY_STORE_WRITE',
     `Internal error occurred: the change was not saved: ${(err as Error).message}`);
 }
@@ -80,10 +98,12 @@ function storeFailure(err: unknown): ApiError {
 export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const { store } = opts;
   const clock = opts.clock ?? Date.now;
+  const log = opts.log ?? (() => {});
   const ips = createClusterIpAllocator(opts.serviceCidr);
   const ports = createNodePortAllocator(opts.nodePortRange);
   const events = createEventLog({ capacity: opts.eventCapacity, clock });
   const index = createObjectIndex();
+  const declaredNamespaces = new Map<string, Namespace>();
   let readiness = opts.readiness;
   const isReady = (pod: Pod) => readiness?.podReady(pod) ?? podConditionReady(pod);
   const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port));
@@ -100,14 +120,90 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     }
   };
 
-  let resourceVersion = await restoreStoredObjects(store, { index, ips, ports, events });
+  const cache = await createPublishedCache(store);
+  const declared = await restoreStoredObjects(store, { index, ips, ports, events });
+  for (const ns of declared.namespaces) declaredNamespaces.set(ns.metadata.name ?? '', ns);
+  events.restore(cache.list('Event') as never);
   for (const ns of index.namespaces()) views.recompute(ns);
 
   const viewSources = { ingress: (ns: string, name: string) => ingress.get(serviceKey(ns, name)), isReady };
   const view = <T extends KubeObject>(obj: T): T => clientView(obj, viewSources);
-  const { get, list } = createRegistryReads(index, views, view);
+  const publisher = createPublisher({ index, views, cache, events, declaredNamespaces, view, clock });
 
-  async function apply(raw: unknown, o: ApplyOptions = {}): Promise<ApplyResult> {
+  // Server-side changes (readiness, status, events) are published one event-loop turn later.
+  let flushScheduled: NodeJS.Immediate | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const { ops, marks } = publisher.take();
+    if (ops.length === 0) return;
+    try {
+      await store.commit(ops);
+    } catch (err) {
+      publisher.remark(marks);
+      log(`publishing server-side changes failed (retrying in 1 s): ${(err as Error).message}`);
+      if (!closed) retryTimer = setTimeout(() => { retryTimer = undefined; scheduleFlush(); }, 1000).unref();
+    }
+  };
+  function scheduleFlush(): void {
+    if (closed || flushScheduled) return;
+    flushScheduled = setImmediate(() => {
+      flushScheduled = undefined;
+      if (closed) return;
+      flushing = writes.run(flush).catch(() => undefined);
+    });
+  }
+
+  // Start-up: bring the published objects in line with the declared ones (nothing when unchanged).
+  publisher.markAll();
+  await writes.run(flush);
+
+  /** Commits `input` ops plus every published change marked so far; reverts with `undo` on failure. */
+  async function commitWrite(input: StoreOp[], kind: ApiKindName, name: string, ownKey: string, undo: () => void): Promise<StoreChange[]> {
+    const { ops, marks } = publisher.take();
+    const seen = cache.getKey(ownKey);
+    for (const o of ops) {
+      // The store refuses the write if another writer changed this object since it was read.
+      if ((o.op === 'publish' || o.op === 'unpublish') && o.key === ownKey) o.expectRevision = seen ? Number(seen.metadata.resourceVersion) : 0;
+    }
+    try {
+      return await store.commit([...input, ...ops]);
+    } catch (err) {
+      undo();
+      publisher.remark(marks);
+      throw storeFailure(err, kind, name);
+    }
+  }
+
+  const published = (kind: ApiKindName, ns: string, name: string): ApiObject | undefined =>
+    cache.get(kind, kind === 'Namespace' ? '' : ns, name);
+
+  async function applyNamespace(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
+    const ns = prepareNamespace(raw);
+    const name = ns.metadata.name!;
+    const prev = declaredNamespaces.get(name);
+    const current = published('Namespace', '', name);
+    if (ns.metadata.resourceVersion && current && ns.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw conflictError('namespaces', name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    delete ns.metadata.resourceVersion;
+    if (o.mode === 'create' && current) throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `namespaces "${name}" already exists`, { name, kind: 'namespaces' });
+    if (prev && sameContent(ns as never, prev as never)) return { outcome: 'unchanged', object: structuredClone(current ?? ns) };
+    if (!o.managedByApply) ns.metadata.managedFields = updateManagedFields(prev ?? current, ns, o.fieldManager, clock(), ns.metadata.managedFields);
+    if (o.dryRun) return { outcome: current ? 'configured' : 'created', object: { ...ns, metadata: { ...ns.metadata, resourceVersion: current?.metadata.resourceVersion } } };
+    declaredNamespaces.set(name, ns);
+    publisher.markNamespace(name);
+    const key = objectKey('Namespace', '', name);
+    await commitWrite([{ op: 'put', key, object: ns as never }], 'Namespace', name, key,
+      () => { if (prev) declaredNamespaces.set(name, prev); else declaredNamespaces.delete(name); });
+    return { outcome: current ? 'configured' : 'created', object: structuredClone(published('Namespace', '', name)!) };
+  }
+
+  /** apply() inside the write queue: validate, default, allocate, commit, publish. */
+  async function applyLocked(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
+    if (raw !== null && typeof raw === 'object' && (raw as { kind?: unknown }).kind === 'Namespace' && (raw as { apiVersion?: unknown }).apiVersion === 'v1') {
+      return applyNamespace(raw, o);
+    }
     const prepared = prepareObject(raw);
     if (prepared.status === 'invalid') {
       throw invalidError(prepared.kind, prepared.name, prepared.errors, prepared.kind === 'EndpointSlice' ? 'discovery.k8s.io' : '');
@@ -120,89 +216,195 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     const ns = namespaceOf(obj.metadata);
     const name = obj.metadata.name ?? '';
     const resource = KINDS[obj.kind].resource;
-    return writes.run(async () => {
-      const prev = index.get(obj.kind, ns, name);
-      if (o.mode === 'create' && prev) {
-        throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${name}" already exists`, { name, kind: resource });
+    const key = objectKey(obj.kind, ns, name);
+    const prev = index.get(obj.kind, ns, name);
+    const current = published(obj.kind, ns, name);
+    if (o.mode === 'create' && (prev || current)) {
+      throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${name}" already exists`, { name, group: groupOf(obj.kind), kind: resource });
+    }
+    const wantedVersion = obj.metadata.resourceVersion;
+    if (wantedVersion && current && wantedVersion !== current.metadata.resourceVersion) {
+      throw conflictError(resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    delete obj.metadata.resourceVersion;
+    let alloc: ServiceAllocation | undefined;
+    if (obj.kind === 'Service') {
+      delete obj.status;
+      const prevSvc = prev as Service | undefined;
+      if (prevSvc) {
+        keepAllocations(obj, prevSvc);
+        const errs = validateServiceUpdate(obj, prevSvc);
+        if (errs.length) throw invalidError('Service', name, errs);
       }
-      let alloc: ServiceAllocation | undefined;
-      if (obj.kind === 'Service') {
-        delete obj.status;
-        const prevSvc = prev as Service | undefined;
-        if (prevSvc) {
-          keepAllocations(obj, prevSvc);
-          const errs = validateServiceUpdate(obj, prevSvc);
-          if (errs.length) throw invalidError('Service', name, errs);
-        }
-        alloc = allocateService(ips, ports, obj, prevSvc);
-      }
-      try {
-        if (prev && sameContent(obj, prev)) {
-          alloc?.undo();
-          return { outcome: 'unchanged', object: view(prev) };
-        }
-        const meta = obj.metadata;
-        meta.namespace = ns;
-        meta.uid = prev?.metadata.uid ?? randomUUID();
-        meta.creationTimestamp = prev?.metadata.creationTimestamp ?? rfc3339(clock());
-        // Like the apiserver, generation counts changes of the desired state, not of metadata.
-        const bodyChanged = !prev || !sameContent({ ...obj, metadata: {} }, { ...prev, metadata: {} });
-        meta.generation = (prev?.metadata.generation ?? 0) + (bodyChanged ? 1 : 0);
-        meta.resourceVersion = String(resourceVersion + 1);
-        if (o.dryRun) {
-          alloc?.undo();
-          return { outcome: prev ? 'configured' : 'created', object: view(obj) };
-        }
-        try {
-          await store.commit([{ op: 'put', key: objectKey(obj.kind, ns, name), object: obj }]);
-        } catch (err) {
-          throw storeFailure(err);
-        }
-      } catch (err) {
+      alloc = allocateService(ips, ports, obj, prevSvc);
+    }
+    try {
+      const meta = obj.metadata;
+      meta.namespace = ns;
+      meta.uid = prev?.metadata.uid ?? current?.metadata.uid ?? randomUUID();
+      meta.creationTimestamp = prev?.metadata.creationTimestamp ?? current?.metadata.creationTimestamp ?? rfc3339(clock());
+      // A server-side apply computed managedFields itself; any other write records what it changed.
+      if (!o.managedByApply) meta.managedFields = updateManagedFields(prev ?? current, obj, o.fieldManager, clock(), meta.managedFields);
+      if (prev && sameContent(obj, prev)) {
         alloc?.undo();
-        throw err;
+        return { outcome: 'unchanged', object: structuredClone(current ?? view(prev)) };
       }
-      resourceVersion++;
-      alloc?.settle();
+      // Like the apiserver, generation counts changes of the desired state, not of metadata.
+      const bodyChanged = !prev || !sameContent({ ...obj, metadata: {} }, { ...prev, metadata: {} });
+      meta.generation = (prev?.metadata.generation ?? 0) + (bodyChanged ? 1 : 0);
+      if (o.dryRun) {
+        alloc?.undo();
+        const shown = view(obj) as KubeObject;
+        if (current) shown.metadata.resourceVersion = current.metadata.resourceVersion;
+        return { outcome: prev ? 'configured' : 'created', object: shown };
+      }
       index.put(obj);
-      notify(views.recompute(ns, affectedServices(index, ns, [prev, obj])));
-      return { outcome: prev ? 'configured' : 'created', object: view(obj) };
-    });
+      const changed = views.recompute(ns, affectedServices(index, ns, [prev, obj]));
+      publisher.markObject(key);
+      for (const s of changed) publisher.markService(s);
+      publisher.markNamespace(ns);
+      await commitWrite([{ op: 'put', key, object: obj }], obj.kind, name, key, () => {
+        if (prev) index.put(prev); else index.remove(obj.kind, ns, name);
+        notify(views.recompute(ns, affectedServices(index, ns, [prev, obj])));
+      });
+      alloc?.settle();
+      alloc = undefined;
+      notify(changed);
+    } catch (err) {
+      alloc?.undo();
+      throw err;
+    }
+    return { outcome: prev || current ? 'configured' : 'created', object: structuredClone(published(obj.kind, ns, name) ?? view(obj)) };
   }
 
-  async function del(kind: KindName, namespace: string, name: string, o: { dryRun?: boolean } = {}): Promise<KubeObject> {
-    return writes.run(async () => {
-      const prev = index.get(kind, namespace, name);
-      if (!prev) {
-        // A controller-generated object: deleting it is a no-op, the controller would recreate it at once.
-        const computed = kind === 'Endpoints' || kind === 'EndpointSlice' ? get(kind, namespace, name) : undefined;
-        if (computed) return computed;
-        throw notFoundError(KINDS[kind]?.resource ?? kind, name);
-      }
-      const shown = view(prev);
-      if (o.dryRun) return shown;
-      try {
-        await store.commit([{ op: 'delete', key: objectKey(kind, namespace, name) }]);
-      } catch (err) {
-        throw storeFailure(err);
-      }
-      index.remove(kind, namespace, name);
-      if (prev.kind === 'Service') {
-        releaseService(ips, ports, prev);
-        ingress.delete(serviceKey(namespace, name));
-      }
-      notify(views.recompute(namespace, affectedServices(index, namespace, [prev])));
-      return shown;
+  async function deleteNamespace(name: string, o: DeleteOptions): Promise<ApiObject> {
+    const current = published('Namespace', '', name);
+    if (!current) throw notFoundError('namespaces', name);
+    if (BUILT_IN_NAMESPACES.includes(name)) {
+      throw new ApiError(403, 'Forbidden', 'SY_NAMESPACE_BUILT_IN', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+    }
+    checkPreconditions(current, o, 'namespaces', name);
+    if (o.dryRun) return structuredClone(current);
+    // Deleted at once with everything in it (upstream finalizes the same, asynchronously).
+    const removed: KubeObject[] = [];
+    for (const kind of ['Service', 'Pod', 'Endpoints', 'EndpointSlice'] as const) removed.push(...index.list(kind, name));
+    const prevNs = declaredNamespaces.get(name);
+    for (const r of removed) index.remove(r.kind, name, r.metadata.name ?? '');
+    declaredNamespaces.delete(name);
+    const changed = views.recompute(name);
+    for (const key of cache.keysIn(name)) publisher.markObject(key);
+    for (const s of changed) publisher.markService(s);
+    publisher.markNamespace(name);
+    const inputs: StoreOp[] = removed.map((r) => ({ op: 'delete', key: objectKey(r.kind, name, r.metadata.name ?? '') }));
+    inputs.push({ op: 'delete', key: objectKey('Namespace', '', name) });
+    const nsKey = objectKey('Namespace', '', name);
+    const changes = await commitWrite(inputs, 'Namespace', name, nsKey, () => {
+      for (const r of removed) index.put(r);
+      if (prevNs) declaredNamespaces.set(name, prevNs);
+      notify(views.recompute(name));
     });
+    for (const r of removed) {
+      if (r.kind === 'Service') {
+        releaseService(ips, ports, r);
+        ingress.delete(serviceKey(name, r.metadata.name ?? ''));
+      }
+    }
+    notify(changed);
+    return structuredClone(changes.find((c) => c.key === nsKey)?.object ?? current);
   }
+
+  function checkPreconditions(current: ApiObject, o: DeleteOptions, resource: string, name: string): void {
+    const p = o.preconditions;
+    if (p?.uid && p.uid !== current.metadata.uid) {
+      throw conflictError(resource, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    if (p?.resourceVersion && p.resourceVersion !== current.metadata.resourceVersion) {
+      throw conflictError(resource, name, `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+    }
+  }
+
+  async function deleteLocked(kind: ApiKindName, namespace: string, name: string, o: DeleteOptions): Promise<ApiObject> {
+    if (kind === 'Namespace') return deleteNamespace(name, o);
+    if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'delete is not supported on resources of kind "events"');
+    const prev = index.get(kind, namespace, name);
+    const current = published(kind, namespace, name);
+    if (!prev) {
+      // A controller-generated object: deleting it is a no-op, the controller would recreate it at once.
+      if (current) return structuredClone(current);
+      throw notFoundError(KINDS[kind].resource, name, groupOf(kind));
+    }
+    if (current) checkPreconditions(current, o, KINDS[kind].resource, name);
+    if (o.dryRun) return structuredClone(current ?? view(prev));
+    const key = objectKey(kind, namespace, name);
+    index.remove(kind, namespace, name);
+    const changed = views.recompute(namespace, affectedServices(index, namespace, [prev]));
+    publisher.markObject(key);
+    for (const s of changed) publisher.markService(s);
+    publisher.markNamespace(namespace);
+    const changes = await commitWrite([{ op: 'delete', key }], kind, name, key, () => {
+      index.put(prev);
+      notify(views.recompute(namespace, affectedServices(index, namespace, [prev])));
+    });
+    if (prev.kind === 'Service') {
+      releaseService(ips, ports, prev);
+      ingress.delete(serviceKey(namespace, name));
+    }
+    notify(changed);
+    return structuredClone(changes.find((c) => c.key === key)?.object ?? current ?? view(prev));
+  }
+
+  async function patchLocked(kind: ApiKindName, namespace: string, name: string, type: PatchType, patch: unknown, o: PatchOptions): Promise<ApplyResult> {
+    if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'patch is not supported on resources of kind "events"');
+    const ns = kind === 'Namespace' ? '' : namespace;
+    const current = published(kind, ns, name);
+    const declaredObj = kind === 'Namespace' ? declaredNamespaces.get(name) : index.get(kind, namespace, name);
+    const target = patchTarget({ kind, namespace, name, type, patch, current, declared: declaredObj as ApiObject | undefined, force: o.force, fieldManager: o.fieldManager, now: clock() });
+    const result = await applyLocked(target, { ...o, mode: 'apply', managedByApply: type === 'apply' });
+    if (!current && result.outcome === 'created') return result;
+    return result.outcome === 'created' ? { ...result, outcome: 'configured' } : result;
+  }
+
+  function addReference(involved: Parameters<ControlPlaneApi['recordEvent']>[0]): Parameters<ControlPlaneApi['recordEvent']>[0] {
+    const ref = { ...involved };
+    if (ref.kind && ref.name && (ref.kind in KINDS)) {
+      const obj = cache.get(ref.kind as KindName, ref.namespace ?? 'default', ref.name);
+      if (obj) {
+        ref.uid ??= obj.metadata.uid;
+        ref.resourceVersion ??= obj.metadata.resourceVersion;
+      }
+      ref.apiVersion ??= KINDS[ref.kind as KindName].apiVersion;
+    }
+    return ref;
+  }
+
+  /** Waits out a flush that is scheduled (not one waiting to retry after a failure) and one running. */
+  async function flushed(): Promise<void> {
+    while (flushScheduled !== undefined) await new Promise((r) => setImmediate(r));
+    await flushing;
+  }
+
+  const publishedReads = {
+    get: (kind: ApiKindName, ns: string, name: string) => published(kind, ns, name),
+    list: (kind: ApiKindName, ns?: string) => cache.list(kind, ns),
+    revision: () => cache.revision(),
+  };
 
   return {
-    apply,
-    delete: del,
-    get,
-    list,
+    apply: (raw, o = {}) => writes.run(() => applyLocked(raw, o)),
+    patch: (kind, ns, name, type, patch, o = {}) => writes.run(() => patchLocked(kind, ns, name, type, patch, o)),
+    delete: (kind, ns, name, o = {}) => writes.run(() => deleteLocked(kind, ns, name, o)),
+    get: (kind, ns, name) => {
+      const o = cache.get(kind, ns, name);
+      return o ? structuredClone(o) as KubeObject : undefined;
+    },
+    list: (kind, ns) => cache.list(kind, ns).map((o) => structuredClone(o) as KubeObject),
+    published: publishedReads,
+    watch: (start, sink) => startWatch(store, cache, start, sink),
     events: (filter) => events.list(filter),
-    recordEvent: (involved, type, reason, message, component) => { events.record(involved, type, reason, message, component); },
+    recordEvent: (involved, type, reason, message, component) => {
+      events.record(addReference(involved), type, reason, message, component);
+      scheduleFlush();
+    },
     subscribe(fn) {
       subscribers.add(fn);
       return () => { subscribers.delete(fn); };
@@ -217,6 +419,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       const changed: string[] = [];
       if (services === undefined) {
         for (const ns of index.namespaces()) changed.push(...views.recompute(ns));
+        for (const ns of index.namespaces()) for (const p of index.list('Pod', ns)) publisher.markObject(objectKey('Pod', ns, p.metadata.name ?? ''));
       } else {
         const byNs = new Map<string, Set<string>>();
         for (const key of services) {
@@ -225,7 +428,10 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
           byNs.set(ns, (byNs.get(ns) ?? new Set()).add(key.slice(slash + 1)));
         }
         for (const [ns, names] of byNs) changed.push(...views.recompute(ns, names));
+        publisher.markPodsOf(services);
       }
+      for (const s of changed) publisher.markService(s);
+      scheduleFlush();
       notify(changed);
     },
     setReadiness(source) {
@@ -235,12 +441,19 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       if (!index.get('Service', namespace, name)) return;
       if (list.length) ingress.set(serviceKey(namespace, name), structuredClone(list));
       else ingress.delete(serviceKey(namespace, name));
+      publisher.markObject(objectKey('Service', namespace, name));
+      scheduleFlush();
     },
+    flushed,
     async close() {
       if (closed) return;
+      await flushed().catch(() => undefined);
       closed = true;
+      if (flushScheduled) clearImmediate(flushScheduled);
+      if (retryTimer) clearTimeout(retryTimer);
       await writes.close();
       subscribers.clear();
+      cache.close();
       await store.close();
     },
   };

@@ -7,7 +7,7 @@ import { formatFieldError, invalidMessage } from './field-errors.ts';
 export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
   | 'Invalid' | 'MethodNotAllowed' | 'RequestEntityTooLarge' | 'UnsupportedMediaType'
-  | 'Timeout' | 'InternalError' | 'ServiceUnavailable';
+  | 'Timeout' | 'InternalError' | 'ServiceUnavailable' | 'Expired' | 'Gone' | 'NotAcceptable';
 
 export interface StatusCause { reason?: string; message: string; field?: string }
 
@@ -18,7 +18,7 @@ export interface Status {
   status: 'Failure' | 'Success';
   message: string;
   reason: StatusReason;
-  details?: { name?: string; kind?: string; group?: string; causes?: StatusCause[] };
+  details?: { name?: string; kind?: string; group?: string; uid?: string; causes?: StatusCause[] };
   code: number;
   /** switchyard's stable error code, e.g. SY_INVALID. */
   errorCode?: string;
@@ -66,8 +66,10 @@ export function invalidError(kind: string, name: string, errors: FieldError[], g
   });
 }
 
-export function notFoundError(resource: string, name: string): ApiError {
-  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${resource} "${name}" not found`, { name, kind: resource });
+/** `services "web" not found`; a non-core group is named too: `endpointslices.discovery.k8s.io "x" not found`. */
+export function notFoundError(resource: string, name: string, group = ''): ApiError {
+  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${group ? `${resource}.${group}` : resource} "${name}" not found`,
+    { name, ...(group ? { group } : {}), kind: resource });
 }
 
 export function badRequest(code: string, message: string): ApiError {
