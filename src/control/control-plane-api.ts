@@ -9,6 +9,8 @@ export interface ApplyResult {
   outcome: ApplyOutcome;
   /** The object as published: defaulted, with uid, resourceVersion, creationTimestamp, allocations. */
   object: ApiObject;
+  /** Warnings for the client (`Warning` headers): unknown fields under fieldValidation=Warn. */
+  warnings?: string[];
 }
 
 export interface WriteOptions {
@@ -16,6 +18,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Who writes (the `fieldManager` query parameter); recorded in metadata.managedFields. */
   fieldManager?: string;
+  /** Unknown fields: refused (Strict), reported as warnings (Warn, the default) or dropped silently (Ignore). */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 export interface ApplyOptions extends WriteOptions {

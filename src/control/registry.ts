@@ -16,6 +16,8 @@
 // Endpoints object applied for a Service that has a selector is stored, but the controller's
 // computed one is what is published, as in Kubernetes where the controller overwrites it.
 import { randomUUID } from 'node:crypto';
+import { API_RESOURCES } from '../api/api-resources.ts';
+import { unknownFields } from '../api/unknown-fields.ts';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
 import { ApiError, badRequest, conflictError, invalidError, notFoundError } from '../model/api-error.ts';
@@ -201,6 +203,12 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
 
   /** apply() inside the write queue: validate, default, allocate, commit, publish. */
   async function applyLocked(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
+    const warnings = checkFields(raw, o.fieldValidation);
+    const result = await applyChecked(raw, o);
+    return warnings.length > 0 ? { ...result, warnings } : result;
+  }
+
+  async function applyChecked(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
     if (raw !== null && typeof raw === 'object' && (raw as { kind?: unknown }).kind === 'Namespace' && (raw as { apiVersion?: unknown }).apiVersion === 'v1') {
       return applyNamespace(raw, o);
     }
@@ -275,6 +283,19 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       throw err;
     }
     return { outcome: prev || current ? 'configured' : 'created', object: structuredClone(published(obj.kind, ns, name) ?? view(obj)) };
+  }
+
+  /** Unknown fields of a served kind's body: a Strict refusal, or the warnings to return. */
+  function checkFields(raw: unknown, mode: ApplyOptions['fieldValidation']): string[] {
+    if (mode === 'Ignore' || raw === null || typeof raw !== 'object') return [];
+    const { kind, apiVersion } = raw as { kind?: unknown; apiVersion?: unknown };
+    const r = API_RESOURCES.find((x) => x.kind === kind && x.apiVersion === apiVersion);
+    if (!r) return [];
+    const unknown = unknownFields(raw, r.schema).map((f) => `unknown field ${JSON.stringify(f)}`);
+    if (unknown.length > 0 && mode === 'Strict') {
+      throw badRequest('SY_UNKNOWN_FIELD', `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${unknown.join(', ')}`);
+    }
+    return unknown;
   }
 
   async function deleteNamespace(name: string, o: DeleteOptions): Promise<ApiObject> {

@@ -3,15 +3,20 @@
 // the store numbered — whether this server made the change or, with a shared store, another did.
 // Main thread.
 import { ApiError } from '../model/api-error.ts';
-import type { ApiObject } from '../model/types.ts';
+import type { ApiKindName, ApiObject } from '../model/types.ts';
 import type { Store, StoreChange } from '../store/store.ts';
 import type { PublishedCache } from './published-cache.ts';
 
-/** `current`: every current object as ADDED, then changes (resourceVersion unset or "0"). */
-export type WatchStart = { from: 'current' } | { from: 'revision'; revision: number };
+/**
+ * `current`: the current objects first (of `kind` only, when given), then changes (resourceVersion
+ * unset or "0"); `revision`: the changes after it.
+ */
+export type WatchStart = { from: 'current'; kind?: ApiKindName } | { from: 'revision'; revision: number };
 
 export interface WatchSink {
-  /** Changes in revision order; ADDED for the initial objects (their own revisions, not ordered). */
+  /** `current` watches: the objects at the start, once, before any change. */
+  initial?(objects: readonly ApiObject[]): void;
+  /** Changes in revision order. */
   changes(changes: readonly StoreChange[]): void;
 }
 
@@ -45,14 +50,12 @@ export async function startWatch(store: Store, cache: PublishedCache, start: Wat
     if (start.from === 'current') {
       // The cache follows the store synchronously, so its snapshot and this listener meet exactly.
       delivered = cache.revision();
-      const initial: StoreChange[] = [];
-      for (const kind of ['Namespace', 'Service', 'Endpoints', 'EndpointSlice', 'Pod', 'Event'] as const) {
-        for (const o of cache.list(kind)) {
-          if (kinds && !kinds(o)) continue;
-          initial.push({ type: 'ADDED', revision: Number(o.metadata.resourceVersion), key: '', object: o });
-        }
+      const initial: ApiObject[] = [];
+      const all = ['Namespace', 'Service', 'Endpoints', 'EndpointSlice', 'Pod', 'Event'] as const;
+      for (const kind of start.kind ? [start.kind] : all) {
+        for (const o of cache.list(kind)) if (!kinds || kinds(o)) initial.push(o);
       }
-      if (initial.length > 0) sink.changes(initial);
+      sink.initial?.(initial);
     } else {
       if (start.revision < store.oldestWatchable()) throw expiredError(start.revision, store.oldestWatchable());
       delivered = start.revision;
