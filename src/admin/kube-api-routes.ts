@@ -32,7 +32,7 @@ export function kubeVersion(version: string): Record<string, string> {
   return {
     major: '1', minor: '32', gitVersion: `v1.32.0+switchyard.${version}`, gitCommit: '', gitTreeState: 'clean',
     buildDate: '2026-01-01T00:00:00Z', goVersion: `node${process.versions.node}`, compiler: 'switchyard', platform: `${process.platform}/${process.arch}`,
-    switchyard: version,
+    switchyard: version, node: process.version,
   };
 }
 
