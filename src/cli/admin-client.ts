@@ -56,7 +56,7 @@ export function resourcePath(kind: KindName, namespace?: string, name?: string):
 
 export class AdminClient {
   readonly server: string;
-  private readonly token?: string;
+  readonly token?: string;
   private readonly agent = new Agent({ connect: { timeout: 10_000 } });
 
   constructor(opts: AdminClientOptions) {

@@ -12,12 +12,13 @@ import { describeVerb } from './describe.ts';
 import { envVerb } from './env.ts';
 import { exposeVerb } from './expose.ts';
 import { getVerb } from './get.ts';
+import { kubeconfigVerb } from './kubeconfig.ts';
 import { helpVerb, registerVerbs, topLevelHelp } from './help.ts';
 import { versionVerb } from './version.ts';
 import { topVerb } from './top.ts';
 import type { CliContext, FlagValues, Verb } from './verb.ts';
 
-export const VERBS: Verb[] = [applyVerb, getVerb, describeVerb, deleteVerb, exposeVerb, envVerb, benchVerb, topVerb, versionVerb, helpVerb];
+export const VERBS: Verb[] = [applyVerb, getVerb, describeVerb, deleteVerb, exposeVerb, envVerb, kubeconfigVerb, benchVerb, topVerb, versionVerb, helpVerb];
 registerVerbs(VERBS);
 
 export const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
