@@ -68,7 +68,8 @@ export function createPublisher(d: PublisherDeps): Publisher {
     if (kind === 'Namespace') return wantedNamespace(name);
     const obj = d.index.get(kind as KubeObject['kind'], namespace, name);
     if (!obj) return undefined;
-    return obj.kind === 'Service' || obj.kind === 'Pod' ? d.view(obj) : obj;
+    if (obj.kind === 'Service' || obj.kind === 'Pod') return d.view(obj);
+    return obj.kind === 'EndpointSlice' && !obj.endpoints ? { ...obj, endpoints: [] } : obj;
   };
 
   const wantedNamespace = (name: string): Namespace | undefined => {
@@ -162,7 +163,8 @@ export function createPublisher(d: PublisherDeps): Publisher {
         }
         for (const s of view?.slices ?? []) {
           const k = objectKey('EndpointSlice', ns, s.metadata.name ?? '');
-          wanted.set(k, s);
+          // `endpoints: []`, never absent: the Python client refuses a slice without it.
+          wanted.set(k, s.endpoints ? s : { ...s, endpoints: [] });
           keys.add(k);
         }
         for (const old of derived.get(sk) ?? []) {
