@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { aggregatedDiscovery, AGGREGATED_DISCOVERY_TYPE, apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from '../api/discovery-documents.ts';
 import { openApiDocuments, openApiIndex } from '../api/openapi-document.ts';
+import { openApiV2Protobuf } from '../api/openapi-v2-document.ts';
 import type { ControlPlaneApi } from '../control/control-plane-api.ts';
 import { ApiError } from '../model/api-error.ts';
 import type { ListPages } from './list-pages.ts';
@@ -11,7 +12,7 @@ import { wantsAggregatedDiscovery } from './negotiate.ts';
 import { allowedMethods, resolveResourcePath } from './resource-path.ts';
 import { serveResource } from './serve-resource.ts';
 import type { WatchOptions } from './serve-watch.ts';
-import { methodNotAllowed, sendJson, sendText } from './send-json.ts';
+import { methodNotAllowed, sendJson } from './send-json.ts';
 
 export interface KubeApiContext {
   control: ControlPlaneApi;
@@ -80,8 +81,14 @@ export async function serveKubeApi(c: KubeApiContext, req: IncomingMessage, res:
     }
   }
   if (pathname === '/openapi/v2') {
-    // kubectl asks for the protobuf v2 document only when v3 lacks a schema; it accepts a 404.
-    return readOnly(() => sendText(res, 404, 'the OpenAPI v2 document is not served; use /openapi/v3'));
+    // kubectl (before 1.27 always, later only when v3 lacks a kind) asks for the protobuf form only;
+    // it is served as upstream serves it, application/octet-stream (Go cannot parse the `@` of the
+    // media type kubectl asks for).
+    return readOnly(() => {
+      const body = openApiV2Protobuf();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, etag: `"${openApiDocuments()[0].hash.slice(0, 32)}"` });
+      res.end(body);
+    });
   }
   const path = resolveResourcePath(pathname);
   if (!path) return false;

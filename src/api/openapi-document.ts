@@ -17,7 +17,7 @@ function schemaJson(s: Schema, refs: Set<string>): Obj {
     case 'boolean': return { type: 'boolean', ...d };
     case 'number': return { type: 'number', format: 'double', ...d };
     case 'int-or-string': refs.add(INT_OR_STRING); return { allOf: [{ $ref: `#/components/schemas/${INT_OR_STRING}` }], ...d };
-    case 'any': return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, ...d };
+    case 'any': return { 'x-kubernetes-preserve-unknown-fields': true, ...d };
     case 'map': return { type: 'object', additionalProperties: schemaJson(s.values, refs), ...d };
     case 'ref': refs.add(s.name); return s.description ? { allOf: [{ $ref: `#/components/schemas/${s.name}` }], ...d } : { $ref: `#/components/schemas/${s.name}` };
     case 'array': return {

@@ -21,6 +21,8 @@ let cacheRuns = 0;
 let backend: Server;
 let backendIp = '';
 let backendPort = 0;
+/** The kubectl's minor version: Debian's kubernetes-client is 1.20, which validates with OpenAPI v2. */
+let minor = 32;
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -28,7 +30,7 @@ interface Run { code: number; stdout: string; stderr: string }
 function kubectl(args: string[], stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
     const cache = join(work, `cache-${++cacheRuns}`);
-    const env = { ...process.env, KUBECONFIG: kubeconfigPath };
+    const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfigPath };
     delete env.FORCE_COLOR;
     delete env.NO_COLOR;
     const child = spawn(KUBECTL, ['--cache-dir', cache, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -109,6 +111,8 @@ test.before(async () => {
   const cfg = await sy.cli(['kubeconfig']);
   assert.is(cfg.code, 0, cfg.stderr);
   kubeconfigPath = file('kubeconfig', cfg.stdout);
+  const v = await kubectl(['version', '--client', '-o', 'json']);
+  minor = Number(/"minor":\s*"(\d+)/.exec(v.stdout)?.[1] ?? 32);
 });
 
 test.after(async () => {
@@ -119,10 +123,11 @@ test.after(async () => {
 });
 
 test('version and discovery: kubectl sees a 1.32 server with services, endpoints, endpointslices, pods, events, namespaces', async () => {
-  assert.match(await ok(['version']), /Server Version: v1\.32\.0\+switchyard\./);
+  assert.match(await ok(['version']), /Server Version: .*v1\.32\.0\+switchyard\./);
   const resources = await ok(['api-resources', '-o', 'wide']);
   const byName = new Map(resources.trim().split('\n').slice(1).map((l) => [columns(l)[0], l]));
-  assert.match(byName.get('services') ?? '', /svc\s+v1\s+true\s+Service\s+create,delete,get,list,patch,update,watch\s+all/);
+  // kubectl 1.20 prints the verbs as [create delete …] and no categories.
+  assert.match(byName.get('services') ?? '', /svc\s+v1\s+true\s+Service\s+(create,delete,get,list,patch,update,watch\s+all|\[create delete get list patch update watch\])/);
   assert.match(byName.get('endpointslices') ?? '', /discovery\.k8s\.io\/v1\s+true\s+EndpointSlice/);
   for (const r of ['endpoints', 'pods', 'events', 'namespaces']) assert.ok(byName.has(r), `${r} listed`);
   assert.match(await ok(['get', 'ns']), /default\s+Active/);
@@ -191,7 +196,7 @@ test('patch: strategic merge, merge and JSON patch; label', async () => {
   assert.is(await ok(['get', 'svc', 'web', '-o', 'jsonpath={.spec.sessionAffinity}']), 'ClientIP');
   const failed = await kubectl(['patch', 'svc', 'web', '--type=json', '-p', '[{"op":"test","path":"/spec/type","value":"NodePort"}]']);
   assert.is(failed.code, 1);
-  assert.match(failed.stderr, /test failed/);
+  assert.match(failed.stderr, /The request is invalid/);
   assert.match(await ok(['label', 'svc', 'web', 'tier=fe']), /service\/web labeled/);
   assert.is((await ok(['get', 'svc', '-l', 'tier=fe', '-o', 'name'])).trim(), 'service/web');
 });
@@ -206,13 +211,13 @@ test('server-side apply: created, conflicts named like upstream, forced', async 
   assert.match(conflict.stderr, /^error: Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: \.spec\.sessionAffinity\n/);
   assert.match(conflict.stderr, /--force-conflicts/);
   assert.is((await ok(['apply', '--server-side', '--force-conflicts', '-f', mine])).trim(), 'service/api serverside-applied');
-  const live = JSON.parse(await ok(['get', 'svc', 'api', '-o', 'json', '--show-managed-fields']));
+  const live = JSON.parse(await ok(['get', 'svc', 'api', '-o', 'json', ...(minor >= 21 ? ['--show-managed-fields'] : [])]));
   assert.is(live.spec.sessionAffinity, 'None');
   assert.ok(live.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === 'kubectl' && m.operation === 'Apply'));
 });
 
 test('get -w --output-watch-events sees changes made after it started', async () => {
-  const env = { ...process.env, KUBECONFIG: kubeconfigPath };
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfigPath };
   delete env.FORCE_COLOR;
   delete env.NO_COLOR;
   const watch = spawn(KUBECTL, ['--cache-dir', join(work, 'cache-watch'), 'get', 'svc', '-w', '--output-watch-events'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -249,7 +254,9 @@ test('an invalid object is refused with its field path; an unknown field with st
   const unknown = file('unknown.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: odd}\nspec:\n  colour: blue\n  ports: [{port: 80}]\n');
   const strict = await kubectl(['apply', '-f', unknown]);
   assert.is(strict.code, 1);
-  assert.match(strict.stderr, /strict decoding error: unknown field "spec\.colour"/);
+  // Refused by the server's strict field validation, or (kubectl before 1.27) by kubectl's own
+  // validation against the served OpenAPI v2 schema.
+  assert.match(strict.stderr, /strict decoding error: unknown field "spec\.colour"|unknown field "colour" in io\.k8s\.api\.core\.v1\.ServiceSpec/);
   const notFound = await kubectl(['get', 'svc', 'nope']);
   assert.is(notFound.stderr.trim(), 'Error from server (NotFound): services "nope" not found');
 });
@@ -257,7 +264,7 @@ test('an invalid object is refused with its field path; an unknown field with st
 test('explain reads the served OpenAPI schema', async () => {
   const out = await ok(['explain', 'service.spec.ports']);
   assert.match(out, /KIND:\s+Service\nVERSION:\s+v1/);
-  assert.match(out, /FIELD: ports <\[\]ServicePort>/);
+  assert.match(out, /FIELD: ports <\[\]ServicePort>|RESOURCE: ports <\[\]Object>/);
   assert.match(out, /port\s+<integer> -required-/);
   assert.match(out, /targetPort\s+<(IntOrString|string)>/);
 });

@@ -59,7 +59,7 @@ const pod = (i: number) => ({
 function published(kind: 'Service' | 'EndpointSlice'): Map<string, string> {
   return new Map(registry.published.list(kind, 'default').map((o) => [o.metadata.name!, o.metadata.resourceVersion!]));
 }
-const cached = (objs: KubernetesObject[]) => new Map(objs.map((o) => [o.metadata!.name!, o.metadata!.resourceVersion!]));
+const cached = (objs: readonly KubernetesObject[]) => new Map(objs.map((o) => [o.metadata!.name!, o.metadata!.resourceVersion!]));
 const same = (a: Map<string, string>, b: Map<string, string>) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
 /** 200 changes: creates, updates, Pods that move endpoints, deletes; the store numbers each. */
