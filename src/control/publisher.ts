@@ -150,7 +150,9 @@ export function createPublisher(d: PublisherDeps): Publisher {
       const taken = marks;
       marks = { objects: new Set(), services: new Set(), namespaces: new Set() };
       for (const key of d.events.takeChanged()) taken.objects.add(key);
-      const wanted = new Map<string, ApiObject | undefined>();
+      // Op order is watch order: a namespace before what it holds, an object before the
+      // Endpoints and EndpointSlices the controllers derive from it.
+      const derivedWanted = new Map<string, ApiObject | undefined>();
       for (const sk of taken.services) {
         const slash = sk.indexOf('/');
         const ns = sk.slice(0, slash);
@@ -158,32 +160,40 @@ export function createPublisher(d: PublisherDeps): Publisher {
         const keys = new Set<string>();
         if (view?.endpoints) {
           const k = objectKey('Endpoints', ns, view.endpoints.metadata.name ?? '');
-          wanted.set(k, view.endpoints);
+          derivedWanted.set(k, view.endpoints);
           keys.add(k);
         }
         for (const s of view?.slices ?? []) {
           const k = objectKey('EndpointSlice', ns, s.metadata.name ?? '');
           // `endpoints: []`, never absent: the Python client refuses a slice without it.
-          wanted.set(k, s.endpoints ? s : { ...s, endpoints: [] });
+          derivedWanted.set(k, s.endpoints ? s : { ...s, endpoints: [] });
           keys.add(k);
         }
         for (const old of derived.get(sk) ?? []) {
           if (!keys.has(old)) {
             ownerOf.delete(old);
             // A stored object of the same name shows again once the controller's copy is gone.
-            wanted.set(old, inputView(old));
+            derivedWanted.set(old, inputView(old));
           }
         }
         for (const k of keys) ownerOf.set(k, sk);
         if (keys.size > 0) derived.set(sk, keys); else derived.delete(sk);
       }
-      for (const key of taken.objects) {
-        if (wanted.has(key) || ownerOf.has(key)) continue;
-        wanted.set(key, inputView(key));
-      }
+      const wanted = new Map<string, ApiObject | undefined>();
       for (const ns of taken.namespaces) {
         const key = objectKey('Namespace', '', ns);
-        wanted.set(key, wantedNamespace(ns));
+        const w = wantedNamespace(ns);
+        // A namespace that goes is deleted after what it held.
+        if (w || !d.cache.getKey(key)) wanted.set(key, w);
+      }
+      for (const key of taken.objects) {
+        if (derivedWanted.has(key) || ownerOf.has(key)) continue;
+        wanted.set(key, inputView(key));
+      }
+      for (const [k, v] of derivedWanted) wanted.set(k, v);
+      for (const ns of taken.namespaces) {
+        const key = objectKey('Namespace', '', ns);
+        if (!wanted.has(key)) wanted.set(key, undefined);
       }
       for (const k of wanted.keys()) if (!k.startsWith('Namespace/')) taken.objects.add(k);
       return { ops: diff(wanted), marks: taken };
