@@ -5,11 +5,10 @@
 // as ADDED or DELETED. Bookmarks only when asked for; `sendInitialEvents` ends the initial objects
 // with the `k8s.io/initial-events-end` bookmark. Main thread.
 import { buildTable } from '../api/table-columns.ts';
-import type { WatchHandle } from '../control/watch-feed.ts';
+import type { WatchChange, WatchHandle } from '../control/watch-feed.ts';
 import { ApiError, invalidError } from '../model/api-error.ts';
 import { forbidden } from '../model/field-errors.ts';
 import type { ApiObject } from '../model/types.ts';
-import type { StoreChange } from '../store/store.ts';
 import { queryBool, queryInt, queryResourceVersion, wantsTable } from './negotiate.ts';
 import type { ObjectFilter, ResourceRequest } from './serve-resource.ts';
 
@@ -72,7 +71,7 @@ export async function serveWatch(r: ResourceRequest, filter: ObjectFilter): Prom
     }
   };
   const shape = (o: ApiObject) => (table ? { ...buildTable(path.kind, [o], r.now()), metadata: { resourceVersion: o.metadata.resourceVersion } } : o);
-  const emit = (changes: readonly StoreChange[]) => {
+  const emit = (changes: readonly WatchChange[]) => {
     for (const c of changes) {
       if (c.object.kind !== path.kind) continue;
       const k = key(c.object);

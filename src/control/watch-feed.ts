@@ -7,6 +7,9 @@ import type { ApiKindName, ApiObject } from '../model/types.ts';
 import type { Store, StoreChange } from '../store/store.ts';
 import type { PublishedCache } from './published-cache.ts';
 
+/** One change a watch delivers: its type, the store's revision, the object at that revision. */
+export type WatchChange = StoreChange;
+
 /**
  * `current`: the current objects first (of `kind` only, when given), then changes (resourceVersion
  * unset or "0"); `revision`: the changes after it.
