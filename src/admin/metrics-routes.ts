@@ -20,7 +20,7 @@ export function metricsRoutes(src: MetricsSource): AdminRoute[] {
   const both = (path: string, handler: AdminRoute['handler']) => {
     routes.push({ method: 'GET', path, handler }, { method: 'HEAD', path, handler });
   };
-  both('/metrics', (_req, res) => send(res, PROMETHEUS_CONTENT_TYPE, renderPrometheus(readMetrics(src))));
+  both('/metrics', (_req, res) => send(res, PROMETHEUS_CONTENT_TYPE, renderPrometheus(readMetrics(src)) + (src.extraMetrics?.() ?? '')));
   both('/status.json', (_req, res) => sendJson(res, 200, readStatus(src)));
   both('/', (_req, res) => {
     // The inline script is the page's own; nothing else may run or be fetched from elsewhere.

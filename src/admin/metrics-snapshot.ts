@@ -20,6 +20,8 @@ export interface MetricsSource {
   workers(): number;
   /** Last probe message per endpoint `ip:port`, if the health loop probes it. */
   probeMessages?(): Map<string, string | undefined>;
+  /** More Prometheus families appended to /metrics (the DNS responder's). */
+  extraMetrics?(): string;
 }
 
 export interface MetricsSnapshot {

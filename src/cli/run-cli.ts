@@ -10,6 +10,7 @@ import { benchVerb } from './bench.ts';
 import { deleteVerb } from './delete.ts';
 import { describeVerb } from './describe.ts';
 import { envVerb } from './env.ts';
+import { resolvConfVerb } from './resolv-conf.ts';
 import { exposeVerb } from './expose.ts';
 import { getVerb } from './get.ts';
 import { kubeconfigVerb } from './kubeconfig.ts';
@@ -18,7 +19,7 @@ import { versionVerb } from './version.ts';
 import { topVerb } from './top.ts';
 import type { CliContext, FlagValues, Verb } from './verb.ts';
 
-export const VERBS: Verb[] = [applyVerb, getVerb, describeVerb, deleteVerb, exposeVerb, envVerb, kubeconfigVerb, benchVerb, topVerb, versionVerb, helpVerb];
+export const VERBS: Verb[] = [applyVerb, getVerb, describeVerb, deleteVerb, exposeVerb, envVerb, resolvConfVerb, kubeconfigVerb, benchVerb, topVerb, versionVerb, helpVerb];
 registerVerbs(VERBS);
 
 export const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {

@@ -31,6 +31,12 @@ const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
       --random-seed N        seed the random balancers (worker i uses N+i), for reproducible tests
       --eject-after N        passive ejection after N consecutive connect failures (default 5, 0 = off)
       --demo / --no-demo     start demo backends behind the example Service (default: on for the bundled config/)
+      --cluster-domain D     the DNS zone Services are named in (default cluster.local)
+      --dns ADDR|off         where the built-in DNS responder (kube-system/kube-dns) answers: IP, IP:PORT, :PORT
+                             (default .10 of the service CIDR, port 53), or off
+      --dns-ttl S            TTL of DNS answers in seconds (default 5)
+      --dns-forward[=ADDR,…] resolve names outside the zone through /etc/resolv.conf's servers (or the given
+                             IP[:PORT]s) instead of answering REFUSED, so clients can use switchyard as their only resolver
 `;
 
 function fail(message: string): never {
@@ -49,11 +55,32 @@ function hostPort(value: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
+const SYSTEM_RESOLVERS = 'resolv.conf';
+
+/** `--dns-forward` may stand alone (the system's resolvers): give parseArgs the value it needs. */
+function bareDnsForward(argv: string[]): string[] {
+  return argv.flatMap((a, i) => (a === '--dns-forward' && (i + 1 >= argv.length || argv[i + 1].startsWith('-')) ? [`--dns-forward=${SYSTEM_RESOLVERS}`] : [a]));
+}
+
+/** CoreDNS's bounds for its kubernetes plugin's TTL. */
+function dnsTtl(seconds: number): number {
+  if (seconds > 3600) fail(`--dns-ttl ${seconds}: expected 0 to 3600 seconds`);
+  return seconds;
+}
+
+function clusterDomain(value: string): string {
+  const d = value.replace(/\.$/, '').toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(d) || d.length > 200) {
+    fail(`--cluster-domain ${value}: expected a DNS name such as cluster.local`);
+  }
+  return d;
+}
+
 export async function serve(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv, allowPositionals: false, options: {
+      args: bareDnsForward(argv), allowPositionals: false, options: {
         filename: { type: 'string', short: 'f', multiple: true }, admin: { type: 'string' }, 'token-file': { type: 'string' },
         'state-dir': { type: 'string' }, 'service-cidr': { type: 'string' }, 'node-port-range': { type: 'string' },
         'node-address': { type: 'string', multiple: true }, 'lb-pool': { type: 'string' }, workers: { type: 'string' },
@@ -62,6 +89,7 @@ export async function serve(argv: string[]): Promise<number> {
         'drain-timeout': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
         'no-demo': { type: 'boolean' }, 'default-probe-period': { type: 'string' }, 'no-default-probe': { type: 'boolean' },
         'eject-after': { type: 'string' }, 'random-seed': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'cluster-domain': { type: 'string' }, dns: { type: 'string' }, 'dns-ttl': { type: 'string' }, 'dns-forward': { type: 'string' },
       },
     });
   } catch (err) {
@@ -105,6 +133,13 @@ export async function serve(argv: string[]): Promise<number> {
       },
       randomSeed: v['random-seed'] === undefined ? undefined : intFlag('random-seed', v['random-seed'], 0, 0),
       ejectAfterFailures: intFlag('eject-after', v['eject-after'], SERVER_DEFAULTS.ejectAfterFailures, 0),
+      dns: {
+        address: v.dns,
+        clusterDomain: clusterDomain(v['cluster-domain'] ?? SERVER_DEFAULTS.dns.clusterDomain),
+        ttl: dnsTtl(intFlag('dns-ttl', v['dns-ttl'], SERVER_DEFAULTS.dns.ttl, 0)),
+        forward: v['dns-forward'] === undefined ? undefined : v['dns-forward'] === SYSTEM_RESOLVERS ? 'system'
+          : v['dns-forward'].split(',').map((s) => s.trim()).filter(Boolean),
+      },
       log,
     };
   } catch (err) {

@@ -1,10 +1,12 @@
-// ValidateEndpoints (spec §3.1) with switchyard's deliberate difference that loopback endpoint
-// IPs are valid, plus the 1000-address capacity manual Endpoints may not exceed. Pure; any thread.
+// ValidateEndpoints (spec §3.1) with switchyard's deliberate differences that loopback endpoint
+// IPs are valid and that `ip` may be a DNS name (switchyard resolves it, as for FQDN slices: a
+// compose service name such as `web`), plus the 1000-address capacity manual Endpoints may not
+// exceed. Pure; any thread.
 import type { EndpointAddress, EndpointPort, Endpoints } from '../model/types.ts';
 import type { FieldError } from '../model/field-errors.ts';
 import { required } from '../model/field-errors.ts';
 import { isValidIP, validateNonSpecialIP } from '../model/ip-formats.ts';
-import { each, isValidPortNum, nameIsDNSSubdomain, validateDNS1123Label, validateQualifiedName } from './name-formats.ts';
+import { each, isDNS1123Subdomain, isValidPortNum, nameIsDNSSubdomain, validateDNS1123Label, validateQualifiedName } from './name-formats.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';
 import { validateProtocol } from './validate-service-ports.ts';
 
@@ -12,12 +14,13 @@ export const MAX_ENDPOINTS_ADDRESSES = 1000;
 
 function validateAddress(a: EndpointAddress, path: string): FieldError[] {
   const ip = a.ip ?? '';
-  const ipErrs = each(`${path}.ip`, ip, isValidIP(ip));
+  const isName = ip !== '' && !/^[0-9.]+$|:/.test(ip) && isDNS1123Subdomain(ip.replace(/\.$/, '')).length === 0;
+  const ipErrs = isName ? [] : each(`${path}.ip`, ip, isValidIP(ip));
   // Upstream reports both the format error and ValidateNonSpecialIP's; one message per fault reads better.
   const errs = [...ipErrs];
   if (a.hostname) errs.push(...validateDNS1123Label(a.hostname, `${path}.hostname`));
   if (a.nodeName !== undefined) errs.push(...each(`${path}.nodeName`, a.nodeName, nameIsDNSSubdomain(a.nodeName, false)));
-  if (ipErrs.length === 0) errs.push(...validateNonSpecialIP(ip, `${path}.ip`));
+  if (ipErrs.length === 0 && !isName) errs.push(...validateNonSpecialIP(ip, `${path}.ip`));
   return errs;
 }
 

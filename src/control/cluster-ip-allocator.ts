@@ -32,7 +32,11 @@ export interface ClusterIpAllocator {
   free(): bigint;
 }
 
-export function createClusterIpAllocator(cidr: string = DEFAULT_SERVICE_CIDR): ClusterIpAllocator {
+/**
+ * `reserved` addresses (the built-in kube-dns's) are never handed out automatically; a Service
+ * that asks for one by name still gets it, as kube-dns itself does.
+ */
+export function createClusterIpAllocator(cidr: string = DEFAULT_SERVICE_CIDR, reserved: string[] = []): ClusterIpAllocator {
   const parsed = parseCidr(cidr);
   if (!parsed) {
     throw badRequest('SY_SERVICE_CIDR', `invalid service CIDR "${cidr}": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`);
@@ -55,6 +59,12 @@ export function createClusterIpAllocator(cidr: string = DEFAULT_SERVICE_CIDR): C
     return off >= 0n && off < size ? off : undefined;
   };
 
+  const skip = new Set<bigint>();
+  for (const ip of reserved) {
+    const off = offsetOf(ip);
+    if (off !== undefined) skip.add(off);
+  }
+
   return {
     cidr: shown,
     family: family === 4 ? 'IPv4' : 'IPv6',
@@ -68,7 +78,7 @@ export function createClusterIpAllocator(cidr: string = DEFAULT_SERVICE_CIDR): C
       return undefined;
     },
     allocateNext() {
-      while (cursor < size && used.has(cursor)) cursor++;
+      while (cursor < size && (used.has(cursor) || skip.has(cursor))) cursor++;
       if (cursor >= size) {
         throw new ApiError(500, 'InternalError', 'SY_CLUSTER_IP_RANGE_FULL',
           `Internal error occurred: failed to allocate a serviceIP: range is full (${shown} has no free address). Delete unused Services or restart with a larger --service-cidr.`);
@@ -89,7 +99,9 @@ export function createClusterIpAllocator(cidr: string = DEFAULT_SERVICE_CIDR): C
       return offsetOf(ip) !== undefined;
     },
     free() {
-      return size - BigInt(used.size);
+      let held = BigInt(used.size);
+      for (const off of skip) if (!used.has(off)) held++;
+      return size - held;
     },
   };
 }

@@ -15,6 +15,7 @@ import { computeEndpoints } from '../model/compute-endpoints.ts';
 import { canonicalIP } from '../model/ip-string.ts';
 import { mirrorEndpoints } from '../model/mirror-endpoints.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
+import { resolveFqdnSlice } from '../model/resolve-fqdn-slice.ts';
 import { hasSelector, matchesSelector } from '../model/selector.ts';
 import type { Endpoints, EndpointSlice, KubeObject, Pod, Service } from '../model/types.ts';
 import { LABEL_SERVICE_NAME } from '../model/well-known-labels.ts';
@@ -113,7 +114,11 @@ export function endpointsWithVerdicts(ep: Endpoints, verdict: EndpointVerdict): 
   return changed ? { ...ep, subsets } : ep;
 }
 
-export function createEndpointViews(index: ObjectIndex, isReady: (pod: Pod) => boolean, verdict: EndpointVerdict = () => undefined): EndpointViews {
+/** What a name of an FQDN slice resolves to now (discovery's resolver); undefined when not known. */
+export type NameAddresses = (name: string) => readonly string[] | undefined;
+
+export function createEndpointViews(index: ObjectIndex, isReady: (pod: Pod) => boolean, verdict: EndpointVerdict = () => undefined,
+  names: NameAddresses = () => undefined): EndpointViews {
   const views = new Map<string, ServiceView>();
 
   const compute = (svc: Service, pods: Pod[], applied: EndpointSlice[]): ServiceView => {
@@ -129,10 +134,14 @@ export function createEndpointViews(index: ObjectIndex, isReady: (pod: Pod) => b
     const linked = applied.filter((s) => s.metadata.labels?.[LABEL_SERVICE_NAME] === name);
     const mirrored = declaredMirrored.map((s) => sliceWithVerdicts(s, verdict));
     const appliedView = linked.map((s) => sliceWithVerdicts(s, verdict));
-    const slices = [...generated, ...mirrored, ...appliedView];
+    // FQDN slices (applied, or mirrored from names in a manual Endpoints) as the IP slices their
+    // names resolve to: fed to the data plane, DNS and the health loop, never listed.
+    const resolvedDeclared = [...declaredMirrored, ...linked].filter((s) => s.addressType === 'FQDN').flatMap((s) => resolveFqdnSlice(s, names));
+    const resolved = resolvedDeclared.map((s) => sliceWithVerdicts(s, verdict));
+    const slices = [...generated, ...mirrored, ...appliedView, ...resolved];
     return {
       endpoints: endpoints ?? (manual ? endpointsWithVerdicts(manual, verdict) : undefined),
-      generated, mirrored, applied: appliedView, slices, declared: [...generated, ...declaredMirrored, ...linked],
+      generated, mirrored, applied: appliedView, slices, declared: [...generated, ...declaredMirrored, ...linked, ...resolvedDeclared],
       fingerprint: JSON.stringify([svc.spec, slices]),
     };
   };

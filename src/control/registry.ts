@@ -29,7 +29,7 @@ import type { Store, StoreChange, StoreOp } from '../store/store.ts';
 import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
 import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, DeleteOptions, PatchOptions, PatchType, ReadinessSource } from './control-plane-api.ts';
 import { clientView } from './client-view.ts';
-import { affectedServices, createEndpointViews, serviceKey } from './endpoint-views.ts';
+import { affectedServices, createEndpointViews, serviceKey, type NameAddresses } from './endpoint-views.ts';
 import { createEventLog, rfc3339 } from './event-log.ts';
 import { updateManagedFields } from './managed-fields.ts';
 import { prepareNamespace } from './namespace-objects.ts';
@@ -47,6 +47,8 @@ import { createWriteQueue } from './write-queue.ts';
 export interface RegistryOptions {
   store: Store;
   serviceCidr?: string;
+  /** ClusterIPs automatic allocation leaves alone (the built-in kube-dns's). */
+  reservedClusterIPs?: string[];
   nodePortRange?: string;
   clock?: () => number;
   readiness?: ReadinessSource;
@@ -62,12 +64,18 @@ export interface Registry extends ControlPlaneApi {
   /** The same slices without the health loop's verdicts on manual endpoints (what the health loop probes). */
   declaredServiceSlices(namespace: string, name: string): EndpointSlice[];
   /**
-   * Re-evaluates Pod and manual endpoint readiness and recomputes the endpoints of those Services
-   * (`namespace/name`), or of every Service when undefined (called by the health loop).
+   * Re-evaluates Pod and manual endpoint readiness (and resolved FQDN names) and recomputes the
+   * endpoints of those Services (`namespace/name`), or of every Service when undefined (called by
+   * the health loop and the FQDN resolver).
    */
   readinessChanged(services?: string[]): void;
   /** Replaces the readiness source (the health loop is created after the registry it reads). */
   setReadiness(source: ReadinessSource | undefined): void;
+  /**
+   * What the names of FQDN slices resolve to (the FQDN resolver, created after the registry);
+   * it calls readinessChanged() for the Services whose names' addresses changed.
+   */
+  setNameAddresses(source: NameAddresses | undefined): void;
   /** status.loadBalancer.ingress, written by the data plane once it bound the addresses. */
   setLoadBalancerIngress(namespace: string, name: string, ingress: LoadBalancerIngress[]): void;
   /** Resolves once every server-side change made so far is published. */
@@ -101,14 +109,15 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const { store } = opts;
   const clock = opts.clock ?? Date.now;
   const log = opts.log ?? (() => {});
-  const ips = createClusterIpAllocator(opts.serviceCidr);
+  const ips = createClusterIpAllocator(opts.serviceCidr, opts.reservedClusterIPs);
   const ports = createNodePortAllocator(opts.nodePortRange);
   const events = createEventLog({ capacity: opts.eventCapacity, clock });
   const index = createObjectIndex();
   const declaredNamespaces = new Map<string, Namespace>();
   let readiness = opts.readiness;
   const isReady = (pod: Pod) => readiness?.podReady(pod) ?? podConditionReady(pod);
-  const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port));
+  let nameAddresses: NameAddresses | undefined;
+  const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port), (name) => nameAddresses?.(name));
   const ingress = new Map<string, LoadBalancerIngress[]>();
   const subscribers = new Set<(notice: ChangeNotice) => void>();
   const writes = createWriteQueue();
@@ -457,6 +466,9 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     },
     setReadiness(source) {
       readiness = source;
+    },
+    setNameAddresses(source) {
+      nameAddresses = source;
     },
     setLoadBalancerIngress(namespace, name, list) {
       if (!index.get('Service', namespace, name)) return;

@@ -4,6 +4,7 @@
 // Runs on the main thread. Pure.
 import { portSetKey } from './compute-endpoint-slices.ts';
 import { canonicalIP, ipFamilyOf } from './ip-string.ts';
+import { fqdnKey } from './resolve-fqdn-slice.ts';
 import { namespaceOf } from './namespace-of.ts';
 import { sliceName, slicePrefix } from './slice-name.ts';
 import type { EndpointAddress, Endpoints, EndpointSlice, SliceEndpoint, SlicePort } from './types.ts';
@@ -15,9 +16,12 @@ import {
 /** `maxEndpointsPerSubset`, the kube-controller-manager default for mirroring. */
 export const MAX_MIRRORED_PER_SUBSET = 1000;
 
+/** A DNS name where an IP should be: switchyard mirrors it into an FQDN slice and resolves it. */
+const isName = (s: string) => /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.?$/i.test(s) && !s.includes(':');
+
 /** `addressToEndpoint`: undefined when the IP does not parse (upstream skips it with a warning event). */
 function addressToEndpoint(address: EndpointAddress, ready: boolean): SliceEndpoint | undefined {
-  const ip = canonicalIP(address.ip);
+  const ip = canonicalIP(address.ip) ?? (isName(address.ip) ? fqdnKey(address.ip) : undefined);
   if (ip === undefined) return undefined;
   const ep: SliceEndpoint = { addresses: [ip], conditions: { ready } };
   if (address.hostname) ep.hostname = address.hostname;
@@ -45,7 +49,7 @@ export function mirrorEndpointsDetailed(ep: Endpoints): MirrorResult {
   // Leader-election lock objects are Endpoints too; they carry no traffic.
   if (ep.metadata.annotations?.[ANNOTATION_LEADER_ELECTION] !== undefined) return result;
 
-  const groups = new Map<string, { addressType: 'IPv4' | 'IPv6'; ports: SlicePort[]; endpoints: Map<string, SliceEndpoint> }>();
+  const groups = new Map<string, { addressType: 'IPv4' | 'IPv6' | 'FQDN'; ports: SlicePort[]; endpoints: Map<string, SliceEndpoint> }>();
   for (const subset of ep.subsets ?? []) {
     const ports: SlicePort[] = (subset.ports ?? []).map((p) => {
       const sp: SlicePort = { name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' };
@@ -62,7 +66,7 @@ export function mirrorEndpointsDetailed(ep: Endpoints): MirrorResult {
     for (const [address, ready] of entries) {
       if (added >= MAX_MIRRORED_PER_SUBSET) break;
       const endpoint = addressToEndpoint(address, ready);
-      const family = ipFamilyOf(address.ip);
+      const family = ipFamilyOf(address.ip) ?? (endpoint ? 'FQDN' : undefined);
       if (!endpoint || !family) { result.invalidAddresses++; continue; }
       const gk = `${family}|${key}`;
       let g = groups.get(gk);

@@ -1,7 +1,9 @@
 // Which listening sockets a Service needs (spec §1.3, §6.7): pure, main thread.
 // ClusterIP: clusterIPs × port. NodePort: every node address × nodePort. LoadBalancer: its ingress
-// address × port (source ranges apply only there). externalIPs × port. Headless/ExternalName: none.
+// address × port (source ranges apply only there). externalIPs × port. Headless/ExternalName: none,
+// and none for the built-in kube-dns, which the DNS responder answers itself.
 import type { Service, ServicePort } from '../model/types.ts';
+import { isKubeDnsService } from '../model/kube-dns-service.ts';
 import type { ListenerSpec } from '../shared/messages.ts';
 
 export interface ListenerPlanInput {
@@ -29,7 +31,7 @@ export function sourceRanges(service: Service): string[] {
 
 export function isProxied(service: Service): boolean {
   const ip = service.spec.clusterIP;
-  return service.spec.type !== 'ExternalName' && !!ip && ip !== 'None';
+  return service.spec.type !== 'ExternalName' && !!ip && ip !== 'None' && !isKubeDnsService(service);
 }
 
 export function planListeners(input: ListenerPlanInput): ListenerSpec[] {

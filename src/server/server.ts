@@ -14,7 +14,11 @@ import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
+import { startDns, type DnsSettings, type RunningDns } from '../dns/start-dns.ts';
+import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery/fqdn-resolver.ts';
+import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
 import type { Service } from '../model/types.ts';
+import { isKubeDnsService } from '../model/kube-dns-service.ts';
 
 export interface ServerOptions {
   stateDir: string;
@@ -41,6 +45,10 @@ export interface ServerOptions {
   randomSeed?: number;
   /** Passive ejection after this many consecutive connect failures (0 = off). */
   ejectAfterFailures: number;
+  /** The built-in DNS responder (kube-system/kube-dns). */
+  dns: DnsSettings;
+  /** Name servers (IP or IP:PORT) that resolve FQDN endpoints; undefined = the host's resolver. */
+  fqdnNameservers?: string[];
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -62,6 +70,7 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   maxSlots: 65536,
   defaultProbe: { enabled: true, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3, successThreshold: 1 },
   ejectAfterFailures: 5,
+  dns: { clusterDomain: 'cluster.local', ttl: 5 },
 };
 
 export interface RunningServer {
@@ -69,6 +78,8 @@ export interface RunningServer {
   pool: WorkerPool;
   health: HealthManager;
   sync: DataPlaneSync;
+  dns: RunningDns;
+  fqdn: FqdnResolver;
   adminUrl: string;
   /** Re-read the -f paths and apply them (SIGHUP). */
   reload(): Promise<ApplyLine[]>;
@@ -81,9 +92,17 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
   let accessLog: WriteStream | undefined;
+  let dns: RunningDns | undefined;
+  let fqdn: FqdnResolver | undefined;
   try {
-    registry = await createRegistry({ store, serviceCidr: o.serviceCidr, nodePortRange: o.nodePortRange });
+    // kube-dns's address is kept from automatic allocation even with DNS off, so that turning it on
+    // later never finds it taken.
+    const reserved = [defaultKubeDnsIP(o.serviceCidr)];
+    if (o.dns.address !== undefined) reserved.push(kubeDnsPlan(o.serviceCidr, o.dns.address)?.clusterIP);
+    registry = await createRegistry({ store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange });
     const reg = registry;
+    fqdn = startFqdnResolver({ registry: reg, lookup: systemLookup(o.fqdnNameservers), log: o.log });
+    const runningFqdn = fqdn;
     const reportApply = (lines: ApplyLine[]) => {
       for (const l of lines) o.log(l.error ? 'error' : l.skipped ? 'warn' : 'info', l.text);
     };
@@ -111,19 +130,23 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       ejection: { enabled: o.ejectAfterFailures > 0, consecutiveFailures: Math.max(1, o.ejectAfterFailures) },
     });
     reg.setReadiness(health);
+    dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: o.dns, log: o.log });
+    const runningDns = dns;
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
       extraRoutes: metricsRoutes({
-        table, sync, services: () => reg.list('Service') as Service[], workers: () => pool!.size,
+        // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
+        table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
         probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+        extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
       }),
     });
     const adminUrl = `http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port}`;
     const running = pool;
     let stopping: Promise<void> | undefined;
     return {
-      registry: reg, pool: running, sync, adminUrl, health,
+      registry: reg, pool: running, sync, adminUrl, health, dns: runningDns, fqdn: runningFqdn,
       async reload() {
         const lines = await applyManifestPaths(reg, o.files);
         reportApply(lines);
@@ -133,6 +156,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       stop() {
         stopping ??= (async () => {
           await admin.close();
+          await runningDns.close();
+          runningFqdn.close();
           reg.setReadiness(undefined);
           await health.close();
           await sync.close();
@@ -148,6 +173,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    await dns?.close().catch(() => {});
+    fqdn?.close();
     await pool?.close().catch(() => {});
     if (registry) await registry.close().catch(() => {});
     else await store.close().catch(() => {});

@@ -10,7 +10,7 @@ export interface TcpBackend {
   close(): Promise<void>;
 }
 
-export function startTcpBackend(name: string, ip = '127.0.0.1'): Promise<TcpBackend> {
+export function startTcpBackend(name: string, ip = '127.0.0.1', port = 0): Promise<TcpBackend> {
   const connections = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     connections.add(s);
@@ -22,7 +22,7 @@ export function startTcpBackend(name: string, ip = '127.0.0.1'): Promise<TcpBack
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, ip, () => {
+    server.listen(port, ip, () => {
       resolve({
         name, ip, port: (server.address() as net.AddressInfo).port, connections,
         close: () => new Promise((r) => {

@@ -47,8 +47,14 @@ test('subsets with the same ports share a slice; different ports get their own',
   assert.is(new Set(slices.map((s) => s.metadata.name)).size, 3);
 });
 
+test('a DNS name where the IP goes becomes an FQDN slice (switchyard resolves it)', () => {
+  const r = mirrorEndpointsDetailed(endpoints([{ addresses: [{ ip: 'Web.' }, { ip: '10.0.0.1' }], ports: [{ port: 80 }] }]));
+  assert.is(r.invalidAddresses, 0);
+  assert.equal(r.slices.map((s) => [s.addressType, s.endpoints!.map((e) => e.addresses[0])]).sort(), [['FQDN', ['web']], ['IPv4', ['10.0.0.1']]]);
+});
+
 test('invalid IPs, skip-mirror and leader-election objects', () => {
-  const r = mirrorEndpointsDetailed(endpoints([{ addresses: [{ ip: 'nginx' }, { ip: '10.0.0.1' }], ports: [{ port: 80 }] }]));
+  const r = mirrorEndpointsDetailed(endpoints([{ addresses: [{ ip: '10.0.0.999' }, { ip: '10.0.0.1' }], ports: [{ port: 80 }] }]));
   assert.is(r.invalidAddresses, 1);
   assert.is(r.skippedAddresses, 1);
   assert.equal(r.slices.map((s) => s.endpoints!.length), [1]);
