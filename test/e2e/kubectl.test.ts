@@ -280,6 +280,11 @@ test('namespaces: apply one, objects in it, delete it with its contents', async 
   assert.match(gone.stderr, /namespaces "team-a" not found/);
   const builtIn = await kubectl(['delete', 'ns', 'default']);
   assert.match(builtIn.stderr, /Forbidden/);
+  // kubectl create writes protobuf bodies.
+  assert.match(await ok(['create', 'namespace', 'team-b']), /namespace\/team-b created/);
+  assert.match(await ok(['create', 'service', 'clusterip', 'cache', '-n', 'team-b', '--tcp=6379:redis']), /service\/cache created/);
+  assert.is(await ok(['get', 'svc', 'cache', '-n', 'team-b', '-o', 'jsonpath={.spec.ports[0].targetPort} {.spec.selector.app}']), 'redis cache');
+  await ok(['delete', 'ns', 'team-b']);
 });
 
 test('delete prints what kubectl prints and the object is gone', async () => {
