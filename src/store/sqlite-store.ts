@@ -138,6 +138,7 @@ function initSchema(db: DatabaseSync, file: string): void {
 function createVersion2Tables(db: DatabaseSync): void {
   db.exec('CREATE TABLE resources (key TEXT PRIMARY KEY, rev INTEGER NOT NULL, json TEXT NOT NULL)');
   db.exec('CREATE TABLE changes (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, json TEXT NOT NULL)');
+  db.exec('CREATE INDEX changes_at ON changes (at)');
   db.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('revision', '0'), ('compacted', '0')");
 }
 
@@ -184,6 +185,9 @@ export async function openSqliteStore(dir: string, opts: SqliteStoreOptions = {}
   let open = true;
   let revision = Number(metaGet.get('revision')?.v ?? 0);
   let compacted = Number(metaGet.get('compacted')?.v ?? 0);
+  // Compaction runs at most once a second, or sooner when a burst outgrows the history's cap.
+  let compactedAt = -Infinity;
+  let sinceCompaction = 0;
 
   const ensureOpen = () => {
     if (!open) throw new StoreError('SY_STORE_CLOSED', file, `state file ${file} is closed; this is a bug in the caller.`);
@@ -243,8 +247,11 @@ export async function openSqliteStore(dir: string, opts: SqliteStoreOptions = {}
           changePut.run(c.revision, c.key, c.type, at, json);
         }
         const newest = changes.length > 0 ? changes[changes.length - 1].revision : revision;
-        if (newest !== revision) {
-          metaSet.run(String(newest), 'revision');
+        sinceCompaction += changes.length;
+        if (newest !== revision) metaSet.run(String(newest), 'revision');
+        if (newest !== revision && (at - compactedAt >= 1000 || sinceCompaction >= limits.minChanges)) {
+          compactedAt = at;
+          sinceCompaction = 0;
           const expired = Number(newestBefore.get(at - limits.keepMs)?.rev ?? 0);
           const point = compactionPoint(newest, expired, limits);
           if (point > compacted) {
