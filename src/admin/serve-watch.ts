@@ -56,7 +56,7 @@ export async function serveWatch(r: ResourceRequest, filter: ObjectFilter): Prom
   const finish = () => {
     if (!open) return;
     open = false;
-    for (const t of timers) clearTimeout(t), clearInterval(t);
+    for (const t of timers) clearTimeout(t);
     handle?.stop();
     if (!res.writableEnded) res.end();
   };

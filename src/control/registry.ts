@@ -16,8 +16,6 @@
 // Endpoints object applied for a Service that has a selector is stored, but the controller's
 // computed one is what is published, as in Kubernetes where the controller overwrites it.
 import { randomUUID } from 'node:crypto';
-import { API_RESOURCES } from '../api/api-resources.ts';
-import { unknownFields } from '../api/unknown-fields.ts';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
 import { ApiError, badRequest, conflictError, invalidError, notFoundError } from '../model/api-error.ts';
@@ -32,11 +30,13 @@ import { clientView } from './client-view.ts';
 import { affectedServices, createEndpointViews, serviceKey, type NameAddresses } from './endpoint-views.ts';
 import { createEventLog, rfc3339 } from './event-log.ts';
 import { updateManagedFields } from './managed-fields.ts';
-import { prepareNamespace } from './namespace-objects.ts';
+import { checkFieldValidation } from './field-validation.ts';
+import { checkPreconditions, createNamespaceWrites } from './namespace-writes.ts';
 import { createNodePortAllocator } from './node-port-allocator.ts';
 import { createObjectIndex } from './object-index.ts';
 import { patchTarget } from './patch-object.ts';
-import { BUILT_IN_NAMESPACES, createPublisher } from './publisher.ts';
+import { createPublishFlush } from './publish-flush.ts';
+import { createPublisher } from './publisher.ts';
 import { createPublishedCache } from './published-cache.ts';
 import { restoreStoredObjects } from './restore-stored-objects.ts';
 import { sameContent } from './same-content.ts';
@@ -141,33 +141,10 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const view = <T extends KubeObject>(obj: T): T => clientView(obj, viewSources);
   const publisher = createPublisher({ index, views, cache, events, declaredNamespaces, view, clock });
 
-  // Server-side changes (readiness, status, events) are published one event-loop turn later.
-  let flushScheduled: NodeJS.Immediate | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    const { ops, marks } = publisher.take();
-    if (ops.length === 0) return;
-    try {
-      await store.commit(ops);
-    } catch (err) {
-      publisher.remark(marks);
-      log(`publishing server-side changes failed (retrying in 1 s): ${(err as Error).message}`);
-      if (!closed) retryTimer = setTimeout(() => { retryTimer = undefined; scheduleFlush(); }, 1000).unref();
-    }
-  };
-  function scheduleFlush(): void {
-    if (closed || flushScheduled) return;
-    flushScheduled = setImmediate(() => {
-      flushScheduled = undefined;
-      if (closed) return;
-      flushing = writes.run(flush).catch(() => undefined);
-    });
-  }
-
+  const flusher = createPublishFlush({ publisher, store, writes, log });
   // Start-up: bring the published objects in line with the declared ones (nothing when unchanged).
   publisher.markAll();
-  await writes.run(flush);
+  await writes.run(flusher.flush);
 
   /** Commits `input` ops plus every published change marked so far; reverts with `undo` on failure. */
   async function commitWrite(input: StoreOp[], kind: ApiKindName, name: string, ownKey: string, undo: () => void): Promise<StoreChange[]> {
@@ -189,37 +166,24 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const published = (kind: ApiKindName, ns: string, name: string): ApiObject | undefined =>
     cache.get(kind, kind === 'Namespace' ? '' : ns, name);
 
-  async function applyNamespace(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
-    const ns = prepareNamespace(raw);
-    const name = ns.metadata.name!;
-    const prev = declaredNamespaces.get(name);
-    const current = published('Namespace', '', name);
-    if (ns.metadata.resourceVersion && current && ns.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      throw conflictError('namespaces', name, 'the object has been modified; please apply your changes to the latest version and try again');
-    }
-    delete ns.metadata.resourceVersion;
-    if (o.mode === 'create' && current) throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `namespaces "${name}" already exists`, { name, kind: 'namespaces' });
-    if (prev && sameContent(ns as never, prev as never)) return { outcome: 'unchanged', object: structuredClone(current ?? ns) };
-    if (!o.managedByApply) ns.metadata.managedFields = updateManagedFields(prev ?? current, ns, o.fieldManager, clock(), ns.metadata.managedFields);
-    if (o.dryRun) return { outcome: current ? 'configured' : 'created', object: { ...ns, metadata: { ...ns.metadata, resourceVersion: current?.metadata.resourceVersion } } };
-    declaredNamespaces.set(name, ns);
-    publisher.markNamespace(name);
-    const key = objectKey('Namespace', '', name);
-    await commitWrite([{ op: 'put', key, object: ns as never }], 'Namespace', name, key,
-      () => { if (prev) declaredNamespaces.set(name, prev); else declaredNamespaces.delete(name); });
-    return { outcome: current ? 'configured' : 'created', object: structuredClone(published('Namespace', '', name)!) };
-  }
+  const namespaces = createNamespaceWrites({
+    index, views, cache, publisher, declaredNamespaces, clock, commitWrite, notify,
+    released(svc) {
+      releaseService(ips, ports, svc);
+      ingress.delete(serviceKey(namespaceOf(svc.metadata), svc.metadata.name ?? ''));
+    },
+  });
 
   /** apply() inside the write queue: validate, default, allocate, commit, publish. */
   async function applyLocked(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
-    const warnings = checkFields(raw, o.fieldValidation);
+    const warnings = checkFieldValidation(raw, o.fieldValidation);
     const result = await applyChecked(raw, o);
     return warnings.length > 0 ? { ...result, warnings } : result;
   }
 
   async function applyChecked(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
     if (raw !== null && typeof raw === 'object' && (raw as { kind?: unknown }).kind === 'Namespace' && (raw as { apiVersion?: unknown }).apiVersion === 'v1') {
-      return applyNamespace(raw, o);
+      return namespaces.apply(raw, o);
     }
     const prepared = prepareObject(raw);
     if (prepared.status === 'invalid') {
@@ -294,67 +258,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     return { outcome: prev || current ? 'configured' : 'created', object: structuredClone(published(obj.kind, ns, name) ?? view(obj)) };
   }
 
-  /** Unknown fields of a served kind's body: a Strict refusal, or the warnings to return. */
-  function checkFields(raw: unknown, mode: ApplyOptions['fieldValidation']): string[] {
-    if (mode === 'Ignore' || raw === null || typeof raw !== 'object') return [];
-    const { kind, apiVersion } = raw as { kind?: unknown; apiVersion?: unknown };
-    const r = API_RESOURCES.find((x) => x.kind === kind && x.apiVersion === apiVersion);
-    if (!r) return [];
-    const unknown = unknownFields(raw, r.schema).map((f) => `unknown field ${JSON.stringify(f)}`);
-    if (unknown.length > 0 && mode === 'Strict') {
-      throw badRequest('SY_UNKNOWN_FIELD', `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${unknown.join(', ')}`);
-    }
-    return unknown;
-  }
-
-  async function deleteNamespace(name: string, o: DeleteOptions): Promise<ApiObject> {
-    const current = published('Namespace', '', name);
-    if (!current) throw notFoundError('namespaces', name);
-    if (BUILT_IN_NAMESPACES.includes(name)) {
-      throw new ApiError(403, 'Forbidden', 'SY_NAMESPACE_BUILT_IN', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
-    }
-    checkPreconditions(current, o, 'namespaces', name);
-    if (o.dryRun) return structuredClone(current);
-    // Deleted at once with everything in it (upstream finalizes the same, asynchronously).
-    const removed: KubeObject[] = [];
-    for (const kind of ['Service', 'Pod', 'Endpoints', 'EndpointSlice'] as const) removed.push(...index.list(kind, name));
-    const prevNs = declaredNamespaces.get(name);
-    for (const r of removed) index.remove(r.kind, name, r.metadata.name ?? '');
-    declaredNamespaces.delete(name);
-    const changed = views.recompute(name);
-    for (const key of cache.keysIn(name)) publisher.markObject(key);
-    for (const s of changed) publisher.markService(s);
-    publisher.markNamespace(name);
-    const inputs: StoreOp[] = removed.map((r) => ({ op: 'delete', key: objectKey(r.kind, name, r.metadata.name ?? '') }));
-    inputs.push({ op: 'delete', key: objectKey('Namespace', '', name) });
-    const nsKey = objectKey('Namespace', '', name);
-    const changes = await commitWrite(inputs, 'Namespace', name, nsKey, () => {
-      for (const r of removed) index.put(r);
-      if (prevNs) declaredNamespaces.set(name, prevNs);
-      notify(views.recompute(name));
-    });
-    for (const r of removed) {
-      if (r.kind === 'Service') {
-        releaseService(ips, ports, r);
-        ingress.delete(serviceKey(name, r.metadata.name ?? ''));
-      }
-    }
-    notify(changed);
-    return structuredClone(changes.find((c) => c.key === nsKey)?.object ?? current);
-  }
-
-  function checkPreconditions(current: ApiObject, o: DeleteOptions, resource: string, name: string): void {
-    const p = o.preconditions;
-    if (p?.uid && p.uid !== current.metadata.uid) {
-      throw conflictError(resource, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${current.metadata.uid}`);
-    }
-    if (p?.resourceVersion && p.resourceVersion !== current.metadata.resourceVersion) {
-      throw conflictError(resource, name, `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
-    }
-  }
-
   async function deleteLocked(kind: ApiKindName, namespace: string, name: string, o: DeleteOptions): Promise<ApiObject> {
-    if (kind === 'Namespace') return deleteNamespace(name, o);
+    if (kind === 'Namespace') return namespaces.delete(name, o);
     if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'delete is not supported on resources of kind "events"');
     const prev = index.get(kind, namespace, name);
     const current = published(kind, namespace, name);
@@ -407,12 +312,6 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     return ref;
   }
 
-  /** Waits out a flush that is scheduled (not one waiting to retry after a failure) and one running. */
-  async function flushed(): Promise<void> {
-    while (flushScheduled !== undefined) await new Promise((r) => setImmediate(r));
-    await flushing;
-  }
-
   const publishedReads = {
     get: (kind: ApiKindName, ns: string, name: string) => published(kind, ns, name),
     list: (kind: ApiKindName, ns?: string) => cache.list(kind, ns),
@@ -433,7 +332,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     events: (filter) => events.list(filter),
     recordEvent: (involved, type, reason, message, component) => {
       events.record(addReference(involved), type, reason, message, component);
-      scheduleFlush();
+      flusher.schedule();
     },
     subscribe(fn) {
       subscribers.add(fn);
@@ -461,7 +360,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
         publisher.markPodsOf(services);
       }
       for (const s of changed) publisher.markService(s);
-      scheduleFlush();
+      flusher.schedule();
       notify(changed);
     },
     setReadiness(source) {
@@ -475,15 +374,14 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       if (list.length) ingress.set(serviceKey(namespace, name), structuredClone(list));
       else ingress.delete(serviceKey(namespace, name));
       publisher.markObject(objectKey('Service', namespace, name));
-      scheduleFlush();
+      flusher.schedule();
     },
-    flushed,
+    flushed: () => flusher.flushed(),
     async close() {
       if (closed) return;
-      await flushed().catch(() => undefined);
+      await flusher.flushed().catch(() => undefined);
       closed = true;
-      if (flushScheduled) clearImmediate(flushScheduled);
-      if (retryTimer) clearTimeout(retryTimer);
+      flusher.close();
       await writes.close();
       subscribers.clear();
       cache.close();
