@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { ControlPlaneApi } from '../control/control-plane-api.ts';
 import { ApiError } from '../model/api-error.ts';
+import { SyError } from '../model/sy-error.ts';
 import { bearerTokenMatches } from './bearer-token-matches.ts';
 import { isLoopbackHost } from './is-loopback-host.ts';
 import { serveKubeApi, type KubeApiContext } from './kube-api-routes.ts';
@@ -64,21 +65,17 @@ export interface AdminServer {
 const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/livez']);
 const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
-function startError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
-
 export async function startAdminServer(opts: AdminServerOptions): Promise<AdminServer> {
   const limits: AdminLimits = { ...DEFAULT_ADMIN_LIMITS, ...opts.limits };
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const token = opts.token;
   if (token !== undefined && (token === '' || /\s/.test(token))) {
-    throw startError('SY_ADMIN_TOKEN', 'the admin token is empty or contains whitespace; put one token (no spaces) in the --token-file');
+    throw new SyError('SY_ADMIN_TOKEN', 'the admin token is empty or contains whitespace; put one token (no spaces) in the --token-file');
   }
   if (token === undefined && !isLoopbackHost(opts.host)) {
-    throw startError('SY_ADMIN_INSECURE',
+    throw new SyError('SY_ADMIN_INSECURE',
       `refusing to serve the admin API on ${JSON.stringify(opts.host)} without a token: anyone who can reach it could change ` +
-      'every Service. Bind a loopback address (--admin-address 127.0.0.1) or require a bearer token (--token-file FILE).');
+      'every Service. Bind a loopback address (--admin 127.0.0.1:PORT) or require a bearer token (--token-file FILE).');
   }
   const extra = opts.extraRoutes ?? [];
   const kubeApi: KubeApiContext = {

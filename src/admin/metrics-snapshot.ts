@@ -7,6 +7,7 @@ import type { EndpointStats, ServicePortStats, ServiceStatus, StatusDocument, Wo
 import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING } from '../shared/slot-state.ts';
 import type { EndpointSnapshot } from '../shared/messages.ts';
 import type { PublishedServicePort } from '../proxy/data-plane-sync.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 
 export interface MetricsSource {
   table: EndpointTable;
@@ -39,7 +40,7 @@ const FLAG_NAMES: [number, string][] = [
 const startTimeSeconds = Math.round((Date.now() - process.uptime() * 1000) / 1000);
 
 export function endpointAddress(e: EndpointSnapshot): string {
-  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+  return joinHostPort(e.host, e.port);
 }
 
 function endpointStats(table: EndpointTable, e: EndpointSnapshot, probes: Map<string, string | undefined> | undefined): EndpointStats {

@@ -1,16 +1,16 @@
 // Turns an admin API request body (JSON or YAML by Content-Type) into one plain object. Pure; main thread.
 // Everything here fails with a Status the client can act on; nothing reaches the control plane
 // unless it is a single object of bounded depth.
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Document } from 'yaml';
 import { PatchError } from '../api/patch-error.ts';
 import { decodeProtobufObject, PROTOBUF_TYPE } from '../api/protobuf-object.ts';
 import { ApiError, badRequest } from '../model/api-error.ts';
 
 const JSON_TYPES = new Set(['application/json']);
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'application/apply-patch+yaml']);
-export const APPLY_PATCH = 'application/apply-patch+yaml';
+const APPLY_PATCH = 'application/apply-patch+yaml';
 /** Deeper than any Kubernetes object; keeps recursive code downstream (clone, stringify, validate) safe. */
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 
 function unsupported(message: string): ApiError {
   return new ApiError(415, 'UnsupportedMediaType', 'SY_UNSUPPORTED_MEDIA_TYPE', message);
@@ -70,16 +70,22 @@ function parseJson(text: string): unknown {
 }
 
 function parseYaml(text: string): unknown {
+  let filled: Document.Parsed[];
   try {
     // Unique keys, YAML 1.2 core schema (no `yes`/`no` booleans), bounded aliases against
     // billion-laughs bodies. Empty documents (a trailing `---`) are ignored.
     const all = parseAllDocuments(text, { uniqueKeys: true, merge: false, schema: 'core', prettyErrors: true, logLevel: 'silent' });
     const docs = Array.isArray(all) ? all : [];
     for (const d of docs) if (d.errors.length > 0) throw d.errors[0];
-    const filled = docs.filter((d) => d.contents !== null);
-    if (filled.length > 1) {
-      throw new Error(`the body holds ${filled.length} documents; send one object per request (switchyard apply splits manifests)`);
-    }
+    filled = docs.filter((d) => d.contents !== null);
+  } catch (err) {
+    throw badRequest('SY_BAD_YAML', `invalid YAML in the request body: ${(err as Error).message}`);
+  }
+  // Valid YAML, but more than the one object a request carries.
+  if (filled.length > 1) {
+    throw badRequest('SY_MULTIPLE_DOCUMENTS', `the body holds ${filled.length} YAML documents; send one object per request (switchyard apply splits manifests)`);
+  }
+  try {
     return filled.length === 0 ? null : filled[0].toJS({ maxAliasCount: 100 });
   } catch (err) {
     throw badRequest('SY_BAD_YAML', `invalid YAML in the request body: ${(err as Error).message}`);

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../model/api-error.ts';
 
-export function tooLarge(limit: number): ApiError {
+function tooLarge(limit: number): ApiError {
   return new ApiError(413, 'RequestEntityTooLarge', 'SY_BODY_TOO_LARGE',
     `the request body is larger than ${limit} bytes; split the manifest and send one object per request`);
 }
@@ -40,8 +40,9 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
       chunks.push(chunk);
     };
     const onEnd = () => { cleanup(); resolve(Buffer.concat(chunks, size)); };
-    const onError = (err: Error) => { cleanup(); reject(new ApiError(400, 'BadRequest', 'SY_BODY_READ', `reading the request body failed: ${err.message}`)); };
-    const onAborted = () => onError(new Error('the client closed the connection'));
+    const fail = (why: string) => { cleanup(); reject(new ApiError(400, 'BadRequest', 'SY_BODY_READ', `reading the request body failed: ${why}`)); };
+    const onError = (err: Error) => fail(err.message);
+    const onAborted = () => fail('the client closed the connection');
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

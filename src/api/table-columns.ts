@@ -5,7 +5,7 @@
 // client drops priority-1 columns unless -o wide). Pure; any thread.
 import type { ApiKindName, ApiObject, Endpoints, EndpointSlice, KubeEvent, Pod, Service } from '../model/types.ts';
 import { age } from '../model/human-duration.ts';
-import { joinHostPort } from '../model/ip-string.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 import { formatLabels } from '../model/selector.ts';
 
 export interface TableColumn {

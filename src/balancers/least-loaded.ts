@@ -6,10 +6,10 @@
 // power-of-two choices (Mitzenmacher; Envoy's LEAST_REQUEST default): the candidate at the shared
 // cursor and one random candidate, the less loaded wins. The most loaded endpoint then stays within
 // O(log log n) of the mean at constant cost, but a pick is not guaranteed to be the global minimum.
-// More choices balance a little better but each costs a cache miss or two at large n (measured in
-// bench/pick-cost.ts: 4 choices cost ~2x the flat round-robin pick at 30,000 endpoints, 2 choices
-// stay close to it). Ties go to the earliest examined candidate, which starts at the shared
-// cursor, so equal loads are served round-robin.
+// More choices balance a little better but each costs a cache miss or two at large n; two keep a
+// pick close to round-robin's cost at 30,000 endpoints (bench/pick-cost.ts). Ties go to the
+// earliest examined candidate, which starts at the shared cursor, so equal loads are served
+// round-robin.
 import type { PickContext } from './balancer.ts';
 
 export const EXACT_LIMIT = 8;

@@ -6,11 +6,9 @@
 // slot the main thread retired (and maybe reused) after this snapshot was built is never picked
 // through it. Cached weight prefix sums are rebuilt when the SC-loaded weight epoch changes.
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING, stateFlags, stateGeneration } from '../shared/slot-state.ts';
+import { stateFlags, stateGeneration, usableFlags } from '../shared/slot-state.ts';
 import type { PickContext } from './balancer.ts';
 
-const NEVER = EJECTED | ADMIN_DOWN | DRAINING;
-const SERVING_TERMINATING = SERVING | TERMINATING;
 const NONE: readonly number[] = [];
 const OWNER_PER_CANDIDATE = 16;
 
@@ -58,9 +56,7 @@ export class TablePickContext implements PickContext {
     const slot = this.entries[2 * i];
     const state = this.table.slotState(slot);
     if (stateGeneration(state) !== this.entries[2 * i + 1]) return false;
-    const f = stateFlags(state);
-    if (f & NEVER) return false;
-    if (this.fallback ? (f & SERVING_TERMINATING) !== SERVING_TERMINATING : (f & READY) === 0) return false;
+    if (!usableFlags(stateFlags(state), this.fallback)) return false;
     return this.tried.length === 0 || !this.tried.includes(slot);
   }
 

@@ -6,16 +6,16 @@ import type { KindName } from '../model/types.ts';
 import { KINDS } from '../model/types.ts';
 import type { Status } from '../model/api-error.ts';
 import { ApiError } from '../model/api-error.ts';
+import { SyError } from '../model/sy-error.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:10249';
 /** What `kubectl get` asks for: the server's Table, or plain JSON from a server without Tables. */
 export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
 /** The server did not answer at all; `message` is the whole line the CLI prints. */
-export class ServerUnreachable extends Error {
-  readonly code = 'SY_SERVER_UNREACHABLE';
+export class ServerUnreachable extends SyError {
   constructor(server: string, why: string) {
-    super(`error: cannot reach the switchyard server at ${server} (${why}) — is \`switchyard serve\` running? ` +
+    super('SY_SERVER_UNREACHABLE', `error: cannot reach the switchyard server at ${server} (${why}) — is \`switchyard serve\` running? ` +
       'Set --server or SWITCHYARD_SERVER to point elsewhere.');
     this.name = 'ServerUnreachable';
   }

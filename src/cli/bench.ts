@@ -4,14 +4,15 @@
 // CLI process; the load generators share it, so the figures include this process's own limits.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../model/api-error.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 import { BENCH_FLAGS, parseBenchOptions, type BenchOptions } from './bench/bench-options.ts';
 import type { LoadResult, LoadSettings } from './bench/bench-load-result.ts';
 import { benchCpu, cpuSnapshot, type CpuSnapshot } from './bench/bench-cpu.ts';
 import { createProgress } from './bench/bench-progress.ts';
-import { parsePrometheusText, type PromSample } from './bench/bench-prometheus-text.ts';
+import { allSamples, parsePrometheusText, type PromSample } from './prometheus-text.ts';
 import { benchReportJson, formatBenchReport, latencyAdded, type BenchReport } from './bench/bench-report.ts';
 import { computeSpread, ENDPOINT_CONNECTIONS_METRIC, type Spread } from './bench/bench-spread.ts';
-import { endpointKey, resolveBenchTarget, type BenchTarget } from './bench/bench-target.ts';
+import { resolveBenchTarget, type BenchTarget } from './bench/bench-target.ts';
 import type { AdminClient } from './admin-client.ts';
 import type { CliContext, Verb } from './verb.ts';
 
@@ -24,7 +25,7 @@ async function scrapeMetrics(client: AdminClient): Promise<Scrape> {
   try {
     const res = await client.call('GET', '/metrics');
     if (typeof res.body !== 'string') return { note: 'the server answered /metrics with something other than Prometheus text' };
-    return { samples: parsePrometheusText(res.body) };
+    return { samples: allSamples(parsePrometheusText(res.body)) };
   } catch (err) {
     if (err instanceof ApiError && err.httpStatus === 404) return { note: 'this server has no /metrics endpoint (an older switchyard?)' };
     if (err instanceof ApiError) return { note: `GET /metrics failed: ${err.message}` };
@@ -80,7 +81,7 @@ function spreadOf(before: Scrape, after: Scrape, target: BenchTarget): { spread:
   const sp = target.servicePort;
   // The server labels a port `name-or-number/PROTOCOL`; the bare forms are accepted as well.
   const portLabels = [`${sp.name || sp.port}/${sp.protocol ?? 'TCP'}`, sp.name, String(sp.port)].filter((x): x is string => !!x);
-  const known = target.endpoints.filter((e) => e.ready).map((e) => ({ endpoint: endpointKey(e.ip, e.port), pod: e.pod }));
+  const known = target.endpoints.filter((e) => e.ready).map((e) => ({ endpoint: joinHostPort(e.ip, e.port), pod: e.pod }));
   const spread = computeSpread(before.samples, after.samples, { service: target.service, portLabels }, known);
   if (spread.total === 0) {
     const listed = after.samples.some((s) => s.name === ENDPOINT_CONNECTIONS_METRIC && s.labels.service === target.service);
@@ -138,7 +139,7 @@ Usage:
     let direct: BenchReport['direct'] = null;
     if (opts.direct) {
       const first = target.endpoints.find((e) => e.ready)!;
-      direct = { endpoint: endpointKey(first.ip, first.port), result: (await runLoad(ctx, opts, first.ip, first.port, 'direct')).result };
+      direct = { endpoint: joinHostPort(first.ip, first.port), result: (await runLoad(ctx, opts, first.ip, first.port, 'direct')).result };
     }
     const report: BenchReport = {
       service: target.service,

@@ -1,27 +1,26 @@
 // Errors of the CLI and their kubectl-style rendering (kubectl cmdutil.StandardErrorMessage).
 // Runs in the CLI process.
 import { ApiError } from '../model/api-error.ts';
+import type { SyCode } from '../model/error-codes.ts';
+import { SyError } from '../model/sy-error.ts';
 import { ServerUnreachable } from './admin-client.ts';
 
 /** A mistake in how the CLI was called; printed as `error: <message>` plus a usage hint. */
-export class UsageError extends Error {
-  readonly code = 'SY_CLI_USAGE';
+export class UsageError extends SyError {
   /** The verb whose help to point at; undefined = the top-level help. */
   readonly verb?: string;
   constructor(message: string, verb?: string) {
-    super(message);
+    super('SY_CLI_USAGE', message);
     this.name = 'UsageError';
     this.verb = verb;
   }
 }
 
 /** A failure that is not the server's and not a usage mistake (unreadable file, no selector…). */
-export class CliError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+export class CliError extends SyError {
+  constructor(code: SyCode, message: string) {
+    super(code, message);
     this.name = 'CliError';
-    this.code = code;
   }
 }
 

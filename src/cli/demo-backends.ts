@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { RunningServer } from '../server/server.ts';
 import type { Pod, Service } from '../model/types.ts';
+import { SyError } from '../model/sy-error.ts';
 
 const COUNT = 3;
 
@@ -17,9 +18,9 @@ export interface DemoBackends {
 
 export async function startDemoBackends(server: RunningServer, log: (level: 'info' | 'warn', message: string) => void): Promise<DemoBackends> {
   const service = server.registry.get('Service', 'default', 'nginx-svc') as Service | undefined;
-  if (!service?.spec.selector) throw new Error('the example Service default/nginx-svc (with a selector) is not applied');
+  if (!service?.spec.selector) throw new SyError('SY_DEMO_BACKENDS', 'the example Service default/nginx-svc (with a selector) is not applied');
   const port = service.spec.ports?.[0];
-  if (!port) throw new Error('default/nginx-svc has no ports');
+  if (!port) throw new SyError('SY_DEMO_BACKENDS', 'default/nginx-svc has no ports');
   const named = typeof port.targetPort === 'string' ? port.targetPort : undefined;
   const ips = Array.from({ length: COUNT }, (_, i) => `127.0.10.${i + 1}`);
   const child = spawn(process.execPath, [new URL('./demo-backend-process.ts', import.meta.url).pathname,
@@ -27,7 +28,7 @@ export async function startDemoBackends(server: RunningServer, log: (level: 'inf
   const bound = await new Promise<{ ip: string; port: number }[]>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (l) => resolve(JSON.parse(l)));
-    child.once('exit', (code) => reject(new Error(`demo backend process exited (${code}); is port ${port.targetPort} free and bindable?`)));
+    child.once('exit', (code) => reject(new SyError('SY_DEMO_BACKENDS', `demo backend process exited (${code}); is port ${port.targetPort} free and bindable?`)));
   });
   const names: string[] = [];
   for (const [i, b] of bound.entries()) {

@@ -19,7 +19,7 @@ export function singularResource(kind: KindName): string {
   return kind.toLowerCase() + group;
 }
 
-export function resolveKind(word: string, verb: string): KindName {
+function resolveKind(word: string, verb: string): KindName {
   const kind = ALIASES.get(word.toLowerCase());
   if (!kind) {
     throw new UsageError(`the server doesn't have a resource type "${word}" (switchyard serves services (svc), endpoints (ep), endpointslices and pods (po))`, verb);

@@ -5,42 +5,54 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer, SERVER_DEFAULTS, type ServerOptions } from '../server/server.ts';
 import { defaultStateDir } from '../store/default-state-dir.ts';
+import type { SyErrorCode } from '../model/error-codes.ts';
+import { joinHostPort } from '../model/ip-address.ts';
+import { SyError } from '../model/sy-error.ts';
 import { startDemoBackends } from './demo-backends.ts';
 
-const USAGE = `Usage: switchyard serve [-f PATH]... [flags]
+/** The flags' help, with the defaults the server actually uses. */
+function usage(): string {
+  const d = SERVER_DEFAULTS;
+  return `Usage: switchyard serve [-f PATH]... [flags]
 
   -f, --filename PATH        manifests to apply at start and on SIGHUP (files, directories, -)
-      --admin ADDR           admin API address (default 127.0.0.1:10249)
+      --admin ADDR           admin API address (default ${joinHostPort(d.admin.host, d.admin.port)})
       --token-file FILE      require this bearer token on the admin API
       --state-dir DIR        where applied objects are kept (default ${defaultStateDir()})
-      --service-cidr CIDR    ClusterIP range (default 127.96.0.0/12)
-      --node-port-range R    NodePort range (default 30000-32767)
-      --node-address ADDR    address NodePorts listen on, repeatable (default all interfaces)
-      --lb-pool CIDR         addresses for LoadBalancer Services (default 127.112.0.0/12)
-      --workers N            data-plane worker threads (default: one per core)
-      --accept MODE          reuseport (default: each worker listens, SO_REUSEPORT) | transfer (main thread accepts, hands sockets over)
-      --lb-algorithm NAME    default balancing algorithm (default round-robin)
-      --connect-timeout MS   per attempt (default 5000)
-      --connect-attempts N   endpoints tried per connection, first included (default 3)
-      --idle-timeout MS      close connections idle this long (default 3600000)
-      --max-connections N    global limit on proxied connections (default 0 = none)
-      --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default 60000)
+      --service-cidr CIDR    ClusterIP range (default ${d.serviceCidr})
+      --node-port-range R    NodePort range (default ${d.nodePortRange})
+      --node-address ADDR    address NodePorts listen on, repeatable (default ${d.nodeAddresses.join(', ')})
+      --lb-pool CIDR         addresses for LoadBalancer Services (default ${d.lbPool})
+      --workers N            data-plane worker threads (default: one per core, ${d.workers} here)
+      --accept MODE          reuseport (each worker listens, SO_REUSEPORT) | transfer (main thread accepts, hands sockets over) (default ${d.accept})
+      --lb-algorithm NAME    default balancing algorithm (default ${d.algorithm})
+      --connect-timeout MS   per attempt (default ${d.connectTimeoutMs})
+      --connect-attempts N   endpoints tried per connection, first included (default ${d.connectAttempts})
+      --idle-timeout MS      close connections idle this long (default ${d.idleTimeoutMs})
+      --max-connections N    global limit on proxied connections (default ${d.maxConnections}${d.maxConnections === 0 ? ' = none' : ''})
+      --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default ${d.drainTimeoutMs})
       --access-log FILE|-    one JSON line per closed connection
-      --default-probe-period S   period of the implicit TCP probe for endpoints without a readinessProbe (default 10)
+      --default-probe-period S   period of the implicit TCP probe for endpoints without a readinessProbe (default ${d.defaultProbe.periodSeconds})
       --no-default-probe     no implicit probe (endpoints without a readinessProbe are trusted)
       --random-seed N        seed the random balancers (worker i uses N+i), for reproducible tests
-      --eject-after N        passive ejection after N consecutive connect failures (default 5, 0 = off)
+      --eject-after N        passive ejection after N consecutive connect failures (default ${d.ejectAfterFailures}, 0 = off)
       --demo / --no-demo     start demo backends behind the example Service (default: on for the bundled config/)
-      --cluster-domain D     the DNS zone Services are named in (default cluster.local)
+      --cluster-domain D     the DNS zone Services are named in (default ${d.dns.clusterDomain})
       --dns ADDR|off         where the built-in DNS responder (kube-system/kube-dns) answers: IP, IP:PORT, :PORT
                              (default .10 of the service CIDR, port 53), or off
-      --dns-ttl S            TTL of DNS answers in seconds (default 5)
+      --dns-ttl S            TTL of DNS answers in seconds (default ${d.dns.ttl})
       --dns-forward[=ADDR,…] resolve names outside the zone through /etc/resolv.conf's servers (or the given
                              IP[:PORT]s) instead of answering REFUSED, so clients can use switchyard as their only resolver
 `;
+}
+
+/** The flag behind an option startServer refuses, to name in the error. */
+const FLAG_OF_CODE: Partial<Record<SyErrorCode, string>> = {
+  SY_SERVICE_CIDR: '--service-cidr', SY_NODE_PORT_RANGE: '--node-port-range', SY_LB_POOL: '--lb-pool',
+};
 
 function fail(message: string): never {
-  throw Object.assign(new Error(message), { code: 'SY_BAD_FLAG' });
+  throw new SyError('SY_BAD_FLAG', message);
 }
 
 function intFlag(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -93,11 +105,11 @@ export async function serve(argv: string[]): Promise<number> {
       },
     });
   } catch (err) {
-    console.error(`error: ${(err as Error).message}\n\n${USAGE}`);
+    console.error(`error: ${(err as Error).message}\n\n${usage()}`);
     return 1;
   }
   const v = parsed.values;
-  if (v.help) { console.log(USAGE); return 0; }
+  if (v.help) { console.log(usage()); return 0; }
   const log: ServerOptions['log'] = (level, message) => {
     const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`;
     (level === 'info' ? console.log : console.error)(line);
@@ -154,8 +166,9 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     server = await startServer(options);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    console.error(`error: ${e.code && !e.message.includes(e.code) ? `${e.code}: ` : ''}${e.message}`);
+    const e = err as Partial<SyError> & Error;
+    const flag = e.code && FLAG_OF_CODE[e.code as SyErrorCode];
+    console.error(`error: ${e.code && !e.message.includes(e.code) ? `${e.code}: ` : ''}${e.message}${flag ? ` (fix ${flag})` : ''}`);
     return 1;
   }
   log('info', `switchyard is serving; admin API at ${server.adminUrl} (try: npx switchyard get svc)`);

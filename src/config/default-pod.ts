@@ -4,7 +4,7 @@
 // argument. Any thread.
 import type { Container, EndpointSlice, Endpoints, Pod, Probe } from '../model/types.ts';
 
-export const PROBE_DEFAULTS = {
+const PROBE_DEFAULTS = {
   initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3,
 } as const;
 

@@ -1,9 +1,8 @@
 // SetDefaults_Service (k8s pkg/apis/core/v1/defaults.go), in the order spec §1.2 lists, plus the
 // create-time clusterIP/clusterIPs normalisation of the registry strategy (NormalizeClusterIPs),
 // which upstream also runs before validation. Pure; mutates its argument. Any thread.
+import { DEFAULT_CLIENT_IP_AFFINITY_SECONDS } from '../model/session-affinity.ts';
 import type { Service } from '../model/types.ts';
-
-export const DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800;
 
 /** ExternallyAccessible (k8s pkg/api/service/util.go): LoadBalancer, NodePort, or ClusterIP with externalIPs. */
 export function externallyAccessible(svc: Service): boolean {

@@ -21,15 +21,15 @@ const labelValue = anchored(LABEL_VALUE_FMT);
 const httpHeaderName = anchored(HTTP_HEADER_NAME_FMT);
 
 /** apimachinery RegexError: the examples are joined with `', '` + ` or ` (hence the double space). */
-export function regexError(msg: string, fmt: string, ...examples: string[]): string {
+function regexError(msg: string, fmt: string, ...examples: string[]): string {
   if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
   let s = `${msg} (e.g. `;
   examples.forEach((ex, i) => { s += `${i > 0 ? ' or ' : ''}'${ex}', `; });
   return `${s}regex used for validation is '${fmt}')`;
 }
 
-export const maxLenError = (n: number) => `must be no more than ${n} characters`;
-export const PORT_RANGE_ERROR = 'must be between 1 and 65535, inclusive';
+const maxLenError = (n: number) => `must be no more than ${n} characters`;
+const PORT_RANGE_ERROR = 'must be between 1 and 65535, inclusive';
 
 export function isDNS1123Label(v: string): string[] {
   const errs: string[] = [];

@@ -4,11 +4,10 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { ApiError } from '../model/api-error.ts';
 
-export const MANIFEST_SYNTAX = 'SY_MANIFEST_SYNTAX';
 
 function syntaxError(source: string, line: number | undefined, msg: string): ApiError {
   const where = line === undefined ? '' : `line ${line}: `;
-  return new ApiError(400, 'BadRequest', MANIFEST_SYNTAX, `error parsing ${source}: ${where}${msg}`);
+  return new ApiError(400, 'BadRequest', 'SY_MANIFEST_SYNTAX', `error parsing ${source}: ${where}${msg}`);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -4,7 +4,6 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../model/api-error.ts';
 
-export const PATH_NOT_FOUND = 'SY_PATH_NOT_FOUND';
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 
 async function readAllStdin(): Promise<string> {
@@ -37,7 +36,7 @@ export async function readManifestPaths(
     try {
       isDir = (await stat(path)).isDirectory();
     } catch {
-      throw new ApiError(400, 'BadRequest', PATH_NOT_FOUND, `the path "${path}" does not exist`);
+      throw new ApiError(400, 'BadRequest', 'SY_PATH_NOT_FOUND', `the path "${path}" does not exist`);
     }
     const files: string[] = [];
     if (isDir) await walk(path, files);

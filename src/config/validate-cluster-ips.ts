@@ -4,7 +4,7 @@ import type { Service } from '../model/types.ts';
 import type { FieldError } from '../model/field-errors.ts';
 import { duplicate, invalid, notSupported, required } from '../model/field-errors.ts';
 import { isHeadless } from './default-service.ts';
-import { ipFamily, isValidIP } from '../model/ip-formats.ts';
+import { ipFamily, isValidIP } from '../model/ip-address.ts';
 
 const IP_FAMILIES = ['IPv4', 'IPv6'];
 const IP_FAMILY_POLICIES = ['PreferDualStack', 'RequireDualStack', 'SingleStack'];

@@ -5,12 +5,12 @@
 import type { EndpointSlice } from '../model/types.ts';
 import type { FieldError } from '../model/field-errors.ts';
 import { duplicate, invalid, notSupported, required, tooManyItems } from '../model/field-errors.ts';
-import { parseIP, validateNonSpecialIP } from '../model/ip-formats.ts';
+import { parseIP, validateNonSpecialIP } from '../model/ip-address.ts';
 import { each, isDNS1123Subdomain, isValidPortNum, nameIsDNSSubdomain, validateDNS1123Label, validateLabels, validateQualifiedName } from './name-formats.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';
 import { validateProtocol } from './validate-service-ports.ts';
 
-export const SLICE_LIMITS = { endpoints: 1000, addresses: 100, ports: 100, hints: 8, topologyLabels: 16 } as const;
+const SLICE_LIMITS = { endpoints: 1000, addresses: 100, ports: 100, hints: 8, topologyLabels: 16 } as const;
 const ADDRESS_TYPES = ['FQDN', 'IPv4', 'IPv6'];
 
 function validateAddress(addressType: string, address: string, path: string): FieldError[] {

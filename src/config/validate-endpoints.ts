@@ -5,7 +5,7 @@
 import type { EndpointAddress, EndpointPort, Endpoints } from '../model/types.ts';
 import type { FieldError } from '../model/field-errors.ts';
 import { required } from '../model/field-errors.ts';
-import { isValidIP, validateNonSpecialIP } from '../model/ip-formats.ts';
+import { isValidIP, validateNonSpecialIP } from '../model/ip-address.ts';
 import { each, isDNS1123Subdomain, isValidPortNum, nameIsDNSSubdomain, validateDNS1123Label, validateQualifiedName } from './name-formats.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';
 import { validateProtocol } from './validate-service-ports.ts';

@@ -8,7 +8,7 @@ import { each, isQualifiedName, nameIsDNSLabel, validateLabels } from './name-fo
 
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
-export function validateAnnotations(annotations: Record<string, string> | undefined, path: string): FieldError[] {
+function validateAnnotations(annotations: Record<string, string> | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   let size = 0;
   for (const k of Object.keys(annotations ?? {}).sort()) {

@@ -5,7 +5,7 @@
 import type { Container, Pod, Probe } from '../model/types.ts';
 import type { FieldError } from '../model/field-errors.ts';
 import { duplicate, forbidden, invalid, notSupported, required } from '../model/field-errors.ts';
-import { ipFamily, isValidIP, validateNonSpecialIP } from '../model/ip-formats.ts';
+import { ipFamily, isValidIP, validateNonSpecialIP } from '../model/ip-address.ts';
 import { each, isHTTPHeaderName, isValidPortName, isValidPortNum, nameIsDNSSubdomain, validateDNS1123Label } from './name-formats.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';
 import { validatePortNumOrName, validateProtocol } from './validate-service-ports.ts';

@@ -5,7 +5,7 @@ import type { FieldError } from '../model/field-errors.ts';
 import { duplicate, notSupported, required } from '../model/field-errors.ts';
 import { each, isValidPortName, isValidPortNum, validateDNS1123Label, validateQualifiedName } from './name-formats.ts';
 
-export const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
+const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 
 /** An int must be a port number; a string must be an IANA_SVC_NAME (a digit string is a bad name, as upstream). */
 export function validatePortNumOrName(port: IntOrString, path: string): FieldError[] {

@@ -2,11 +2,12 @@
 // §2.3 in upstream order, so a manifest with several faults lists them as kubectl would.
 // Expects a defaulted Service (defaultService) whose JSON types were checked (checkShape).
 // Pure; any thread.
+import { MAX_CLIENT_IP_AFFINITY_SECONDS } from '../model/session-affinity.ts';
 import type { Service } from '../model/types.ts';
 import type { FieldError } from '../model/field-errors.ts';
 import { duplicate, forbidden, invalid, notSupported, required } from '../model/field-errors.ts';
 import { externallyAccessible, isHeadless, needsHealthCheck } from './default-service.ts';
-import { isValidCIDR, isValidIP, validateNonSpecialIP } from '../model/ip-formats.ts';
+import { isValidCIDR, isValidIP, validateNonSpecialIP } from '../model/ip-address.ts';
 import { each, isValidPortNum, nameIsDNS1035Label, validateDNS1123Subdomain, validateLabels, validateQualifiedName } from './name-formats.ts';
 import { validateClusterIPsRelatedFields } from './validate-cluster-ips.ts';
 import { validateObjectMeta } from './validate-object-meta.ts';
@@ -15,7 +16,6 @@ import { validateServicePort } from './validate-service-ports.ts';
 const AFFINITIES = ['ClientIP', 'None'];
 const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const TRAFFIC_POLICIES = ['Cluster', 'Local'];
-const MAX_AFFINITY_SECONDS = 86400;
 const TOPOLOGY_MODE = 'service.kubernetes.io/topology-mode';
 const TOPOLOGY_HINTS = 'service.kubernetes.io/topology-aware-hints';
 const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
@@ -29,8 +29,8 @@ function validateClientIPAffinityConfig(svc: Service): FieldError[] {
   if (!cfg.clientIP) return [required(`${path}.clientIP`, why)];
   const t = cfg.clientIP.timeoutSeconds;
   if (t === undefined) return [required(`${path}.clientIP.timeoutSeconds`, why)];
-  if (t <= 0 || t > MAX_AFFINITY_SECONDS) {
-    return [invalid(`${path}.clientIP.timeoutSeconds`, t, `must be greater than 0 and less than ${MAX_AFFINITY_SECONDS}`)];
+  if (t <= 0 || t > MAX_CLIENT_IP_AFFINITY_SECONDS) {
+    return [invalid(`${path}.clientIP.timeoutSeconds`, t, `must be greater than 0 and less than ${MAX_CLIENT_IP_AFFINITY_SECONDS}`)];
   }
   return [];
 }
@@ -104,7 +104,7 @@ function validateTrafficPolicies(svc: Service, opts: ValidateServiceOptions): Fi
   return errs;
 }
 
-export function validateLoadBalancerClass(svc: Service): FieldError[] {
+function validateLoadBalancerClass(svc: Service): FieldError[] {
   const cls = svc.spec.loadBalancerClass;
   if (cls === undefined) return [];
   if (svc.spec.type === 'LoadBalancer') return validateQualifiedName(cls, 'spec.loadBalancerClass');

@@ -1,8 +1,8 @@
-// ClusterIP allocation from --service-cidr (default 127.96.0.0/12). Main thread only; the registry
+// ClusterIP allocation from the service CIDR (default 127.96.0.0/12). Main thread only; the registry
 // is its only user and re-reserves every stored IP at startup, so the allocator holds no state of
 // its own on disk.
 //
-// Choices (documented in docs/architecture.md by whoever writes it):
+// Choices (docs/architecture.md, Allocation):
 // - Usable addresses exclude the network address and, for IPv4, the broadcast address, as
 //   upstream does. The first usable address is NOT reserved: switchyard has no `kubernetes`
 //   Service that upstream keeps there, so the first Service gets 127.96.0.1.
@@ -14,7 +14,7 @@
 import type { FieldError } from '../model/field-errors.ts';
 import { invalid } from '../model/field-errors.ts';
 import { ApiError, badRequest } from '../model/api-error.ts';
-import { formatIp, parseCidr, parseIp } from './ip-address.ts';
+import { cidrRange, formatIPValue, ipValue } from '../model/ip-address.ts';
 
 export const DEFAULT_SERVICE_CIDR = '127.96.0.0/12';
 
@@ -37,7 +37,7 @@ export interface ClusterIpAllocator {
  * that asks for one by name still gets it, as kube-dns itself does.
  */
 export function createClusterIpAllocator(cidr: string = DEFAULT_SERVICE_CIDR, reserved: string[] = []): ClusterIpAllocator {
-  const parsed = parseCidr(cidr);
+  const parsed = cidrRange(cidr);
   if (!parsed) {
     throw badRequest('SY_SERVICE_CIDR', `invalid service CIDR "${cidr}": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`);
   }
@@ -48,12 +48,12 @@ export function createClusterIpAllocator(cidr: string = DEFAULT_SERVICE_CIDR, re
   if (size < 1n) {
     throw badRequest('SY_SERVICE_CIDR', `service CIDR "${cidr}" is too small: it must leave at least one address besides the network${family === 4 ? ' and broadcast' : ''} address (use a prefix of /30 or shorter for IPv4)`);
   }
-  const shown = `${formatIp(family, network)}/${prefix}`;
+  const shown = `${formatIPValue(family, network)}/${prefix}`;
   const used = new Set<bigint>();
   let cursor = 0n;
 
   const offsetOf = (ip: string): bigint | undefined => {
-    const p = parseIp(ip);
+    const p = ipValue(ip);
     if (!p || p.family !== family) return undefined;
     const off = p.value - network - 1n;
     return off >= 0n && off < size ? off : undefined;
@@ -81,10 +81,10 @@ export function createClusterIpAllocator(cidr: string = DEFAULT_SERVICE_CIDR, re
       while (cursor < size && (used.has(cursor) || skip.has(cursor))) cursor++;
       if (cursor >= size) {
         throw new ApiError(500, 'InternalError', 'SY_CLUSTER_IP_RANGE_FULL',
-          `Internal error occurred: failed to allocate a serviceIP: range is full (${shown} has no free address). Delete unused Services or restart with a larger --service-cidr.`);
+          `Internal error occurred: failed to allocate a serviceIP: range is full (${shown} has no free address). Delete unused Services, or restart the server with a larger service CIDR.`);
       }
       used.add(cursor);
-      return formatIp(family, network + 1n + cursor);
+      return formatIPValue(family, network + 1n + cursor);
     },
     release(ip) {
       const off = offsetOf(ip);

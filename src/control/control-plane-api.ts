@@ -48,7 +48,7 @@ export interface EventFilter {
   name?: string;
 }
 
-/** Where a Pod's readiness comes from. Until the health loop exists: its `status.conditions` Ready. */
+/** Where a Pod's readiness comes from: the health loop (src/health), set on the registry once it runs. */
 export interface ReadinessSource {
   /** true/false when known; undefined falls back to the Pod's own `status.conditions` Ready (default true). */
   podReady(pod: Pod): boolean | undefined;

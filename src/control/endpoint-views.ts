@@ -12,7 +12,7 @@
 // endpoint it took out, and skips only those the author marked not ready.
 import { computeEndpointSlices } from '../model/compute-endpoint-slices.ts';
 import { computeEndpoints } from '../model/compute-endpoints.ts';
-import { canonicalIP } from '../model/ip-string.ts';
+import { canonicalIP } from '../model/ip-address.ts';
 import { mirrorEndpoints } from '../model/mirror-endpoints.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { resolveFqdnSlice } from '../model/resolve-fqdn-slice.ts';

@@ -1,4 +1,4 @@
-// NodePort allocation from --node-port-range (default 30000-32767), and the per-Service rules of
+// NodePort allocation from the NodePort range (default 30000-32767), and the per-Service rules of
 // the apiserver (pkg/registry/core/service/storage/alloc.go initNodePorts/updateNodePorts,
 // portallocator texts; spec §2.3). Main thread only; the registry re-reserves stored ports at
 // startup. Automatic allocation is deterministic, lowest free port first (upstream picks randomly;
@@ -100,7 +100,7 @@ export interface NodePortAssignment {
 
 function fullError(what: string, range: string): ApiError {
   return new ApiError(500, 'InternalError', 'SY_NODE_PORT_RANGE_FULL',
-    `Internal error occurred: failed to allocate a ${what}: range is full (every port in ${range} is in use). Delete unused NodePort/LoadBalancer Services or restart with a wider --node-port-range.`);
+    `Internal error occurred: failed to allocate a ${what}: range is full (every port in ${range} is in use). Delete unused NodePort/LoadBalancer Services, or restart the server with a wider NodePort range.`);
 }
 
 /**

@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
+import { isSyCode } from '../model/error-codes.ts';
 import { ApiError, badRequest, conflictError, invalidError, notFoundError } from '../model/api-error.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { podConditionReady } from '../model/pod-ready.ts';
@@ -97,11 +98,11 @@ const resourceOf = (kind: ApiKindName) => kind === 'Event' ? 'events' : kind ===
 const groupOf = (kind: ApiKindName) => (kind === 'EndpointSlice' ? 'discovery.k8s.io' : '');
 
 function storeFailure(err: unknown, kind: ApiKindName, name: string): ApiError {
-  const code = (err as { code?: string }).code;
+  const code = (err as { code?: unknown }).code;
   if (code === 'SY_STORE_CONFLICT') {
     return conflictError(resourceOf(kind), name, 'the object has been modified; please apply your changes to the latest version and try again');
   }
-  return new ApiError(500, 'InternalError', typeof code === 'string' && code.startsWith('SY_') ? code : 'SY_STORE_WRITE',
+  return new ApiError(500, 'InternalError', isSyCode(code) ? code : 'SY_STORE_WRITE',
     `Internal error occurred: the change was not saved: ${(err as Error).message}`);
 }
 

@@ -1,14 +1,16 @@
 // Listening sockets bound on the main thread: the transfer acceptor's, and the short-lived probe
 // that resolves a requested port 0 before the reuseport workers bind it.
 import { createServer, type Server } from 'node:net';
+import type { SyCode } from '../model/error-codes.ts';
+import { SyError } from '../model/sy-error.ts';
 import type { ListenerSpec } from '../shared/messages.ts';
 
-/** A listener that could not be bound (or not any more: SY_DRAINING); `code` is the errno name. */
-export class BindError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
+/** A listener that could not be bound (SY_LISTEN_FAILED, the errno name in `systemCode`), or not any
+ *  more (SY_DRAINING). */
+export class BindError extends SyError {
+  constructor(code: SyCode, message: string, systemCode?: string) {
+    super(code, message, { systemCode });
+    this.name = 'BindError';
   }
 }
 
@@ -17,7 +19,7 @@ export function bindMain(spec: ListenerSpec, reusePort: boolean): Promise<Server
   // noDelay on the accepted socket: the option lives on the fd, so it holds in the worker too.
   const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
   return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new BindError(err.code ?? 'SY_LISTEN_FAILED', err.message)));
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new BindError('SY_LISTEN_FAILED', err.message, err.code)));
     server.listen({ host: spec.address, port: spec.port, reusePort }, () => resolve(server));
   });
 }

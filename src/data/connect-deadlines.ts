@@ -9,7 +9,10 @@
 // One unref'd timer per thread is armed for the earliest head. It is not re-armed when the head
 // leaves: when it fires it expires what is due and re-arms for the next head, so under steady
 // traffic it fires about once per timeout period. A deadline passes no earlier than its time and
-// late only by the timer's own lateness.
+// late only by the timer's own lateness. Time is the thread clock's (performance.now()), or a
+// test's manual one (useDeadlineClock).
+import type { Clock } from '../model/clock.ts';
+import { threadClock } from './thread-clock.ts';
 
 /** One pending connect attempt; the fields are this module's, set by setDeadline. */
 export interface DeadlineEntry {
@@ -24,10 +27,28 @@ export interface DeadlineEntry {
 interface DeadlineList { head: DeadlineEntry | null; tail: DeadlineEntry | null }
 
 const lists = new Map<number, DeadlineList>();
-let timer: NodeJS.Timeout | null = null;
+let clock: Clock = threadClock;
+let timer: unknown = null;
 let timerAt = Infinity;
 
-/** Starts `e`'s deadline `timeoutMs` after `now` (performance.now() milliseconds). */
+/** The time deadlines are measured in: pass it to setDeadline. */
+export function deadlineNow(): number {
+  return clock.now();
+}
+
+/** Tests: measure this thread's deadlines on `c` (undefined: the thread clock again). Pending
+ *  deadlines keep their times, so swap only between tests. */
+export function useDeadlineClock(c: Clock | undefined): void {
+  if (timer !== null) clock.clearTimeout(timer);
+  timer = null;
+  timerAt = Infinity;
+  clock = c ?? threadClock;
+  let next = Infinity;
+  for (const list of lists.values()) if (list.head) next = Math.min(next, list.head.deadlineAt);
+  if (next < Infinity) arm(next, clock.now());
+}
+
+/** Starts `e`'s deadline `timeoutMs` after `now` (deadlineNow()). */
 export function setDeadline(e: DeadlineEntry, timeoutMs: number, now: number): void {
   if (e.deadlineList) clearDeadline(e);
   let list = lists.get(timeoutMs);
@@ -62,17 +83,17 @@ export function pendingDeadlines(): number {
 }
 
 function arm(at: number, now: number): void {
-  if (timer) clearTimeout(timer);
+  if (timer !== null) clock.clearTimeout(timer);
   timerAt = at;
-  timer = setTimeout(fire, Math.max(1, Math.ceil(at - now)));
-  // A pending connect keeps the loop alive through its own handle; this timer must not.
-  timer.unref();
+  // Unref'd (the thread clock's timers are): a pending connect keeps the loop alive through its
+  // own handle; this timer must not.
+  timer = clock.setTimeout(fire, Math.max(1, Math.ceil(at - now)));
 }
 
 function fire(): void {
   timer = null;
   timerAt = Infinity;
-  const now = performance.now();
+  const now = clock.now();
   for (const list of lists.values()) {
     // A callback may start a new attempt (a retry): it joins a tail, with a deadline after now.
     while (list.head && list.head.deadlineAt <= now) {

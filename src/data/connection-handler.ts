@@ -5,12 +5,11 @@
 //
 // A connection is one ClientConnection object through its whole life: the registry's entry
 // (first as handshaking, then moved to its endpoint's slot), the metrics' byte account, the
-// connect attempt's owner and its connect deadline, where there used to be about a dozen
-// closures, two registry entries, an account object and a Node timer per connection. Measured
-// (bench/README.md, "Where the time goes"): 2–4 µs less CPU per new connection, of the ~17 µs the
-// handler adds to the bare raw proxy.
+// connect attempt's owner and its connect deadline. One object rather than closures, several
+// entries and a Node timer per connection, because what the handler allocates per connection is
+// most of what it adds to the bare raw proxy (bench/README.md, "Where the time goes").
 import type { ConnectionTransport, ConnectOwner } from './connection-transport.ts';
-import { clearDeadline, setDeadline, type DeadlineEntry } from './connect-deadlines.ts';
+import { clearDeadline, deadlineNow, setDeadline, type DeadlineEntry } from './connect-deadlines.ts';
 import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';
 import type { RefusalCause } from '../shared/endpoint-table-layout.ts';
 import { HANDSHAKE, type ConnectionRegistry, type LiveConnection } from './connection-registry.ts';
@@ -18,6 +17,7 @@ import { encodeProxyHeader } from './proxy-protocol.ts';
 import type { Splice, SpliceEnd, SpliceStats } from './splice-types.ts';
 import type { ServicePortOptions } from '../shared/messages.ts';
 import type { TrafficAccount, WorkerMetricsRecorder } from './metrics-worker-recorder.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 
 export interface ListenerContext {
   id: string;
@@ -47,12 +47,13 @@ export type ConnectionEnd =
   | 'source-range' | 'no-endpoints' | 'max-connections-global' | 'max-connections-service'
   | 'connect-failed' | 'client-gone';
 
-export function hostPort(host: string | undefined, port: number | undefined): string {
-  if (host === undefined) return '-';
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+function hostPort(host: string | undefined, port: number | undefined): string {
+  return host === undefined ? '-' : joinHostPort(host, String(port));
 }
 
 const NOT_TRIED: readonly number[] = [];
+/** The connect timeout when the listener's Service port had no snapshot at accept. */
+const FALLBACK_CONNECT_TIMEOUT_MS = 5000;
 
 class ClientConnection<C, U> implements LiveConnection, TrafficAccount, DeadlineEntry, ConnectOwner<U> {
   // LiveConnection: HANDSHAKE until an upstream is connected, then the endpoint's slot.
@@ -157,9 +158,9 @@ class ClientConnection<C, U> implements LiveConnection, TrafficAccount, Deadline
     if (this.attempts > 1) ctx.metrics?.retried(index);
     this.endpoint = pick;
     this.tried = this.tried === NOT_TRIED ? [pick.slot] : [...this.tried, pick.slot];
-    this.attemptStarted = performance.now();
+    this.attemptStarted = deadlineNow();
     this.upstream = this.transport.connect(pick.host, pick.port, this);
-    setDeadline(this, this.options?.connectTimeoutMs ?? 5000, this.attemptStarted);
+    setDeadline(this, this.options?.connectTimeoutMs ?? FALLBACK_CONNECT_TIMEOUT_MS, this.attemptStarted);
   }
 
   /** ConnectOwner: an attempt connected or failed. Only the one in flight counts: an abandoned
@@ -171,7 +172,7 @@ class ClientConnection<C, U> implements LiveConnection, TrafficAccount, Deadline
     const pick = this.endpoint!;
     this.upstream = null;
     clearDeadline(this);
-    this.connectMs = performance.now() - this.attemptStarted;
+    this.connectMs = deadlineNow() - this.attemptStarted;
     ctx.picker.connectSucceeded(pick.slot);
     ctx.metrics?.connected(this.servicePortIndex, this.connectMs / 1000);
     if (this.clientGone) {

@@ -3,7 +3,9 @@
 // connections keep running until they finish or the drain timeout closes them. Worker thread only.
 // Connections still connecting (slot HANDSHAKE) are registered too, so that a worker drain neither
 // resolves while one is about to be established nor leaves it running after the worker's task ended.
+import type { Clock } from '../model/clock.ts';
 import type { SpliceEnd } from './splice-types.ts';
+import { threadClock } from './thread-clock.ts';
 
 /** The `slot` of a connection that has not reached a backend yet. */
 export const HANDSHAKE = -1;
@@ -37,14 +39,16 @@ export interface ConnectionRegistry {
 }
 
 /** The connections of one (Service port, slot), and the timer that will cut them if it is draining. */
-interface Group { conns: Set<LiveConnection>; timer: NodeJS.Timeout | null; port: number; slot: number }
+interface Group { conns: Set<LiveConnection>; timer: unknown; port: number; slot: number }
 
 // The group a connection was added to, kept on the connection: its `slot` may change (move) before
 // it leaves, and delete must find where it is, not where its slot now points.
 const kGroup = Symbol('switchyard.registryGroup');
 type Member = LiveConnection & { [kGroup]?: Group | null };
 
-export function createConnectionRegistry(): ConnectionRegistry {
+/** Drain timeouts run on `clock`: the thread's, whose timers are unref'd (a pending drain alone must
+ *  not keep a worker alive that was told to exit), or a test's manual one. */
+export function createConnectionRegistry(clock: Clock = threadClock): ConnectionRegistry {
   const byPort = new Map<number, Map<number, Group>>();
   // Connections of removed Service ports: keyed by nothing that a later snapshot could name again.
   const orphans = new Set<LiveConnection>();
@@ -54,8 +58,7 @@ export function createConnectionRegistry(): ConnectionRegistry {
   let cutAll = false;
 
   const cut = (conns: Iterable<LiveConnection>) => { for (const c of [...conns]) c.close('drained'); };
-  // Unref'd: a pending drain alone must not keep a worker alive that was told to exit.
-  const later = (fn: () => void, timeoutMs: number) => setTimeout(fn, timeoutMs).unref();
+  const later = (fn: () => void, timeoutMs: number) => clock.setTimeout(fn, timeoutMs);
 
   const forEach = (fn: (c: LiveConnection) => void) => {
     for (const slots of byPort.values()) for (const g of slots.values()) for (const c of g.conns) fn(c);
@@ -90,8 +93,8 @@ export function createConnectionRegistry(): ConnectionRegistry {
     const g = conn[kGroup];
     if (!g || !g.conns.delete(conn)) return false;
     conn[kGroup] = null;
-    if (g.conns.size === 0 && g.timer) {
-      clearTimeout(g.timer);
+    if (g.conns.size === 0 && g.timer !== null) {
+      clock.clearTimeout(g.timer);
       g.timer = null;
       const slots = byPort.get(g.port);
       if (slots?.get(g.slot) === g) {
@@ -134,7 +137,7 @@ export function createConnectionRegistry(): ConnectionRegistry {
       for (const [slot, g] of [...slots]) {
         if (slot === HANDSHAKE) continue;
         if (keep?.has(slot)) {
-          if (g.timer) { clearTimeout(g.timer); g.timer = null; }
+          if (g.timer !== null) { clock.clearTimeout(g.timer); g.timer = null; }
           continue;
         }
         if (g.conns.size === 0) { slots.delete(slot); continue; }
@@ -150,7 +153,7 @@ export function createConnectionRegistry(): ConnectionRegistry {
       byPort.delete(servicePortIndex);
       const conns: LiveConnection[] = [];
       for (const g of slots.values()) {
-        if (g.timer) clearTimeout(g.timer);
+        if (g.timer !== null) clock.clearTimeout(g.timer);
         for (const c of g.conns) { conns.push(c); orphans.add(c); (c as Member)[kGroup] = null; }
       }
       const cutThese = () => { for (const c of conns) if (orphans.has(c)) c.close('drained'); };

@@ -4,10 +4,8 @@
 // message per connection.
 //
 // Bytes: the splice already counts each connection's bytes in plain locals; adding them to shared
-// 64-bit counters per chunk would cost a BigInt allocation and atomic RMWs on every read — measured
-// on this box (Node 26): ~127 ns per chunk for BigInt() + 2 Atomics.add on a BigInt64Array against
-// ~4 ns for the local add, i.e. ~0.25 µs per small request/response pair, about 1 % of HAProxy's
-// whole CPU cost per keep-alive request.
+// 64-bit counters per chunk would cost a BigInt allocation and atomic RMWs on every read, some
+// thirty times the local add (docs/architecture.md, Metrics).
 // Instead each open connection's bytes are added when it closes, and every `flushIntervalMs` the
 // recorder adds the delta of every connection still open, so long transfers show up on the status
 // page while they run. Cost: 4 Atomics per connection plus one pass over open connections a second.

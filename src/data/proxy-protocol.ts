@@ -2,7 +2,7 @@
 // backend before the client's first byte, so the backend learns the real client address.
 // Pure; runs on worker threads.
 import { isIPv4, isIPv6 } from 'node:net';
-import { ipBytes } from './ip-bytes.ts';
+import { ipBytes } from '../model/ip-address.ts';
 
 export interface ProxyAddresses {
   sourceAddress: string;
@@ -12,7 +12,7 @@ export interface ProxyAddresses {
 }
 
 /** The 12-byte v2 signature: \r\n\r\n\0\r\nQUIT\n. */
-export const PROXY_V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
+const PROXY_V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 
 /**
  * An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; backends expect TCP4 for it.
@@ -57,8 +57,9 @@ export function encodeProxyV2(a: ProxyAddresses): Buffer {
   out[13] = n.family === 4 ? 0x11 : 0x21; // AF_INET/AF_INET6 << 4 | STREAM
   out.writeUInt16BE(addrLen, 14);
   const ipLen = n.family === 4 ? 4 : 16;
-  ipBytes(n.src, n.family).copy(out, 16);
-  ipBytes(n.dst, n.family).copy(out, 16 + ipLen);
+  // normalise() checked both addresses, so ipBytes finds both.
+  out.set(ipBytes(n.src, n.family)!, 16);
+  out.set(ipBytes(n.dst, n.family)!, 16 + ipLen);
   out.writeUInt16BE(a.sourcePort, 16 + 2 * ipLen);
   out.writeUInt16BE(a.destinationPort, 18 + 2 * ipLen);
   return out;

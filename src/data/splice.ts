@@ -23,7 +23,7 @@ import { connect, Socket } from 'node:net';
 import { resetSocket } from './reset-socket.ts';
 import { copySmall, copyToSlab, giveSlab, idleClock, SLAB_MIN_BYTES, threadReadBuffer, unwatchIdle, watchIdle } from './splice-buffers.ts';
 import { SpliceCore } from './splice-core.ts';
-import type { Splice, SpliceEnd, SpliceOptions, SpliceStats } from './splice-types.ts';
+import type { Splice, SpliceEnd, SpliceOptions } from './splice-types.ts';
 
 const kSplice = Symbol('switchyard.splice');
 type Tagged = Socket & { [kSplice]?: SpliceState | null };

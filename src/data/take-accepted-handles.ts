@@ -8,7 +8,7 @@
 // libuv's accept and the net.Socket — is taken over once the server listens.
 //
 // `server._handle.onconnection` is not documented API. Node is pinned (the `node` devDependency),
-// test/unit/data-splice-onread.test.ts fails if the hook cannot be taken on it, and when the
+// test/integration/data-splice-onread.test.ts fails if the hook cannot be taken on it, and when the
 // handle does not look as expected the server keeps Node's own path ('connection' events with a
 // plain socket) — slower, never wrong.
 import type { Server } from 'node:net';

@@ -133,7 +133,7 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, serve);
     const onError = (err: NodeJS.ErrnoException) => {
       servers.delete(spec.id);
-      post({ type: 'listening', id: spec.id, error: { code: err.code ?? 'SY_LISTEN_FAILED', message: err.message } });
+      post({ type: 'listening', id: spec.id, error: { code: 'SY_LISTEN_FAILED', systemCode: err.code, message: err.message } });
     };
     server.once('error', onError);
     server.listen({ host: spec.address, port: spec.port, reusePort: true }, () => {

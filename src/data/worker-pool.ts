@@ -9,6 +9,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import { MessageChannel, type MessagePort, type Transferable, type Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { SyError } from '../model/sy-error.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
 import { createWorkerLedger } from '../shared/worker-ledger.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
@@ -244,7 +245,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     if (failed || closed || draining) {
       listeners.delete(spec.id);
       await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
-      throw failed?.type === 'listening' && failed.error ? new BindError(failed.error.code, failed.error.message) : shuttingDown();
+      throw failed?.type === 'listening' && failed.error ? new BindError(failed.error.code, failed.error.message, failed.error.systemCode) : shuttingDown();
     }
     return bound;
   }
@@ -324,6 +325,6 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
 export const START_ATTEMPTS = 5;
 
 function workerStartError(id: number, last: Error): Error {
-  return Object.assign(new Error(`data-plane worker ${id} failed to start ${START_ATTEMPTS} times in a row; the last error: ${last.message}. ` +
-    'Check that Node.js is 24 or newer and that the install is complete (npm ci); the log has every failure.'), { code: 'SY_WORKER_START_FAILED' });
+  return new SyError('SY_WORKER_START_FAILED', `data-plane worker ${id} failed to start ${START_ATTEMPTS} times in a row; the last error: ${last.message}. ` +
+    'Check that Node.js is 24 or newer and that the install is complete (npm ci); the log has every failure.', { cause: last });
 }

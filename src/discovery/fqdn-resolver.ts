@@ -9,6 +9,7 @@ import { lookup as hostLookup } from 'node:dns/promises';
 import type { Registry } from '../control/registry.ts';
 import { fqdnNames } from '../model/resolve-fqdn-slice.ts';
 import type { Service } from '../model/types.ts';
+import { SyError } from '../model/sy-error.ts';
 
 export interface NameLookup {
   /** The name's addresses and, when known, the shortest TTL among them (seconds). Throws when it does not resolve. */
@@ -31,7 +32,7 @@ export function systemLookup(servers?: string[]): NameLookup {
     if (records.length) return { addresses: records.map((r) => r.address), ttlSeconds: Math.min(...records.map((r) => r.ttl)) };
     if (servers?.length) {
       const reason = v4.status === 'rejected' ? v4.reason : v6.status === 'rejected' ? v6.reason : undefined;
-      throw reason ?? Object.assign(new Error(`${name} has no A or AAAA record`), { code: 'ENODATA' });
+      throw reason ?? new SyError('SY_FQDN_NO_ADDRESS', `${name} has no A or AAAA record`, { systemCode: 'ENODATA' });
     }
     const found = await hostLookup(name, { all: true });
     return { addresses: found.map((a) => a.address) };
@@ -80,7 +81,7 @@ export function startFqdnResolver(o: {
     let next = MAX_REFRESH_MS;
     try {
       const r = await lookup(name);
-      if (r.addresses.length === 0) throw Object.assign(new Error('no addresses'), { code: 'ENODATA' });
+      if (r.addresses.length === 0) throw new SyError('SY_FQDN_NO_ADDRESS', 'no addresses', { systemCode: 'ENODATA' });
       const addresses = [...new Set(r.addresses)].sort();
       if (r.ttlSeconds !== undefined) next = Math.min(MAX_REFRESH_MS, Math.max(MIN_REFRESH_MS, r.ttlSeconds * 1000));
       if (s.failing !== undefined) event(s.services, 'Normal', 'FQDNResolved', `${name} resolves again: ${addresses.join(', ')}`);
@@ -89,8 +90,9 @@ export function startFqdnResolver(o: {
       s.addresses = addresses;
       if (changed && !closed && names.get(name) === s) o.registry.readinessChanged([...s.services]);
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const why = `${e.code ?? ''} ${e.message}`.trim();
+      // The resolver's errno name (ENOTFOUND…), or ours for an empty answer.
+      const e = err as Partial<SyError> & Error;
+      const why = `${e.systemCode ?? e.code ?? ''} ${e.message}`.trim();
       if (s.failing !== why) {
         const kept = s.addresses?.length ? `; keeping its last addresses ${s.addresses.join(', ')}` : '; it has no addresses yet';
         event(s.services, 'Warning', 'FQDNResolutionFailed', `${name} does not resolve (${why})${kept}`);

@@ -3,6 +3,7 @@
 // TCP (RFC 7766) takes length-framed queries, pipelined, answered in any order, and closes
 // connections idle for 10 s. An address that cannot be bound is retried every 5 s and reported
 // once per distinct error. Main thread.
+import { joinHostPort } from '../model/ip-address.ts';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -149,7 +150,7 @@ export function startDnsResponder(o: DnsResponderOptions): DnsResponder {
     });
   }
 
-  const id = (e: DnsEndpoint) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+  const id = (e: DnsEndpoint) => joinHostPort(e.ip, e.port);
 
   async function bind(b: Binding) {
     try {

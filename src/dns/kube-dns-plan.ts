@@ -2,7 +2,8 @@
 // service CIDR, port 53; `--dns IP[:PORT]` inside the CIDR moves the ClusterIP, outside it adds the
 // address as an external IP beside `.10`; `--dns :PORT` keeps `.10` on another port; `--dns off`
 // turns it off. Pure; main thread at start-up.
-import { formatIp, parseCidr, parseIp } from '../control/ip-address.ts';
+import { cidrRange, formatIPValue, ipValue } from '../model/ip-address.ts';
+import { SyError } from '../model/sy-error.ts';
 import { KUBE_DNS_OFFSET } from '../model/kube-dns-service.ts';
 
 export interface KubeDnsPlan {
@@ -12,22 +13,22 @@ export interface KubeDnsPlan {
 }
 
 function fail(message: string): never {
-  throw Object.assign(new Error(message), { code: 'SY_DNS_ADDRESS' });
+  throw new SyError('SY_DNS_ADDRESS', message);
 }
 
 /** `.10` of the CIDR, or undefined when the CIDR is too small to have one. */
 export function defaultKubeDnsIP(serviceCidr: string): string | undefined {
-  const c = parseCidr(serviceCidr);
+  const c = cidrRange(serviceCidr);
   if (!c) return undefined;
   const total = 1n << BigInt(c.bits - c.prefix);
   // The network address is never a ClusterIP, nor (IPv4) the broadcast address.
   if (KUBE_DNS_OFFSET >= total - (c.family === 4 ? 1n : 0n)) return undefined;
-  return formatIp(c.family, c.network + KUBE_DNS_OFFSET);
+  return formatIPValue(c.family, c.network + KUBE_DNS_OFFSET);
 }
 
 export function inCidr(ip: string, serviceCidr: string): boolean {
-  const c = parseCidr(serviceCidr);
-  const p = parseIp(ip);
+  const c = cidrRange(serviceCidr);
+  const p = ipValue(ip);
   if (!c || !p || p.family !== c.family) return false;
   const size = 1n << BigInt(c.bits - c.prefix);
   return p.value > c.network && p.value < c.network + size - (c.family === 4 ? 1n : 0n);
@@ -54,9 +55,9 @@ export function kubeDnsPlan(serviceCidr: string, flag: string | undefined): Kube
       if (!(port >= 1 && port <= 65535)) fail(`--dns ${flag}: the port must be a number between 1 and 65535`);
     }
     if (host) {
-      const parsed = parseIp(host);
+      const parsed = ipValue(host);
       if (!parsed) fail(`--dns ${flag}: "${host}" is not an IP address`);
-      ip = formatIp(parsed.family, parsed.value);
+      ip = formatIPValue(parsed.family, parsed.value);
     }
   }
   if (ip && inCidr(ip, serviceCidr)) return { clusterIP: ip, externalIPs: [], port };

@@ -3,8 +3,7 @@
 // `<hostname>.<svc>` names, SRV and PTR for headless ones, CNAME for ExternalName; and the zone's
 // own records (dns-version TXT, SOA, NS). Pure; main thread, whenever a Service changes.
 import { isServiceIPSet } from '../model/is-service-ip-set.ts';
-import { parseIP } from '../model/ip-formats.ts';
-import { canonicalIP } from '../model/ip-string.ts';
+import { canonicalIP, parseIP } from '../model/ip-address.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { linkedSlices } from '../model/service-port-endpoints.ts';
 import type { EndpointSlice, Service } from '../model/types.ts';

@@ -6,6 +6,7 @@ import type { Registry } from '../control/registry.ts';
 import {
   KUBE_DNS_NAME, KUBE_DNS_NAMESPACE, isKubeDnsService, kubeDnsService,
 } from '../model/kube-dns-service.ts';
+import { SyError } from '../model/sy-error.ts';
 import type { Service } from '../model/types.ts';
 import { createDnsAnswerer } from './dns-answerer.ts';
 import { createDnsForwarder, systemNameservers, type Upstream } from './dns-forwarder.ts';
@@ -41,7 +42,7 @@ export function parseUpstream(text: string): Upstream {
   const m = bracket ?? single ?? [text, text, undefined];
   const port = m[2] === undefined ? 53 : Number(m[2]);
   if (!/^[0-9a-fA-F.:]+$/.test(m[1]) || !(port >= 1 && port <= 65535)) {
-    throw Object.assign(new Error(`--dns-forward ${text}: expected IP, IP:PORT or [IPv6]:PORT`), { code: 'SY_DNS_FORWARD' });
+    throw new SyError('SY_DNS_FORWARD', `--dns-forward ${text}: expected IP, IP:PORT or [IPv6]:PORT`);
   }
   return { ip: m[1], port };
 }

@@ -1,12 +1,9 @@
 // Time for the health loop, injectable so the scheduler and ejection back-offs are unit-tested
 // without waiting. Main thread.
+import type { Clock } from '../model/clock.ts';
 
-export interface HealthClock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** `now()` is milliseconds since the epoch. */
+export type HealthClock = Clock;
 
 export const systemClock: HealthClock = {
   now: () => Date.now(),

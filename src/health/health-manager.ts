@@ -8,7 +8,7 @@
 // fed by update-health-index.ts). The live targets are a HealthTargetSet; log lines and events go
 // through health-reporter.ts.
 import type { ReadinessSource } from '../control/control-plane-api.ts';
-import { joinHostPort } from '../model/ip-string.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import type { Pod } from '../model/types.ts';
 import { systemClock, type HealthClock } from './health-clock.ts';

@@ -1,4 +1,5 @@
-// The control plane as the health loop sees it; tests pass a fake (test/unit/health-fake-registry.ts).
+// The control plane as the health loop sees it: src/control/registry.ts (tests run it over an
+// in-memory store, test/helpers/memory-registry.ts).
 // Main thread.
 import type { ChangeNotice } from '../control/control-plane-api.ts';
 import type { EndpointSlice, KindName, KubeObject, ObjectReference } from '../model/types.ts';

@@ -1,6 +1,6 @@
 // What the health loop tells people: log lines, and Kubernetes events on the Pods and Services a
 // verdict concerns (`get events`, `describe`). Main thread.
-import { joinHostPort } from '../model/ip-string.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 import type { ObjectReference } from '../model/types.ts';
 import type { HealthRegistry } from './health-registry.ts';
 import type { IndexedBackend } from './health-target-index.ts';

@@ -19,9 +19,9 @@ export const healthTouched = (): HealthTouched => ({ targets: new Set(), pods: n
 
 /**
  * computeHealthTargets kept up to date one Service and one Pod at a time, so that a change costs
- * what it touches rather than every object (issue 5: 1,000 Services made each apply re-read all of
- * them). Holds every Service's contribution and every Pod's probe targets; the merged view
- * (`target`, `backends`) equals computeHealthTargets over the same objects. Main thread.
+ * what it touches rather than every object (with 1,000 Services, re-reading all of them made
+ * every apply slow). Holds every Service's contribution and every Pod's probe targets; the merged
+ * view (`target`, `backends`) equals computeHealthTargets over the same objects. Main thread.
  */
 export class HealthTargetIndex {
   readonly backends = new Map<string, IndexedBackend>();

@@ -1,6 +1,6 @@
 // The probe targets the health loop runs now, each with its probe state, plus the counts that
 // answer the passive ejector's question "does an active probe speak for this backend?". Main thread.
-import { joinHostPort } from '../model/ip-string.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 import type { IndexedBackend } from './health-target-index.ts';
 import type { TargetSpec } from './health-targets.ts';
 import { initialProbeState, type ProbeState } from './probe-state.ts';

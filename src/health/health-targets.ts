@@ -8,7 +8,7 @@
 //     Endpoints' annotations, so the annotation works on either kind);
 // plus every backend the data plane may send to, for passive ejection.
 import { findPort } from '../model/find-port.ts';
-import { canonicalIP, joinHostPort } from '../model/ip-string.ts';
+import { canonicalIP, joinHostPort } from '../model/ip-address.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { podIPs, shouldPodBeInEndpoints } from '../model/pod-ready.ts';
 import { hasSelector, matchesSelector } from '../model/selector.ts';
@@ -17,7 +17,7 @@ import type { Container, EndpointSlice, IntOrString, Pod, Probe, Service } from 
 import type { HttpProbeSpec } from './probe-http.ts';
 import type { ProbeThresholds } from './probe-state.ts';
 
-export const HEALTH_CHECK_ANNOTATION = 'switchyard.io/health-check';
+const HEALTH_CHECK_ANNOTATION = 'switchyard.io/health-check';
 
 /** The implicit probe's settings (`serve --default-probe-period`, `--no-default-probe`). */
 export interface DefaultProbeOptions {

@@ -4,7 +4,7 @@
 // kubelet. Keep-alive is off (kubelet sets DisableKeepAlives), so every probe opens a connection,
 // as a client would. The timeout covers the whole exchange (Go's Client.Timeout). Main thread.
 import { Agent, request } from 'undici';
-import { joinHostPort } from '../model/ip-string.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 import { dialErrorText, errored, failed, type ProbeOutcome } from './probe-outcome.ts';
 
 export interface HttpProbeSpec {
@@ -34,7 +34,7 @@ export async function closeHttpProbeAgents(): Promise<void> {
   await Promise.all(agents.map((a) => a?.close().catch(() => {})));
 }
 
-export function httpProbeUrl(spec: HttpProbeSpec): string {
+function httpProbeUrl(spec: HttpProbeSpec): string {
   const path = spec.path.startsWith('/') ? spec.path : `/${spec.path}`;
   return `${spec.scheme === 'HTTPS' ? 'https' : 'http'}://${joinHostPort(spec.host, spec.port)}${path}`;
 }

@@ -1,7 +1,7 @@
 // The result of one probe and the Go-style error texts kubelet's events carry, so `describe pod`
 // reads like it does on a cluster (`Readiness probe failed: dial tcp 10.0.0.5:8080: connect:
 // connection refused`). Pure; main thread (the health loop is the only user).
-import { joinHostPort } from '../model/ip-string.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 
 export interface ProbeOutcome {
   ok: boolean;

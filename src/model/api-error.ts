@@ -1,8 +1,11 @@
 // Errors of the API surface, shaped as Kubernetes `Status` objects (apimachinery pkg/api/errors).
 // Each carries a stable `code` (SY_…) the CLI and logs print, and a message that says what to do.
 // Pure; thrown by the registry and control plane, serialised by the admin API, parsed by the CLI.
+import type { SyCode } from './error-codes.ts';
+import { isSyCode } from './error-codes.ts';
 import type { FieldError } from './field-errors.ts';
 import { formatFieldError, invalidMessage } from './field-errors.ts';
+import { SyError } from './sy-error.ts';
 
 export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
@@ -24,18 +27,16 @@ export interface Status {
   errorCode?: string;
 }
 
-export class ApiError extends Error {
+export class ApiError extends SyError {
   readonly httpStatus: number;
   readonly reason: StatusReason;
-  readonly code: string;
   readonly details?: Status['details'];
 
-  constructor(httpStatus: number, reason: StatusReason, code: string, message: string, details?: Status['details']) {
-    super(message);
+  constructor(httpStatus: number, reason: StatusReason, code: SyCode, message: string, details?: Status['details']) {
+    super(code, message);
     this.name = 'ApiError';
     this.httpStatus = httpStatus;
     this.reason = reason;
-    this.code = code;
     this.details = details;
   }
 
@@ -47,7 +48,7 @@ export class ApiError extends Error {
   }
 
   static fromStatus(s: Status): ApiError {
-    return new ApiError(s.code, s.reason, s.errorCode ?? 'SY_SERVER', s.message, s.details);
+    return new ApiError(s.code, s.reason, isSyCode(s.errorCode) ? s.errorCode : 'SY_SERVER', s.message, s.details);
   }
 }
 
@@ -72,10 +73,11 @@ export function notFoundError(resource: string, name: string, group = ''): ApiEr
     { name, ...(group ? { group } : {}), kind: resource });
 }
 
-export function badRequest(code: string, message: string): ApiError {
+export function badRequest(code: SyCode, message: string): ApiError {
   return new ApiError(400, 'BadRequest', code, message);
 }
 
+/** 409 `Operation cannot be fulfilled on services "web": <why>` (apimachinery NewConflict). */
 export function conflictError(resource: string, name: string, why: string): ApiError {
   return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
 }

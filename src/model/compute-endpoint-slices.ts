@@ -3,7 +3,7 @@
 // plane) whenever a Service, a Pod or a readiness bit changes. Pure.
 import { findPort } from './find-port.ts';
 import { isServiceIPSet } from './is-service-ip-set.ts';
-import { compareIPs, isIPv6String } from './ip-string.ts';
+import { compareIPs, isIPv6String } from './ip-address.ts';
 import { namespaceOf } from './namespace-of.ts';
 import { podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './pod-ready.ts';
 import { hasSelector, matchesSelector } from './selector.ts';
@@ -12,12 +12,12 @@ import type { EndpointSlice, Pod, Service, SliceEndpoint, SlicePort } from './ty
 import { ENDPOINTSLICE_CONTROLLER, LABEL_HEADLESS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME } from './well-known-labels.ts';
 
 /** `maxEndpointsPerSlice`, the kube-controller-manager default. */
-export const MAX_ENDPOINTS_PER_SLICE = 100;
+const MAX_ENDPOINTS_PER_SLICE = 100;
 
 type AddressType = 'IPv4' | 'IPv6';
 
 /** `getAddressTypesForService`: ipFamilies, else the clusterIP's family, else (headless) both. */
-export function addressTypesForService(service: Service): AddressType[] {
+function addressTypesForService(service: Service): AddressType[] {
   const fromFamilies = (['IPv4', 'IPv6'] as const).filter((f) => service.spec.ipFamilies?.includes(f));
   if (fromFamilies.length > 0) return fromFamilies;
   if (isServiceIPSet(service)) return [isIPv6String(service.spec.clusterIP) ? 'IPv6' : 'IPv4'];
@@ -25,7 +25,7 @@ export function addressTypesForService(service: Service): AddressType[] {
 }
 
 /** `getEndpointPorts`: one slice port per Service port the Pod resolves; unresolved ones are left out. */
-export function endpointPortsFor(service: Service, pod: Pod): SlicePort[] {
+function endpointPortsFor(service: Service, pod: Pod): SlicePort[] {
   const out: SlicePort[] = [];
   for (const sp of service.spec.ports ?? []) {
     const port = findPort(pod, sp);
@@ -45,7 +45,7 @@ export function portSetKey(ports: SlicePort[]): string {
 }
 
 /** `setEndpointSliceLabels`: Service labels minus reserved keys, then headless, name, managed-by. */
-export function sliceLabels(service: Service, managedBy: string): Record<string, string> {
+function sliceLabels(service: Service, managedBy: string): Record<string, string> {
   const reserved = new Set([LABEL_SERVICE_NAME, LABEL_MANAGED_BY, LABEL_HEADLESS]);
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(service.metadata.labels ?? {})) if (!reserved.has(k)) labels[k] = v;

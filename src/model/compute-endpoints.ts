@@ -4,7 +4,7 @@
 import { selectedPods } from './compute-endpoint-slices.ts';
 import { findPort } from './find-port.ts';
 import { isServiceIPSet } from './is-service-ip-set.ts';
-import { isIPv6String } from './ip-string.ts';
+import { isIPv6String } from './ip-address.ts';
 import { namespaceOf } from './namespace-of.ts';
 import { podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './pod-ready.ts';
 import { repackSubsets } from './repack-subsets.ts';
@@ -13,7 +13,7 @@ import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Ser
 import { ANNOTATION_OVER_CAPACITY, LABEL_HEADLESS } from './well-known-labels.ts';
 
 /** `maxCapacity`: addresses an Endpoints object may hold before the controller truncates it. */
-export const MAX_ENDPOINTS_CAPACITY = 1000;
+const MAX_ENDPOINTS_CAPACITY = 1000;
 
 /** `podToEndpointAddressForService`: the Pod IP of the Service's (first) family, if the Pod has one. */
 function podAddress(service: Service, pod: Pod): EndpointAddress | undefined {
@@ -36,7 +36,7 @@ function podAddress(service: Service, pod: Pod): EndpointAddress | undefined {
  * proportion to their size (rounded up, so the last subsets may get fewer). Mutates `subsets`;
  * returns whether anything was cut.
  */
-export function truncateSubsets(subsets: EndpointSubset[]): boolean {
+function truncateSubsets(subsets: EndpointSubset[]): boolean {
   let totalReady = 0;
   let totalNotReady = 0;
   for (const s of subsets) {

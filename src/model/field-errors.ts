@@ -52,7 +52,6 @@ export const required = (field: string, detail?: string): FieldError => ({ type:
 export const invalid = (field: string, value: unknown, detail?: string): FieldError => ({ type: 'Invalid value', field, value, detail });
 export const forbidden = (field: string, detail?: string): FieldError => ({ type: 'Forbidden', field, detail });
 export const duplicate = (field: string, value: unknown): FieldError => ({ type: 'Duplicate value', field, value });
-export const tooMany = (field: string, detail?: string): FieldError => ({ type: 'Too many', field, detail });
 /** apimachinery field.TooMany(path, actual, max): shows the actual count like Go does. */
 export const tooManyItems = (field: string, actual: number, max: number): FieldError =>
   ({ type: 'Too many', field, value: actual, detail: `must have at most ${max} items` });

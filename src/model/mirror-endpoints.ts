@@ -3,7 +3,7 @@
 // The caller mirrors only Endpoints whose Service exists and has no selector (as upstream does).
 // Runs on the main thread. Pure.
 import { portSetKey } from './compute-endpoint-slices.ts';
-import { canonicalIP, ipFamilyOf } from './ip-string.ts';
+import { canonicalIP, ipFamilyOf } from './ip-address.ts';
 import { fqdnKey } from './resolve-fqdn-slice.ts';
 import { namespaceOf } from './namespace-of.ts';
 import { sliceName, slicePrefix } from './slice-name.ts';

@@ -3,7 +3,7 @@
 // name's conditions, hostname and ports (spec, deliberate difference 6: docker compose names
 // resolve to one address per replica). These slices are computed, never stored or listed; the
 // FQDN slice stays what its author wrote. Pure; main thread.
-import { canonicalIP, compareIPs, ipFamilyOf } from './ip-string.ts';
+import { canonicalIP, compareIPs, ipFamilyOf } from './ip-address.ts';
 import type { EndpointSlice, SliceEndpoint } from './types.ts';
 
 export const LABEL_RESOLVED_FROM = 'switchyard.io/resolved-from';

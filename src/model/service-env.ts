@@ -1,7 +1,7 @@
 // The service environment variables kubelet gives a container (spec §4; S9 envvars.go
 // `FromServices`, kubelet_pods.go `getServiceEnvVarMap`). Used by `switchyard env`. Pure.
 import { isServiceIPSet } from './is-service-ip-set.ts';
-import { joinHostPort } from './ip-string.ts';
+import { joinHostPort } from './ip-address.ts';
 import { namespaceOf } from './namespace-of.ts';
 import type { Service } from './types.ts';
 

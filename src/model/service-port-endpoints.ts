@@ -1,7 +1,7 @@
-// How kube-proxy reads EndpointSlices (spec §3.5, S13 endpointslicecache.go) and which endpoints a
-// Cluster-policy service port may use (spec §6.2, topology.go CategorizeEndpoints). Runs on the
-// main thread when the endpoint table is rebuilt. Pure.
-import { canonicalIP, joinHostPort } from './ip-string.ts';
+// How kube-proxy reads EndpointSlices (spec §3.5, S13 endpointslicecache.go). Runs on the main
+// thread when the endpoint table is rebuilt. Pure. Which of these endpoints a pick may use (spec
+// §6.2) is decided per pick from the shared table's flags: src/shared/slot-state.ts `usableFlags`.
+import { canonicalIP, joinHostPort } from './ip-address.ts';
 import { namespaceOf } from './namespace-of.ts';
 import type { EndpointSlice, ObjectReference, Service, ServicePort, SliceEndpoint } from './types.ts';
 import { LABEL_SERVICE_NAME } from './well-known-labels.ts';
@@ -92,26 +92,4 @@ export function servicePortEndpoints(service: Service, slices: EndpointSlice[]):
     out.set(key, [...(found.get(key)?.values() ?? [])].sort(byHostPort));
   }
   return out;
-}
-
-/**
- * Every endpoint address of the Service regardless of ports (port 0), deduplicated by IP: what a
- * headless Service without ports publishes in DNS.
- */
-export function serviceEndpointAddresses(service: Service, slices: EndpointSlice[]): ResolvedEndpoint[] {
-  const set = new Map<string, ResolvedEndpoint>();
-  for (const slice of linkedSlices(service, slices)) {
-    for (const ep of slice.endpoints ?? []) {
-      const r = resolve(ep, 0);
-      if (r) addDeduped(set, r);
-    }
-  }
-  return [...set.values()].sort(byHostPort);
-}
-
-/** Cluster policy: the ready endpoints; when none is ready, the serving ones that are terminating. */
-export function usableEndpoints(eps: ResolvedEndpoint[]): ResolvedEndpoint[] {
-  const ready = eps.filter((e) => e.ready);
-  if (ready.length > 0) return ready;
-  return eps.filter((e) => e.serving && e.terminating);
 }

@@ -8,10 +8,12 @@ import type { EndpointSlots } from './endpoint-slots.ts';
 import type { WorkerPool } from '../data/worker-pool.ts';
 import type { EndpointSnapshot, ListenerSpec } from '../shared/messages.ts';
 import type { Service, ServicePort } from '../model/types.ts';
+import type { SyError } from '../model/sy-error.ts';
 import { portKey, servicePortEndpoints } from '../model/service-port-endpoints.ts';
 import { isProxied, planListeners } from './plan-listeners.ts';
 import { servicePortOptions, weightFromAnnotations, type DataPlaneDefaults } from './service-port-options.ts';
 import type { LbAddressPool } from './lb-address-pool.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 
 export interface DataPlaneSyncOptions {
   registry: Registry;
@@ -53,7 +55,7 @@ export interface PublishedServicePort {
 }
 
 export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
-  // Per Service, so that syncing one Service never walks the others' ports or listeners (issue 5).
+  // Per Service, so that syncing one Service never walks the others' ports or listeners.
   const portIndexes = new Map<string, Map<string, number>>(); // `ns/name` → portKey → table index
   const listenerIds = new Map<string, Set<string>>(); // `ns/name` → ids of its listeners
   const generations = new Map<number, number>();
@@ -112,7 +114,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
         return {
           ip: ep.ip, port: ep.port, ready: ep.ready, serving: ep.serving, terminating: ep.terminating,
           weight: weightFromAnnotations(pod?.metadata.annotations),
-          name: pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : `${ep.ip.includes(':') ? `[${ep.ip}]` : ep.ip}:${ep.port}`,
+          name: pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : joinHostPort(ep.ip, ep.port),
         };
       });
       const generation = (generations.get(index) ?? 0) + 1;
@@ -148,9 +150,10 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       if (state.lastError && service) event(service, 'Normal', 'ListenerBound', `listening on ${state.spec.id} again`);
       state.lastError = undefined;
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const message = `cannot listen on ${state.spec.id} (${state.spec.role}): ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ');
-      if (state.lastError !== message && service) event(service, 'Warning', 'FailedToListen', hintFor(e.code, message));
+      const e = err as SyError;
+      const why = e.systemCode ?? e.code;
+      const message = `cannot listen on ${state.spec.id} (${state.spec.role}): ${why ?? ''} ${e.message}`.replace(/\s+/g, ' ');
+      if (state.lastError !== message && service) event(service, 'Warning', 'FailedToListen', hintFor(e.systemCode, message));
       state.lastError = message;
     }
   }
@@ -162,7 +165,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       if (service.spec.type === 'LoadBalancer') {
         lbAddress = service.spec.loadBalancerIP
           || o.lbPool.acquire(serviceKey, service.status?.loadBalancer?.ingress?.[0]?.ip);
-        if (!lbAddress) event(service, 'Warning', 'LoadBalancerPoolExhausted', 'no free address in --lb-pool; EXTERNAL-IP stays <pending>');
+        if (!lbAddress) event(service, 'Warning', 'LoadBalancerPoolExhausted', 'no free address in the LoadBalancer address pool; EXTERNAL-IP stays <pending>');
       } else o.lbPool.release(serviceKey);
       wanted = planListeners({ service, servicePortIndex: (p) => indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress })
         .filter((l) => l.protocol === 'TCP');

@@ -1,7 +1,11 @@
-// Addresses for LoadBalancer Services that name no loadBalancerIP: taken from --lb-pool
-// (default 127.112.0.0/12, beside the service CIDR, bindable on Linux loopback without set-up).
-// Main thread. An address already recorded in the Service's status is kept, so it survives restarts.
-import { BlockList, isIPv4 } from 'node:net';
+// Addresses for LoadBalancer Services that name no loadBalancerIP, taken from the server's
+// LoadBalancer address pool. Main thread. An address already recorded in the Service's status is
+// kept, so it survives restarts.
+import { SyError } from '../model/sy-error.ts';
+import { canonicalIP, cidrRange, formatIPValue, ipValue } from '../model/ip-address.ts';
+
+/** Beside the default service CIDR (127.96.0.0/12), and bindable on Linux loopback likewise. */
+export const DEFAULT_LB_POOL = '127.112.0.0/12';
 
 export interface LbAddressPool {
   /** The address for `key`: `preferred` when it is free and in the pool, else the lowest free one. */
@@ -9,24 +13,22 @@ export interface LbAddressPool {
   release(key: string): void;
 }
 
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
+/** The prefix lengths a pool may have: a /8 at most (16 M addresses), a /30 at least (two). */
+const LARGEST_PREFIX = 8;
+const SMALLEST_PREFIX = 30;
 
-function intToIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
+/** Throws SY_LB_POOL when `cidr` is not an IPv4 CIDR of a usable size. */
 export function createLbAddressPool(cidr: string): LbAddressPool {
-  const [base, bitsText] = cidr.split('/');
-  const bits = Number(bitsText);
-  if (!isIPv4(base) || !(bits >= 8 && bits <= 30)) {
-    throw Object.assign(new Error(`--lb-pool ${cidr}: expected an IPv4 CIDR between /8 and /30, e.g. 127.112.0.0/12`), { code: 'SY_BAD_FLAG' });
+  const range = cidrRange(cidr);
+  if (!range || range.family !== 4 || range.prefix < LARGEST_PREFIX || range.prefix > SMALLEST_PREFIX) {
+    throw new SyError('SY_LB_POOL', `invalid LoadBalancer address pool "${cidr}": expected an IPv4 CIDR between /${LARGEST_PREFIX} and /${SMALLEST_PREFIX}, e.g. 127.112.0.0/12`);
   }
-  const size = 2 ** (32 - bits);
-  const first = (ipv4ToInt(base) & ~(size - 1)) >>> 0;
-  const range = new BlockList();
-  range.addSubnet(intToIpv4(first), bits, 'ipv4');
+  const size = 1n << BigInt(32 - range.prefix);
+  const first = range.network;
+  const inPool = (ip: string): boolean => {
+    const v = ipValue(ip);
+    return v !== undefined && v.family === 4 && canonicalIP(ip) === ip && v.value >= first && v.value < first + size;
+  };
   const byKey = new Map<string, string>();
   const used = new Set<string>();
   return {
@@ -34,9 +36,10 @@ export function createLbAddressPool(cidr: string): LbAddressPool {
       const had = byKey.get(key);
       if (had) return had;
       let ip: string | undefined;
-      if (preferred && isIPv4(preferred) && range.check(preferred, 'ipv4') && !used.has(preferred)) ip = preferred;
-      for (let i = 1; !ip && i < size - 1; i++) {
-        const candidate = intToIpv4(first + i);
+      if (preferred && inPool(preferred) && !used.has(preferred)) ip = preferred;
+      // The network and broadcast addresses are never handed out.
+      for (let i = 1n; !ip && i < size - 1n; i++) {
+        const candidate = formatIPValue(4, first + i);
         if (!used.has(candidate)) ip = candidate;
       }
       if (!ip) return undefined;

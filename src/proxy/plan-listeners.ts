@@ -5,20 +5,21 @@
 import type { Service, ServicePort } from '../model/types.ts';
 import { isKubeDnsService } from '../model/kube-dns-service.ts';
 import type { ListenerSpec } from '../shared/messages.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 
 export interface ListenerPlanInput {
   service: Service;
   /** Shared-table index of each Service port, by portKey(). */
   servicePortIndex: (port: ServicePort) => number;
   nodeAddresses: string[];
-  /** The address this LoadBalancer Service was given (loadBalancerIP or from --lb-pool), if any. */
+  /** The address this LoadBalancer Service was given (loadBalancerIP or from the LB address pool), if any. */
   loadBalancerAddress?: string;
 }
 
 export { portKey } from '../model/service-port-endpoints.ts';
 
 export function listenerId(address: string, port: number, protocol: string): string {
-  return `${address.includes(':') ? `[${address}]` : address}:${port}/${protocol}`;
+  return `${joinHostPort(address, port)}/${protocol}`;
 }
 
 /** The source ranges of a LoadBalancer Service: the field, else the legacy annotation (spec §1.1). */

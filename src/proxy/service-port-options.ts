@@ -1,6 +1,7 @@
 // Per-Service-port data-plane options from the Service's spec and switchyard.io annotations.
 // Pure, main thread. Annotation values that do not parse fall back to the defaults and are
 // reported through `problems` (the caller turns them into Warning events).
+import { DEFAULT_CLIENT_IP_AFFINITY_SECONDS } from '../model/session-affinity.ts';
 import type { Service } from '../model/types.ts';
 import type { ServicePortOptions } from '../shared/messages.ts';
 
@@ -15,6 +16,9 @@ export const ANNOTATION_ALGORITHM = 'switchyard.io/lb-algorithm';
 export const ANNOTATION_PROXY_PROTOCOL = 'switchyard.io/proxy-protocol';
 export const ANNOTATION_MAX_CONNECTIONS = 'switchyard.io/max-connections';
 export const ANNOTATION_WEIGHT = 'switchyard.io/weight';
+/** The weights the annotation gives; larger values are clamped. Well inside what the endpoint
+ *  table holds (endpoint-slots.ts MAX_WEIGHT), so every annotated weight fits. */
+const MAX_ANNOTATION_WEIGHT = 1000;
 
 export function servicePortOptions(service: Service, defaults: DataPlaneDefaults, knownAlgorithms: readonly string[]):
   { options: ServicePortOptions; problems: string[] } {
@@ -39,7 +43,7 @@ export function servicePortOptions(service: Service, defaults: DataPlaneDefaults
     else problems.push(`annotation ${ANNOTATION_MAX_CONNECTIONS}: "${mc}" is not a non-negative integer; no limit`);
   }
   const affinitySeconds = service.spec.sessionAffinity === 'ClientIP'
-    ? service.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : 0;
+    ? service.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_CLIENT_IP_AFFINITY_SECONDS : 0;
   return {
     options: {
       algorithm, affinitySeconds, proxyProtocol, maxConnections,
@@ -49,9 +53,9 @@ export function servicePortOptions(service: Service, defaults: DataPlaneDefaults
   };
 }
 
-/** An endpoint's weight from its Pod's `switchyard.io/weight` annotation: integer 0..1000, default 1. */
+/** An endpoint's weight from its Pod's `switchyard.io/weight` annotation: integer 0..MAX_ANNOTATION_WEIGHT, default 1. */
 export function weightFromAnnotations(annotations: Record<string, string> | undefined): number {
   const w = annotations?.[ANNOTATION_WEIGHT];
   if (w === undefined || !/^\d+$/.test(w)) return 1;
-  return Math.min(1000, Number(w));
+  return Math.min(MAX_ANNOTATION_WEIGHT, Number(w));
 }

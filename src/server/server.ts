@@ -10,10 +10,13 @@ import { createEndpointSlots } from '../proxy/endpoint-slots.ts';
 import { startWorkerPool, type WorkerPool } from '../data/worker-pool.ts';
 import { balancerNames } from '../balancers/registry.ts';
 import { startDataPlaneSync, type DataPlaneSync } from '../proxy/data-plane-sync.ts';
-import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
+import { createLbAddressPool, DEFAULT_LB_POOL } from '../proxy/lb-address-pool.ts';
+import { DEFAULT_SERVICE_CIDR } from '../control/cluster-ip-allocator.ts';
+import { DEFAULT_NODE_PORT_RANGE } from '../control/node-port-allocator.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
+import { joinHostPort } from '../model/ip-address.ts';
 import { startDns, type DnsSettings, type RunningDns } from '../dns/start-dns.ts';
 import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery/fqdn-resolver.ts';
 import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
@@ -52,12 +55,22 @@ export interface ServerOptions {
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
+/** Service-port regions of the shared endpoint table (cursor and counters each): Service ports,
+ *  not Services, across every namespace. */
+const MAX_SERVICE_PORTS = 16384;
+/** ClientIP affinity entries of the shared table: distinct (client, Service port) pairs remembered. */
+const AFFINITY_ENTRIES = 65536;
+/** Probes in flight at once, whatever the number of endpoints. */
+const MAX_CONCURRENT_PROBES = 64;
+/** How long stop() waits beyond the drain timeout for workers that never report back. */
+const STOP_GRACE_MS = 5000;
+
 export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> = {
   admin: { host: '127.0.0.1', port: 10249 },
-  serviceCidr: '127.96.0.0/12',
-  nodePortRange: '30000-32767',
+  serviceCidr: DEFAULT_SERVICE_CIDR,
+  nodePortRange: DEFAULT_NODE_PORT_RANGE,
   nodeAddresses: ['0.0.0.0'],
-  lbPool: '127.112.0.0/12',
+  lbPool: DEFAULT_LB_POOL,
   workers: Math.max(1, availableParallelism()),
   // DEFAULT_ACCEPT_MODE's measurements (src/data/worker-pool.ts).
   accept: 'reuseport',
@@ -88,9 +101,13 @@ export interface RunningServer {
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  // Checked before anything starts: a bad pool is the operator's to fix, not a half-started server's.
+  const lbPool = createLbAddressPool(o.lbPool);
   const store = await openSqliteStore(o.stateDir);
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
+  let startedSync: DataPlaneSync | undefined;
+  let startedHealth: HealthManager | undefined;
   let accessLog: WriteStream | undefined;
   let dns: RunningDns | undefined;
   let fqdn: FqdnResolver | undefined;
@@ -108,7 +125,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     };
     if (o.files.length) reportApply(await applyManifestPaths(reg, o.files));
 
-    const table = createEndpointTable({ maxSlots: o.maxSlots, maxServicePorts: 16384, affinityEntries: 65536 });
+    const table = createEndpointTable({ maxSlots: o.maxSlots, maxServicePorts: MAX_SERVICE_PORTS, affinityEntries: AFFINITY_ENTRIES });
     const slots = createEndpointSlots(table);
     if (o.accessLog === '-') accessLog = undefined;
     else if (o.accessLog) accessLog = createWriteStream(o.accessLog, { flags: 'a' });
@@ -120,15 +137,17 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       accessLog: sink, randomSeed: o.randomSeed, log: o.log,
     });
     const sync = startDataPlaneSync({
-      registry: reg, slots, pool, lbPool: createLbAddressPool(o.lbPool), nodeAddresses: o.nodeAddresses,
+      registry: reg, slots, pool, lbPool, nodeAddresses: o.nodeAddresses,
       defaults: { algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts },
       algorithms: balancerNames(), log: o.log,
     });
+    startedSync = sync;
     await sync.settled();
     const health = startHealthManager({
-      registry: reg, slots, log: o.log, maxConcurrent: 64, defaultProbe: o.defaultProbe,
+      registry: reg, slots, log: o.log, maxConcurrent: MAX_CONCURRENT_PROBES, defaultProbe: o.defaultProbe,
       ejection: { enabled: o.ejectAfterFailures > 0, consecutiveFailures: Math.max(1, o.ejectAfterFailures) },
     });
+    startedHealth = health;
     reg.setReadiness(health);
     dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: o.dns, log: o.log });
     const runningDns = dns;
@@ -142,7 +161,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
       }),
     });
-    const adminUrl = `http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port}`;
+    const adminUrl = `http://${joinHostPort(admin.address, admin.port)}`;
     const running = pool;
     let stopping: Promise<void> | undefined;
     return {
@@ -163,7 +182,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           await sync.close();
           // The drain is bounded by the drain timeout; the grace on top only guards against a worker
           // that never reports back, so that SIGTERM always ends the process.
-          const graceMs = o.drainTimeoutMs + 5000;
+          const graceMs = o.drainTimeoutMs + STOP_GRACE_MS;
           const finished = await within(running.drain(o.drainTimeoutMs).then(() => running.close()), graceMs);
           if (!finished) o.log('error', `the data-plane workers did not finish within ${graceMs} ms of the drain; stopping anyway`);
           await reg.close();
@@ -173,8 +192,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
+    // Undo what was started, last first: DNS, the loops, the workers, the registry they read.
     await dns?.close().catch(() => {});
     fqdn?.close();
+    if (registry) registry.setReadiness(undefined);
+    await startedHealth?.close().catch(() => {});
+    await startedSync?.close().catch(() => {});
     await pool?.close().catch(() => {});
     if (registry) await registry.close().catch(() => {});
     else await store.close().catch(() => {});

@@ -16,9 +16,9 @@ const H_MAGIC = 0, H_VERSION = 1, H_SLOTS = 2, H_PORTS = 3, H_AFF = 4, H_WORKERS
 export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6;
 const HEADER_WORDS = 16;
 // Slot state words (Int32, flags and generation), one per slot in a dense region of their own: it is
-// what every pick reads first for every candidate it looks at, and 30,000 of them take 117 KiB. In
-// the 16-byte slot records (layout 3) a random pick over 30,000 endpoints read one of 480 KiB, which
-// with the pick's other data no longer stayed in this CPU's 512 KiB L2 (bench/README.md, pick cost).
+// what every pick reads first for every candidate it looks at, and 30,000 of them take 117 KiB.
+// Inside the 16-byte slot records they would spread over 480 KiB, which with the pick's other data
+// does not stay in this CPU's 512 KiB L2 (bench/README.md, pick cost).
 // Slot words (Int32), 16-byte stride: what least-connections and the weighted picks read besides.
 export const S_WEIGHT = 0, S_ACTIVE = 1, S_CONSEC_FAIL = 2, SLOT_WORDS = 4;
 // Service-port words (Int32).

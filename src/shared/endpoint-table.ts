@@ -14,8 +14,8 @@
 // Hot-path reads (slotState, active, weight: several per pick) are plain element reads, not
 // Atomics.load: ECMAScript makes aligned Int32Array accesses to shared memory tear-free, so a racing
 // read returns some value a thread stored, never a mix, and a pick tolerates a value nanoseconds
-// stale. V8 in Node 26 does not inline Atomics.load (~15 ns runtime call against ~1 ns, measured in
-// bench/pick-cost.ts), which made least-connections 2-3x slower. Where a read must be ordered after
+// stale. V8 in Node 26 does not inline Atomics.load: each is a runtime call, an order of magnitude
+// dearer than a plain read, and least-connections reads several per pick (bench/pick-cost.ts). Where a read must be ordered after
 // another thread's write — generation() at snapshot install, the weight epoch, the affinity seqlock,
 // CAS loops, the main thread's drain check — Atomics.load is used. A plain read that follows an
 // Atomics.load of the epoch the writer bumped after its store is happens-after that store.

@@ -3,6 +3,7 @@
 // slot's state word holds) and worker-ledger.ts (a worker's ledger) define cross-thread contracts.
 // Structural changes travel as messages (immutable snapshots); per-connection and health state
 // travels through the shared endpoint table, never as messages.
+import type { SyCode } from '../model/error-codes.ts';
 
 /** Per-connection behaviour of one Service port, decided by the control plane. */
 export interface ServicePortOptions {
@@ -65,7 +66,7 @@ export type MainToWorker =
 
 export type WorkerToMain =
   | { type: 'ready'; workerId: number }
-  | { type: 'listening'; id: string; error?: { code: string; message: string } }
+  | { type: 'listening'; id: string; error?: { code: SyCode; systemCode?: string; message: string } }
   | { type: 'unlistened'; id: string }
   /** A batch of access-log lines (JSON text), sent at most every few ms so the worker never blocks on I/O. */
   | { type: 'accessLog'; lines: string[] }

@@ -16,6 +16,8 @@ const FLAG_BITS = 8;
 const FLAG_MASK = 0xff;
 const GEN_MASK = 0xffffff;
 const HEALTHY_MASK = READY | EJECTED | ADMIN_DOWN;
+const NEVER_USABLE = EJECTED | ADMIN_DOWN | DRAINING;
+const SERVING_TERMINATING = SERVING | TERMINATING;
 
 export const stateFlags = (state: number): number => state & FLAG_MASK;
 export const stateGeneration = (state: number): number => (state >>> FLAG_BITS) & GEN_MASK;
@@ -29,3 +31,12 @@ export const retiredState = (state: number): number => ((stateGeneration(state) 
 
 /** 1 when the state is "ready and not ejected or admin-down" (the health the metrics count), else 0. */
 export const healthy = (state: number): number => ((state & HEALTHY_MASK) === READY ? 1 : 0);
+
+/**
+ * Which endpoints a Service port may send a new connection to (kube-proxy's Cluster traffic policy,
+ * topology.go CategorizeEndpoints): the ready ones; only when none is ready (`fallback`), the
+ * serving ones that are terminating. Ejected, admin-down and draining slots never. The picker
+ * decides `fallback` (endpoint-picker.ts `choose`); this is the per-slot half, run on every pick.
+ */
+export const usableFlags = (flags: number, fallback: boolean): boolean =>
+  (flags & NEVER_USABLE) === 0 && (fallback ? (flags & SERVING_TERMINATING) === SERVING_TERMINATING : (flags & READY) !== 0);

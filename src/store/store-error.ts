@@ -1,5 +1,6 @@
 // Errors of the persistent store. Each names the file involved and says what the operator can do;
 // the store never discards or recreates state on its own, so these stop the server at startup.
+import { SyError } from '../model/sy-error.ts';
 
 export type StoreErrorCode =
   | 'SY_STORE_CORRUPT'
@@ -11,14 +12,13 @@ export type StoreErrorCode =
   | 'SY_STORE_CONFLICT'
   | 'SY_STORE_COMPACTED';
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
+export class StoreError extends SyError {
+  declare readonly code: StoreErrorCode;
   readonly file: string;
 
   constructor(code: StoreErrorCode, file: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'StoreError';
-    this.code = code;
     this.file = file;
   }
 }

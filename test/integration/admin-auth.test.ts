@@ -3,7 +3,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { startAdminServer } from '../../src/admin/admin-server.ts';
 import { startAdminFixture, type AdminFixture } from '../helpers/admin-fixture.ts';
@@ -12,7 +11,6 @@ const TOKEN = 's3cret-token-for-tests';
 let fx: AdminFixture;
 let base = '';
 let registry: AdminFixture['registry'];
-let server: AdminFixture['server'];
 let agent: AdminFixture['agent'];
 let logs: string[];
 
@@ -25,7 +23,7 @@ test.before(async () => {
       { method: 'GET', path: '/boom', handler: async () => { throw new TypeError('handler exploded'); } },
     ],
   });
-  ({ registry, server, agent, logs, base } = fx);
+  ({ registry, agent, logs, base } = fx);
 });
 
 test.after(() => fx.close());

@@ -67,7 +67,9 @@ test('malformed JSON and YAML are 400 with the parser message', () => unchanged(
   expectStatus(await call('POST', SVC_PATH, '{"kind": "Service", "metadata": {'), 400, /invalid JSON/);
   expectStatus(await call('POST', SVC_PATH, 'kind: Service\nmetadata: [unclosed\n', 'application/yaml'), 400, /invalid YAML/);
   expectStatus(await call('PUT', `${SVC_PATH}/x`, 'a: 1\na: 2\n', 'application/yaml'), 400, /unique/);
-  expectStatus(await call('PUT', `${SVC_PATH}/x`, 'kind: Service\n---\nkind: Service\n', 'application/yaml'), 400, /2 documents/);
+  const twoDocuments = await call('PUT', `${SVC_PATH}/x`, 'kind: Service\n---\nkind: Service\n', 'application/yaml');
+  expectStatus(twoDocuments, 400, /^the body holds 2 YAML documents; send one object per request/);
+  assert.is((twoDocuments.json as { errorCode?: string }).errorCode, 'SY_MULTIPLE_DOCUMENTS', 'valid YAML is not called invalid');
   expectStatus(await call('POST', SVC_PATH, '[1, 2]'), 400, /one object/);
   expectStatus(await call('POST', SVC_PATH, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, /UTF-8/);
   expectStatus(await call('POST', SVC_PATH, ''), 400, /empty/);

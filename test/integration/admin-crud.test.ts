@@ -8,13 +8,12 @@ import { startAdminFixture, type AdminFixture } from '../helpers/admin-fixture.t
 let fx: AdminFixture;
 let base = '';
 let registry: AdminFixture['registry'];
-let server: AdminFixture['server'];
 let agent: AdminFixture['agent'];
 let logs: string[];
 
 test.before(async () => {
   fx = await startAdminFixture('sy-admin-crud-', {  });
-  ({ registry, server, agent, logs, base } = fx);
+  ({ registry, agent, logs, base } = fx);
 });
 
 test.after(() => fx.close());

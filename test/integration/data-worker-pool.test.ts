@@ -8,7 +8,8 @@ import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots, type DesiredEndpoint } from '../../src/proxy/endpoint-slots.ts';
 import { startWorkerPool, type AcceptMode, type WorkerPool } from '../../src/data/worker-pool.ts';
 import type { ListenerSpec, ServicePortOptions } from '../../src/shared/messages.ts';
-import { deadPort, exchange, until } from '../helpers/data-plane.ts';
+import { blackholeBackend, deadPort, exchange, until } from '../helpers/data-plane.ts';
+import type { SyError } from '../../src/model/sy-error.ts';
 
 const BASE: ServicePortOptions = {
   algorithm: 'round-robin', affinitySeconds: 0, proxyProtocol: 0, connectTimeoutMs: 2000,
@@ -122,6 +123,22 @@ test('a dead endpoint is retried elsewhere with no client-visible failure', asyn
   assert.ok(r.log.some((l) => l.attempts === 2), 'no connection needed a retry');
   await r.close();
   await a.close();
+});
+
+test('a connect that hangs is abandoned at its deadline and retried elsewhere', async () => {
+  // The worker threads' real clock (src/data/thread-clock.ts) passes the deadline; the unit tests
+  // run the same code on a manual clock.
+  const r = await rig('reuseport');
+  const hole = await blackholeBackend();
+  const a = await backend();
+  const port = await r.listen(r.servicePort([hole.port, a.port], { connectTimeoutMs: 200, connectAttempts: 2 }));
+  for (let i = 0; i < 4; i++) assert.is(await exchange(port, `t${i}`), `t${i}`);
+  await until(() => r.log.length === 4, 'access log');
+  assert.ok(r.log.some((l) => l.attempts === 2), 'no connection met the hanging endpoint');
+  assert.ok(r.log.every((l) => l.end === 'client-closed'));
+  await r.close();
+  await a.close();
+  await hole.close();
 });
 
 test('half-close: the reply flows after the client FIN', async () => {
@@ -240,11 +257,11 @@ test('listen reports bind errors with their code', async () => {
     await once(taken, 'listening');
     const index = r.servicePort([]);
     const err = await r.pool.listen({ id: 'busy', address: '127.0.0.1', port: (taken.address() as AddressInfo).port, protocol: 'TCP', servicePortIndex: index, role: 'clusterIP', sourceRanges: [] })
-      .then(() => null, (e: NodeJS.ErrnoException) => e);
-    assert.is(err?.code, 'EADDRINUSE', mode);
+      .then(() => null, (e: SyError) => e);
+    assert.equal([err?.code, err?.systemCode], ['SY_LISTEN_FAILED', 'EADDRINUSE'], mode);
     const bad = await r.pool.listen({ id: 'bad', address: '192.0.2.1', port: 0, protocol: 'TCP', servicePortIndex: index, role: 'clusterIP', sourceRanges: [] })
-      .then(() => null, (e: NodeJS.ErrnoException) => e);
-    assert.is(bad?.code, 'EADDRNOTAVAIL', mode);
+      .then(() => null, (e: SyError) => e);
+    assert.equal([bad?.code, bad?.systemCode], ['SY_LISTEN_FAILED', 'EADDRNOTAVAIL'], mode);
     await new Promise((res) => taken.close(res));
     await r.close();
   }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
 import { seededRandom } from '../../src/balancers/seeded-random.ts';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 
 let sy: SwitchyardProcess;
 const backends: TcpBackend[] = [];
@@ -45,6 +46,12 @@ metadata:
   name: ${name}
 ${extra}
 ${pods}`;
+}
+
+/** Open connections to one backend as the server's /metrics reports them (the count the picker reads). */
+async function activeOn(service: string, backend: TcpBackend): Promise<number> {
+  const text = await (await fetch(`${sy.url}/metrics`)).text();
+  return sampleValue(parsePrometheusText(text), 'switchyard_endpoint_active_connections', { service, endpoint: `127.0.0.1:${backend.port}` });
 }
 
 async function clusterIP(name: string): Promise<string> {
@@ -112,7 +119,11 @@ spec:
   assert.equal(['x', 'y', 'z'].map(per), [2, 2, 2], 'ties spread evenly');
   const victim = held[0].name;
   for (const h of held.filter((h) => h.name === victim)) h.socket.destroy();
-  await new Promise((res) => setTimeout(res, 300)); // the close reaches the worker
+  // The closes reached the workers once the shared count the picker reads is down to zero.
+  const victimBackend = backends.find((b) => b.name === victim)!;
+  const deadline = Date.now() + 10_000;
+  while ((await activeOn('default/lc', victimBackend)) !== 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 25));
+  assert.is(await activeOn('default/lc', victimBackend), 0, 'the closed connections left the count');
   const next1 = await greet(ip, 7301);
   const next2 = await greet(ip, 7301);
   assert.equal([next1.name, next2.name], [victim, victim]);

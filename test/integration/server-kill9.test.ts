@@ -7,6 +7,8 @@ import { request } from 'undici';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 
 let sy: SwitchyardProcess;
+/** Acknowledged applies before the kill: enough that the kill lands amid a stream of writes. */
+const KILL_AFTER = 60;
 
 test.after(async () => {
   await sy?.stop();
@@ -40,7 +42,12 @@ test('every acknowledged apply survives kill -9 mid-stream', async () => {
     }
   };
   const writers = [1, 2, 3, 4].map(writer);
-  while (acked.length < 60) await new Promise((r) => setTimeout(r, 5));
+  let written = false;
+  void Promise.all(writers).then(() => { written = true; });
+  const deadline = Date.now() + 60_000;
+  while (acked.length < KILL_AFTER && !written && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  if (acked.length < KILL_AFTER) stop = true;
+  assert.ok(acked.length >= KILL_AFTER, `only ${acked.length} applies acknowledged (writers ${written ? 'gave up' : 'still slow after 60 s'})`);
   await sy.kill9();
   stop = true;
   await Promise.all(writers);

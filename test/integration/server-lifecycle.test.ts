@@ -38,6 +38,26 @@ async function service(): Promise<{ clusterIP: string; nodePort: number }> {
   return { clusterIP: s.spec.clusterIP, nodePort: s.spec.ports[0].nodePort };
 }
 
+/** Polls `probe` every 50 ms until it returns true, for at most `ms`. */
+async function eventually(what: string, probe: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** How a new connection to host:port ends: 'data' (served) or its error code. */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.setTimeout(3000, () => { s.destroy(); resolve('hang'); });
+    s.on('data', () => { s.destroy(); resolve('data'); });
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    s.on('close', () => resolve('closed'));
+  });
+}
+
 test.before(async () => {
   for (const n of ['a', 'b', 'c']) backends.push(await startTcpBackend(n));
   writeFileSync(file, manifest('one', 3));
@@ -88,13 +108,7 @@ test('zero endpoints: a connection is refused at once', async () => {
   const deadline = Date.now() + 10_000;
   let outcome = '';
   while (Date.now() < deadline) {
-    outcome = await new Promise<string>((resolve) => {
-      const s = net.connect({ host: clusterIP, port: 7000 });
-      s.setTimeout(3000, () => { s.destroy(); resolve('hang'); });
-      s.on('data', () => { s.destroy(); resolve('data'); });
-      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-      s.on('close', () => resolve('closed'));
-    });
+    outcome = await tryConnect(clusterIP, 7000);
     if (outcome !== 'data') break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -105,7 +119,9 @@ test('kill -9 and restart: same ClusterIP and NodePort, traffic flows again', as
   writeFileSync(file, manifest('four', 3));
   sy.child.kill('SIGHUP');
   const before = await service();
-  await new Promise((r) => setTimeout(r, 500));
+  // The reload's Pods are acknowledged (stored) before the kill.
+  await eventually('the reload to re-create the Pods', async () =>
+    (await sy.cli(['get', 'pods', '-o', 'name'])).stdout.trim().split('\n').filter(Boolean).length === backends.length);
   await sy.kill9();
   sy = await sy.restart();
   assert.equal(await service(), before);
@@ -121,7 +137,8 @@ test('SIGTERM: established connections finish, then exit 0', async () => {
   const { clusterIP } = await service();
   const c = await connectAndGreet(clusterIP, 7000);
   const exit = sy.stop();
-  await new Promise((r) => setTimeout(r, 300));
+  // The drain has begun once the listener refuses newcomers.
+  await eventually('the drain to stop the listener', async () => (await tryConnect(clusterIP, 7000)) !== 'data');
   assert.ok(await roundTrip(c.socket, 'still here\n'), 'connection still served while draining');
   c.socket.end();
   assert.is(await exit, 0);

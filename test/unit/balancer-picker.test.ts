@@ -68,4 +68,19 @@ test('tryAdmit: global limit first, then the Service port limit; release frees b
   assert.equal([s.table.portActive(s.index), s.table.globalActive()], [2, 3]);
 });
 
+test('the Cluster policy: ready endpoints; when none is ready, serving-and-terminating ones; never the rest', () => {
+  const a = ep(0);
+  const b = ep(1, { ready: false, serving: true, terminating: true });
+  const c = ep(2, { ready: false, serving: false, terminating: true });
+  const d = ep(3, { ready: false, serving: false, terminating: false });
+  const names = (desired: DesiredEndpoint[]) => {
+    const s = setup(opts(), desired);
+    return [...new Set(Array.from({ length: 8 }, () => s.picker.pick(s.index, '1.2.3.4', [])?.name ?? null))];
+  };
+  assert.equal(names([a, b, c, d]), ['e0']);
+  assert.equal(names([b, c, d]), ['e1']);
+  assert.equal(names([c, d]), [null]);
+  assert.equal(names([]), [null]);
+});
+
 test.run();

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { benchCpu, cpuSnapshot, formatBenchCpu, PROCESS_CPU_METRIC, type CpuSnapshot } from '../../src/cli/bench/bench-cpu.ts';
-import type { PromSample } from '../../src/cli/bench/bench-prometheus-text.ts';
+import type { PromSample } from '../../src/cli/prometheus-text.ts';
 
 const scrape = (cpuSeconds: number, workers: number): PromSample[] => [
   { name: PROCESS_CPU_METRIC, labels: {}, value: cpuSeconds },

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bestJainIndex, computeSpread, jainIndex } from '../../src/cli/bench/bench-spread.ts';
-import { parsePrometheusText, PrometheusParseError, type PromSample } from '../../src/cli/bench/bench-prometheus-text.ts';
+import { allSamples, parsePrometheusText, PrometheusParseError, type PromSample } from '../../src/cli/prometheus-text.ts';
 
 test('jainIndex: 1 when even, 1/n when one endpoint takes all, null when nothing to judge', () => {
   assert.is(jainIndex([5, 5, 5]), 1);
@@ -76,7 +76,7 @@ test('parsePrometheusText: HELP/TYPE/comments, labels with escapes, special valu
     'w 1.5e3',
     '',
   ].join('\n');
-  const s = parsePrometheusText(text);
+  const s = allSamples(parsePrometheusText(text));
   assert.equal(s[0], { name: 'switchyard_endpoint_connections_total', labels: { service: 'default/web', port: 'http/TCP', endpoint: '[::1]:80', pod: 'a"b\\c\nd' }, value: 12 });
   assert.equal(s.slice(1).map((x) => [x.name, x.value]), [['up', 1], ['x', NaN], ['y', Infinity], ['z', -Infinity], ['w', 1500]]);
   assert.equal(s[3].labels, { a: '1' });

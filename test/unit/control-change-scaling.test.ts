@@ -9,7 +9,7 @@ import { startHealthManager } from '../../src/health/health-manager.ts';
 import type { Pod } from '../../src/model/types.ts';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
-import { FakeClock } from './health-fake-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 
 const UNRELATED = 1000;
 

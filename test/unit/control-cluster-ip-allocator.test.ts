@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatFieldError } from '../../src/model/field-errors.ts';
 import { createClusterIpAllocator } from '../../src/control/cluster-ip-allocator.ts';
-import { formatIp, parseCidr, parseIp } from '../../src/control/ip-address.ts';
+import { cidrRange, formatIPValue, ipValue } from '../../src/model/ip-address.ts';
 import { ApiError } from '../../src/model/api-error.ts';
 
 test('default range hands out the lowest free address, skipping the network address', () => {
@@ -77,11 +77,11 @@ test('bad or too small CIDRs are refused with SY_SERVICE_CIDR', () => {
 });
 
 test('ip-address helpers round-trip', () => {
-  assert.is(formatIp(6, parseIp('2001:db8:0:0:1:0:0:1')!.value), '2001:db8::1:0:0:1');
+  assert.is(formatIPValue(6, ipValue('2001:db8:0:0:1:0:0:1')!.value), '2001:db8::1:0:0:1');
   // IPv4-mapped IPv6 is IPv4, as in Go's net.ParseIP and the validation
-  assert.equal(parseIp('::ffff:1.2.3.4'), { family: 4, value: 0x01020304n });
-  assert.is(formatIp(4, parseCidr('127.96.5.5/12')!.network), '127.96.0.0');
-  assert.is(parseIp('1.2.3'), undefined);
+  assert.equal(ipValue('::ffff:1.2.3.4'), { family: 4, value: 0x01020304n });
+  assert.is(formatIPValue(4, cidrRange('127.96.5.5/12')!.network), '127.96.0.0');
+  assert.is(ipValue('1.2.3'), undefined);
 });
 
 test.run();

@@ -4,6 +4,7 @@ import { planListeners, sourceRanges, portKey } from '../../src/proxy/plan-liste
 import { servicePortOptions, weightFromAnnotations } from '../../src/proxy/service-port-options.ts';
 import { createLbAddressPool } from '../../src/proxy/lb-address-pool.ts';
 import type { Service } from '../../src/model/types.ts';
+import type { SyError } from '../../src/model/sy-error.ts';
 
 const svc = (spec: Service['spec'], annotations?: Record<string, string>): Service => ({
   apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default', annotations }, spec,
@@ -69,7 +70,12 @@ test('lb pool: lowest free, preferred kept, released reused', () => {
   assert.is(pool.acquire('c'), undefined);
   pool.release('a');
   assert.is(pool.acquire('c'), '127.112.0.1');
-  assert.throws(() => createLbAddressPool('nonsense'), /--lb-pool/);
+  for (const bad of ['nonsense', '127.112.0.0/31', '10.0.0.0/7', 'fd00::/64', '127.112.0.0']) {
+    try { createLbAddressPool(bad); assert.unreachable(bad); } catch (err) {
+      assert.is((err as SyError).code, 'SY_LB_POOL', bad);
+      assert.not.match((err as Error).message, /--/, 'the proxy layer names no CLI flag');
+    }
+  }
 });
 
 test.run();

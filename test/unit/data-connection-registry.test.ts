@@ -2,8 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createConnectionRegistry, HANDSHAKE, type LiveConnection } from '../../src/data/connection-registry.ts';
 import type { SpliceEnd } from '../../src/data/splice-types.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { FakeClock } from '../helpers/fake-clock.ts';
 
 interface Conn extends LiveConnection { closed: SpliceEnd[] }
 
@@ -13,7 +12,8 @@ function conn(servicePortIndex: number, slot: number): Conn {
 }
 
 test('add, move and delete count each connection once; a drain resolves only when the last leaves', async () => {
-  const reg = createConnectionRegistry();
+  const clock = new FakeClock();
+  const reg = createConnectionRegistry(clock);
   const a = conn(0, HANDSHAKE);
   reg.add(a);
   reg.add(a); // twice: counted once
@@ -22,7 +22,7 @@ test('add, move and delete count each connection once; a drain resolves only whe
   const done = reg.drainAll(60_000).then(() => { drained = true; });
   a.slot = 7;
   reg.move(a); // handshake → slot 7: never zero in between
-  await sleep(5);
+  await clock.advance(5);
   assert.is(reg.size, 1);
   assert.not.ok(drained);
   reg.delete(a); // found in slot 7's group, where it moved
@@ -33,7 +33,8 @@ test('add, move and delete count each connection once; a drain resolves only whe
 });
 
 test('a connection that ends before its move leaves from the handshake group', async () => {
-  const reg = createConnectionRegistry();
+  const clock = new FakeClock();
+  const reg = createConnectionRegistry(clock);
   const a = conn(0, HANDSHAKE);
   reg.add(a);
   a.slot = 3; // the splice already names the slot, and ends at once
@@ -45,7 +46,8 @@ test('a connection that ends before its move leaves from the handshake group', a
 });
 
 test('drainSlots cuts connections on slots outside the snapshot after the timeout, never handshaking ones', async () => {
-  const reg = createConnectionRegistry();
+  const clock = new FakeClock();
+  const reg = createConnectionRegistry(clock);
   const kept = conn(0, 1);
   const gone = conn(0, 2);
   const shaking = conn(0, HANDSHAKE);
@@ -55,7 +57,9 @@ test('drainSlots cuts connections on slots outside the snapshot after the timeou
   // A straggler reaching slot 2 while it drains is cut with the others.
   shaking.slot = 2;
   reg.move(shaking);
-  await sleep(80);
+  await clock.advance(29);
+  assert.equal(gone.closed, [], 'not before the timeout');
+  await clock.advance(1);
   assert.equal(gone.closed, ['drained']);
   assert.equal(shaking.closed, ['drained']);
   assert.equal(kept.closed, []);
@@ -63,12 +67,13 @@ test('drainSlots cuts connections on slots outside the snapshot after the timeou
 });
 
 test('a slot back in the snapshot cancels its drain; an emptied idle group is reused', async () => {
-  const reg = createConnectionRegistry();
+  const clock = new FakeClock();
+  const reg = createConnectionRegistry(clock);
   const a = conn(0, 4);
   reg.add(a);
   reg.drainSlots(0, new Set(), 30);
   reg.drainSlots(0, new Set([4]), 30);
-  await sleep(60);
+  await clock.advance(60);
   assert.equal(a.closed, []);
   reg.delete(a);
   const b = conn(0, 4);
@@ -87,7 +92,8 @@ test('a slot back in the snapshot cancels its drain; an emptied idle group is re
 });
 
 test('a removed Service port cuts its connections after the timeout, one reaching its slot later included', async () => {
-  const reg = createConnectionRegistry();
+  const clock = new FakeClock();
+  const reg = createConnectionRegistry(clock);
   const open = conn(0, 1);
   const shaking = conn(0, HANDSHAKE);
   reg.add(open);
@@ -98,7 +104,9 @@ test('a removed Service port cuts its connections after the timeout, one reachin
   // A new Service port on the same index is not touched by that cut.
   const newcomer = conn(0, 5);
   reg.add(newcomer);
-  await sleep(80);
+  await clock.advance(29);
+  assert.equal(open.closed, [], 'not before the timeout');
+  await clock.advance(1);
   assert.equal(open.closed, ['drained']);
   assert.equal(shaking.closed, ['drained']);
   assert.equal(newcomer.closed, []);
@@ -107,7 +115,8 @@ test('a removed Service port cuts its connections after the timeout, one reachin
 });
 
 test('after drainAll has cut everything, a connection added or moved is cut at once', async () => {
-  const reg = createConnectionRegistry();
+  const clock = new FakeClock();
+  const reg = createConnectionRegistry(clock);
   const a = conn(0, HANDSHAKE);
   reg.add(a);
   const done = reg.drainAll(0);

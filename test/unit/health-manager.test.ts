@@ -6,16 +6,16 @@ import type { ProbeCheck } from '../../src/health/health-targets.ts';
 import type { EndpointSlice, Pod, Probe, Service } from '../../src/model/types.ts';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { EJECTED } from '../../src/shared/slot-state.ts';
-import { FakeClock } from './health-fake-clock.ts';
-import { FakeRegistry } from './health-fake-registry.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
+import { memoryRegistry } from '../helpers/memory-registry.ts';
 
 const DEFAULT_PROBE = { enabled: true, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3, successThreshold: 1 };
 
-function backendPod(name: string, ip: string, probe?: Probe, createdAt?: string): Pod {
+function backendPod(name: string, ip: string, probe?: Probe): Pod {
   return {
     apiVersion: 'v1', kind: 'Pod',
-    metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: { app: 'web' }, creationTimestamp: createdAt },
-    spec: { containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: probe }] },
+    metadata: { name, namespace: 'default', labels: { app: 'web' } },
+    spec: { containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }], ...(probe ? { readinessProbe: probe } : {}) }] },
     status: { phase: 'Running', podIP: ip },
   };
 }
@@ -40,34 +40,35 @@ function fakeProbes() {
   return { healthy, calls, run, bind: (c: FakeClock) => { clock = c; } };
 }
 
-function setup(opts: { defaultProbe?: typeof DEFAULT_PROBE } = {}) {
+async function setup(opts: { defaultProbe?: typeof DEFAULT_PROBE } = {}) {
   const clock = new FakeClock();
-  const registry = new FakeRegistry();
+  // The registry stamps creationTimestamp (initialDelaySeconds counts from it) with the same clock.
+  const registry = await memoryRegistry({ clock: () => clock.now() });
   const probes = fakeProbes();
   probes.bind(clock);
   const slots = createEndpointSlots(createEndpointTable({ maxSlots: 64, maxServicePorts: 8, affinityEntries: 8 }));
   const logs: string[] = [];
   const start = () => {
     const health = startHealthManager({
-      registry, slots, clock, random: () => 0, defaultProbe: opts.defaultProbe ?? DEFAULT_PROBE, maxConcurrent: 8,
+      registry: registry.registry, slots, clock, random: () => 0, defaultProbe: opts.defaultProbe ?? DEFAULT_PROBE, maxConcurrent: 8,
       log: (_l, m) => logs.push(m), runProbe: probes.run, ejection: { consecutiveFailures: 3, intervalMs: 1000, baseEjectionMs: 5000 },
     });
-    registry.readiness = health;
+    registry.registry.setReadiness(health);
     return health;
   };
   return { clock, registry, probes, slots, logs, start };
 }
 
 test('explicit readinessProbe: not ready until the first success, then kubelet thresholds', async () => {
-  const { clock, registry, probes, start } = setup();
-  registry.put(web);
+  const { clock, registry, probes, start } = await setup();
+  await registry.put(web);
   const probe: Probe = { httpGet: { port: 'http', path: '/healthz' }, periodSeconds: 2, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 };
-  registry.put(backendPod('a', '10.0.0.1', probe));
+  await registry.put(backendPod('a', '10.0.0.1', probe));
   const health = start();
-  assert.is(health.podReady(registry.list('Pod')[0] as Pod), false);
+  assert.is(health.podReady(registry.registry.list('Pod')[0] as Pod), false);
   probes.healthy.set('10.0.0.1:8080/healthz', true);
   await clock.advance(1);
-  assert.is(health.podReady(registry.list('Pod')[0] as Pod), true);
+  assert.is(health.podReady(registry.registry.list('Pod')[0] as Pod), true);
   assert.ok(registry.readinessCalls >= 1);
   assert.equal(registry.readyByIp('default', 'web'), { '10.0.0.1': true });
   probes.healthy.set('10.0.0.1:8080/healthz', false);
@@ -75,40 +76,39 @@ test('explicit readinessProbe: not ready until the first success, then kubelet t
   assert.is(registry.readyByIp('default', 'web')['10.0.0.1'], true, 'two failures are below failureThreshold');
   await clock.advance(2_000);
   assert.is(registry.readyByIp('default', 'web')['10.0.0.1'], false);
-  const unhealthy = registry.events.filter((e) => e.reason === 'Unhealthy');
-  // One per failed probe on the Pod (kubelet), one per transition on the Service.
-  assert.equal(unhealthy.map((e) => e.involved.kind).sort(), ['Pod', 'Pod', 'Pod', 'Service']);
+  const unhealthy = registry.events().filter((e) => e.reason === 'Unhealthy');
+  // One per failed probe on the Pod (kubelet; the three repeats aggregated), one per transition on the Service.
+  assert.equal(unhealthy.map((e) => [e.involved.kind, e.count]).sort(), [['Pod', 3], ['Service', 1]]);
   assert.is(unhealthy.find((e) => e.involved.kind === 'Pod')!.message, 'Readiness probe failed: dial tcp 10.0.0.1:8080/healthz: connect: connection refused');
   assert.is(unhealthy[0].type, 'Warning');
   probes.healthy.set('10.0.0.1:8080/healthz', true);
   await clock.advance(2_000);
   assert.is(registry.readyByIp('default', 'web')['10.0.0.1'], true);
-  assert.ok(registry.events.some((e) => e.reason === 'Ready' && e.type === 'Normal' && e.involved.kind === 'Pod'));
+  assert.ok(registry.events().some((e) => e.reason === 'Ready' && e.type === 'Normal' && e.involved.kind === 'Pod'));
   await health.close();
   assert.is(clock.pending, 0);
 });
 
 test('initialDelaySeconds: no probe before the delay since the Pod was created', async () => {
-  const { clock, registry, probes, start } = setup();
-  registry.put(web);
-  const created = new Date(clock.now()).toISOString();
-  registry.put(backendPod('a', '10.0.0.1', { tcpSocket: { port: 8080 }, initialDelaySeconds: 5, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 }, created));
+  const { clock, registry, probes, start } = await setup();
+  await registry.put(web);
+  await registry.put(backendPod('a', '10.0.0.1', { tcpSocket: { port: 8080 }, initialDelaySeconds: 5, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 }));
   probes.healthy.set('10.0.0.1:8080', true);
   const health = start();
   await clock.advance(4_999);
   assert.equal(probes.calls, []);
-  assert.is(health.podReady(registry.list('Pod')[0] as Pod), false);
+  assert.is(health.podReady(registry.registry.list('Pod')[0] as Pod), false);
   await clock.advance(1);
   assert.is(probes.calls.length, 1);
-  assert.is(health.podReady(registry.list('Pod')[0] as Pod), true);
+  assert.is(health.podReady(registry.registry.list('Pod')[0] as Pod), true);
   await health.close();
 });
 
 test('implicit TCP probe: optimistic start, a dead port leaves after failureThreshold probes', async () => {
-  const { clock, registry, probes, start } = setup();
-  registry.put(web);
-  registry.put(backendPod('a', '10.0.0.1'));
-  registry.put(backendPod('b', '10.0.0.2'));
+  const { clock, registry, probes, start } = await setup();
+  await registry.put(web);
+  await registry.put(backendPod('a', '10.0.0.1'));
+  await registry.put(backendPod('b', '10.0.0.2'));
   probes.healthy.set('10.0.0.1:8080', true);
   const health = start();
   assert.equal(registry.readyByIp('default', 'web'), { '10.0.0.1': true, '10.0.0.2': true });
@@ -116,11 +116,11 @@ test('implicit TCP probe: optimistic start, a dead port leaves after failureThre
   assert.is(registry.readyByIp('default', 'web')['10.0.0.2'], true);
   await clock.advance(1_000);
   assert.equal(registry.readyByIp('default', 'web'), { '10.0.0.1': true, '10.0.0.2': false });
-  assert.ok(registry.events.some((e) => e.involved.kind === 'Pod' && e.involved.name === 'b' && e.reason === 'Unhealthy'));
+  assert.ok(registry.events().some((e) => e.involved.kind === 'Pod' && e.involved.name === 'b' && e.reason === 'Unhealthy'));
   // A Pod whose own condition says not ready stays not ready even while its port answers.
   const c = backendPod('c', '10.0.0.3');
   c.status!.conditions = [{ type: 'Ready', status: 'False' }];
-  registry.put(c);
+  await registry.put(c);
   probes.healthy.set('10.0.0.3:8080', true);
   await clock.advance(2_000);
   assert.is(registry.readyByIp('default', 'web')['10.0.0.3'], false);
@@ -128,10 +128,10 @@ test('implicit TCP probe: optimistic start, a dead port leaves after failureThre
 });
 
 test('--no-default-probe: no implicit probes, explicit ones still run', async () => {
-  const { clock, registry, probes, start } = setup({ defaultProbe: { ...DEFAULT_PROBE, enabled: false } });
-  registry.put(web);
-  registry.put(backendPod('a', '10.0.0.1'));
-  registry.put(backendPod('b', '10.0.0.2', { exec: { command: ['true'] }, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 1 }));
+  const { clock, registry, probes, start } = await setup({ defaultProbe: { ...DEFAULT_PROBE, enabled: false } });
+  await registry.put(web);
+  await registry.put(backendPod('a', '10.0.0.1'));
+  await registry.put(backendPod('b', '10.0.0.2', { exec: { command: ['true'] }, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 1 }));
   const health = start();
   await clock.advance(3_000);
   assert.equal([...new Set(probes.calls.map((c) => c.what))], ['true']);
@@ -142,17 +142,17 @@ test('--no-default-probe: no implicit probes, explicit ones still run', async ()
 function manualSlice(annotations?: Record<string, string>): EndpointSlice {
   return {
     apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
-    metadata: { name: 'ext-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'ext' }, annotations },
+    metadata: { name: 'ext-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'ext' }, ...(annotations ? { annotations } : {}) },
     endpoints: [{ addresses: ['10.0.1.1'] }, { addresses: ['10.0.1.2'] }, { addresses: ['10.0.1.3'], conditions: { ready: false } }],
     ports: [{ name: '', port: 9000, protocol: 'TCP' }],
   };
 }
 
 test('manual EndpointSlice endpoints: a failing one gets EJECTED in the table; the annotation opts out', async () => {
-  const { clock, registry, probes, slots, start } = setup();
+  const { clock, registry, probes, slots, start } = await setup();
   const ext: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext', namespace: 'default' }, spec: { ports: [{ port: 80, protocol: 'TCP', targetPort: 9000 }] } };
-  registry.put(ext);
-  registry.put(manualSlice());
+  await registry.put(ext);
+  await registry.put(manualSlice());
   const index = slots.allocServicePort();
   slots.update(index, ['10.0.1.1', '10.0.1.2'].map((ip) => ({ ip, port: 9000, ready: true, serving: true, terminating: false, weight: 1, name: ip })));
   probes.healthy.set('10.0.1.1:9000', true);
@@ -163,20 +163,20 @@ test('manual EndpointSlice endpoints: a failing one gets EJECTED in the table; t
   assert.is(flag('10.0.1.1'), 0);
   assert.is(flag('10.0.1.2'), EJECTED);
   assert.is(health.endpointReady('10.0.1.2', 9000), false);
-  assert.ok(registry.events.some((e) => e.involved.kind === 'Service' && e.involved.name === 'ext' && e.reason === 'Unhealthy'));
+  assert.ok(registry.events().some((e) => e.involved.kind === 'Service' && e.involved.name === 'ext' && e.reason === 'Unhealthy'));
   probes.healthy.set('10.0.1.2:9000', true);
   await clock.advance(1_000);
   assert.is(flag('10.0.1.2'), 0);
-  registry.put(manualSlice({ 'switchyard.io/health-check': 'false' }));
+  await registry.put(manualSlice({ 'switchyard.io/health-check': 'false' }));
   await clock.advance(1);
   assert.equal(health.status(), []);
   await health.close();
 });
 
 test('passive ejection from the data plane counters, back after the next probe success', async () => {
-  const { clock, registry, probes, slots, start } = setup();
-  registry.put(web);
-  registry.put(backendPod('a', '10.0.0.1'));
+  const { clock, registry, probes, slots, start } = await setup();
+  await registry.put(web);
+  await registry.put(backendPod('a', '10.0.0.1'));
   const index = slots.allocServicePort();
   slots.update(index, [{ ip: '10.0.0.1', port: 8080, ready: true, serving: true, terminating: false, weight: 1, name: 'a' }]);
   probes.healthy.set('10.0.0.1:8080', true);
@@ -186,7 +186,7 @@ test('passive ejection from the data plane counters, back after the next probe s
   await clock.advance(1_000);
   assert.ok(health.isEjected('10.0.0.1', 8080));
   assert.is(slots.table.flags(slot) & EJECTED, EJECTED);
-  assert.ok(registry.events.some((e) => e.reason === 'Ejected' && e.involved.name === 'web'));
+  assert.ok(registry.events().some((e) => e.reason === 'Ejected' && e.involved.name === 'web'));
   await clock.advance(4_500);
   assert.ok(health.isEjected('10.0.0.1', 8080), 'still within the 5 s ejection');
   await clock.advance(1_000);

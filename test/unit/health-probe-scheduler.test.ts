@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProbeScheduler } from '../../src/health/probe-scheduler.ts';
-import { FakeClock } from './health-fake-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 
 function sequence(values: number[]): () => number {
   let i = 0;

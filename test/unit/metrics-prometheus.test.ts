@@ -96,10 +96,21 @@ test('/metrics text parses strictly, escapes labels and matches the table', () =
 });
 
 test('the strict parser rejects what Prometheus would', () => {
-  assert.throws(() => parsePrometheusText('x 1\n'), /before any TYPE/);
-  assert.throws(() => parsePrometheusText('# TYPE x counter\nx{a="\\q"} 1\n'), /bad escape/);
+  assert.throws(() => parsePrometheusText('x 1\n# TYPE x counter\n'), /TYPE for x after its samples/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1\n# TYPE y gauge\ny 1\nx{a="b"} 2\n'), /samples of x are not contiguous/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx{a="\\q"} 1\n'), /unknown escape/);
   assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1\nx 2\n'), /duplicate/);
   assert.throws(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 0\nh_count 1\n'), /cumulative/);
+  assert.throws(() => parsePrometheusText('# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 0\nh_count 1\n'), /no \+Inf bucket/);
+  assert.throws(() => parsePrometheusText('# TYPE x counter\nx 1'), /end with a newline/);
+});
+
+test('every family switchyard exposes has HELP and TYPE', () => {
+  const f = parsePrometheusText(renderPrometheus(readMetrics(source().src)));
+  for (const family of f.values()) {
+    assert.is.not(family.type, 'untyped', family.name);
+    assert.ok(family.help.length > 0, family.name);
+  }
 });
 
 test('status document, page body and top frame show listeners, endpoints, health and rates', () => {
@@ -109,7 +120,8 @@ test('status document, page body and top frame show listeners, endpoints, health
   // One second of CPU in two: half a core.
   const second = { ...readStatus(src), time: first.time + 2000, process: { cpuSeconds: first.process.cpuSeconds + 1, residentBytes: 96 * 1024 * 1024 } };
   assert.ok(first.process.cpuSeconds > 0 && first.process.residentBytes > 0, 'the process reports its CPU and memory');
-  assert.is(processCores(second, first), 0.5);
+  // (x + 1) - x is 1 only up to rounding, whatever x the process reported.
+  assert.ok(Math.abs(processCores(second, first)! - 0.5) < 1e-9, String(processCores(second, first)));
   assert.is(processCores(second, null), null);
   assert.equal(second.services[0].listeners.map((l) => l.bound), [true, false]);
   const html = statusBody(second, first);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { computeEndpointSlices } from '../../src/model/compute-endpoint-slices.ts';
 import { podConditionReady } from '../../src/model/pod-ready.ts';
 import type { ResolvedEndpoint } from '../../src/model/service-port-endpoints.ts';
-import { portKey, serviceEndpointAddresses, servicePortEndpoints, usableEndpoints } from '../../src/model/service-port-endpoints.ts';
+import { portKey, servicePortEndpoints } from '../../src/model/service-port-endpoints.ts';
 import type { EndpointSlice, SliceEndpoint, SlicePort } from '../../src/model/types.ts';
 import { pod, service } from './model-fixtures.ts';
 
@@ -69,24 +69,6 @@ test('works end to end with computed slices, including headless services', () =>
   const slices = computeEndpointSlices(svc, [pod('a', { ip: '10.0.0.1' }), pod('b', { ip: '10.0.0.2', ready: false })], podConditionReady);
   const eps = servicePortEndpoints(svc, slices).get('/TCP')!;
   assert.equal(eps.map((e) => [e.ip, e.port, e.ready, e.targetRef?.name]), [['10.0.0.1', 8080, true, 'a'], ['10.0.0.2', 8080, false, 'b']]);
-  const portless = service('web', { clusterIP: 'None', ipFamilies: ['IPv4'], ports: [] });
-  const addrs = serviceEndpointAddresses(portless, computeEndpointSlices(portless, [pod('a', { ip: '10.0.0.1' })], podConditionReady));
-  assert.equal(addrs.map((e) => [e.ip, e.port]), [['10.0.0.1', 0]]);
-});
-
-function ep(ip: string, ready: boolean, serving: boolean, terminating: boolean): ResolvedEndpoint {
-  return { ip, port: 80, ready, serving, terminating };
-}
-
-test('usableEndpoints: ready ones, else serving terminating ones, never the rest', () => {
-  const a = ep('10.0.0.1', true, true, false);
-  const b = ep('10.0.0.2', false, true, true);
-  const c = ep('10.0.0.3', false, false, true);
-  const d = ep('10.0.0.4', false, false, false);
-  assert.equal(usableEndpoints([a, b, c, d]), [a]);
-  assert.equal(usableEndpoints([b, c, d]), [b]);
-  assert.equal(usableEndpoints([c, d]), []);
-  assert.equal(usableEndpoints([]), []);
 });
 
 test.run();

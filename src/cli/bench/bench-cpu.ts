@@ -4,7 +4,7 @@
 // measured switchyard, the load generator or the machine as a whole. CLI process.
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import type { PromSample } from './bench-prometheus-text.ts';
+import type { PromSample } from '../prometheus-text.ts';
 
 export interface BenchCpu {
   /** switchyard's process CPU over the run, in cores (1 = one core busy the whole time). */
@@ -28,14 +28,14 @@ export interface BenchCpu {
 
 /** A thread busy at least this share of the time counts as saturated (a loaded event loop still
  *  idles a little between wake-ups). */
-export const SATURATED = 0.9;
+const SATURATED = 0.9;
 /** The machine's cores count as saturated from this share: the window includes the load's start and
  *  end, and on a shared box other work and wake-up latency leave some idle time (a 2-core machine
  *  serving the demo with 64 connections measured 88-91 % here, 95 % in its steady middle). */
-export const MACHINE_SATURATED = 0.85;
+const MACHINE_SATURATED = 0.85;
 /** Below this share of the machine busy, an unpaced load that saturated nothing was held back by
  *  the round trip, not by CPU. */
-export const MACHINE_IDLE = 0.6;
+const MACHINE_IDLE = 0.6;
 
 export const PROCESS_CPU_METRIC = 'process_cpu_seconds_total';
 const WORKER_METRIC = 'switchyard_worker_connections_total';

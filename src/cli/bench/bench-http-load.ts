@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { createLatencyHistogram } from './bench-latency-histogram.ts';
 import type { LoadProgress, LoadResult, LoadSettings } from './bench-load-result.ts';
+import { joinHostPort } from '../../model/ip-address.ts';
 
 /** The part of autocannon's client this driver touches (autocannon ships no types). */
 interface AutocannonClient extends EventEmitter {
@@ -36,10 +37,9 @@ export function runHttpLoad(settings: LoadSettings, onProgress?: LoadProgress): 
   let opened = 0;
   let answered = 0;
   const started = performance.now();
-  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   return new Promise((resolve, reject) => {
     const instance = autocannon({
-      url: `http://${host}:${settings.port}${settings.path}`,
+      url: `http://${joinHostPort(settings.host, settings.port)}${settings.path}`,
       connections: settings.connections,
       duration: settings.durationSeconds,
       overallRate: settings.rate,

@@ -34,7 +34,7 @@ export interface BenchOptions {
   output: 'text' | 'json';
 }
 
-export const BENCH_DEFAULTS = { connections: 10, durationSeconds: 10, mode: 'http' as BenchMode, path: '/' };
+const BENCH_DEFAULTS = { connections: 10, durationSeconds: 10, mode: 'http' as BenchMode, path: '/' };
 const MAX_CONNECTIONS = 10_000;
 const MAX_DURATION_SECONDS = 3600;
 

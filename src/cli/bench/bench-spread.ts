@@ -1,7 +1,8 @@
 // How a bench run's connections were spread across a Service port's endpoints: the per-endpoint
 // deltas of switchyard_endpoint_connections_total between two /metrics scrapes, and Jain's
 // fairness index over them. Pure; runs in the CLI process.
-import type { PromSample } from './bench-prometheus-text.ts';
+import { SyError } from '../../model/sy-error.ts';
+import type { PromSample } from '../prometheus-text.ts';
 
 export const ENDPOINT_CONNECTIONS_METRIC = 'switchyard_endpoint_connections_total';
 
@@ -43,7 +44,7 @@ export function jainIndex(values: number[]): number | null {
   let sum = 0;
   let sumSquares = 0;
   for (const x of values) {
-    if (!(x >= 0) || !Number.isFinite(x)) throw new RangeError(`Jain's index needs finite counts >= 0, got ${x}`);
+    if (!(x >= 0) || !Number.isFinite(x)) throw new SyError('SY_INTERNAL', `Jain's index needs finite counts >= 0, got ${x}`);
     sum += x;
     sumSquares += x * x;
   }

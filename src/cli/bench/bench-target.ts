@@ -2,6 +2,7 @@
 // reaches it from here (the ClusterIP, else the NodePort on 127.0.0.1), and the port's endpoints
 // from the EndpointSlices labelled kubernetes.io/service-name. Runs in the CLI process.
 import net from 'node:net';
+import { joinHostPort } from '../../model/ip-address.ts';
 import type { EndpointSlice, Service, ServicePort } from '../../model/types.ts';
 import { resourcePath, type AdminClient } from '../admin-client.ts';
 import { CliError } from '../cli-error.ts';
@@ -26,10 +27,6 @@ export interface BenchTarget {
   endpoints: BenchEndpoint[];
 }
 
-/** `ip:port`, bracketing IPv6, as the server's metrics label endpoints. */
-export function endpointKey(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
 
 /** The Service port to load: the one named or numbered, or the only one. */
 export function selectServicePort(svc: Service, wanted: string | number | undefined): ServicePort {
@@ -59,7 +56,7 @@ export function endpointsFromSlices(slices: EndpointSlice[], portName: string | 
     for (const e of slice.endpoints ?? []) {
       const ip = e.addresses[0];
       if (!ip) continue;
-      const key = endpointKey(ip, port);
+      const key = joinHostPort(ip, port);
       // An unset ready condition means ready (EndpointConditions in the Kubernetes API).
       const ready = e.conditions?.ready !== false;
       const pod = e.targetRef?.kind === 'Pod' ? e.targetRef.name : undefined;
@@ -72,7 +69,7 @@ export function endpointsFromSlices(slices: EndpointSlice[], portName: string | 
 }
 
 /** Whether a TCP connection to host:port opens within the timeout (closed at once). */
-export function tcpReachable(host: string, port: number, timeoutMs = REACH_TIMEOUT_MS): Promise<boolean> {
+function tcpReachable(host: string, port: number, timeoutMs = REACH_TIMEOUT_MS): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
     const done = (ok: boolean): void => { clearTimeout(timer); s.destroy(); resolve(ok); };
@@ -101,6 +98,6 @@ export async function resolveBenchTarget(client: AdminClient, namespace: string,
   if (servicePort.nodePort && await tcpReachable('127.0.0.1', servicePort.nodePort)) {
     return { service: key, servicePort, host: '127.0.0.1', port: servicePort.nodePort, via: 'NodePort', endpoints };
   }
-  const tried = `${endpointKey(clusterIP, servicePort.port)}${servicePort.nodePort ? ` and 127.0.0.1:${servicePort.nodePort}` : ''}`;
+  const tried = `${joinHostPort(clusterIP, servicePort.port)}${servicePort.nodePort ? ` and 127.0.0.1:${servicePort.nodePort}` : ''}`;
   throw new CliError('SY_BENCH_UNREACHABLE', `cannot connect to the Service ${key} at ${tried}; is the server's data plane listening (see \`switchyard describe svc ${name}\`)?`);
 }

@@ -3,7 +3,7 @@
 // Pure; runs in the CLI process.
 import type { KubeEvent, Pod, Probe } from '../../model/types.ts';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer.ts';
-import { joinHostPort } from '../../model/ip-string.ts';
+import { joinHostPort } from '../../model/ip-address.ts';
 import { podPhase } from '../../api/table-columns.ts';
 
 /** kubectl DescribeProbe, with the API's defaults filled in for unset fields. */

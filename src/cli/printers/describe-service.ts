@@ -2,7 +2,7 @@
 import type { EndpointSlice, KubeEvent, Service } from '../../model/types.ts';
 import { formatLabels } from '../../model/selector.ts';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer.ts';
-import { joinHostPort } from '../../model/ip-string.ts';
+import { joinHostPort } from '../../model/ip-address.ts';
 
 /** The Endpoints line for one Service port: ready addresses of the Service's slices (formatEndpointSlices). */
 export function formatEndpointSlices(slices: EndpointSlice[], portName: string): string {

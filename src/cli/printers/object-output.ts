@@ -10,7 +10,7 @@ const NAME_PREFIX: Record<KindName, string> = {
   Service: 'service', Endpoints: 'endpoints', EndpointSlice: 'endpointslice.discovery.k8s.io', Pod: 'pod',
 };
 
-export function sortKeys(v: unknown): unknown {
+function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
@@ -20,7 +20,7 @@ export function sortKeys(v: unknown): unknown {
   return v;
 }
 
-export function objectName(obj: KubeObject): string {
+function objectName(obj: KubeObject): string {
   return `${NAME_PREFIX[obj.kind] ?? obj.kind.toLowerCase()}/${obj.metadata.name ?? ''}`;
 }
 

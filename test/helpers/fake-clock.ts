@@ -1,10 +1,11 @@
-// A manual clock for health-loop unit tests: timers fire only inside advance(), in due order, and
-// the promises they start are settled between timers (one setImmediate turn each).
-import type { HealthClock } from '../../src/health/health-clock.ts';
+// A manual clock for tests (src/model/clock.ts: the health loop, connect deadlines, drains): timers
+// fire only inside advance(), in due order, and the promises they start are settled between timers
+// (one setImmediate turn each).
+import type { Clock } from '../../src/model/clock.ts';
 
 interface Timer { at: number; seq: number; fn: () => void }
 
-export class FakeClock implements HealthClock {
+export class FakeClock implements Clock {
   private t: number;
   private seq = 0;
   private timers = new Map<number, Timer>();
