@@ -8,6 +8,7 @@ import { defaultStateDir } from '../store/default-state-dir.ts';
 import type { SyErrorCode } from '../model/error-codes.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 import { SyError } from '../model/sy-error.ts';
+import { isDNS1123Label } from '../config/name-formats.ts';
 import { startDemoBackends } from './demo-backends.ts';
 
 /** The flags' help, with the defaults the server actually uses. */
@@ -37,6 +38,12 @@ function usage(): string {
       --random-seed N        seed the random balancers (worker i uses N+i), for reproducible tests
       --eject-after N        passive ejection after N consecutive connect failures (default ${d.ejectAfterFailures}, 0 = off)
       --demo / --no-demo     start demo backends behind the example Service (default: on for the bundled config/)
+      --discover docker      running Docker containers become Pods, followed live (Engine API at $DOCKER_HOST,
+                             default unix:///var/run/docker.sock; podman's Docker-compatible service works too)
+      --docker-namespace NS  namespace of the container Pods (default default)
+      --docker-address MODE  network (default: the container's IP, for switchyard inside the compose network) |
+                             published (the host address and port each container port is published on)
+      --docker-network NAME  network mode: the network whose IP is used (default: the container's first)
       --cluster-domain D     the DNS zone Services are named in (default ${d.dns.clusterDomain})
       --dns ADDR|off         where the built-in DNS responder (kube-system/kube-dns) answers: IP, IP:PORT, :PORT
                              (default .10 of the service CIDR, port 53), or off
@@ -65,6 +72,24 @@ function hostPort(value: string): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value);
   if (!m || Number(m[2]) > 65535) fail(`--admin ${value}: expected HOST:PORT, e.g. 127.0.0.1:10249`);
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
+}
+
+interface DockerFlags { discover?: string[]; 'docker-namespace'?: string; 'docker-address'?: string; 'docker-network'?: string }
+
+function dockerOptions(v: DockerFlags): ServerOptions['docker'] {
+  const sources = v.discover ?? [];
+  for (const s of sources) if (s !== 'docker') fail(`--discover ${s}: the only discovery source is docker`);
+  const given = (['docker-namespace', 'docker-address', 'docker-network'] as const).filter((f) => v[f] !== undefined);
+  if (sources.length === 0) {
+    if (given.length) fail(`--${given[0]} needs --discover docker`);
+    return undefined;
+  }
+  const addressMode = v['docker-address'] ?? 'network';
+  if (addressMode !== 'network' && addressMode !== 'published') fail(`--docker-address ${addressMode}: expected network or published`);
+  const namespace = v['docker-namespace'] ?? 'default';
+  const bad = isDNS1123Label(namespace);
+  if (bad.length) fail(`--docker-namespace ${namespace}: ${bad.join('; ')}`);
+  return { host: process.env.DOCKER_HOST, namespace, addressMode, network: v['docker-network'] };
 }
 
 const SYSTEM_RESOLVERS = 'resolv.conf';
@@ -101,6 +126,8 @@ export async function serve(argv: string[]): Promise<number> {
         'drain-timeout': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
         'no-demo': { type: 'boolean' }, 'default-probe-period': { type: 'string' }, 'no-default-probe': { type: 'boolean' },
         'eject-after': { type: 'string' }, 'random-seed': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        discover: { type: 'string', multiple: true }, 'docker-namespace': { type: 'string' },
+        'docker-address': { type: 'string' }, 'docker-network': { type: 'string' },
         'cluster-domain': { type: 'string' }, dns: { type: 'string' }, 'dns-ttl': { type: 'string' }, 'dns-forward': { type: 'string' },
       },
     });
@@ -120,8 +147,10 @@ export async function serve(argv: string[]): Promise<number> {
     if (accept !== 'transfer' && accept !== 'reuseport') fail(`--accept ${accept}: expected transfer or reuseport`);
     const token = v['token-file'] ? readFileSync(v['token-file'], 'utf8').trim() : undefined;
     if (v['token-file'] && !token) fail(`--token-file ${v['token-file']}: the file is empty`);
+    const docker = dockerOptions(v);
     options = {
       ...SERVER_DEFAULTS,
+      docker,
       stateDir: v['state-dir'] ?? defaultStateDir(),
       files: v.filename ?? [],
       admin: { ...(v.admin ? hostPort(v.admin) : SERVER_DEFAULTS.admin), token },

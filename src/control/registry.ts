@@ -15,6 +15,9 @@
 // selector-less Services) are computed (endpoint-views.ts) and published, never declared. An
 // Endpoints object applied for a Service that has a selector is stored, but the controller's
 // computed one is what is published, as in Kubernetes where the controller overwrites it.
+// Pods a discovery source reports (Docker containers) are an overlay on the same index, never
+// declared (stored) and read-only through the API (discovered-pods.ts); they are published like
+// any Pod.
 import { randomUUID } from 'node:crypto';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
@@ -26,6 +29,7 @@ import type { ApiKindName, ApiObject, EndpointSlice, KindName, KubeObject, LoadB
 import { KINDS, objectKey } from '../model/types.ts';
 import type { Store, StoreChange, StoreOp } from '../store/store.ts';
 import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
+import { createDiscoveredPodOverlay, type DiscoveredPod, type DiscoverySyncResult } from './discovered-pods.ts';
 import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, DeleteOptions, PatchOptions, PatchType, ReadinessSource } from './control-plane-api.ts';
 import { clientView } from './client-view.ts';
 import { affectedServices, createEndpointViews, serviceKey, type NameAddresses } from './endpoint-views.ts';
@@ -73,6 +77,11 @@ export interface Registry extends ControlPlaneApi {
   /** Replaces the readiness source (the health loop is created after the registry it reads). */
   setReadiness(source: ReadinessSource | undefined): void;
   /**
+   * Replaces the Pods a discovery source (e.g. `docker`) reports. They are validated like applied
+   * Pods, never stored, and refused to clients' apply and delete; resolves once endpoints follow.
+   */
+  syncDiscoveredPods(source: string, pods: DiscoveredPod[]): Promise<DiscoverySyncResult>;
+  /**
    * What the names of FQDN slices resolve to (the FQDN resolver, created after the registry);
    * it calls readinessChanged() for the Services whose names' addresses changed.
    */
@@ -116,7 +125,12 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const index = createObjectIndex();
   const declaredNamespaces = new Map<string, Namespace>();
   let readiness = opts.readiness;
-  const isReady = (pod: Pod) => readiness?.podReady(pod) ?? podConditionReady(pod);
+  const discovered = createDiscoveredPodOverlay({ index, events, clock });
+  // A discovered Pod's own Ready condition is its engine's verdict (a Docker HEALTHCHECK), not an
+  // author's declaration: a readinessProbe adds to it instead of replacing it.
+  const isReady = (pod: Pod) => (discovered.isDiscovered(namespaceOf(pod.metadata), pod.metadata.name ?? '')
+    ? podConditionReady(pod) && (readiness?.podReady(pod) ?? true)
+    : readiness?.podReady(pod) ?? podConditionReady(pod));
   let nameAddresses: NameAddresses | undefined;
   const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port), (name) => nameAddresses?.(name));
   const ingress = new Map<string, LoadBalancerIngress[]>();
@@ -198,6 +212,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     const ns = namespaceOf(obj.metadata);
     const name = obj.metadata.name ?? '';
     const resource = KINDS[obj.kind].resource;
+    const readOnly = discovered.readOnlyError(obj.kind, ns, name);
+    if (readOnly) throw readOnly;
     const key = objectKey(obj.kind, ns, name);
     const prev = index.get(obj.kind, ns, name);
     const current = published(obj.kind, ns, name);
@@ -262,6 +278,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   async function deleteLocked(kind: ApiKindName, namespace: string, name: string, o: DeleteOptions): Promise<ApiObject> {
     if (kind === 'Namespace') return namespaces.delete(name, o);
     if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'delete is not supported on resources of kind "events"');
+    const readOnly = discovered.readOnlyError(kind, namespace, name);
+    if (readOnly) throw readOnly;
     const prev = index.get(kind, namespace, name);
     const current = published(kind, namespace, name);
     if (!prev) {
@@ -344,6 +362,22 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     },
     declaredServiceSlices(namespace, name) {
       return structuredClone(views.get(namespace, name)?.declared ?? []);
+    },
+    syncDiscoveredPods(source, pods) {
+      return writes.run(async () => {
+        const result = discovered.sync(source, pods);
+        const services: string[] = [];
+        for (const c of result.changed) {
+          services.push(...views.recompute(c.namespace, affectedServices(index, c.namespace, c.objects)));
+          for (const o of c.objects) if (o) publisher.markObject(objectKey('Pod', c.namespace, o.metadata.name ?? ''));
+          publisher.markNamespace(c.namespace);
+        }
+        for (const s of services) publisher.markService(s);
+        // Published (and numbered by the store) like any change before the call resolves.
+        await flusher.flush();
+        notify(services);
+        return result;
+      });
     },
     readinessChanged(services) {
       const changed: string[] = [];

@@ -17,6 +17,9 @@ import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
 import { joinHostPort } from '../model/ip-address.ts';
+import { createDockerEngineClient, parseDockerHost } from '../discovery/docker-engine-client.ts';
+import { startDockerDiscovery, type DockerDiscovery } from '../discovery/docker-discovery.ts';
+import type { DockerAddressMode } from '../discovery/docker-container-pod.ts';
 import { startDns, type DnsSettings, type RunningDns } from '../dns/start-dns.ts';
 import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery/fqdn-resolver.ts';
 import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
@@ -48,6 +51,8 @@ export interface ServerOptions {
   randomSeed?: number;
   /** Passive ejection after this many consecutive connect failures (0 = off). */
   ejectAfterFailures: number;
+  /** `--discover docker`: running containers become Pods (DOCKER_HOST, default the local socket). */
+  docker?: { host?: string; namespace: string; addressMode: DockerAddressMode; network?: string };
   /** The built-in DNS responder (kube-system/kube-dns). */
   dns: DnsSettings;
   /** Name servers (IP or IP:PORT) that resolve FQDN endpoints; undefined = the host's resolver. */
@@ -109,6 +114,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let startedSync: DataPlaneSync | undefined;
   let startedHealth: HealthManager | undefined;
   let accessLog: WriteStream | undefined;
+  let docker: DockerDiscovery | undefined;
   let dns: RunningDns | undefined;
   let fqdn: FqdnResolver | undefined;
   try {
@@ -149,6 +155,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
     startedHealth = health;
     reg.setReadiness(health);
+    if (o.docker) {
+      docker = startDockerDiscovery({
+        ...o.docker, client: createDockerEngineClient(parseDockerHost(o.docker.host)), target: reg, log: o.log,
+      });
+      await docker.ready();
+    }
+    const discovery = docker;
     dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: o.dns, log: o.log });
     const runningDns = dns;
     const admin = await startAdminServer({
@@ -174,6 +187,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
       stop() {
         stopping ??= (async () => {
+          await discovery?.close();
           await admin.close();
           await runningDns.close();
           runningFqdn.close();
@@ -192,7 +206,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
     };
   } catch (err) {
-    // Undo what was started, last first: DNS, the loops, the workers, the registry they read.
+    // Undo what was started, last first: discovery, DNS, the loops, the workers, the registry they read.
+    await docker?.close().catch(() => {});
     await dns?.close().catch(() => {});
     fqdn?.close();
     if (registry) registry.setReadiness(undefined);

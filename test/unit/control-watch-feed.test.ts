@@ -93,6 +93,21 @@ test('a watch from an old resourceVersion replays the history; one older than th
   await r.close();
 });
 
+test('Pods a discovery source reports are published and watched like applied ones, and gone when it drops them', async () => {
+  const r = await createRegistry({ store: createMemoryStore() });
+  await r.apply(svc);
+  const w = await watching(r, r.published.revision());
+  const found = { ...pod, metadata: { ...pod.metadata, name: 'shop-web-1', namespace: 'default' } } as Pod;
+  await r.syncDiscoveredPods('docker', [{ pod: found, owner: 'the Docker container shop_web_1', remedy: 'stop the container' }]);
+  assert.ok(w.seen.map(line).includes('ADDED Pod/shop-web-1'));
+  assert.ok(w.seen.some((c) => c.object.kind === 'EndpointSlice'), 'the Service\'s slice follows');
+  const before = w.seen.length;
+  await r.syncDiscoveredPods('docker', []);
+  assert.equal(w.seen.slice(before).map(line).filter((l) => l.includes('Pod/')), ['DELETED Pod/shop-web-1']);
+  w.handle.stop();
+  await r.close();
+});
+
 test('a dry run publishes nothing; an unchanged apply neither', async () => {
   const r = await createRegistry({ store: createMemoryStore() });
   await r.apply(svc);

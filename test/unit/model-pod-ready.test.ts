@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findPort } from '../../src/model/find-port.ts';
+import { ANNOTATION_HOST_PORTS, findPort } from '../../src/model/find-port.ts';
 import { podConditionReady, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from '../../src/model/pod-ready.ts';
 import { pod, service } from './model-fixtures.ts';
 
@@ -58,6 +58,23 @@ test('findPort: named target matches name and protocol, first container first', 
   assert.is(findPort(p, { port: 53, protocol: 'TCP', targetPort: 'dns' }), 5354);
   assert.is(findPort(p, { port: 53, protocol: 'SCTP', targetPort: 'dns' }), undefined);
   assert.is(findPort(p, { port: 80, targetPort: 'nope' }), undefined);
+});
+
+test('findPort on a host-ports Pod: the resolved container port\'s hostPort, none when unpublished', () => {
+  const p = pod('a', {
+    ip: '127.0.0.1',
+    containers: [{ name: 'a', ports: [
+      { name: 'http', containerPort: 80, hostPort: 32768 }, { containerPort: 53, protocol: 'UDP', hostPort: 32769 }, { containerPort: 443 },
+    ] }],
+  });
+  p.metadata.annotations = { [ANNOTATION_HOST_PORTS]: 'true' };
+  assert.is(findPort(p, { port: 80, targetPort: 80 }), 32768);
+  assert.is(findPort(p, { port: 80 }), 32768, 'no targetPort: the Service port, as a container port');
+  assert.is(findPort(p, { port: 8080, targetPort: 'http' }), 32768);
+  assert.is(findPort(p, { port: 53, protocol: 'UDP', targetPort: 53 }), 32769);
+  assert.is(findPort(p, { port: 53, protocol: 'TCP', targetPort: 53 }), undefined, 'the protocol must match');
+  assert.is(findPort(p, { port: 443, targetPort: 443 }), undefined, 'declared but not published');
+  assert.is(findPort(p, { port: 9000, targetPort: 9000 }), undefined, 'not declared at all');
 });
 
 test('findPort: sidecar init containers count, plain init containers do not', () => {
