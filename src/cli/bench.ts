@@ -2,6 +2,7 @@
 // raw TCP load at it, read from /metrics how the connections were spread over its endpoints, then
 // run the same load straight at one endpoint to show the latency the balancer added. Runs in the
 // CLI process; the load generators share it, so the figures include this process's own limits.
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../model/api-error.ts';
 import { joinHostPort } from '../model/ip-address.ts';
@@ -15,6 +16,9 @@ import { computeSpread, ENDPOINT_CONNECTIONS_METRIC, type Spread } from './bench
 import { resolveBenchTarget, type BenchTarget } from './bench/bench-target.ts';
 import type { AdminClient } from './admin-client.ts';
 import type { CliContext, Verb } from './verb.ts';
+import { startTimeline, type BenchTimeline, type TimelineRecorder } from './bench/bench-timeline.ts';
+import { benchPageData, renderBenchHtml } from './bench/bench-html.ts';
+import type { StatusDocument, StatusHistory } from '../model/status-document.ts';
 
 const SETTLE_PAUSE_MS = 150;
 const SETTLE_MAX_SCRAPES = 20;
@@ -57,10 +61,21 @@ async function settledScrape(client: AdminClient, service: string): Promise<Scra
   return prev;
 }
 
+/** What the server sampled during the run (its status history since `since`), or null from a
+ *  server that keeps none. */
+async function serverHistory(client: AdminClient, service: string, since: number): Promise<StatusHistory | null> {
+  try {
+    const res = await client.call('GET', '/status.json', undefined, { since: String(Math.max(0, since - 1500)), service });
+    return (res.body as StatusDocument)?.history ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The load's result, and CPU snapshots taken right as it started and ended (after the driver's import). */
 interface LoadRun { result: LoadResult; start: CpuSnapshot; end: CpuSnapshot }
 
-async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: number, label: string): Promise<LoadRun> {
+async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: number, label: string, timeline?: TimelineRecorder): Promise<LoadRun> {
   const settings: LoadSettings = {
     mode: opts.mode, host, port, connections: opts.connections, durationSeconds: opts.durationSeconds,
     rate: opts.rate, path: opts.path, closeEachRequest: opts.closeEachRequest,
@@ -69,7 +84,7 @@ async function runLoad(ctx: CliContext, opts: BenchOptions, host: string, port: 
   // Loaded here, not at the top: hdr-histogram-js and autocannon would add ~150 ms to every verb.
   const run = opts.mode === 'http' ? (await import('./bench/bench-http-load.ts')).runHttpLoad : (await import('./bench/bench-tcp-load.ts')).runTcpLoad;
   const start = cpuSnapshot();
-  const result = await run(settings, (t, n) => progress.update(t, n));
+  const result = await run(settings, (t, n) => progress.update(t, n), timeline);
   const end = cpuSnapshot();
   progress.done(result.seconds, result.requests);
   return { result, start, end };
@@ -119,16 +134,29 @@ Options:
   --direct             also run the same load straight at one endpoint (the default)
   --no-direct          skip the direct run
   -o, --output json    print the report as JSON (progress stays on stderr)
+  --report FILE.html   also write a self-contained HTML report: requests/s and latency over
+                       the run, the latency histogram, the spread over endpoints against the
+                       even share, switchyard's and the load generator's CPU, what limited it
 
 Usage:
-  switchyard bench SERVICE [-n NS] [--port NAME|NUMBER] [--connections N] [--duration S] [--rate R] [--mode http|tcp] [--path /] [--no-direct] [-o json]
+  switchyard bench SERVICE [-n NS] [--port NAME|NUMBER] [--connections N] [--duration S] [--rate R] [--mode http|tcp] [--path /] [--no-direct] [-o json] [--report FILE.html]
 `,
   options: BENCH_FLAGS,
   async run(ctx, flags, args) {
     const opts = parseBenchOptions(flags, args, ctx.namespace);
     const target = await resolveBenchTarget(ctx.client, opts.namespace, opts.service, opts.port);
     const before = await settledScrape(ctx.client, target.service);
-    const { result: balancer, start, end } = await runLoad(ctx, opts, target.host, target.port, 'balancer');
+    const startedAt = Date.now();
+    const recorder = opts.report !== undefined ? startTimeline() : undefined;
+    let timeline: BenchTimeline | undefined;
+    let balancer: LoadResult;
+    let start: CpuSnapshot;
+    let end: CpuSnapshot;
+    try {
+      ({ result: balancer, start, end } = await runLoad(ctx, opts, target.host, target.port, 'balancer', recorder));
+    } finally {
+      timeline = recorder?.finish();
+    }
     // switchyard's CPU from a scrape at once, before the settling ones add idle time to the window.
     const cpuAfter = await scrapeMetrics(ctx.client);
     const after = await settledScrape(ctx.client, target.service);
@@ -153,7 +181,15 @@ Usage:
       balancer, cpu, spread, ...(note ? { spreadNote: note } : {}),
       direct, latencyAdded: direct ? latencyAdded(balancer, direct.result) : null,
     };
-    ctx.out(opts.output === 'json' ? benchReportJson(report) : formatBenchReport(report));
+    const text = formatBenchReport(report);
+    ctx.out(opts.output === 'json' ? benchReportJson(report) : text);
+    if (opts.report !== undefined && timeline) {
+      const sp = target.servicePort;
+      const history = await serverHistory(ctx.client, target.service, startedAt);
+      const data = benchPageData(report, timeline, history, `${sp.name || sp.port}/${sp.protocol ?? 'TCP'}`);
+      writeFileSync(opts.report, await renderBenchHtml(report, text, data, new Date(startedAt)));
+      ctx.err(`wrote the HTML report to ${opts.report}${history ? '' : ' (the server keeps no history: no server-side charts)'}\n`);
+    }
     if (balancer.requests === 0) {
       ctx.err(`error: no request through ${target.service} got an answer (${balancer.errors} errors); is anything listening on its endpoints?\n`);
       return 1;

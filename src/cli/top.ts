@@ -1,12 +1,17 @@
-// `switchyard top [--once] [--interval S]` — the status page in the terminal: Services, listeners,
-// endpoints with health, live connections and bytes/s, workers. Polls /status.json through the admin
-// client, clears the screen and redraws every interval until Ctrl-C; `--once` prints one frame (no
-// rates: they need two samples) and exits, for scripts and tests. Runs in the CLI process.
-import { processCores, type StatusDocument } from '../model/status-document.ts';
+// `switchyard top [--once] [--interval S]` — the status page in the terminal. On a terminal it is a
+// view redrawn in place like top(1) (top-screen.ts): Service ports and their endpoints sorted by
+// traffic, with sparklines of connections/s and bytes/s from the server's history (/status.json
+// ?since=, then only the new samples each interval); `q` quits. Into a pipe it prints a full frame
+// per interval; `--once` prints one frame of the tables (listeners, endpoints, workers; no rates:
+// they need two samples) and exits, for scripts and tests. Runs in the CLI process.
+import { processCores, type PortHistory, type StatusDocument } from '../model/status-document.ts';
+import { mergeHistory, newHistoryStore, type HistoryStore } from '../web/client/history-store.ts';
+import { renderTopScreen } from './top-screen.ts';
 import { UsageError } from './cli-error.ts';
 import { stringFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
 
 const CLEAR = '\x1b[H\x1b[2J';
+const TOP_SERIES = 'connections,bytesIn,bytesOut';
 
 function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -70,13 +75,94 @@ export function renderTopFrame(doc: StatusDocument, prev: StatusDocument | null,
   return lines.join('\n') + '\n';
 }
 
-async function fetchStatus(ctx: CliContext): Promise<StatusDocument> {
-  const res = await ctx.client.call('GET', '/status.json');
+async function fetchStatus(ctx: CliContext, query?: Record<string, string>): Promise<StatusDocument> {
+  const res = await ctx.client.call('GET', '/status.json', undefined, query);
   const doc = res.body as StatusDocument;
   if (!doc || typeof doc !== 'object' || !Array.isArray(doc.services)) {
     throw new UsageError(`${ctx.client.server}/status.json did not return a switchyard status document; is --server a switchyard admin address?`, 'top');
   }
   return doc;
+}
+
+/** Resolves after `ms`, or at once when `wake` is called (a key, a resize, a signal). */
+function pause(ms: number, waker: { wake?: () => void }): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() { clearTimeout(timer); waker.wake = undefined; resolve(); }
+    waker.wake = done;
+  });
+}
+
+/** The plain loop for a pipe or a file: one full frame per interval, as before the terminal view. */
+async function plainLoop(ctx: CliContext, interval: number, ns: string | undefined, stopped: () => boolean, waker: { wake?: () => void }): Promise<void> {
+  let prev: StatusDocument | null = null;
+  while (!stopped()) {
+    const doc = await fetchStatus(ctx);
+    ctx.out(CLEAR + renderTopFrame(doc, prev, ns));
+    prev = doc;
+    await pause(interval * 1000, waker);
+  }
+}
+
+/** The terminal view: the alternate screen, redrawn in place line by line (no flicker), keys read raw. */
+async function terminalLoop(ctx: CliContext, interval: number, ns: string | undefined, stopped: () => boolean, waker: { wake?: () => void }): Promise<void> {
+  const store = newHistoryStore();
+  const out = process.stdout;
+  let prev: StatusDocument | null = null;
+  let doc: StatusDocument | null = null;
+  let problem = '';
+  const draw = () => {
+    if (!doc) return;
+    const lines = renderTopScreen(doc, store, prev, { columns: out.columns ?? 100, rows: out.rows ?? 30 }, ns);
+    if (problem) lines.push(`Not updating: ${problem}`.slice(0, out.columns ?? 100));
+    ctx.out(`\x1b[H${lines.join('\x1b[K\r\n')}\x1b[K\x1b[J`);
+  };
+  const onResize = () => draw();
+  out.on('resize', onResize);
+  ctx.out('\x1b[?1049h\x1b[?25l');
+  try {
+    while (!stopped()) {
+      try {
+        // The first request asks for the last two minutes by the server's clock (no terminal is
+        // wider than that), then for what came after the newest sample held.
+        const since = store.times.length ? store.times[store.times.length - 1] : Math.max(0, (doc ?? await fetchStatus(ctx)).time - 120_000);
+        const next = await fetchStatus(ctx, { since: String(since), series: TOP_SERIES, endpoints: TOP_SERIES });
+        if (next.history) mergeHistory(store, next.history);
+        else appendFromDocuments(store, doc, next);
+        prev = doc;
+        doc = next;
+        problem = '';
+      } catch (err) {
+        problem = (err as Error).message;
+      }
+      draw();
+      await pause(interval * 1000, waker);
+    }
+  } finally {
+    out.off('resize', onResize);
+    ctx.out('\x1b[?25h\x1b[?1049l');
+  }
+}
+
+/** A server without history (older than the status sampler): one sample per poll, from the counters. */
+function appendFromDocuments(store: HistoryStore, before: StatusDocument | null, doc: StatusDocument): void {
+  const dt = before ? (doc.time - before.time) / 1000 : 0;
+  const rate = (now: number, then: number | undefined) => (then === undefined || dt <= 0 ? null : Math.max(0, now - then) / dt);
+  const ports: PortHistory[] = [];
+  for (const s of doc.services) {
+    for (const p of s.ports) {
+      const b = before?.services.find((x) => x.name === s.name)?.ports.find((x) => x.port === p.port);
+      ports.push({
+        service: s.name, port: p.port,
+        series: { connections: [rate(p.connectionsTotal, b?.connectionsTotal)], bytesIn: [rate(p.bytesReceived, b?.bytesReceived)], bytesOut: [rate(p.bytesSent, b?.bytesSent)] },
+        endpoints: p.endpoints.map((e) => {
+          const eb = b?.endpoints.find((x) => x.endpoint === e.endpoint);
+          return { endpoint: e.endpoint, series: { connections: [rate(e.connectionsTotal, eb?.connectionsTotal)], bytesIn: [rate(e.bytesReceived, eb?.bytesReceived)], bytesOut: [rate(e.bytesSent, eb?.bytesSent)] } };
+        }),
+      });
+    }
+  }
+  mergeHistory(store, { intervalSeconds: dt || 1, windowSeconds: 300, times: [doc.time], process: {}, ports, workers: [], marks: [] });
 }
 
 async function run(ctx: CliContext, flags: FlagValues, args: string[]): Promise<number> {
@@ -91,35 +177,40 @@ async function run(ctx: CliContext, flags: FlagValues, args: string[]): Promise<
     ctx.out(renderTopFrame(await fetchStatus(ctx), null, ns));
     return 0;
   }
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => { stop = r; });
-  const onSignal = () => stop();
+  let stop = false;
+  const waker: { wake?: () => void } = {};
+  const onSignal = () => { stop = true; waker.wake?.(); };
+  const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true;
+  // q (or Ctrl-C, which raw mode delivers as a byte instead of a signal) quits.
+  const onKey = (key: Buffer) => { if (/^[qQ\x03\x04]/.test(key.toString('latin1'))) onSignal(); };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  if (terminal) {
+    process.stdin.setRawMode(true);
+    process.stdin.on('data', onKey);
+    process.stdin.resume();
+  }
   try {
-    let prev: StatusDocument | null = null;
-    for (;;) {
-      const doc = await fetchStatus(ctx);
-      ctx.out(CLEAR + renderTopFrame(doc, prev, ns));
-      prev = doc;
-      let timer: NodeJS.Timeout | undefined;
-      const tick = new Promise<'tick'>((r) => { timer = setTimeout(() => r('tick'), interval * 1000); });
-      const why = await Promise.race([tick, stopped.then(() => 'stop' as const)]);
-      clearTimeout(timer);
-      if (why === 'stop') return 0;
-    }
+    await (terminal ? terminalLoop : plainLoop)(ctx, interval, ns, () => stop, waker);
+    return 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (terminal) {
+      process.stdin.off('data', onKey);
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+    }
   }
 }
 
 export const topVerb: Verb = {
   name: 'top',
-  summary: 'Show Services, endpoints and live traffic, refreshed every second',
-  help: `Show every Service with its listeners, endpoints (health, connections, bytes, bytes/s) and the
-data-plane workers, redrawn every second until Ctrl-C. The same figures as the status page at the
-admin address (/) and /metrics.
+  summary: 'Show Services, endpoints and live traffic with sparklines, redrawn in place (q quits)',
+  help: `Show every Service port and its endpoints, busiest first, with connections/s, bytes/s and
+sparklines of both over the last minute, redrawn in place every second; q quits. The same figures as
+the status page at the admin address (/) and /metrics. Into a pipe, or with --once, it prints the
+tables of Services, listeners, endpoints (health, connections, bytes) and workers instead.
 
 Usage:
   switchyard top [--once] [--interval SECONDS] [-n NAMESPACE]

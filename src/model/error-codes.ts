@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   SY_BAD_QUERY: "A query parameter has a value the Kubernetes API does not define (limit, includeObject, fieldValidation, fieldManager, force...); the message lists the valid ones.",
   SY_BAD_RESOURCE_VERSION: "A resourceVersion is not one this server hands out (a decimal number): use the one from an object or a list.",
   SY_BAD_SELECTOR: 'A labelSelector or fieldSelector uses a form switchyard does not support; the message lists the supported ones.',
+  SY_BAD_STATUS_QUERY: '`/status.json` got a history query it cannot use: `since` must be milliseconds since the epoch (0 for all history kept), `service`, `full` name Services as NAMESPACE/NAME, and `service`, `series`, `endpoints`, `full` need `since`.',
   SY_BAD_YAML: 'The request body is not valid YAML; the message has the parser\'s position.',
   SY_BENCH_NO_ENDPOINTS: '`switchyard bench`: the Service port has no ready endpoints; check its selector and Pods (`switchyard describe svc NAME`).',
   SY_BENCH_PORT: '`switchyard bench`: the Service has several ports, or not the one asked for; choose one with `--port`.',

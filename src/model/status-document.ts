@@ -62,6 +62,8 @@ export interface StatusDocument {
   time: number; services: ServiceStatus[]; workers: WorkerStats[];
   /** switchyard's process, every thread (absent from servers older than this field). */
   process?: { cpuSeconds: number; residentBytes: number };
+  /** Only when asked for (`?since=`), and from servers that keep history. */
+  history?: StatusHistory;
 }
 
 /** switchyard's CPU use between two samples, in cores (1 = one core busy the whole time, every
@@ -70,4 +72,59 @@ export function processCores(doc: StatusDocument, prev: StatusDocument | null): 
   const dt = prev ? (doc.time - prev.time) / 1000 : 0;
   if (!doc.process || !prev || !prev.process || dt <= 0) return null;
   return Math.max(0, doc.process.cpuSeconds - prev.process.cpuSeconds) / dt;
+}
+
+/** One value per sample time of the history (`StatusHistory.times`); null where there is none
+ *  (a port that did not exist yet, a latency percentile in a second without connections). */
+export type HistoryValues = (number | null)[];
+
+/**
+ * A Service port's figures over time. `series` is keyed by what it measures, so a port kind that
+ * measures other things (UDP: flows, datagrams, drops) adds keys without changing the shape:
+ *   connections, refusals, retries, connectErrors — per second;
+ *   bytesIn, bytesOut — bytes per second from and to the clients;
+ *   active — open connections at the sample;
+ *   connectP50, connectP99 — connect latency in seconds over the connections of that second.
+ */
+export interface PortHistory {
+  service: string;
+  port: string;
+  series: Record<string, HistoryValues>;
+  /** Per endpoint (the backend's figures, shared by every port that targets it):
+   *  connections, bytesIn, bytesOut — per second. */
+  endpoints: { endpoint: string; series: Record<string, HistoryValues> }[];
+}
+
+/** A data-plane worker over time: connections (new per second), active, loopDelayP50 and
+ *  loopDelayP99 (seconds). */
+export interface WorkerHistory { worker: number; series: Record<string, HistoryValues> }
+
+/** Something that changed at a moment: an endpoint's health state, or a worker restart. */
+export interface HistoryMark {
+  /** ms since the epoch (the sample that first saw it). */
+  time: number;
+  kind: 'endpoint' | 'worker';
+  service?: string;
+  port?: string;
+  endpoint?: string;
+  worker?: number;
+  /** The state entered: ready, not ready, ejected, terminating, admin-down, added, removed, flapping, restarted. */
+  state: string;
+  /** Why, in words (a probe's message, the ejection's cause, a removal's drain). */
+  reason: string;
+}
+
+/** /status.json?since=T: the samples kept in memory (one per interval, for `windowSeconds`) that
+ *  are newer than T. */
+export interface StatusHistory {
+  intervalSeconds: number;
+  windowSeconds: number;
+  /** Sample times, ms since the epoch, oldest first. */
+  times: number[];
+  /** switchyard's process: cpuCores (every thread; 1 = one core busy). */
+  process: Record<string, HistoryValues>;
+  ports: PortHistory[];
+  workers: WorkerHistory[];
+  /** Oldest first, within the same window. */
+  marks: HistoryMark[];
 }

@@ -16,6 +16,8 @@ import { DEFAULT_NODE_PORT_RANGE } from '../control/node-port-allocator.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
+import type { MetricsSource } from '../admin/metrics-snapshot.ts';
+import { startStatusSampler, type StatusSampler } from '../admin/status-sampler.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 import { createDockerEngineClient, parseDockerHost } from '../discovery/docker-engine-client.ts';
 import { startDockerDiscovery, type DockerDiscovery } from '../discovery/docker-discovery.ts';
@@ -117,6 +119,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let docker: DockerDiscovery | undefined;
   let dns: RunningDns | undefined;
   let fqdn: FqdnResolver | undefined;
+  let sampler: StatusSampler | undefined;
   try {
     // kube-dns's address is kept from automatic allocation even with DNS off, so that turning it on
     // later never finds it taken.
@@ -164,16 +167,19 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const discovery = docker;
     dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: o.dns, log: o.log });
     const runningDns = dns;
+    const metrics: MetricsSource = {
+      // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
+      table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
+      probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+      extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
+    };
+    sampler = startStatusSampler(metrics, { log: o.log });
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
-      extraRoutes: metricsRoutes({
-        // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
-        table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
-        probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
-        extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
-      }),
+      extraRoutes: metricsRoutes(metrics, sampler),
     });
+    const runningSampler = sampler;
     const adminUrl = `http://${joinHostPort(admin.address, admin.port)}`;
     const running = pool;
     let stopping: Promise<void> | undefined;
@@ -189,6 +195,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         stopping ??= (async () => {
           await discovery?.close();
           await admin.close();
+          runningSampler.close();
           await runningDns.close();
           runningFqdn.close();
           reg.setReadiness(undefined);
@@ -208,6 +215,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   } catch (err) {
     // Undo what was started, last first: discovery, DNS, the loops, the workers, the registry they read.
     await docker?.close().catch(() => {});
+    sampler?.close();
     await dns?.close().catch(() => {});
     fqdn?.close();
     if (registry) registry.setReadiness(undefined);

@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { createLatencyHistogram } from './bench-latency-histogram.ts';
 import type { LoadProgress, LoadResult, LoadSettings } from './bench-load-result.ts';
+import type { TimelineRecorder } from './bench-timeline.ts';
 import { joinHostPort } from '../../model/ip-address.ts';
 
 /** The part of autocannon's client this driver touches (autocannon ships no types). */
@@ -31,7 +32,7 @@ type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, result
 
 const require = createRequire(import.meta.url);
 
-export function runHttpLoad(settings: LoadSettings, onProgress?: LoadProgress): Promise<LoadResult> {
+export function runHttpLoad(settings: LoadSettings, onProgress?: LoadProgress, timeline?: TimelineRecorder): Promise<LoadResult> {
   const autocannon = require('autocannon') as Autocannon;
   const latency = createLatencyHistogram();
   let opened = 0;
@@ -73,7 +74,9 @@ export function runHttpLoad(settings: LoadSettings, onProgress?: LoadProgress): 
     instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
       answered += 1;
       latency.recordMs(ms);
+      timeline?.recordMs(ms);
     });
+    instance.on('reqError', () => timeline?.error());
     const ticker = setInterval(() => onProgress?.((performance.now() - started) / 1000, answered), 250);
   });
 }

@@ -16,6 +16,7 @@ export const BENCH_FLAGS: ParseArgsOptionsConfig = {
   direct: { type: 'boolean' },
   'no-direct': { type: 'boolean' },
   output: { type: 'string', short: 'o' },
+  report: { type: 'string' },
 };
 
 export interface BenchOptions {
@@ -32,6 +33,8 @@ export interface BenchOptions {
   /** Also run the same load straight at one endpoint to measure the latency the balancer adds. */
   direct: boolean;
   output: 'text' | 'json';
+  /** Also write a self-contained HTML report to this file. */
+  report?: string;
 }
 
 const BENCH_DEFAULTS = { connections: 10, durationSeconds: 10, mode: 'http' as BenchMode, path: '/' };
@@ -70,6 +73,8 @@ export function parseBenchOptions(flags: FlagValues, args: string[], namespace: 
   if (output !== 'text' && output !== 'json') {
     throw new UsageError(`unable to match a printer suitable for the output format "${output}", allowed formats are: json,text`, 'bench');
   }
+  const report = stringFlag(flags, 'report');
+  if (report !== undefined && (report === '' || report.endsWith('/'))) throw new UsageError(`invalid value ${JSON.stringify(report)} for --report: give a file name, e.g. bench.html`, 'bench');
   const portText = stringFlag(flags, 'port');
   let port: string | number | undefined;
   if (portText !== undefined) {
@@ -83,7 +88,7 @@ export function parseBenchOptions(flags: FlagValues, args: string[], namespace: 
     }
   }
   return {
-    service, namespace, port, mode, path, output,
+    service, namespace, port, mode, path, output, ...(report !== undefined ? { report } : {}),
     connections: positiveNumber(flags, 'connections', { integer: true, max: MAX_CONNECTIONS }) ?? BENCH_DEFAULTS.connections,
     durationSeconds: positiveNumber(flags, 'duration', { integer: false, max: MAX_DURATION_SECONDS, suffix: 's' }) ?? BENCH_DEFAULTS.durationSeconds,
     rate: positiveNumber(flags, 'rate', { integer: false, max: 10_000_000 }),

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLatencyHistogram } from './bench-latency-histogram.ts';
 import type { LoadProgress, LoadResult, LoadSettings } from './bench-load-result.ts';
+import type { TimelineRecorder } from './bench-timeline.ts';
 
 export const TCP_PAYLOAD = Buffer.from('switchyard-bench\n');
 const REPLY_TIMEOUT_MS = 10_000;
@@ -35,7 +36,7 @@ function connect(host: string, port: number, onBytes: (n: number) => void): Prom
   });
 }
 
-export async function runTcpLoad(settings: LoadSettings, onProgress?: LoadProgress): Promise<LoadResult> {
+export async function runTcpLoad(settings: LoadSettings, onProgress?: LoadProgress, timeline?: TimelineRecorder): Promise<LoadResult> {
   const latency = createLatencyHistogram();
   const started = performance.now();
   const deadline = started + settings.durationSeconds * 1000;
@@ -54,7 +55,7 @@ export async function runTcpLoad(settings: LoadSettings, onProgress?: LoadProgre
     while (performance.now() < deadline) {
       if (!conn) {
         conn = await connect(settings.host, settings.port, (n) => { bytes += n; });
-        if (!conn) { errors += 1; await sleep(RETRY_PAUSE_MS); continue; }
+        if (!conn) { errors += 1; timeline?.error(); await sleep(RETRY_PAUSE_MS); continue; }
         opened += 1;
         open.add(conn.socket);
       }
@@ -71,9 +72,12 @@ export async function runTcpLoad(settings: LoadSettings, onProgress?: LoadProgre
       conn.socket.write(TCP_PAYLOAD);
       if (await reply) {
         requests += 1;
-        latency.recordMs(performance.now() - sent);
+        const ms = performance.now() - sent;
+        latency.recordMs(ms);
+        timeline?.recordMs(ms);
       } else {
         errors += 1;
+        timeline?.error();
       }
       if (settings.closeEachRequest || conn.socket.destroyed) {
         open.delete(conn.socket);
