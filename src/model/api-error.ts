@@ -10,7 +10,7 @@ import { SyError } from './sy-error.ts';
 export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
   | 'Invalid' | 'MethodNotAllowed' | 'RequestEntityTooLarge' | 'UnsupportedMediaType'
-  | 'Timeout' | 'InternalError' | 'ServiceUnavailable';
+  | 'Timeout' | 'InternalError' | 'ServiceUnavailable' | 'Expired' | 'Gone' | 'NotAcceptable';
 
 export interface StatusCause { reason?: string; message: string; field?: string }
 
@@ -21,7 +21,7 @@ export interface Status {
   status: 'Failure' | 'Success';
   message: string;
   reason: StatusReason;
-  details?: { name?: string; kind?: string; group?: string; causes?: StatusCause[] };
+  details?: { name?: string; kind?: string; group?: string; uid?: string; causes?: StatusCause[] };
   code: number;
   /** switchyard's stable error code, e.g. SY_INVALID. */
   errorCode?: string;
@@ -67,10 +67,17 @@ export function invalidError(kind: string, name: string, errors: FieldError[], g
   });
 }
 
-export function notFoundError(resource: string, name: string): ApiError {
-  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${resource} "${name}" not found`, { name, kind: resource });
+/** `services "web" not found`; a non-core group is named too: `endpointslices.discovery.k8s.io "x" not found`. */
+export function notFoundError(resource: string, name: string, group = ''): ApiError {
+  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${group ? `${resource}.${group}` : resource} "${name}" not found`,
+    { name, ...(group ? { group } : {}), kind: resource });
 }
 
 export function badRequest(code: SyCode, message: string): ApiError {
   return new ApiError(400, 'BadRequest', code, message);
+}
+
+/** 409 `Operation cannot be fulfilled on services "web": <why>` (apimachinery NewConflict). */
+export function conflictError(resource: string, name: string, why: string): ApiError {
+  return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
 }
