@@ -10,11 +10,11 @@ import { SyError } from '../model/sy-error.ts';
 import { installAdminGuards, type AdminGuards } from './admin-guards.ts';
 import { bearerTokenMatches } from './bearer-token-matches.ts';
 import { isLoopbackHost } from './is-loopback-host.ts';
-import { parseRequestBody } from './parse-request-body.ts';
+import { serveKubeApi, type KubeApiContext } from './kube-api-routes.ts';
+import { createListPages } from './list-pages.ts';
 import { readRequestBody } from './read-request-body.ts';
-import { allowedMethods, resolveResourcePath } from './resource-path.ts';
-import { serveResource } from './serve-resource.ts';
-import { methodNotAllowed, notFoundPath, sendApiError, sendJson, sendText } from './send-json.ts';
+import { DEFAULT_WATCH_OPTIONS, type WatchOptions } from './serve-watch.ts';
+import { methodNotAllowed, notFoundPath, sendApiError, sendText } from './send-json.ts';
 
 export interface AdminRoute {
   /** An HTTP method, or `*` for any. */
@@ -58,6 +58,9 @@ export interface AdminServerOptions {
   notReady?: () => string | undefined;
   log?: (line: string) => void;
   limits?: Partial<AdminLimits>;
+  /** Watch bookmarks and timeouts (tests shorten them). */
+  watch?: Partial<WatchOptions>;
+  clock?: () => number;
 }
 
 export interface AdminServer {
@@ -84,6 +87,11 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   const extra = opts.extraRoutes ?? [];
   // Installed once the server is bound (the guards name its address); no request arrives before.
   let guards!: AdminGuards;
+  const kubeApi: KubeApiContext = {
+    control: opts.control, version: VERSION, pages: createListPages(), watch: { ...DEFAULT_WATCH_OPTIONS, ...opts.watch },
+    now: opts.clock ?? Date.now, readBody: (req) => readRequestBody(req, limits.maxBodyBytes),
+    withAllow: (err, allow) => withAllow(err, allow),
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -118,19 +126,8 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       allow.push(route.method.toUpperCase());
     }
     if (allow.length > 0) throw withAllow(methodNotAllowed(method, pathname, allow), allow);
-    if (pathname === '/version') {
-      if (method !== 'GET' && method !== 'HEAD') throw withAllow(methodNotAllowed(method, pathname, ['GET', 'HEAD']), ['GET', 'HEAD']);
-      sendJson(res, 200, { switchyard: VERSION, gitVersion: `v${VERSION}`, node: process.version, platform: `${process.platform}/${process.arch}` });
-      return;
-    }
-    const path = resolveResourcePath(pathname);
-    if (!path) throw notFoundPath(pathname);
-    const methods = allowedMethods(path);
-    if (!methods.includes(method)) throw withAllow(methodNotAllowed(method, pathname, methods), methods);
-    await serveResource({
-      control: opts.control, method, path, query: url.searchParams, res,
-      body: async (patch) => parseRequestBody(await readRequestBody(req, limits.maxBodyBytes), req.headers['content-type'], patch),
-    });
+    if (await serveKubeApi(kubeApi, req, res, url, method)) return;
+    throw notFoundPath(pathname);
   }
 
   const allowHeaders = new WeakMap<ApiError, string[]>();

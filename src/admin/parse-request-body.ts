@@ -2,6 +2,8 @@
 // Everything here fails with a Status the client can act on; nothing reaches the control plane
 // unless it is a single object of bounded depth.
 import { parseAllDocuments, type Document } from 'yaml';
+import { PatchError } from '../api/patch-error.ts';
+import { decodeProtobufObject, PROTOBUF_TYPE } from '../api/protobuf-object.ts';
 import { ApiError, badRequest } from '../model/api-error.ts';
 import { isStackOverflow, MAX_NESTING, nestsDeeperThan } from '../model/nesting-depth.ts';
 
@@ -14,7 +16,7 @@ function unsupported(message: string): ApiError {
 }
 
 /** Media type without parameters, lower-case; '' when absent. */
-function mediaType(contentType: string | undefined): string {
+export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
@@ -23,9 +25,19 @@ function mediaType(contentType: string | undefined): string {
  * media types, 400 for syntax errors, non-objects and excessive nesting.
  */
 export function parseRequestBody(body: Buffer, contentType: string | undefined, patch = false): Record<string, unknown> {
-  const type = mediaType(contentType);
+  // No Content-Type is JSON, as upstream reads it (kubectl 1.20's create sends none).
+  const type = mediaType(contentType) || 'application/json';
   if (patch && type !== APPLY_PATCH) {
     throw unsupported(`the server does not support patch type ${JSON.stringify(type || '(none)')}; use Content-Type: ${APPLY_PATCH}`);
+  }
+  if (type === PROTOBUF_TYPE && !patch) {
+    // client-go's typed clients (kubectl create namespace|service) write protobuf.
+    try {
+      return decodeProtobufObject(body);
+    } catch (err) {
+      if (err instanceof PatchError) throw badRequest('SY_BAD_PROTOBUF', `cannot decode the protobuf body: ${err.message}`);
+      throw err;
+    }
   }
   if (!JSON_TYPES.has(type) && !YAML_TYPES.has(type)) {
     throw unsupported(`Content-Type ${JSON.stringify(type || '(none)')} is not supported; use application/json, application/yaml or ${APPLY_PATCH}`);

@@ -4,7 +4,7 @@
 // of TCP; a port kind with other counters (UDP's flows, datagrams and drops) brings its own list,
 // chosen by portSeriesFor. Main thread.
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import { CONNECT_SECONDS_BUCKETS } from '../shared/endpoint-table-layout.ts';
+import { CONNECT_SECONDS_BUCKETS, UDP_DROP_CAUSES } from '../shared/endpoint-table-layout.ts';
 import type { HistogramName } from '../shared/endpoint-table-metrics.ts';
 
 export interface PortSeriesSource {
@@ -37,7 +37,7 @@ const TCP: PortSeriesKind = {
     { key: 'active', kind: 'gauge', read: (t, i) => t.portActive(i) },
     {
       key: 'refusals', kind: 'rate',
-      read: (t, i) => t.refusals(i, 'noEndpoints') + t.refusals(i, 'maxConnections') + t.refusals(i, 'sourceRange'),
+      read: (t, i) => t.refusals(i, 'noEndpoints') + t.refusals(i, 'maxConnections') + t.refusals(i, 'sourceRange') + t.refusals(i, 'localError'),
     },
     { key: 'retries', kind: 'rate', read: (t, i) => t.portRetries(i) },
     { key: 'connectErrors', kind: 'rate', read: (t, i) => t.portConnectErrors(i) },
@@ -49,9 +49,24 @@ const TCP: PortSeriesKind = {
   histograms: ['connect'],
 };
 
+/** A UDP port: its flows (created, live), bytes and datagrams each way, and datagrams dropped. */
+const UDP: PortSeriesKind = {
+  series: [
+    { key: 'flows', kind: 'rate', read: (t, i) => t.portTotalConnections(i) },
+    { key: 'bytesIn', kind: 'rate', read: (t, i) => t.portBytesIn(i) },
+    { key: 'bytesOut', kind: 'rate', read: (t, i) => t.portBytesOut(i) },
+    { key: 'activeFlows', kind: 'gauge', read: (t, i) => t.portActive(i) },
+    { key: 'datagramsIn', kind: 'rate', read: (t, i) => t.portDatagramsIn(i) },
+    { key: 'datagramsOut', kind: 'rate', read: (t, i) => t.portDatagramsOut(i) },
+    { key: 'drops', kind: 'rate', read: (t, i) => UDP_DROP_CAUSES.reduce((sum, cause) => sum + t.udpDrops(i, cause), 0) },
+  ],
+  quantiles: [],
+  histograms: [],
+};
+
 /** `port` is the sync's `name-or-number/PROTOCOL`. */
-export function portSeriesFor(_port: string): PortSeriesKind {
-  return TCP;
+export function portSeriesFor(port: string): PortSeriesKind {
+  return port.endsWith('/UDP') ? UDP : TCP;
 }
 
 /** Per endpoint (slot): new connections and bytes each way, per second. */

@@ -1,31 +1,34 @@
-// Maps Kubernetes REST paths onto the kinds switchyard serves. Pure; main thread.
-//   /api/v1/{resource}                                   list across namespaces
-//   /api/v1/namespaces/{ns}/{resource}[/{name}]
-//   /apis/discovery.k8s.io/v1/endpointslices
-//   /apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices[/{name}]
-import { KINDS, type KindName } from '../model/types.ts';
+// Maps Kubernetes REST paths onto the resources switchyard serves (api-resources.ts). Pure.
+//   /api/v1/{resource}                                  every namespace (kubectl get -A)
+//   /api/v1/namespaces/{ns}/{resource}[/{name}[/status]]
+//   /api/v1/namespaces[/{name}[/status|/finalize]]      namespaces (cluster-scoped)
+//   /apis/discovery.k8s.io/v1/[namespaces/{ns}/]endpointslices[/{name}]
+//   /api/v1/watch/…, /apis/…/watch/…                    the deprecated watch prefix
+import { API_RESOURCES, type ApiResource } from '../api/api-resources.ts';
 import { badRequest } from '../model/api-error.ts';
-
-export type ServedKind = KindName | 'Event';
+import type { ApiKindName } from '../model/types.ts';
 
 export interface ResourcePath {
-  kind: ServedKind;
+  kind: ApiKindName;
   resource: string;
   apiVersion: string;
+  group: string;
+  info: ApiResource;
+  /** The namespace of a namespaced path; undefined = every namespace (or a cluster-scoped kind). */
   namespace?: string;
   name?: string;
+  subresource?: 'status' | 'finalize';
+  /** The path used the deprecated `/watch/` prefix. */
+  watchPrefix?: boolean;
 }
 
-const EVENTS = { kind: 'Event' as const, resource: 'events', apiVersion: 'v1' };
-
-/** `prefix` (`/api/v1` or `/apis/<group>/<version>`) + resource name → kind. */
-const BY_PREFIX = new Map<string, Map<string, { kind: ServedKind; resource: string; apiVersion: string }>>();
-for (const [kind, info] of Object.entries(KINDS) as [KindName, (typeof KINDS)[KindName]][]) {
-  const prefix = info.apiVersion === 'v1' ? '/api/v1' : `/apis/${info.apiVersion}`;
+/** `/api/v1` or `/apis/<group>/<version>` → resource name → resource. */
+const BY_PREFIX = new Map<string, Map<string, ApiResource>>();
+for (const r of API_RESOURCES) {
+  const prefix = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   if (!BY_PREFIX.has(prefix)) BY_PREFIX.set(prefix, new Map());
-  BY_PREFIX.get(prefix)!.set(info.resource, { kind, resource: info.resource, apiVersion: info.apiVersion });
+  BY_PREFIX.get(prefix)!.set(r.resource, r);
 }
-BY_PREFIX.get('/api/v1')!.set('events', EVENTS);
 
 function decode(segment: string): string {
   try {
@@ -35,26 +38,50 @@ function decode(segment: string): string {
   }
 }
 
+const make = (r: ApiResource, extra: Partial<ResourcePath> = {}): ResourcePath =>
+  ({ kind: r.kind, resource: r.resource, apiVersion: r.apiVersion, group: r.group, info: r, ...extra });
+
+function subresource(s: string | undefined, r: ApiResource): ResourcePath['subresource'] | null {
+  if (s === undefined) return undefined;
+  if (s === 'status' && ['services', 'pods', 'namespaces'].includes(r.resource)) return 'status';
+  if (s === 'finalize' && r.resource === 'namespaces') return 'finalize';
+  return null;
+}
+
 /** undefined when the path names nothing switchyard serves (the caller answers 404). */
 export function resolveResourcePath(pathname: string): ResourcePath | undefined {
   const path = pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
   for (const [prefix, resources] of BY_PREFIX) {
     if (!path.startsWith(prefix + '/')) continue;
-    const rest = path.slice(prefix.length + 1).split('/').map(decode);
+    let rest = path.slice(prefix.length + 1).split('/').map(decode);
     if (rest.some((s) => s === '')) return undefined;
+    let watchPrefix = false;
+    if (rest[0] === 'watch') { watchPrefix = true; rest = rest.slice(1); }
+    const namespaces = resources.get('namespaces');
+    if (rest[0] === 'namespaces' && namespaces && rest.length <= 3 && (rest.length < 3 || !resources.has(rest[2]))) {
+      // The Namespace objects themselves: /namespaces[/{name}[/status|/finalize]].
+      const sub = subresource(rest[2], namespaces);
+      if (sub === null) return undefined;
+      return make(namespaces, { name: rest[1], subresource: sub, watchPrefix });
+    }
     if (rest.length === 1) {
       const r = resources.get(rest[0]);
-      return r ? { ...r } : undefined;
+      return r ? make(r, { watchPrefix }) : undefined;
     }
-    if (rest[0] !== 'namespaces' || rest.length < 3 || rest.length > 4) return undefined;
+    if (rest[0] !== 'namespaces' || rest.length < 3 || rest.length > 5) return undefined;
     const r = resources.get(rest[2]);
-    return r ? { ...r, namespace: rest[1], name: rest[3] } : undefined;
+    if (!r || !r.namespaced) return undefined;
+    const sub = subresource(rest[4], r);
+    if (sub === null) return undefined;
+    return make(r, { namespace: rest[1], name: rest[3], subresource: sub, watchPrefix });
   }
   return undefined;
 }
 
-/** Methods a path accepts: events are read-only; collections across namespaces are lists only. */
+/** Methods a path accepts: read-only resources and cross-namespace collections only read. */
 export function allowedMethods(p: ResourcePath): string[] {
-  if (p.kind === 'Event' || p.namespace === undefined) return ['GET', 'HEAD'];
-  return p.name === undefined ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'];
+  const writable = p.info.verbs.includes('create');
+  const collection = p.name === undefined;
+  if (!writable || p.watchPrefix || (collection && p.info.namespaced && p.namespace === undefined)) return ['GET', 'HEAD'];
+  return collection ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'];
 }

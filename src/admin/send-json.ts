@@ -4,12 +4,12 @@ import { ApiError } from '../model/api-error.ts';
 import { truncateForMessage } from '../model/truncate.ts';
 
 /** Writes `body` as JSON. No-op when the response already went out (client gone, or a 413 in flight). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   if (res.headersSent || res.destroyed || res.socket?.writable === false) return;
   const text = JSON.stringify(body) + '\n';
   res.writeHead(status, {
-    ...headers,
     'content-type': 'application/json',
+    ...headers,
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
   });
@@ -17,7 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Writes an ApiError as its Status object, with the HTTP code the Status names. */
-export function sendApiError(res: ServerResponse, err: ApiError, headers: Record<string, string> = {}): void {
+export function sendApiError(res: ServerResponse, err: ApiError, headers: Record<string, string | string[]> = {}): void {
   sendJson(res, err.httpStatus, err.toStatus(), headers);
 }
 

@@ -1,143 +1,135 @@
-// The Kubernetes-style resource handlers: list, get, create, apply, delete, events. Main thread.
-// Everything the control plane throws as ApiError travels back to the server, which writes it
-// as a Status; only body/URL consistency and query parsing are decided here.
-import type { ServerResponse } from 'node:http';
+// The Kubernetes-style resource handlers: reads (get, list with selectors, paging, Tables) here,
+// watches in serve-watch.ts, writes in serve-write.ts. Main thread. Everything the control plane
+// throws as ApiError travels back to the server, which writes it as a Status.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { selectableFields, SELECTABLE_FIELDS } from '../api/selectable-fields.ts';
+import { buildTable, type IncludeObject } from '../api/table-columns.ts';
 import type { ControlPlaneApi } from '../control/control-plane-api.ts';
-import type { KindName, KubeEvent, KubeObject } from '../model/types.ts';
-import { ApiError, badRequest, notFoundError } from '../model/api-error.ts';
-import { formatFieldError, notSupported } from '../model/field-errors.ts';
-import type { ResourcePath } from './resource-path.ts';
+import { ApiError, badRequest, invalidError, notFoundError } from '../model/api-error.ts';
+import { forbidden } from '../model/field-errors.ts';
+import type { ApiObject } from '../model/types.ts';
+import type { ListPages } from './list-pages.ts';
+import { queryBool, queryInt, queryResourceVersion, wantsTable } from './negotiate.ts';
 import { parseSelector, selectorMatches, type Requirement } from './parse-selector.ts';
+import type { ResourcePath } from './resource-path.ts';
 import { sendJson } from './send-json.ts';
+import { serveWatch, type WatchOptions } from './serve-watch.ts';
+import { serveWrite } from './serve-write.ts';
 
 export interface ResourceRequest {
   control: ControlPlaneApi;
   method: string;
   path: ResourcePath;
   query: URLSearchParams;
+  req: IncomingMessage;
   res: ServerResponse;
-  /** Reads and parses the body; `patch` restricts it to application/apply-patch+yaml. */
-  body(patch: boolean): Promise<Record<string, unknown>>;
+  pages: ListPages;
+  watch: WatchOptions;
+  now(): number;
+  /** Reads the raw body (bounded). */
+  body(): Promise<Buffer>;
 }
 
 /** Serves one request whose path and method are already known to be valid. */
 export async function serveResource(r: ResourceRequest): Promise<void> {
   const { path, method } = r;
-  if (method === 'GET' || method === 'HEAD') return path.name === undefined ? serveList(r) : serveGet(r);
-  const dryRun = parseDryRun(r.query);
-  const kind = path.kind as KindName;
-  if (method === 'DELETE') {
-    const deleted = await r.control.delete(kind, path.namespace!, path.name!, { dryRun });
-    sendJson(r.res, 200, deleted);
-    return;
+  if (method === 'GET' || method === 'HEAD') {
+    if (path.watchPrefix || (path.name === undefined && queryBool(r.query, 'watch'))) return serveWatch(r, selectorOf(r));
+    if (path.name !== undefined && queryBool(r.query, 'watch')) return serveWatch(r, selectorOf(r));
+    return path.name === undefined ? serveList(r) : serveGet(r);
   }
-  const body = reconcileWithUrl(await r.body(method === 'PATCH'), path);
-  const result = await r.control.apply(body, { dryRun, mode: method === 'POST' ? 'create' : 'apply' });
-  const status = method === 'POST' || result.outcome === 'created' ? 201 : 200;
-  sendJson(r.res, status, result.object, { 'x-switchyard-outcome': result.outcome });
+  return serveWrite(r);
+}
+
+export interface ObjectFilter {
+  namespace?: string;
+  labels: Requirement[];
+  fields: Requirement[];
+  matches(o: ApiObject): boolean;
+}
+
+/** The namespace, label and field selectors of a list or watch, checked against the kind's fields. */
+export function selectorOf(r: ResourceRequest): ObjectFilter {
+  const { path } = r;
+  const labels = parseSelector(r.query.get('labelSelector') ?? '', 'labelSelector');
+  const fields = parseSelector(r.query.get('fieldSelector') ?? '', 'fieldSelector');
+  // A watch by name (`/watch/…/NAME` or ?watch on an item path) is a watch with metadata.name=NAME.
+  if (path.name !== undefined) fields.push({ key: 'metadata.name', op: '=', values: [path.name] });
+  const supported = SELECTABLE_FIELDS[path.kind];
+  for (const f of fields) {
+    if (!supported.includes(f.key)) {
+      throw badRequest('SY_BAD_SELECTOR', `field label not supported: ${f.key} (the fields ${path.resource} can be selected by: ${supported.join(', ')})`);
+    }
+  }
+  const namespace = path.info.namespaced ? path.namespace : undefined;
+  return {
+    namespace, labels, fields,
+    matches: (o) => o.kind === path.kind && (namespace === undefined || (o.metadata.namespace ?? 'default') === namespace)
+      && selectorMatches(labels, o.metadata.labels ?? {}) && selectorMatches(fields, selectableFields(o)),
+  };
+}
+
+function includeObject(query: URLSearchParams): IncludeObject {
+  const v = query.get('includeObject') ?? 'Metadata';
+  if (v !== 'None' && v !== 'Metadata' && v !== 'Object') {
+    throw badRequest('SY_BAD_QUERY', `includeObject: Unsupported value: ${JSON.stringify(v)}: supported values: "Metadata", "None", "Object"`);
+  }
+  return v;
+}
+
+/** resourceVersion / resourceVersionMatch of a get or list (API spec §4.3). */
+function checkReadVersion(r: ResourceRequest): void {
+  const rv = queryResourceVersion(r.query);
+  const current = r.control.published.revision();
+  const match = r.query.get('resourceVersionMatch');
+  if (match && match !== 'NotOlderThan' && match !== 'Exact') {
+    throw badRequest('SY_BAD_QUERY', `resourceVersionMatch: Unsupported value: ${JSON.stringify(match)}: supported values: "Exact", "NotOlderThan"`);
+  }
+  if (match && r.query.get('resourceVersion') === null) {
+    throw invalidError('ListOptions', '', [forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided')]);
+  }
+  if (rv !== undefined && rv > current) {
+    throw new ApiError(504, 'Timeout', 'SY_RESOURCE_VERSION_TOO_LARGE', `Too large resource version: ${rv}, current: ${current}`,
+      { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] });
+  }
+  if (match === 'Exact' && rv !== undefined && rv !== current) {
+    throw new ApiError(410, 'Expired', 'SY_RESOURCE_VERSION_EXPIRED', `too old resource version: ${rv} (${current})`);
+  }
 }
 
 function serveList(r: ResourceRequest): void {
   const { path } = r;
-  const labels = parseSelector(r.query.get('labelSelector') ?? '', 'labelSelector');
-  const fields = parseSelector(r.query.get('fieldSelector') ?? '', 'fieldSelector');
-  let items: (KubeObject | KubeEvent)[];
-  if (path.kind === 'Event') {
-    items = r.control.events(eventFilter(fields, path.namespace));
-  } else {
-    checkFieldKeys(fields, ['metadata.name', 'metadata.namespace']);
-    items = r.control.list(path.kind, path.namespace);
+  if (queryBool(r.query, 'sendInitialEvents')) {
+    throw invalidError('ListOptions', '', [forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list')]);
   }
-  items = items.filter((o) => selectorMatches(labels, o.metadata.labels ?? {}) && selectorMatches(fields, fieldsOf(o)));
-  sendJson(r.res, 200, {
-    kind: `${path.kind}List`, apiVersion: path.apiVersion,
-    metadata: { resourceVersion: newestResourceVersion(items) }, items,
-  });
+  checkReadVersion(r);
+  const filter = selectorOf(r);
+  const limit = queryInt(r.query, 'limit');
+  const token = r.query.get('continue');
+  const page = token
+    ? r.pages.next(token, limit)
+    : r.pages.first(r.control.published.list(path.kind, filter.namespace).filter(filter.matches), String(r.control.published.revision()), limit);
+  const metadata = {
+    resourceVersion: page.resourceVersion,
+    ...(page.continue ? { continue: page.continue, remainingItemCount: page.remainingItemCount } : {}),
+  };
+  if (wantsTable(r.req.headers.accept)) {
+    const table = buildTable(path.kind, page.items, r.now(), includeObject(r.query));
+    sendJson(r.res, 200, { ...table, metadata });
+    return;
+  }
+  sendJson(r.res, 200, { kind: `${path.kind}List`, apiVersion: path.apiVersion, metadata, items: page.items });
 }
 
 function serveGet(r: ResourceRequest): void {
   const { path } = r;
-  const found = path.kind === 'Event'
-    ? r.control.events({ namespace: path.namespace }).find((e) => e.metadata.name === path.name)
-    : r.control.get(path.kind, path.namespace!, path.name!);
-  if (!found) throw notFoundError(path.resource, path.name!);
+  checkReadVersion(r);
+  const found = r.control.published.get(path.kind, path.namespace ?? '', path.name!);
+  if (!found) throw notFoundError(path.resource, path.name!, path.group);
+  if (wantsTable(r.req.headers.accept)) {
+    const table = buildTable(path.kind, [found], r.now(), includeObject(r.query));
+    sendJson(r.res, 200, { ...table, metadata: { resourceVersion: found.metadata.resourceVersion } });
+    return;
+  }
   sendJson(r.res, 200, found);
-}
-
-const EVENT_FIELDS = ['involvedObject.name', 'involvedObject.kind', 'involvedObject.namespace', 'involvedObject.uid',
-  'metadata.name', 'metadata.namespace', 'type', 'reason', 'source'];
-
-/** Pushes equality terms the control plane can filter on down to it; the rest filter the result. */
-function eventFilter(fields: Requirement[], namespace: string | undefined): { namespace?: string; kind?: string; name?: string } {
-  checkFieldKeys(fields, EVENT_FIELDS);
-  const eq = (key: string) => fields.find((f) => f.key === key && f.op === '=')?.value;
-  return { namespace: namespace ?? eq('involvedObject.namespace'), kind: eq('involvedObject.kind'), name: eq('involvedObject.name') };
-}
-
-function checkFieldKeys(fields: Requirement[], supported: string[]): void {
-  for (const f of fields) {
-    if (!supported.includes(f.key)) {
-      throw badRequest('SY_BAD_SELECTOR', `fieldSelector: field label not supported: ${f.key} (supported: ${supported.join(', ')})`);
-    }
-  }
-}
-
-function fieldsOf(o: KubeObject | KubeEvent): Record<string, string | undefined> {
-  const f: Record<string, string | undefined> = { 'metadata.name': o.metadata.name, 'metadata.namespace': o.metadata.namespace };
-  if (o.kind === 'Event') {
-    Object.assign(f, {
-      'involvedObject.name': o.involvedObject.name, 'involvedObject.kind': o.involvedObject.kind,
-      'involvedObject.namespace': o.involvedObject.namespace, 'involvedObject.uid': o.involvedObject.uid,
-      type: o.type, reason: o.reason, source: o.source?.component,
-    });
-  }
-  return f;
-}
-
-/** The list's resourceVersion: the highest numeric one among the items ('' when none are numeric). */
-function newestResourceVersion(items: { metadata: { resourceVersion?: string } }[]): string {
-  let max = -1n;
-  for (const o of items) {
-    const rv = o.metadata.resourceVersion;
-    if (rv && /^\d+$/.test(rv) && BigInt(rv) > max) max = BigInt(rv);
-  }
-  return max < 0n ? '' : String(max);
-}
-
-/** `dryRun=All` (Kubernetes' only value); any other value is an error, never silently a real write. */
-export function parseDryRun(query: URLSearchParams): boolean {
-  const values = query.getAll('dryRun');
-  for (const v of values) {
-    if (v !== 'All') throw badRequest('SY_BAD_DRY_RUN', `dryRun: ${formatFieldError(notSupported('dryRun', v, ['All'])).slice('dryRun: '.length)}`);
-  }
-  return values.length > 0;
-}
-
-/**
- * Fills kind, apiVersion, namespace (and name for item paths) from the URL when the body omits
- * them, and refuses a body that names something else than the URL — writing to one path must never
- * change a different object.
- */
-export function reconcileWithUrl(raw: Record<string, unknown>, path: ResourcePath): Record<string, unknown> {
-  const body = { ...raw };
-  const disagree = (field: string, inBody: unknown, inUrl: string) => badRequest('SY_URL_MISMATCH',
-    `${field} in the body (${JSON.stringify(inBody)}) does not match the request URL (${JSON.stringify(inUrl)}); ` +
-    `send the object to its own path or fix ${field}`);
-  if (body.kind === undefined || body.kind === '') body.kind = path.kind;
-  else if (body.kind !== path.kind) throw disagree('kind', body.kind, path.kind);
-  if (body.apiVersion === undefined || body.apiVersion === '') body.apiVersion = path.apiVersion;
-  else if (body.apiVersion !== path.apiVersion) throw disagree('apiVersion', body.apiVersion, path.apiVersion);
-  const meta = body.metadata ?? {};
-  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
-    throw new ApiError(400, 'BadRequest', 'SY_BAD_BODY', 'metadata must be an object with name and namespace');
-  }
-  const m = { ...(meta as Record<string, unknown>) };
-  if (m.namespace === undefined || m.namespace === '') m.namespace = path.namespace;
-  else if (m.namespace !== path.namespace) throw disagree('metadata.namespace', m.namespace, path.namespace!);
-  if (path.name !== undefined) {
-    if (m.name === undefined || m.name === '') m.name = path.name;
-    else if (m.name !== path.name) throw disagree('metadata.name', m.name, path.name);
-  }
-  body.metadata = m;
-  return body;
 }

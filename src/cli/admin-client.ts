@@ -9,6 +9,8 @@ import { ApiError } from '../model/api-error.ts';
 import { SyError } from '../model/sy-error.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:10249';
+/** What `kubectl get` asks for: the server's Table, or plain JSON from a server without Tables. */
+export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
 /** The server did not answer at all; `message` is the whole line the CLI prints. */
 export class ServerUnreachable extends SyError {
@@ -73,7 +75,7 @@ export function resourcePath(kind: KindName, namespace?: string, name?: string):
 
 export class AdminClient {
   readonly server: string;
-  private readonly token?: string;
+  readonly token?: string;
   private readonly agent = new Agent({ connect: { timeout: 10_000 } });
 
   constructor(opts: AdminClientOptions) {
@@ -82,10 +84,10 @@ export class AdminClient {
   }
 
   /** Sends one request. Non-2xx answers throw ApiError; no answer throws ServerUnreachable. */
-  async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, query?: Record<string, string>): Promise<ApiResponse> {
+  async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, query?: Record<string, string>, accept = 'application/json'): Promise<ApiResponse> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res;

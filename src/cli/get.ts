@@ -2,9 +2,10 @@
 import type { KindName, KubeObject } from '../model/types.ts';
 import { KINDS } from '../model/types.ts';
 import { ApiError } from '../model/api-error.ts';
-import { resourcePath } from './admin-client.ts';
+import type { Table } from '../api/table-columns.ts';
+import { resourcePath, TABLE_ACCEPT } from './admin-client.ts';
 import { formatApiError, UsageError } from './cli-error.ts';
-import { renderTable } from './printers/get-table.ts';
+import { printTable } from './printers/get-table.ts';
 import { renderObjects, type OutputFormat } from './printers/object-output.ts';
 import { parseResourceArgs } from './resource-args.ts';
 import { stringFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
@@ -28,31 +29,50 @@ async function run(ctx: CliContext, flags: FlagValues, args: string[]): Promise<
   if (refs.length > 0 && ctx.allNamespaces) {
     throw new UsageError('a resource cannot be retrieved by name across all namespaces', 'get');
   }
-  const found: KubeObject[] = [];
   const errors: string[] = [];
-  if (refs.length === 0) {
-    found.push(...await listObjects(ctx, kind!, stringFlag(flags, 'selector')));
-  } else {
+  if (output === 'yaml' || output === 'json' || output === 'name') {
+    const found: KubeObject[] = [];
+    if (refs.length === 0) found.push(...await listObjects(ctx, kind!, stringFlag(flags, 'selector')));
     for (const ref of refs) {
       try {
-        const res = await ctx.client.call('GET', resourcePath(ref.kind, ctx.namespace, ref.name));
-        found.push(res.body as KubeObject);
+        found.push((await ctx.client.call('GET', resourcePath(ref.kind, ctx.namespace, ref.name))).body as KubeObject);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         errors.push(formatApiError(err));
       }
     }
-  }
-  if (output === 'yaml' || output === 'json' || output === 'name') {
     if (found.length > 0 || refs.length === 0) ctx.out(renderObjects(found, output as OutputFormat, refs.length !== 1));
-  } else if (found.length === 0 && refs.length === 0) {
-    ctx.err(ctx.allNamespaces ? 'No resources found\n' : `No resources found in ${ctx.namespace} namespace.\n`);
   } else {
-    // Objects of several kinds (svc/a ep/b) print as one table per kind, like kubectl.
-    const kinds = [...new Set(found.map((o) => o.kind))];
-    const tables = kinds.map((k) => renderTable(k, found.filter((o) => o.kind === k),
-      { wide: output === 'wide', allNamespaces: ctx.allNamespaces, now: ctx.now() }));
-    if (tables.length > 0) ctx.out(tables.join('\n'));
+    // Human output is the server's Table (the columns live in one place, src/api/table-columns.ts).
+    const tables = new Map<KindName, Table>();
+    const add = (k: KindName, t: Table) => {
+      const seen = tables.get(k);
+      if (seen) seen.rows.push(...t.rows);
+      else tables.set(k, t);
+    };
+    if (refs.length === 0) {
+      const ns = ctx.allNamespaces ? undefined : ctx.namespace;
+      const selector = stringFlag(flags, 'selector');
+      const res = await ctx.client.call('GET', resourcePath(kind!, ns), undefined, selector ? { labelSelector: selector } : undefined, TABLE_ACCEPT);
+      add(kind!, res.body as Table);
+    }
+    for (const ref of refs) {
+      try {
+        add(ref.kind, (await ctx.client.call('GET', resourcePath(ref.kind, ctx.namespace, ref.name), undefined, undefined, TABLE_ACCEPT)).body as Table);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        errors.push(formatApiError(err));
+      }
+    }
+    const rows = [...tables.values()].reduce((n, t) => n + (t.rows?.length ?? 0), 0);
+    if (rows === 0 && refs.length === 0) {
+      ctx.err(ctx.allNamespaces ? 'No resources found\n' : `No resources found in ${ctx.namespace} namespace.\n`);
+    } else if (rows > 0) {
+      // Objects of several kinds (svc/a ep/b) print as one table per kind, like kubectl.
+      const texts = [...tables.values()].filter((t) => t.rows.length > 0)
+        .map((t) => printTable(t, { wide: output === 'wide', allNamespaces: ctx.allNamespaces }));
+      ctx.out(texts.join('\n'));
+    }
   }
   for (const e of errors) ctx.err(e + '\n');
   return errors.length > 0 ? 1 : 0;

@@ -12,13 +12,14 @@ import { envVerb } from './env.ts';
 import { resolvConfVerb } from './resolv-conf.ts';
 import { exposeVerb } from './expose.ts';
 import { getVerb } from './get.ts';
+import { kubeconfigVerb } from './kubeconfig.ts';
 import { helpVerb, registerVerbs, topLevelHelp } from './help.ts';
 import { versionVerb } from './version.ts';
 import { topVerb } from './top.ts';
 import { readTokenFile } from './token-file.ts';
 import type { CliContext, FlagValues, Verb } from './verb.ts';
 
-export const VERBS: Verb[] = [applyVerb, getVerb, describeVerb, deleteVerb, exposeVerb, envVerb, resolvConfVerb, benchVerb, topVerb, versionVerb, helpVerb];
+export const VERBS: Verb[] = [applyVerb, getVerb, describeVerb, deleteVerb, exposeVerb, envVerb, resolvConfVerb, kubeconfigVerb, benchVerb, topVerb, versionVerb, helpVerb];
 registerVerbs(VERBS);
 
 export const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {

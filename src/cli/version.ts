@@ -15,7 +15,7 @@ export const versionVerb: Verb = {
     if (flags.client) return 0;
     const res = await ctx.client.call('GET', '/version');
     const body = res.body as { gitVersion?: string; switchyard?: string };
-    ctx.out(`Server Version: ${body?.gitVersion ?? (body?.switchyard ? `v${body.switchyard}` : 'unknown')}\n`);
+    ctx.out(`Server Version: ${body?.switchyard ? `v${body.switchyard}` : body?.gitVersion ?? 'unknown'}\n`);
     return 0;
   },
 };

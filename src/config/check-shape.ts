@@ -2,6 +2,8 @@
 // typed decoding: a value of the wrong JSON type becomes a field error (never a TypeError later),
 // `null` on an object field means "unset" as in Go's decoder and is removed, and unknown fields
 // are left alone. Pure; mutates the (already cloned) input only to drop nulls. Any thread.
+import { resourceOfKind } from '../api/api-resources.ts';
+import { resolve, type Schema } from '../api/schema.ts';
 import type { FieldError } from '../model/field-errors.ts';
 import { invalid } from '../model/field-errors.ts';
 
@@ -46,116 +48,31 @@ export function checkShape(value: unknown, shape: Shape, path: string, errs: Fie
   }
 }
 
-const S = 'string' as const;
-const I = 'int' as const;
-const B = 'bool' as const;
-const strings = { map: S } as const;
-
-const objectMeta: Shape = {
-  obj: {
-    name: S, generateName: S, namespace: S, labels: strings, annotations: strings, uid: S,
-    resourceVersion: S, generation: I, creationTimestamp: S, deletionTimestamp: S,
-  },
-};
-const objectRef: Shape = {
-  obj: { kind: S, namespace: S, name: S, uid: S, apiVersion: S, resourceVersion: S, fieldPath: S },
-};
-const top = (rest: Record<string, Shape>): Shape => ({ obj: { apiVersion: S, kind: S, metadata: objectMeta, ...rest } });
-
-const serviceShape = top({
-  spec: {
-    obj: {
-      ports: {
-        list: {
-          obj: { name: S, protocol: S, appProtocol: S, port: I, targetPort: 'intOrString', nodePort: I },
-        },
-      },
-      type: S, selector: strings, clusterIP: S, clusterIPs: { list: S }, externalIPs: { list: S },
-      externalName: S, sessionAffinity: S,
-      sessionAffinityConfig: { obj: { clientIP: { obj: { timeoutSeconds: I } } } },
-      externalTrafficPolicy: S, internalTrafficPolicy: S, healthCheckNodePort: I, loadBalancerIP: S,
-      loadBalancerSourceRanges: { list: S }, loadBalancerClass: S, allocateLoadBalancerNodePorts: B,
-      publishNotReadyAddresses: B, ipFamilies: { list: S }, ipFamilyPolicy: S, trafficDistribution: S,
-    },
-  },
-  status: {
-    obj: {
-      loadBalancer: {
-        obj: { ingress: { list: { obj: { ip: S, hostname: S, ipMode: S, ports: 'any' } } } },
-      },
-    },
-  },
-});
-
-const endpointAddress: Shape = { obj: { ip: S, hostname: S, nodeName: S, targetRef: objectRef } };
-const endpointsShape = top({
-  subsets: {
-    list: {
-      obj: {
-        addresses: { list: endpointAddress },
-        notReadyAddresses: { list: endpointAddress },
-        ports: { list: { obj: { name: S, port: I, protocol: S, appProtocol: S } } },
-      },
-    },
-  },
-});
-
-const endpointSliceShape = top({
-  addressType: S,
-  endpoints: {
-    list: {
-      obj: {
-        addresses: { list: S },
-        conditions: { obj: { ready: B, serving: B, terminating: B } },
-        hostname: S, nodeName: S, zone: S, targetRef: objectRef, deprecatedTopology: strings,
-        hints: {
-          obj: { forZones: { list: { obj: { name: S } } }, forNodes: { list: { obj: { name: S } } } },
-        },
-      },
-    },
-  },
-  ports: { list: { obj: { name: S, port: I, protocol: S, appProtocol: S } } },
-});
-
-const portOrName = 'intOrString' as const;
-const probe: Shape = {
-  obj: {
-    tcpSocket: { obj: { port: portOrName, host: S } },
-    httpGet: {
-      obj: {
-        path: S, port: portOrName, host: S, scheme: S,
-        httpHeaders: { list: { obj: { name: S, value: S } } },
-      },
-    },
-    exec: { obj: { command: { list: S } } },
-    grpc: { obj: { port: I, service: S } },
-    initialDelaySeconds: I, periodSeconds: I, timeoutSeconds: I, successThreshold: I,
-    failureThreshold: I, terminationGracePeriodSeconds: I,
-  },
-};
-const container: Shape = {
-  obj: {
-    name: S, image: S, restartPolicy: S, readinessProbe: probe,
-    ports: { list: { obj: { name: S, containerPort: I, protocol: S, hostIP: S, hostPort: I } } },
-  },
-};
-const podShape = top({
-  spec: {
-    obj: {
-      containers: { list: container }, initContainers: { list: container },
-      hostname: S, subdomain: S, nodeName: S, enableServiceLinks: B,
-    },
-  },
-  status: {
-    obj: {
-      phase: S, podIP: S, podIPs: { list: { obj: { ip: S } } },
-      conditions: {
-        list: { obj: { type: S, status: S, lastTransitionTime: S, reason: S, message: S } },
-      },
-    },
-  },
-});
+/**
+ * The shape of a field as the served schemas (src/api) define it: one description of the fields
+ * serves this check, strict field validation, the OpenAPI documents and the patch strategies.
+ */
+export function shapeOf(schema: Schema): Shape {
+  switch (schema.type) {
+    case 'string': return 'string';
+    case 'integer': return 'int';
+    case 'boolean': return 'bool';
+    case 'int-or-string': return 'intOrString';
+    case 'number': case 'any': return 'any';
+    case 'map': return { map: shapeOf(schema.values) };
+    case 'array': return { list: shapeOf(schema.items) };
+    case 'ref': {
+      const t = resolve(schema)!;
+      const obj: Record<string, Shape> = {};
+      for (const [k, v] of Object.entries(t.properties)) obj[k] = shapeOf(v);
+      return { obj };
+    }
+  }
+}
 
 export const SHAPES: Record<'Service' | 'Endpoints' | 'EndpointSlice' | 'Pod', Shape> = {
-  Service: serviceShape, Endpoints: endpointsShape, EndpointSlice: endpointSliceShape, Pod: podShape,
+  Service: shapeOf(resourceOfKind('Service').schema),
+  Endpoints: shapeOf(resourceOfKind('Endpoints').schema),
+  EndpointSlice: shapeOf(resourceOfKind('EndpointSlice').schema),
+  Pod: shapeOf(resourceOfKind('Pod').schema),
 };

@@ -1,20 +1,45 @@
 // What the admin API (and anything else on the main thread) may ask of the control plane.
 // Implemented by src/control/registry.ts; runs on the main thread only.
-import type { KindName, KubeEvent, KubeObject, ObjectReference, Pod } from '../model/types.ts';
+import type { ApiKindName, ApiObject, KindName, KubeEvent, KubeObject, ObjectReference, Pod } from '../model/types.ts';
+import type { WatchStart, WatchSink, WatchHandle } from './watch-feed.ts';
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 
 export interface ApplyResult {
   outcome: ApplyOutcome;
-  /** The object as stored: defaulted, with uid, resourceVersion, creationTimestamp, allocations. */
-  object: KubeObject;
+  /** The object as published: defaulted, with uid, resourceVersion, creationTimestamp, allocations. */
+  object: ApiObject;
+  /** Warnings for the client (`Warning` headers): unknown fields under fieldValidation=Warn. */
+  warnings?: string[];
 }
 
-export interface ApplyOptions {
+export interface WriteOptions {
   /** Validate, default and allocate, but store nothing and change nothing. */
   dryRun?: boolean;
-  /** `create` fails with 409 AlreadyExists when the object exists (POST); `apply` creates or updates (PUT). */
+  /** Who writes (the `fieldManager` query parameter); recorded in metadata.managedFields. */
+  fieldManager?: string;
+  /** Unknown fields: refused (Strict), reported as warnings (Warn, the default) or dropped silently (Ignore). */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+}
+
+export interface ApplyOptions extends WriteOptions {
+  /**
+   * `create` fails with 409 AlreadyExists when the object exists (POST); `apply` creates or updates
+   * (PUT, and switchyard's own apply); a body resourceVersion on `apply` is a precondition (409).
+   */
   mode?: 'apply' | 'create';
+}
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+export interface PatchOptions extends WriteOptions {
+  /** Server-side apply only: take over fields other managers own instead of failing with a conflict. */
+  force?: boolean;
+}
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
 }
 
 export interface EventFilter {
@@ -39,15 +64,29 @@ export interface ChangeNotice {
   services: string[];
 }
 
+/** Published objects as the API serves them: shared and frozen, never to be modified. */
+export interface PublishedReads {
+  get(kind: ApiKindName, namespace: string, name: string): ApiObject | undefined;
+  list(kind: ApiKindName, namespace?: string): ApiObject[];
+  /** The revision every object read now is at least as new as (a list's resourceVersion). */
+  revision(): number;
+}
+
 export interface ControlPlaneApi {
   /** Create or update one object (any served kind). Throws ApiError (422 Invalid, 409, 400). Durable before it resolves. */
   apply(raw: unknown, opts?: ApplyOptions): Promise<ApplyResult>;
-  /** Delete one object. Throws ApiError 404 when absent. Durable before it resolves. */
-  delete(kind: KindName, namespace: string, name: string, opts?: { dryRun?: boolean }): Promise<KubeObject>;
-  /** Endpoints and EndpointSlice include the ones computed for selector Services. */
+  /** Patches one existing object (server-side apply may create it). Throws ApiError. */
+  patch(kind: ApiKindName, namespace: string, name: string, type: PatchType, patch: unknown, opts?: PatchOptions): Promise<ApplyResult>;
+  /** Delete one object; resolves to its last state. Throws ApiError 404 when absent. Durable before it resolves. */
+  delete(kind: ApiKindName, namespace: string, name: string, opts?: DeleteOptions): Promise<ApiObject>;
+  /** A copy of one published object; Endpoints and EndpointSlice include the controllers' ones. */
   get(kind: KindName, namespace: string, name: string): KubeObject | undefined;
-  /** namespace undefined = every namespace. Sorted by namespace, then name. */
+  /** Copies; namespace undefined = every namespace. Sorted by namespace, then name. */
   list(kind: KindName, namespace?: string): KubeObject[];
+  /** The published objects without copies, for the API's reads. */
+  readonly published: PublishedReads;
+  /** Starts a watch of every published change (see watch-feed.ts). Throws ApiError 410 Expired. */
+  watch(start: WatchStart, sink: WatchSink): Promise<WatchHandle>;
   /** Newest last. */
   events(filter: EventFilter): KubeEvent[];
   recordEvent(involved: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void;

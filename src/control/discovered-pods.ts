@@ -39,7 +39,7 @@ export interface DiscoveredPodOverlay {
   readOnlyError(kind: KindName, namespace: string, name: string): ApiError | undefined;
 }
 
-export function createDiscoveredPodOverlay(o: { index: ObjectIndex; events: EventLog; clock: () => number; nextResourceVersion: () => string }): DiscoveredPodOverlay {
+export function createDiscoveredPodOverlay(o: { index: ObjectIndex; events: EventLog; clock: () => number }): DiscoveredPodOverlay {
   const entries = new Map<string, Entry>();
   // The last rejected input per Pod: an unchanged one is not validated or reported again.
   const rejectedInputs = new Map<string, string>();
@@ -115,7 +115,8 @@ export function createDiscoveredPodOverlay(o: { index: ObjectIndex; events: Even
         obj.metadata.uid ??= prev?.metadata.uid ?? crypto.randomUUID();
         obj.metadata.creationTimestamp ??= prev?.metadata.creationTimestamp ?? rfc3339(o.clock());
         obj.metadata.generation = 1;
-        obj.metadata.resourceVersion = o.nextResourceVersion();
+        // The store numbers it when the registry publishes it.
+        delete obj.metadata.resourceVersion;
         o.index.put(obj);
         entries.set(k, { source, namespace, name, input, owner: d.owner, remedy: d.remedy });
         changedIn(namespace, prev, obj);

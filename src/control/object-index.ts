@@ -11,6 +11,8 @@ export interface ObjectIndex {
   /** Objects of `kind` in `namespace` (every namespace when undefined), unordered. */
   list<K extends KindName>(kind: K, namespace?: string): Extract<KubeObject, { kind: K }>[];
   namespaces(): string[];
+  /** How many objects of any kind `namespace` holds. */
+  count(namespace: string): number;
 }
 
 export function keyOf(obj: KubeObject): string {
@@ -48,6 +50,11 @@ export function createObjectIndex(): ObjectIndex {
     },
     namespaces() {
       return [...byNs.keys()];
+    },
+    count(namespace) {
+      let n = 0;
+      for (const names of byNs.get(namespace)?.values() ?? []) n += names.size;
+      return n;
     },
   };
 }

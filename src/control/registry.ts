@@ -1,42 +1,53 @@
 // The API server of switchyard: validates, defaults and allocates applied objects, stores them
-// durably, keeps the controllers' endpoints up to date and tells subscribers which Services
-// changed. Main thread only.
+// durably, keeps the controllers' endpoints up to date, publishes every object as clients read it
+// and tells subscribers which Services changed. Main thread only.
 //
-// Writes (apply, delete) go through one queue (write-queue.ts), so concurrent API calls never
-// interleave between validation, allocation and commit. Memory is updated only after the store
-// commit resolved, so what get/list show (registry-reads.ts) is always on disk. Start-up restores
-// the stored objects and their allocations (restore-stored-objects.ts).
+// Writes (apply, patch, delete, and the publisher's flushes) go through one queue
+// (write-queue.ts), so concurrent API calls never interleave between validation, allocation and
+// commit. A user write is one store commit: the declared object plus every published object it
+// changes (the object itself, its Service's Endpoints and EndpointSlices, its namespace), each
+// numbered by the store. Changes that come from the server itself (readiness from the health loop,
+// load-balancer status from the data plane, events) are marked and published by a flush one turn
+// of the event loop later, coalesced. What get/list/watch show is the published state
+// (published-cache.ts), always on disk.
 //
 // Generated Endpoints/EndpointSlices (selector Services) and mirrored slices (manual Endpoints of
-// selector-less Services) are computed, never stored (endpoint-views.ts). An Endpoints object
-// applied for a Service that has a selector is stored, but get/list show the controller's
-// computed one, as in Kubernetes where the controller overwrites it. Service `status` is owned by
-// the server (setLoadBalancerIngress) and kept in memory only; the data plane rewrites it at start.
+// selector-less Services) are computed (endpoint-views.ts) and published, never declared. An
+// Endpoints object applied for a Service that has a selector is stored, but the controller's
+// computed one is what is published, as in Kubernetes where the controller overwrites it.
 // Pods a discovery source reports (Docker containers) are an overlay on the same index, never
-// stored and read-only through the API (discovered-pods.ts).
+// declared (stored) and read-only through the API (discovered-pods.ts); they are published like
+// any Pod.
 import { randomUUID } from 'node:crypto';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
 import { isSyCode } from '../model/error-codes.ts';
-import { ApiError, badRequest, invalidError, notFoundError } from '../model/api-error.ts';
+import { ApiError, badRequest, conflictError, invalidError, notFoundError } from '../model/api-error.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { truncateForMessage } from '../model/truncate.ts';
 import { podConditionReady } from '../model/pod-ready.ts';
-import type { EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Pod, Service } from '../model/types.ts';
+import type { ApiKindName, ApiObject, EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Namespace, Pod, Service } from '../model/types.ts';
 import { KINDS, objectKey } from '../model/types.ts';
-import type { Store } from '../store/store.ts';
+import type { Store, StoreChange, StoreOp } from '../store/store.ts';
 import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
 import { createDiscoveredPodOverlay, type DiscoveredPod, type DiscoverySyncResult } from './discovered-pods.ts';
-import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, ReadinessSource } from './control-plane-api.ts';
+import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, DeleteOptions, PatchOptions, PatchType, ReadinessSource } from './control-plane-api.ts';
 import { clientView } from './client-view.ts';
 import { affectedServices, createEndpointViews, serviceKey, type NameAddresses } from './endpoint-views.ts';
 import { createEventLog, rfc3339 } from './event-log.ts';
+import { updateManagedFields } from './managed-fields.ts';
+import { checkFieldValidation } from './field-validation.ts';
+import { checkPreconditions, createNamespaceWrites } from './namespace-writes.ts';
 import { createNodePortAllocator } from './node-port-allocator.ts';
 import { createObjectIndex } from './object-index.ts';
-import { createRegistryReads } from './registry-reads.ts';
+import { patchTarget } from './patch-object.ts';
+import { createPublishFlush } from './publish-flush.ts';
+import { createPublisher } from './publisher.ts';
+import { createPublishedCache } from './published-cache.ts';
 import { restoreStoredObjects } from './restore-stored-objects.ts';
 import { sameContent } from './same-content.ts';
 import { allocateService, keepAllocations, releaseService, type ServiceAllocation } from './service-allocations.ts';
+import { startWatch } from './watch-feed.ts';
 import { createWriteQueue } from './write-queue.ts';
 
 export interface RegistryOptions {
@@ -47,8 +58,10 @@ export interface RegistryOptions {
   nodePortRange?: string;
   clock?: () => number;
   readiness?: ReadinessSource;
-  /** Events kept in memory (default 1000). */
+  /** Events kept (default 1000). */
   eventCapacity?: number;
+  /** Told when publishing server-side changes failed (they are retried). */
+  log?: (message: string) => void;
 }
 
 export interface Registry extends ControlPlaneApi {
@@ -82,6 +95,8 @@ export interface Registry extends ControlPlaneApi {
   setNameAddresses(source: NameAddresses | undefined): void;
   /** status.loadBalancer.ingress, written by the data plane once it bound the addresses. */
   setLoadBalancerIngress(namespace: string, name: string, ingress: LoadBalancerIngress[]): void;
+  /** Resolves once every server-side change made so far is published. */
+  flushed(): Promise<void>;
   /** Waits for queued writes, then closes the store. */
   close(): Promise<void>;
 }
@@ -98,8 +113,14 @@ function generatedName(prefix: string): string {
   return s;
 }
 
-function storeFailure(err: unknown): ApiError {
+const resourceOf = (kind: ApiKindName) => kind === 'Event' ? 'events' : kind === 'Namespace' ? 'namespaces' : KINDS[kind].resource;
+const groupOf = (kind: ApiKindName) => (kind === 'EndpointSlice' ? 'discovery.k8s.io' : '');
+
+function storeFailure(err: unknown, kind: ApiKindName, name: string): ApiError {
   const code = (err as { code?: unknown }).code;
+  if (code === 'SY_STORE_CONFLICT') {
+    return conflictError(resourceOf(kind), name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
   return new ApiError(500, 'InternalError', isSyCode(code) ? code : 'SY_STORE_WRITE',
     `Internal error occurred: the change was not saved: ${(err as Error).message}`);
 }
@@ -107,14 +128,15 @@ function storeFailure(err: unknown): ApiError {
 export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const { store } = opts;
   const clock = opts.clock ?? Date.now;
+  const log = opts.log ?? (() => {});
   const ips = createClusterIpAllocator(opts.serviceCidr, opts.reservedClusterIPs);
   const ports = createNodePortAllocator(opts.nodePortRange);
   const events = createEventLog({ capacity: opts.eventCapacity, clock });
   const index = createObjectIndex();
+  const declaredNamespaces = new Map<string, Namespace>();
   let readiness = opts.readiness;
   let admission: AdmissionCheck | undefined;
-  let resourceVersion = 0;
-  const discovered = createDiscoveredPodOverlay({ index, events, clock, nextResourceVersion: () => String(++resourceVersion) });
+  const discovered = createDiscoveredPodOverlay({ index, events, clock });
   // A discovered Pod's own Ready condition is its engine's verdict (a Docker HEALTHCHECK), not an
   // author's declaration: a readinessProbe adds to it instead of replacing it.
   const isReady = (pod: Pod) => (discovered.isDiscovered(namespaceOf(pod.metadata), pod.metadata.name ?? '')
@@ -135,14 +157,60 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     }
   };
 
-  resourceVersion = await restoreStoredObjects(store, { index, ips, ports, events });
+  const cache = await createPublishedCache(store);
+  const declared = await restoreStoredObjects(store, { index, ips, ports, events });
+  for (const ns of declared.namespaces) declaredNamespaces.set(ns.metadata.name ?? '', ns);
+  events.restore(cache.list('Event') as never);
   for (const ns of index.namespaces()) views.recompute(ns);
 
   const viewSources = { ingress: (ns: string, name: string) => ingress.get(serviceKey(ns, name)), isReady };
   const view = <T extends KubeObject>(obj: T): T => clientView(obj, viewSources);
-  const { get, list } = createRegistryReads(index, views, view);
+  const publisher = createPublisher({ index, views, cache, events, declaredNamespaces, view, clock });
 
-  async function apply(raw: unknown, o: ApplyOptions = {}): Promise<ApplyResult> {
+  const flusher = createPublishFlush({ publisher, store, writes, log });
+  // Start-up: bring the published objects in line with the declared ones (nothing when unchanged).
+  publisher.markAll();
+  await writes.run(flusher.flush);
+
+  /** Commits `input` ops plus every published change marked so far; reverts with `undo` on failure. */
+  async function commitWrite(input: StoreOp[], kind: ApiKindName, name: string, ownKey: string, undo: () => void): Promise<StoreChange[]> {
+    const { ops, marks } = publisher.take();
+    const seen = cache.getKey(ownKey);
+    for (const o of ops) {
+      // The store refuses the write if another writer changed this object since it was read.
+      if ((o.op === 'publish' || o.op === 'unpublish') && o.key === ownKey) o.expectRevision = seen ? Number(seen.metadata.resourceVersion) : 0;
+    }
+    try {
+      return await store.commit([...input, ...ops]);
+    } catch (err) {
+      undo();
+      publisher.remark(marks);
+      throw storeFailure(err, kind, name);
+    }
+  }
+
+  const published = (kind: ApiKindName, ns: string, name: string): ApiObject | undefined =>
+    cache.get(kind, kind === 'Namespace' ? '' : ns, name);
+
+  const namespaces = createNamespaceWrites({
+    index, views, cache, publisher, declaredNamespaces, clock, commitWrite, notify,
+    released(svc) {
+      releaseService(ips, ports, svc);
+      ingress.delete(serviceKey(namespaceOf(svc.metadata), svc.metadata.name ?? ''));
+    },
+  });
+
+  /** apply() inside the write queue: validate, default, allocate, commit, publish. */
+  async function applyLocked(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
+    const warnings = checkFieldValidation(raw, o.fieldValidation);
+    const result = await applyChecked(raw, o);
+    return warnings.length > 0 ? { ...result, warnings } : result;
+  }
+
+  async function applyChecked(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
+    if (raw !== null && typeof raw === 'object' && (raw as { kind?: unknown }).kind === 'Namespace' && (raw as { apiVersion?: unknown }).apiVersion === 'v1') {
+      return namespaces.apply(raw, o);
+    }
     const prepared = prepareObject(raw);
     if (prepared.status === 'invalid') {
       throw invalidError(prepared.kind, prepared.name, prepared.errors, prepared.kind === 'EndpointSlice' ? 'discovery.k8s.io' : '');
@@ -155,95 +223,149 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     const ns = namespaceOf(obj.metadata);
     const name = obj.metadata.name ?? '';
     const resource = KINDS[obj.kind].resource;
-    return writes.run(async () => {
-      const readOnly = discovered.readOnlyError(obj.kind, ns, name);
-      if (readOnly) throw readOnly;
-      const prev = index.get(obj.kind, ns, name);
-      if (o.mode === 'create' && prev) {
-        const shown = truncateForMessage(name);
-        throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${shown}" already exists`, { name: shown, kind: resource });
+    const readOnly = discovered.readOnlyError(obj.kind, ns, name);
+    if (readOnly) throw readOnly;
+    const key = objectKey(obj.kind, ns, name);
+    const prev = index.get(obj.kind, ns, name);
+    const current = published(obj.kind, ns, name);
+    if (o.mode === 'create' && (prev || current)) {
+      const shown = truncateForMessage(name);
+      throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${shown}" already exists`, { name: shown, group: groupOf(obj.kind), kind: resource });
+    }
+    const wantedVersion = obj.metadata.resourceVersion;
+    if (wantedVersion && current && wantedVersion !== current.metadata.resourceVersion) {
+      throw conflictError(resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    delete obj.metadata.resourceVersion;
+    let alloc: ServiceAllocation | undefined;
+    if (obj.kind === 'Service') {
+      delete obj.status;
+      const prevSvc = prev as Service | undefined;
+      if (prevSvc) {
+        keepAllocations(obj, prevSvc);
+        const errs = validateServiceUpdate(obj, prevSvc);
+        if (errs.length) throw invalidError('Service', name, errs);
       }
-      let alloc: ServiceAllocation | undefined;
-      if (obj.kind === 'Service') {
-        delete obj.status;
-        const prevSvc = prev as Service | undefined;
-        if (prevSvc) {
-          keepAllocations(obj, prevSvc);
-          const errs = validateServiceUpdate(obj, prevSvc);
-          if (errs.length) throw invalidError('Service', name, errs);
-        }
-        alloc = allocateService(ips, ports, obj, prevSvc);
-      }
-      try {
-        if (prev && sameContent(obj, prev)) {
-          alloc?.undo();
-          return { outcome: 'unchanged', object: view(prev) };
-        }
-        admission?.(obj, prev);
-        const meta = obj.metadata;
-        meta.namespace = ns;
-        meta.uid = prev?.metadata.uid ?? randomUUID();
-        meta.creationTimestamp = prev?.metadata.creationTimestamp ?? rfc3339(clock());
-        // Like the apiserver, generation counts changes of the desired state, not of metadata.
-        const bodyChanged = !prev || !sameContent({ ...obj, metadata: {} }, { ...prev, metadata: {} });
-        meta.generation = (prev?.metadata.generation ?? 0) + (bodyChanged ? 1 : 0);
-        meta.resourceVersion = String(resourceVersion + 1);
-        if (o.dryRun) {
-          alloc?.undo();
-          return { outcome: prev ? 'configured' : 'created', object: view(obj) };
-        }
-        try {
-          await store.commit([{ op: 'put', key: objectKey(obj.kind, ns, name), object: obj }]);
-        } catch (err) {
-          throw storeFailure(err);
-        }
-      } catch (err) {
+      alloc = allocateService(ips, ports, obj, prevSvc);
+    }
+    try {
+      const meta = obj.metadata;
+      meta.namespace = ns;
+      meta.uid = prev?.metadata.uid ?? current?.metadata.uid ?? randomUUID();
+      meta.creationTimestamp = prev?.metadata.creationTimestamp ?? current?.metadata.creationTimestamp ?? rfc3339(clock());
+      // A server-side apply computed managedFields itself; any other write records what it changed.
+      if (!o.managedByApply) meta.managedFields = updateManagedFields(prev ?? current, obj, o.fieldManager, clock(), meta.managedFields);
+      if (prev && sameContent(obj, prev)) {
         alloc?.undo();
-        throw err;
+        return { outcome: 'unchanged', object: structuredClone(current ?? view(prev)) };
       }
-      resourceVersion++;
-      alloc?.settle();
+      admission?.(obj, prev);
+      // Like the apiserver, generation counts changes of the desired state, not of metadata.
+      const bodyChanged = !prev || !sameContent({ ...obj, metadata: {} }, { ...prev, metadata: {} });
+      meta.generation = (prev?.metadata.generation ?? 0) + (bodyChanged ? 1 : 0);
+      if (o.dryRun) {
+        alloc?.undo();
+        const shown = view(obj) as KubeObject;
+        if (current) shown.metadata.resourceVersion = current.metadata.resourceVersion;
+        return { outcome: prev ? 'configured' : 'created', object: shown };
+      }
       index.put(obj);
-      notify(views.recompute(ns, affectedServices(index, ns, [prev, obj])));
-      return { outcome: prev ? 'configured' : 'created', object: view(obj) };
-    });
+      const changed = views.recompute(ns, affectedServices(index, ns, [prev, obj]));
+      publisher.markObject(key);
+      for (const s of changed) publisher.markService(s);
+      publisher.markNamespace(ns);
+      await commitWrite([{ op: 'put', key, object: obj }], obj.kind, name, key, () => {
+        if (prev) index.put(prev); else index.remove(obj.kind, ns, name);
+        notify(views.recompute(ns, affectedServices(index, ns, [prev, obj])));
+      });
+      alloc?.settle();
+      alloc = undefined;
+      notify(changed);
+    } catch (err) {
+      alloc?.undo();
+      throw err;
+    }
+    return { outcome: prev || current ? 'configured' : 'created', object: structuredClone(published(obj.kind, ns, name) ?? view(obj)) };
   }
 
-  async function del(kind: KindName, namespace: string, name: string, o: { dryRun?: boolean } = {}): Promise<KubeObject> {
-    return writes.run(async () => {
-      const readOnly = discovered.readOnlyError(kind, namespace, name);
-      if (readOnly) throw readOnly;
-      const prev = index.get(kind, namespace, name);
-      if (!prev) {
-        // A controller-generated object: deleting it is a no-op, the controller would recreate it at once.
-        const computed = kind === 'Endpoints' || kind === 'EndpointSlice' ? get(kind, namespace, name) : undefined;
-        if (computed) return computed;
-        throw notFoundError(KINDS[kind]?.resource ?? kind, name);
-      }
-      const shown = view(prev);
-      if (o.dryRun) return shown;
-      try {
-        await store.commit([{ op: 'delete', key: objectKey(kind, namespace, name) }]);
-      } catch (err) {
-        throw storeFailure(err);
-      }
-      index.remove(kind, namespace, name);
-      if (prev.kind === 'Service') {
-        releaseService(ips, ports, prev);
-        ingress.delete(serviceKey(namespace, name));
-      }
+  async function deleteLocked(kind: ApiKindName, namespace: string, name: string, o: DeleteOptions): Promise<ApiObject> {
+    if (kind === 'Namespace') return namespaces.delete(name, o);
+    if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'delete is not supported on resources of kind "events"');
+    const readOnly = discovered.readOnlyError(kind, namespace, name);
+    if (readOnly) throw readOnly;
+    const prev = index.get(kind, namespace, name);
+    const current = published(kind, namespace, name);
+    if (!prev) {
+      // A controller-generated object: deleting it is a no-op, the controller would recreate it at once.
+      if (current) return structuredClone(current);
+      throw notFoundError(KINDS[kind].resource, name, groupOf(kind));
+    }
+    if (current) checkPreconditions(current, o, KINDS[kind].resource, name);
+    if (o.dryRun) return structuredClone(current ?? view(prev));
+    const key = objectKey(kind, namespace, name);
+    index.remove(kind, namespace, name);
+    const changed = views.recompute(namespace, affectedServices(index, namespace, [prev]));
+    publisher.markObject(key);
+    for (const s of changed) publisher.markService(s);
+    publisher.markNamespace(namespace);
+    const changes = await commitWrite([{ op: 'delete', key }], kind, name, key, () => {
+      index.put(prev);
       notify(views.recompute(namespace, affectedServices(index, namespace, [prev])));
-      return shown;
     });
+    if (prev.kind === 'Service') {
+      releaseService(ips, ports, prev);
+      ingress.delete(serviceKey(namespace, name));
+    }
+    notify(changed);
+    return structuredClone(changes.find((c) => c.key === key)?.object ?? current ?? view(prev));
   }
+
+  async function patchLocked(kind: ApiKindName, namespace: string, name: string, type: PatchType, patch: unknown, o: PatchOptions): Promise<ApplyResult> {
+    if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'patch is not supported on resources of kind "events"');
+    const ns = kind === 'Namespace' ? '' : namespace;
+    const current = published(kind, ns, name);
+    const declaredObj = kind === 'Namespace' ? declaredNamespaces.get(name) : index.get(kind, namespace, name);
+    const target = patchTarget({ kind, namespace, name, type, patch, current, declared: declaredObj as ApiObject | undefined, force: o.force, fieldManager: o.fieldManager, now: clock() });
+    const result = await applyLocked(target, { ...o, mode: 'apply', managedByApply: type === 'apply' });
+    if (!current && result.outcome === 'created') return result;
+    return result.outcome === 'created' ? { ...result, outcome: 'configured' } : result;
+  }
+
+  function addReference(involved: Parameters<ControlPlaneApi['recordEvent']>[0]): Parameters<ControlPlaneApi['recordEvent']>[0] {
+    const ref = { ...involved };
+    if (ref.kind && ref.name && (ref.kind in KINDS)) {
+      const obj = cache.get(ref.kind as KindName, ref.namespace ?? 'default', ref.name);
+      if (obj) {
+        ref.uid ??= obj.metadata.uid;
+        ref.resourceVersion ??= obj.metadata.resourceVersion;
+      }
+      ref.apiVersion ??= KINDS[ref.kind as KindName].apiVersion;
+    }
+    return ref;
+  }
+
+  const publishedReads = {
+    get: (kind: ApiKindName, ns: string, name: string) => published(kind, ns, name),
+    list: (kind: ApiKindName, ns?: string) => cache.list(kind, ns),
+    revision: () => cache.revision(),
+  };
 
   return {
-    apply,
-    delete: del,
-    get,
-    list,
+    apply: (raw, o = {}) => writes.run(() => applyLocked(raw, o)),
+    patch: (kind, ns, name, type, patch, o = {}) => writes.run(() => patchLocked(kind, ns, name, type, patch, o)),
+    delete: (kind, ns, name, o = {}) => writes.run(() => deleteLocked(kind, ns, name, o)),
+    get: (kind, ns, name) => {
+      const o = cache.get(kind, ns, name);
+      return o ? structuredClone(o) as KubeObject : undefined;
+    },
+    list: (kind, ns) => cache.list(kind, ns).map((o) => structuredClone(o) as KubeObject),
+    published: publishedReads,
+    watch: (start, sink) => startWatch(store, cache, start, sink),
     events: (filter) => events.list(filter),
-    recordEvent: (involved, type, reason, message, component) => { events.record(involved, type, reason, message, component); },
+    recordEvent: (involved, type, reason, message, component) => {
+      events.record(addReference(involved), type, reason, message, component);
+      flusher.schedule();
+    },
     subscribe(fn) {
       subscribers.add(fn);
       return () => { subscribers.delete(fn); };
@@ -258,7 +380,14 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       return writes.run(async () => {
         const result = discovered.sync(source, pods);
         const services: string[] = [];
-        for (const c of result.changed) services.push(...views.recompute(c.namespace, affectedServices(index, c.namespace, c.objects)));
+        for (const c of result.changed) {
+          services.push(...views.recompute(c.namespace, affectedServices(index, c.namespace, c.objects)));
+          for (const o of c.objects) if (o) publisher.markObject(objectKey('Pod', c.namespace, o.metadata.name ?? ''));
+          publisher.markNamespace(c.namespace);
+        }
+        for (const s of services) publisher.markService(s);
+        // Published (and numbered by the store) like any change before the call resolves.
+        await flusher.flush();
         notify(services);
         return result;
       });
@@ -267,6 +396,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       const changed: string[] = [];
       if (services === undefined) {
         for (const ns of index.namespaces()) changed.push(...views.recompute(ns));
+        for (const ns of index.namespaces()) for (const p of index.list('Pod', ns)) publisher.markObject(objectKey('Pod', ns, p.metadata.name ?? ''));
       } else {
         const byNs = new Map<string, Set<string>>();
         for (const key of services) {
@@ -275,7 +405,10 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
           byNs.set(ns, (byNs.get(ns) ?? new Set()).add(key.slice(slash + 1)));
         }
         for (const [ns, names] of byNs) changed.push(...views.recompute(ns, names));
+        publisher.markPodsOf(services);
       }
+      for (const s of changed) publisher.markService(s);
+      flusher.schedule();
       notify(changed);
     },
     setReadiness(source) {
@@ -291,12 +424,18 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       if (!index.get('Service', namespace, name)) return;
       if (list.length) ingress.set(serviceKey(namespace, name), structuredClone(list));
       else ingress.delete(serviceKey(namespace, name));
+      publisher.markObject(objectKey('Service', namespace, name));
+      flusher.schedule();
     },
+    flushed: () => flusher.flushed(),
     async close() {
       if (closed) return;
+      await flusher.flushed().catch(() => undefined);
       closed = true;
+      flusher.close();
       await writes.close();
       subscribers.clear();
+      cache.close();
       await store.close();
     },
   };

@@ -1,6 +1,7 @@
 // Start-up of the registry: every stored object back in its in-memory index, and each Service's
 // ClusterIP and NodePorts re-reserved, since allocations live in the stored Services. Main thread.
 import { namespaceOf } from '../model/namespace-of.ts';
+import type { Namespace } from '../model/types.ts';
 import type { Store } from '../store/store.ts';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.ts';
 import type { EventLog } from './event-log.ts';
@@ -16,15 +17,17 @@ export interface RestoreTargets {
 }
 
 /**
- * Loads the store into `to.index`; returns the highest stored resourceVersion. A reservation that
- * fails (the CIDR or range flag changed since) is reported as a Warning event rather than refusing
- * to start: the Service keeps its address, it is just not protected.
+ * Loads the declared objects into `to.index` and returns the declared Namespaces (kept apart: they
+ * hold no endpoints). A reservation that fails (the CIDR or range flag changed since) is reported
+ * as a Warning event rather than refusing to start: the Service keeps its address, it is just not
+ * protected.
  */
-export async function restoreStoredObjects(store: Store, to: RestoreTargets): Promise<number> {
-  let resourceVersion = 0;
-  for (const obj of await store.load()) {
+export async function restoreStoredObjects(store: Store, to: RestoreTargets): Promise<{ namespaces: Namespace[] }> {
+  const namespaces: Namespace[] = [];
+  for (const loaded of await store.load()) {
+    const obj = loaded as typeof loaded | Namespace;
+    if (obj.kind === 'Namespace') { namespaces.push(obj); continue; }
     to.index.put(obj);
-    resourceVersion = Math.max(resourceVersion, Number(obj.metadata.resourceVersion) || 0);
     if (obj.kind !== 'Service') continue;
     const ref = { kind: 'Service', namespace: namespaceOf(obj.metadata), name: obj.metadata.name, uid: obj.metadata.uid };
     const ip = heldClusterIp(obj);
@@ -35,5 +38,5 @@ export async function restoreStoredObjects(store: Store, to: RestoreTargets): Pr
       if (err) to.events.record(ref, 'Warning', 'NodePortNotReserved', `stored node port ${p}: ${err}`, 'registry');
     }
   }
-  return resourceVersion;
+  return { namespaces };
 }

@@ -12,6 +12,7 @@ import type { ConnectionTransport, ConnectOwner } from './connection-transport.t
 import { clearDeadline, deadlineNow, setDeadline, type DeadlineEntry } from './connect-deadlines.ts';
 import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';
 import type { RefusalCause } from '../shared/endpoint-table-layout.ts';
+import { LOCAL_ERRORS } from './local-errors.ts';
 import { HANDSHAKE, type ConnectionRegistry, type LiveConnection } from './connection-registry.ts';
 import { encodeProxyHeader } from './proxy-protocol.ts';
 import type { Splice, SpliceEnd, SpliceStats } from './splice-types.ts';
@@ -55,9 +56,6 @@ const NOT_TRIED: readonly number[] = [];
 /** The connect timeout when the listener's Service port had no snapshot at accept. */
 const FALLBACK_CONNECT_TIMEOUT_MS = 5000;
 
-/** Connect errors that are this machine's, not the endpoint's: out of descriptors (process or
- *  system), of socket buffers or memory, or of local ports and addresses to connect from. */
-export const LOCAL_ERRORS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
 
 class ClientConnection<C, U> implements LiveConnection, TrafficAccount, DeadlineEntry, ConnectOwner<U> {
   // LiveConnection: HANDSHAKE until an upstream is connected, then the endpoint's slot.

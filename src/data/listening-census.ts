@@ -1,25 +1,32 @@
-// Counts the TCP sockets listening on an address and port in this network namespace, whoever owns
-// them, from /proc/net/tcp and /proc/net/tcp6 (Linux). Main thread.
+// Counts the sockets listening on an address and port in this network namespace, whoever owns them:
+// TCP from /proc/net/tcp and tcp6, UDP from /proc/net/udp and udp6 (Linux). Main thread.
 //
-// Why: reuseport workers bind with SO_REUSEPORT, and Linux lets any process of the same user join
-// such a group and take a share of its connections without a word. The worker pool proves, before
-// its workers bind, that nobody holds the address (an exclusive bind), and afterwards that only its
-// own workers' sockets listen there: more listening sockets than workers means another process
-// slipped in between the two steps (or joined later: the data-plane sync re-counts periodically).
+// Why: workers bind with SO_REUSEPORT, and Linux lets any process of the same user join such a
+// group and take a share of its connections or datagrams without a word. The worker pool proves,
+// before its workers bind, that nobody holds the address (an exclusive bind), and afterwards that
+// only its own workers' sockets are there: more sockets than workers means another process slipped
+// in between the two steps (or joined later: the data-plane sync re-counts periodically).
 //
-// Cost: on a busy machine these files list tens of thousands of sockets (TIME_WAIT mostly): 9 MB
+// A UDP socket has no LISTEN state: a bound one shows state 07 (TCP_CLOSE, unconnected), one that
+// connect()ed 01. Every UDP socket whose local address and port overlap counts, connected or not:
+// a socket connected to one client takes that client's datagrams (the kernel prefers it). Ours are
+// only the workers' bound ones there — a flow's upstream socket has an ephemeral port the kernel
+// never gives out while a listener holds it.
+//
+// Cost: on a busy machine the TCP files list tens of thousands of sockets (TIME_WAIT mostly): 9 MB
 // and half a second or more to read whole. But the kernel prints the listening sockets first (its
-// iterator walks the listening hash before the established one), so a read stops at the first line
-// in another state: only the listening section is generated and parsed. Requests that arrive while
-// a read is pending share the next read. Where the files do not exist (not Linux) the count is
-// undefined and callers skip the check.
-import { closeSync, openSync, readSync } from 'node:fs';
+// iterator walks the listening hash before the established one), so a TCP read stops at the first
+// line in another state: only the listening section is generated and parsed. The UDP files have no
+// such order and are read whole: a line per UDP socket, listeners and flows' upstream sockets (about
+// 2 MB at 16,384 flows). Requests that arrive while a read is pending share the next read. Where
+// the files do not exist (not Linux) the count is undefined and callers skip the check.
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { addressesOverlap, canonicalIP } from '../model/ip-address.ts';
 
 export interface ListeningCensus {
-  /** Listening sockets whose address overlaps `address:port` (a wildcard overlaps every address of
-   *  its port); undefined when this system does not say. */
-  count(address: string, port: number): Promise<number | undefined>;
+  /** Sockets of `protocol` (TCP: listening; UDP: bound) whose address overlaps `address:port` (a
+   *  wildcard overlaps every address of its port); undefined when this system does not say. */
+  count(address: string, port: number, protocol?: 'TCP' | 'UDP'): Promise<number | undefined>;
 }
 
 const LISTEN = '0A';
@@ -60,6 +67,18 @@ export function parseProcNetTcp(text: string, v6: boolean): Listening[] {
   return out;
 }
 
+/** Every socket of a /proc/net/udp{,6} text, in any state. */
+export function parseProcNetUdp(text: string, v6: boolean): Listening[] {
+  const out: Listening[] = [];
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const cols = lines[i].trim().split(/\s+/);
+    if (cols.length < 4) continue;
+    out.push(v6 ? parseV6(cols[1]) : parseV4(cols[1]));
+  }
+  return out;
+}
+
 const CHUNK = 16 * 1024;
 
 /** The head of a /proc/net/tcp{,6} file up to the end of its listening section (whole lines).
@@ -88,25 +107,31 @@ function normalise(address: string): string {
   return canonicalIP(address) ?? address.toLowerCase();
 }
 
-export function createListeningCensus(read: (path: string) => string | Promise<string> = readListeningSection): ListeningCensus {
-  let pending: Promise<Listening[] | undefined> | null = null;
+const FILES = {
+  TCP: { v4: '/proc/net/tcp', v6: '/proc/net/tcp6', parse: parseProcNetTcp },
+  UDP: { v4: '/proc/net/udp', v6: '/proc/net/udp6', parse: parseProcNetUdp },
+} as const;
 
-  function snapshot(): Promise<Listening[] | undefined> {
+/** `read(path)` returns the text to parse: for the TCP files their listening section is enough. */
+export function createListeningCensus(read: (path: string) => string | Promise<string> = readProcNet): ListeningCensus {
+  const pending: Record<'TCP' | 'UDP', Promise<Listening[] | undefined> | null> = { TCP: null, UDP: null };
+
+  function snapshot(protocol: 'TCP' | 'UDP'): Promise<Listening[] | undefined> {
     // One read serves every request made before it starts; later ones wait for the next.
-    pending ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
-      pending = null;
+    return pending[protocol] ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
+      pending[protocol] = null;
+      const f = FILES[protocol];
       const attempt = async (path: string) => { try { return await read(path); } catch { return undefined; } };
-      const v4 = await attempt('/proc/net/tcp');
-      const v6 = await attempt('/proc/net/tcp6');
+      const v4 = await attempt(f.v4);
+      const v6 = await attempt(f.v6);
       if (v4 === undefined) return undefined;
-      return [...parseProcNetTcp(v4, false), ...parseProcNetTcp(v6 ?? '', true)];
+      return [...f.parse(v4, false), ...f.parse(v6 ?? '', true)];
     });
-    return pending;
   }
 
   return {
-    async count(address, port) {
-      const all = await snapshot();
+    async count(address, port, protocol = 'TCP') {
+      const all = await snapshot(protocol);
       if (!all) return undefined;
       const want = normalise(address);
       let n = 0;
@@ -114,4 +139,9 @@ export function createListeningCensus(read: (path: string) => string | Promise<s
       return n;
     },
   };
+}
+
+/** The TCP files up to the end of their listening section; the UDP files whole. */
+function readProcNet(path: string): string {
+  return path.includes('/udp') ? readFileSync(path, 'latin1') : readListeningSection(path);
 }

@@ -2,10 +2,10 @@
 // (worker-main.ts) for its life, hosted by piscina (worker-host.ts: one single-thread pool per
 // worker, so that a replacement failing during its bootstrap cannot stop all later replacements).
 // A crashed worker's slot gets a new worker — at once, or backing off while it keeps dying
-// quickly — which is re-sent every snapshot and (reuseport) every listener.
+// quickly — which is re-sent every snapshot and every listener it binds.
 // Accept modes: 'transfer' binds on the main thread and hands each accepted socket to a worker
 // through its MessagePort (transfer-acceptor.ts); 'reuseport' binds one SO_REUSEPORT listener per
-// worker.
+// worker. UDP listeners are bound by the workers in both modes (per worker, or one worker each).
 import type { AddressInfo, Server } from 'node:net';
 import { MessageChannel, type MessagePort, type Transferable, type Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import type { EndpointTable } from '../shared/endpoint-table.ts';
 import { createWorkerLedger } from '../shared/worker-ledger.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
 import { BindError } from './bind-main.ts';
-import { bindReusePort } from './bind-reuseport.ts';
+import { bindOnWorkers } from './bind-on-workers.ts';
 import { createListeningCensus, type ListeningCensus } from './listening-census.ts';
 import { createTransferAcceptor } from './transfer-acceptor.ts';
 import { hostWorker, restartDelay, type HostedWorker } from './worker-host.ts';
@@ -32,6 +32,14 @@ export type AcceptMode = 'transfer' | 'reuseport';
  *  "Accepting connections"). */
 export const DEFAULT_ACCEPT_MODE: AcceptMode = 'reuseport';
 
+/** How UDP listeners are bound: 'per-worker' — every worker binds each with SO_REUSEPORT and the
+ *  kernel keeps each client address:port on one of them; 'single' — one worker binds it alone, the
+ *  listeners spread over the workers. per-worker by measurement (docs/architecture.md, "UDP flows":
+ *  no more CPU per query with 2 workers on 2 cores, and a crashed worker's clients are carried by the
+ *  other sockets at once, where 'single' has no listener until the replacement binds). */
+export type UdpSocketMode = 'per-worker' | 'single';
+export const DEFAULT_UDP_SOCKETS: UdpSocketMode = 'per-worker';
+
 export type LogFn = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 export interface WorkerPoolOptions {
@@ -41,6 +49,11 @@ export interface WorkerPoolOptions {
   drainTimeoutMs: number;
   /** Global max concurrent connections across workers; 0/undefined = unlimited. */
   maxConnections?: number;
+  /** Global max live UDP flows across workers; 0/undefined = unlimited. */
+  maxUdpFlows?: number;
+  udpSockets?: UdpSocketMode;
+  /** SO_RCVBUF asked for on UDP listeners; 0/undefined = the kernel's default. */
+  udpRecvBufferBytes?: number;
   /** Receives access-log batches (JSON lines); undefined = access log off. */
   accessLog?: (lines: string[]) => void;
   /** Seeds each worker's random stream with randomSeed + workerId (tests); undefined = Math.random. */
@@ -48,7 +61,7 @@ export interface WorkerPoolOptions {
   log?: LogFn;
   /** The worker module; tests substitute one that fails. Default worker-main.ts. */
   workerFile?: string;
-  /** Who else listens where reuseport workers bind; default /proc/net/tcp{,6}. */
+  /** Who else is bound where the workers bind; default /proc/net/{tcp,udp}{,6}. */
   census?: ListeningCensus;
 }
 
@@ -67,8 +80,9 @@ export interface WorkerPool {
   sync(): Promise<void>;
   /** Stops accepting on the listener; established connections continue. */
   unlisten(id: string): Promise<void>;
-  /** Ids of reuseport listeners where more sockets listen than this pool has workers: another
-   *  process joined them (SO_REUSEPORT). Always empty in transfer mode, whose binds are exclusive. */
+  /** Ids of the listeners workers bind (TCP in reuseport mode, UDP always) where more sockets are
+   *  bound than the workers that bind it: another process joined them (SO_REUSEPORT). The transfer
+   *  acceptor's TCP listeners are exclusive binds and never listed. */
   sharedListeners(): Promise<string[]>;
   /** Stops accepting everywhere; resolves when every connection finished or was cut at the timeout. */
   drain(timeoutMs: number): Promise<void>;
@@ -90,13 +104,18 @@ interface WorkerSlot {
   host: HostedWorker<WorkerResult> | null;
 }
 
-interface ListenerState { spec: ListenerSpec; bound: BoundAddress; server?: Server }
+/** `owner`: the worker that binds a UDP listener alone ('single' UDP sockets). */
+interface ListenerState { spec: ListenerSpec; bound: BoundAddress; server?: Server; owner?: number }
 
 export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool> {
   const mode = o.accept ?? DEFAULT_ACCEPT_MODE;
   const log: LogFn = o.log ?? (() => {});
   const n = Math.max(1, Math.floor(o.workers));
-  const config: WorkerConfig = { drainTimeoutMs: o.drainTimeoutMs, accessLog: !!o.accessLog, maxConnections: o.maxConnections ?? 0, randomSeed: o.randomSeed };
+  const udpMode = o.udpSockets ?? DEFAULT_UDP_SOCKETS;
+  const config: WorkerConfig = {
+    drainTimeoutMs: o.drainTimeoutMs, accessLog: !!o.accessLog, maxConnections: o.maxConnections ?? 0, randomSeed: o.randomSeed,
+    maxUdpFlows: o.maxUdpFlows ?? 0, udpReusePort: udpMode === 'per-worker', udpRecvBufferBytes: o.udpRecvBufferBytes ?? 0,
+  };
   const workerFile = o.workerFile ?? fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
   const snapshots = new Map<number, ServicePortSnapshot>();
@@ -133,7 +152,11 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     // Messages queue on the port until the worker attaches; state goes first, in order.
     send(slot, { type: 'config', drainTimeoutMs: config.drainTimeoutMs, accessLog: config.accessLog });
     for (const s of snapshots.values()) send(slot, { type: 'servicePort', snapshot: s });
-    if (mode === 'reuseport') for (const l of listeners.values()) send(slot, { type: 'listen', listener: { ...l.spec, port: l.bound.port } });
+    for (const l of listeners.values()) {
+      if (l.spec.protocol === 'UDP' ? l.owner === undefined || l.owner === id : mode === 'reuseport') {
+        send(slot, { type: 'listen', listener: { ...l.spec, port: l.bound.port } });
+      }
+    }
     const task: WorkerTask = { workerId: id, port: port2, tableBuffer: o.table.buffer, ledgerBuffer: ledger.buffer, config };
     const startedAt = Date.now();
     const host = hostWorker<WorkerTask, WorkerResult>(workerFile, task, [port2]);
@@ -144,7 +167,10 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       // its ledger is final. Its connections died with it; give back what they held.
       slot.ready = false;
       const held = ledger.releaseInto(o.table);
-      if (held > 0) log('warn', `data-plane worker ${id} died holding ${held} connections; their active counts were released`);
+      if (held.connections > 0 || held.flows > 0) {
+        log('warn', `data-plane worker ${id} died holding ${held.connections} connections and ${held.flows} UDP flows; ` +
+          'they are lost (their clients start again) and their active counts were released');
+      }
       port1.close();
       answerWaiters(slot);
       if (closed || draining) return r;
@@ -237,17 +263,29 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     return bound;
   }
 
-  async function listenReusePort(spec: ListenerSpec): Promise<BoundAddress> {
-    const port = await bindReusePort(spec, {
+  /** 'single' UDP sockets: the worker owning the fewest UDP listeners (the lowest id on a tie). */
+  function udpOwner(): number {
+    const owned = slots.map(() => 0);
+    for (const l of listeners.values()) if (l.owner !== undefined) owned[l.owner]++;
+    return owned.indexOf(Math.min(...owned));
+  }
+
+  /** A listener the workers bind: TCP in reuseport mode and every UDP listener, on every worker
+   *  (SO_REUSEPORT) or, for 'single' UDP sockets, on one; only where no other socket is bound
+   *  (bind-on-workers.ts). */
+  async function listenOnWorkers(spec: ListenerSpec): Promise<BoundAddress> {
+    const owner = spec.protocol === 'UDP' && udpMode === 'single' ? udpOwner() : undefined;
+    const targets = owner === undefined ? slots : [slots[owner]];
+    const port = await bindOnWorkers(spec, {
       census, shuttingDown, stopping: () => closed || draining !== null,
       listen(concrete) {
         // Recorded first, so a worker replaced meanwhile is sent this listener too.
-        listeners.set(spec.id, { spec, bound: { address: spec.address, port: concrete.port } });
-        return Promise.all(slots.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
+        listeners.set(spec.id, { spec, bound: { address: spec.address, port: concrete.port }, owner });
+        return Promise.all(targets.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
       },
       async unlisten() {
         listeners.delete(spec.id);
-        await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
+        await Promise.all(targets.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
       },
     });
     return { address: spec.address, port };
@@ -267,10 +305,9 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     },
     async listen(spec) {
       if (closed || draining) throw shuttingDown();
-      if (spec.protocol !== 'TCP') throw new BindError('SY_UNSUPPORTED_PROTOCOL', `${spec.protocol} listeners are not served by the TCP worker pool`);
       const existing = listeners.get(spec.id);
       if (existing) return existing.bound;
-      return mode === 'transfer' ? listenTransfer(spec) : listenReusePort(spec);
+      return mode === 'transfer' && spec.protocol === 'TCP' ? listenTransfer(spec) : listenOnWorkers(spec);
     },
     async sync() {
       if (closed || draining) return; // drained workers have closed their ports
@@ -279,17 +316,17 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       await Promise.all(slots.map((s) => ask(s, id, { type: 'unlisten', id })));
     },
     async sharedListeners() {
-      if (mode !== 'reuseport') return [];
-      const all = [...listeners.values()];
-      const counts = await Promise.all(all.map((l) => census.count(l.bound.address, l.bound.port)));
-      return all.filter((_, i) => (counts[i] ?? 0) > n).map((l) => l.spec.id);
+      // The transfer acceptor's listeners are bound without SO_REUSEPORT: nobody can join them.
+      const all = [...listeners.values()].filter((l) => !l.server);
+      const counts = await Promise.all(all.map((l) => census.count(l.bound.address, l.bound.port, l.spec.protocol)));
+      return all.filter((l, i) => (counts[i] ?? 0) > (l.owner === undefined ? n : 1)).map((l) => l.spec.id);
     },
     async unlisten(id) {
       const l = listeners.get(id);
       if (!l) return;
       listeners.delete(id);
       if (l.server) { l.server.close(); return; }
-      await Promise.all(slots.map((s) => ask(s, id, { type: 'unlisten', id })));
+      await Promise.all((l.owner === undefined ? slots : [slots[l.owner]]).map((s) => ask(s, id, { type: 'unlisten', id })));
     },
     drain(timeoutMs) {
       draining ??= (async () => {

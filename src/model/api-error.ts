@@ -11,7 +11,7 @@ import { SyError } from './sy-error.ts';
 export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
   | 'Invalid' | 'MethodNotAllowed' | 'RequestEntityTooLarge' | 'UnsupportedMediaType'
-  | 'Timeout' | 'InternalError' | 'ServiceUnavailable';
+  | 'Timeout' | 'InternalError' | 'ServiceUnavailable' | 'Expired' | 'Gone' | 'NotAcceptable';
 
 export interface StatusCause { reason?: string; message: string; field?: string }
 
@@ -22,7 +22,7 @@ export interface Status {
   status: 'Failure' | 'Success';
   message: string;
   reason: StatusReason;
-  details?: { name?: string; kind?: string; group?: string; causes?: StatusCause[] };
+  details?: { name?: string; kind?: string; group?: string; uid?: string; causes?: StatusCause[] };
   code: number;
   /** switchyard's stable error code, e.g. SY_INVALID. */
   errorCode?: string;
@@ -69,11 +69,19 @@ export function invalidError(kind: string, name: string, errors: FieldError[], g
   });
 }
 
-export function notFoundError(resource: string, name: string): ApiError {
+/** `services "web" not found`; a non-core group is named too: `endpointslices.discovery.k8s.io "x" not found`. */
+export function notFoundError(resource: string, name: string, group = ''): ApiError {
   const shown = truncateForMessage(name);
-  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${resource} "${shown}" not found`, { name: shown, kind: resource });
+  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${group ? `${resource}.${group}` : resource} "${shown}" not found`,
+    { name: shown, ...(group ? { group } : {}), kind: resource });
 }
 
 export function badRequest(code: SyCode, message: string): ApiError {
   return new ApiError(400, 'BadRequest', code, message);
+}
+
+/** 409 `Operation cannot be fulfilled on services "web": <why>` (apimachinery NewConflict). */
+export function conflictError(resource: string, name: string, why: string): ApiError {
+  const shown = truncateForMessage(name);
+  return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${shown}": ${why}`, { name: shown, kind: resource });
 }

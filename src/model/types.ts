@@ -16,6 +16,20 @@ export interface ObjectMeta {
   generation?: number;
   creationTimestamp?: string;
   deletionTimestamp?: string;
+  finalizers?: string[];
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+  managedFields?: ManagedFieldsEntry[];
+}
+
+/** Server-side apply's record of which manager owns which fields (meta/v1 ManagedFieldsEntry). */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  time?: string;
+  fieldsType: 'FieldsV1';
+  fieldsV1: Record<string, unknown>;
+  subresource?: string;
 }
 
 export interface ObjectReference {
@@ -23,6 +37,9 @@ export interface ObjectReference {
   namespace?: string;
   name?: string;
   uid?: string;
+  apiVersion?: string;
+  resourceVersion?: string;
+  fieldPath?: string;
 }
 
 export interface ServicePort {
@@ -203,9 +220,24 @@ export interface KubeEvent {
   count?: number;
   firstTimestamp?: string;
   lastTimestamp?: string;
+  eventTime?: string | null;
+  reportingComponent?: string;
+  reportingInstance?: string;
+}
+
+/** A namespace (cluster-scoped): one a user created, one that holds objects, or default/kube-system. */
+export interface Namespace {
+  apiVersion: 'v1';
+  kind: 'Namespace';
+  metadata: ObjectMeta;
+  spec?: { finalizers?: string[] };
+  status?: { phase?: 'Active' | 'Terminating' };
 }
 
 export type KubeObject = Service | Endpoints | EndpointSlice | Pod;
+/** Everything the API serves: the applied kinds, Events and Namespaces. */
+export type ApiObject = KubeObject | KubeEvent | Namespace;
+export type ApiKindName = ApiObject['kind'];
 export type KindName = KubeObject['kind'];
 
 /** The served kinds, their REST resource names and API groups. */

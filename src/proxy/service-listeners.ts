@@ -129,7 +129,7 @@ export class ServiceListeners {
       const service = this.o.service(state.service);
       if (!service) continue;
       if (now) {
-        this.o.event(service, 'Warning', 'PortShared', `another process also listens on ${state.spec.id} (${state.spec.role}) and takes a share of its connections; stop it, or move this Service to another address or port`);
+        this.o.event(service, 'Warning', 'PortShared', `another process also listens on ${state.spec.id} (${state.spec.role}) and takes a share of its ${state.spec.protocol === 'UDP' ? 'datagrams' : 'connections'}; stop it, or move this Service to another address or port`);
       } else this.o.event(service, 'Normal', 'PortExclusive', `only this switchyard listens on ${state.spec.id} again`);
     }
   }
@@ -179,10 +179,11 @@ export class ServiceListeners {
     }
   }
 
-  /** Another listener of this switchyard bound on an overlapping address and the same port. */
+  /** Another listener of this switchyard bound on an overlapping address, the same port and protocol. */
   private ownOverlapping(state: ListenerState): ListenerState | undefined {
     for (const l of this.byId.values()) {
-      if (l !== state && l.bound && l.spec.port === state.spec.port && addressesOverlap(canonical(l.spec.address), canonical(state.spec.address))) return l;
+      if (l !== state && l.bound && l.spec.port === state.spec.port && l.spec.protocol === state.spec.protocol
+        && addressesOverlap(canonical(l.spec.address), canonical(state.spec.address))) return l;
     }
     return undefined;
   }

@@ -1,6 +1,7 @@
 // How the process's file descriptors (RLIMIT_NOFILE) are shared out, decided once at start-up on the
 // main thread: a reserve for the process itself, listening sockets up to --max-listeners, and the
-// rest for proxied connections (two descriptors each: client and upstream). Without it one Service
+// rest for proxied connections (two descriptors each: client and upstream) and UDP flows (one each:
+// the flow's connected socket to its endpoint). Without it one Service
 // with 10,000 ports bound listeners until the process ran out: every accept and connect then failed
 // with EMFILE, healthy backends were ejected for it and the admin API stopped answering.
 //
@@ -18,63 +19,97 @@ export const RESERVED_BASE = 256;
 export const RESERVED_PER_WORKER = 16;
 /** Share of the descriptors left after the reserve that listeners may take by default. */
 export const LISTENER_SHARE = 0.25;
+/** Live UDP flows at most by default, whatever the limit: 8,000 DNS clients with a flow each, twice over. */
+export const DEFAULT_MAX_UDP_FLOWS = 16_384;
 
 export interface DescriptorBudgetInput {
   /** Soft RLIMIT_NOFILE; undefined when unknown or unlimited (nothing is budgeted). */
   limit: number | undefined;
   workers: number;
   accept: 'transfer' | 'reuseport';
+  /** How UDP listeners are bound: on every worker, or on one. */
+  udpSockets: 'per-worker' | 'single';
   /** --max-listeners; 0 = derive from the limit. */
   maxListeners: number;
   /** --max-connections; 0 = derive from the limit. */
   maxConnections: number;
+  /** --max-udp-flows; 0 = derive from the limit. */
+  maxUdpFlows: number;
 }
 
 export interface DescriptorBudget {
   limit: number | undefined;
   reserved: number;
-  /** Descriptors one listener takes: one per worker with reuseport, one with transfer. */
+  /** Descriptors one listener may take: one per worker where every worker binds it (TCP with
+   *  reuseport, UDP with per-worker sockets), else one. The most either protocol takes, so that any
+   *  mix of TCP and UDP listeners fits. */
   perListener: number;
   /** Listeners (address, port, protocol) the Services may have in all; 0 = unlimited. */
   maxListeners: number;
   /** Proxied connections at once across the workers (the data plane's admission); 0 = unlimited. */
   maxConnections: number;
+  /** Live UDP flows across the workers, each holding its upstream socket; 0 = unlimited. */
+  maxUdpFlows: number;
   /** One line for the log: what the limit allows. */
   summary: string;
 }
 
-/** Throws an Error with code SY_FD_BUDGET when explicit settings cannot fit the limit. */
+/**
+ * Shares the limit out: the reserve; listeners (perListener descriptors each); then what is left
+ * between proxied connections (client and upstream: two each) and UDP flows (their upstream socket:
+ * one each; the client side is the listener's socket). By default flows get a third of it (at most
+ * DEFAULT_MAX_UDP_FLOWS), which leaves as many connections as flows, and connections the rest.
+ * Throws an SyError with code SY_FD_BUDGET when explicit settings cannot fit the limit.
+ */
 export function planDescriptorBudget(i: DescriptorBudgetInput): DescriptorBudget {
-  const perListener = i.accept === 'reuseport' ? Math.max(1, i.workers) : 1;
-  const reserved = RESERVED_BASE + RESERVED_PER_WORKER * Math.max(1, i.workers);
+  const workers = Math.max(1, i.workers);
+  const perListener = i.accept === 'reuseport' || i.udpSockets === 'per-worker' ? workers : 1;
+  const reserved = RESERVED_BASE + RESERVED_PER_WORKER * workers;
   if (i.limit === undefined || !Number.isFinite(i.limit)) {
+    const maxUdpFlows = i.maxUdpFlows > 0 ? i.maxUdpFlows : DEFAULT_MAX_UDP_FLOWS;
     return {
-      limit: undefined, reserved, perListener, maxListeners: i.maxListeners, maxConnections: i.maxConnections,
-      summary: 'the open-file limit is unlimited or unknown: listeners and connections are limited only by --max-listeners and --max-connections',
+      limit: undefined, reserved, perListener, maxListeners: i.maxListeners, maxConnections: i.maxConnections, maxUdpFlows,
+      summary: 'the open-file limit is unlimited or unknown: listeners, connections and UDP flows are limited only by ' +
+        `--max-listeners, --max-connections and --max-udp-flows (${maxUdpFlows})`,
     };
   }
   const usable = i.limit - reserved;
   const raise = (needed: number) => `raise the limit first (ulimit -n ${needed}, or LimitNOFILE= in a systemd unit)`;
-  if (usable < perListener + 2) {
-    throw budgetError(`the open-file limit (${i.limit}, ulimit -n) leaves nothing for listeners and connections after the ${reserved} descriptors switchyard keeps for itself; ${raise(reserved + 1024)}`);
+  if (usable < perListener + 3) {
+    throw budgetError(`the open-file limit (${i.limit}, ulimit -n) leaves nothing for listeners, connections and UDP flows after the ${reserved} descriptors switchyard keeps for itself; ${raise(reserved + 1024)}`);
   }
   const maxListeners = i.maxListeners > 0 ? i.maxListeners : Math.max(1, Math.floor((usable * LISTENER_SHARE) / perListener));
   const listenerFds = maxListeners * perListener;
-  if (listenerFds > usable - 2) {
-    throw budgetError(`--max-listeners ${maxListeners} needs ${listenerFds} descriptors (${perListener} per listener with ${i.workers} reuseport workers) ` +
+  if (listenerFds > usable - 3) {
+    throw budgetError(`--max-listeners ${maxListeners} needs ${listenerFds} descriptors (${perListener} per listener with ${i.workers} workers binding it) ` +
       `but the open-file limit is ${i.limit} (ulimit -n) and ${reserved} are kept for the process itself; lower --max-listeners or ${raise(reserved + listenerFds + 1024)}`);
   }
-  const fit = Math.floor((usable - listenerFds) / 2);
-  if (i.maxConnections > fit) {
-    throw budgetError(`--max-connections ${i.maxConnections} needs ${2 * i.maxConnections} descriptors (client and upstream each) but only ${usable - listenerFds} ` +
-      `are left of the open-file limit ${i.limit} (ulimit -n) after ${reserved} for the process and ${listenerFds} for ${maxListeners} listeners; ` +
-      `lower --max-connections or --max-listeners, or ${raise(reserved + listenerFds + 2 * i.maxConnections)}`);
+  const traffic = usable - listenerFds;
+  const after = `after ${reserved} for the process and ${listenerFds} for ${maxListeners} listeners`;
+  const both = i.maxConnections > 0 && i.maxUdpFlows > 0;
+  if (both && 2 * i.maxConnections + i.maxUdpFlows > traffic) {
+    throw budgetError(`--max-connections ${i.maxConnections} and --max-udp-flows ${i.maxUdpFlows} need ${2 * i.maxConnections + i.maxUdpFlows} descriptors ` +
+      `(two per connection, one per flow) but only ${traffic} are left of the open-file limit ${i.limit} (ulimit -n) ${after}; ` +
+      `lower one of them or --max-listeners, or ${raise(reserved + listenerFds + 2 * i.maxConnections + i.maxUdpFlows)}`);
   }
-  const maxConnections = i.maxConnections > 0 ? i.maxConnections : fit;
+  if (i.maxConnections > 0 && 2 * i.maxConnections > traffic - 1) {
+    throw budgetError(`--max-connections ${i.maxConnections} needs ${2 * i.maxConnections} descriptors (client and upstream each) but only ${traffic} ` +
+      `are left of the open-file limit ${i.limit} (ulimit -n) ${after}, and UDP flows need some; ` +
+      `lower --max-connections or --max-listeners, or ${raise(reserved + listenerFds + 2 * i.maxConnections + 1024)}`);
+  }
+  if (i.maxUdpFlows > 0 && i.maxUdpFlows > traffic - 2) {
+    throw budgetError(`--max-udp-flows ${i.maxUdpFlows} needs ${i.maxUdpFlows} descriptors (one socket per flow) but only ${traffic} ` +
+      `are left of the open-file limit ${i.limit} (ulimit -n) ${after}, and proxied connections need some; ` +
+      `lower --max-udp-flows or --max-listeners, or ${raise(reserved + listenerFds + i.maxUdpFlows + 1024)}`);
+  }
+  const maxUdpFlows = i.maxUdpFlows > 0 ? i.maxUdpFlows
+    : i.maxConnections > 0 ? Math.min(DEFAULT_MAX_UDP_FLOWS, traffic - 2 * i.maxConnections)
+    : Math.max(1, Math.min(DEFAULT_MAX_UDP_FLOWS, Math.floor(traffic / 3)));
+  const maxConnections = i.maxConnections > 0 ? i.maxConnections : Math.floor((traffic - maxUdpFlows) / 2);
   return {
-    limit: i.limit, reserved, perListener, maxListeners, maxConnections,
-    summary: `open-file limit ${i.limit} (ulimit -n): up to ${maxListeners} listeners (${perListener} descriptor${perListener === 1 ? '' : 's'} each) ` +
-      `and ${maxConnections} proxied connections (2 each), ${reserved} kept for the process`,
+    limit: i.limit, reserved, perListener, maxListeners, maxConnections, maxUdpFlows,
+    summary: `open-file limit ${i.limit} (ulimit -n): up to ${maxListeners} listeners (${perListener} descriptor${perListener === 1 ? '' : 's'} each), ` +
+      `${maxConnections} proxied connections (2 each) and ${maxUdpFlows} UDP flows (1 each), ${reserved} kept for the process`,
   };
 }
 

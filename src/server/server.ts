@@ -7,7 +7,7 @@ import { createRegistry, type Registry } from '../control/registry.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { createEndpointTable } from '../shared/endpoint-table.ts';
 import { createEndpointSlots } from '../proxy/endpoint-slots.ts';
-import { startWorkerPool, type WorkerPool } from '../data/worker-pool.ts';
+import { DEFAULT_UDP_SOCKETS, startWorkerPool, type UdpSocketMode, type WorkerPool } from '../data/worker-pool.ts';
 import { balancerNames } from '../balancers/registry.ts';
 import { startDataPlaneSync, type DataPlaneSync } from '../proxy/data-plane-sync.ts';
 import { createLbAddressPool, DEFAULT_LB_POOL } from '../proxy/lb-address-pool.ts';
@@ -16,6 +16,7 @@ import { DEFAULT_NODE_PORT_RANGE } from '../control/node-port-allocator.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
+import { readUdpKernelDrops } from '../admin/udp-kernel-drops.ts';
 import type { MetricsSource } from '../admin/metrics-snapshot.ts';
 import { startStatusSampler, type StatusSampler } from '../admin/status-sampler.ts';
 import { joinHostPort } from '../model/ip-address.ts';
@@ -29,6 +30,8 @@ import type { Service } from '../model/types.ts';
 import { isKubeDnsService } from '../model/kube-dns-service.ts';
 import { createListenerBudget, type ListenerBudget } from '../proxy/listener-budget.ts';
 import { cachedFor, countOpenDescriptors, descriptorReadiness, planDescriptorBudget, readOpenFileLimit } from './descriptor-budget.ts';
+
+export { DEFAULT_MAX_UDP_FLOWS } from './descriptor-budget.ts';
 
 export interface ServerOptions {
   stateDir: string;
@@ -50,6 +53,12 @@ export interface ServerOptions {
   maxListeners: number;
   /** Soft RLIMIT_NOFILE; default read from /proc/self/limits (tests pass one). */
   openFileLimit?: number;
+  /** Global limit on live UDP flows; each holds one socket (a file descriptor) to its endpoint.
+   *  0 = derive it from the open-file limit (at most DEFAULT_MAX_UDP_FLOWS). */
+  maxUdpFlows: number;
+  udpSockets: UdpSocketMode;
+  /** SO_RCVBUF asked for on UDP listeners (capped by net.core.rmem_max). */
+  udpRecvBufferBytes: number;
   drainTimeoutMs: number;
   /** File path, '-' for stdout, or undefined for none. */
   accessLog?: string;
@@ -94,6 +103,9 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   connectAttempts: 3,
   maxConnections: 0,
   maxListeners: 0,
+  maxUdpFlows: 0,
+  udpSockets: DEFAULT_UDP_SOCKETS,
+  udpRecvBufferBytes: 4 << 20,
   drainTimeoutMs: 60_000,
   maxSlots: 65536,
   defaultProbe: { enabled: true, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3, successThreshold: 1 },
@@ -120,8 +132,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   // open-file limit, is the operator's to fix, not a half-started server's.
   const lbPool = createLbAddressPool(o.lbPool);
   const budget = planDescriptorBudget({
-    limit: 'openFileLimit' in o ? o.openFileLimit : readOpenFileLimit(), workers: o.workers, accept: o.accept,
-    maxListeners: o.maxListeners, maxConnections: o.maxConnections,
+    limit: 'openFileLimit' in o ? o.openFileLimit : readOpenFileLimit(), workers: o.workers, accept: o.accept, udpSockets: o.udpSockets,
+    maxListeners: o.maxListeners, maxConnections: o.maxConnections, maxUdpFlows: o.maxUdpFlows,
   });
   o.log('info', `descriptor budget: ${budget.summary}`);
   // Counted at most once a second for /readyz and the status sampler alike (a directory read).
@@ -166,7 +178,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       : (lines: string[]) => { accessLog!.write(lines.join('\n') + '\n'); };
     pool = await startWorkerPool({
       workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: budget.maxConnections,
-      accessLog: sink, randomSeed: o.randomSeed, log: o.log,
+      maxUdpFlows: budget.maxUdpFlows, udpSockets: o.udpSockets, udpRecvBufferBytes: o.udpRecvBufferBytes, accessLog: sink, randomSeed: o.randomSeed, log: o.log,
     });
     const sync = startDataPlaneSync({
       registry: reg, slots, pool, lbPool, nodeAddresses: o.nodeAddresses,
@@ -194,12 +206,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
       table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
       probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+      udpKernelDrops: readUdpKernelDrops,
       extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
       descriptors: () => {
         const open = openDescriptors();
         return {
           open: typeof open === 'number' ? open : undefined, limit: budget.limit,
           maxListeners: budget.maxListeners, listenersNeeded: runningBudget.used(), maxConnections: budget.maxConnections,
+          maxUdpFlows: budget.maxUdpFlows,
         };
       },
     };

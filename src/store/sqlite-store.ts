@@ -10,12 +10,19 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { KubeObject } from '../model/types.ts';
-import type { Store, StoreOp } from './store.ts';
+import type { ApiObject, KubeObject } from '../model/types.ts';
+import { numberChanges, type PublishedEntry } from './number-changes.ts';
+import { compactionPoint, DEFAULT_HISTORY, type HistoryLimits, type Store, type StoreChange, type StoreOp } from './store.ts';
 import { StoreError } from './store-error.ts';
 
 export const STATE_FILE = 'switchyard.db';
-export const SCHEMA_VERSION = 1;
+/** 1: declared inputs only; 2: published API objects, their revision and the change history. */
+export const SCHEMA_VERSION = 2;
+
+export interface SqliteStoreOptions {
+  history?: Partial<HistoryLimits>;
+  clock?: () => number;
+}
 
 // SQLite primary result codes (errcode & 0xff) that decide which error the operator sees.
 const SQLITE_PERM = 3;
@@ -90,6 +97,7 @@ function initSchema(db: DatabaseSync, file: string): void {
     db.exec('BEGIN IMMEDIATE');
     db.exec('CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
     db.exec('CREATE TABLE objects (key TEXT PRIMARY KEY, json TEXT NOT NULL)');
+    createVersion2Tables(db);
     db.prepare("INSERT INTO meta (k, v) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     db.exec('COMMIT');
     return;
@@ -113,10 +121,30 @@ function initSchema(db: DatabaseSync, file: string): void {
   // Reading alone may leave only a shared lock; a write transaction takes the exclusive lock now
   // rather than at the first apply, so a second server is refused at startup.
   db.exec('BEGIN IMMEDIATE');
+  if (version === 1) {
+    // Version 1 numbered objects in the registry; the revision continues from the highest one, so
+    // resourceVersions keep increasing across the upgrade. Published objects appear at start-up.
+    createVersion2Tables(db);
+    let highest = 0;
+    for (const r of db.prepare('SELECT json FROM objects').all()) {
+      try { highest = Math.max(highest, Number((JSON.parse(String(r.json)) as KubeObject).metadata?.resourceVersion) || 0); } catch { /* reported by load() */ }
+    }
+    db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('revision', ?)").run(String(highest));
+    db.prepare("UPDATE meta SET v = ? WHERE k = 'schema_version'").run(String(SCHEMA_VERSION));
+  }
   db.exec('COMMIT');
 }
 
-export async function openSqliteStore(dir: string): Promise<Store> {
+function createVersion2Tables(db: DatabaseSync): void {
+  db.exec('CREATE TABLE resources (key TEXT PRIMARY KEY, rev INTEGER NOT NULL, json TEXT NOT NULL)');
+  db.exec('CREATE TABLE changes (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, json TEXT NOT NULL)');
+  db.exec('CREATE INDEX changes_at ON changes (at)');
+  db.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('revision', '0'), ('compacted', '0')");
+}
+
+export async function openSqliteStore(dir: string, opts: SqliteStoreOptions = {}): Promise<Store> {
+  const limits = { ...DEFAULT_HISTORY, ...opts.history };
+  const clock = opts.clock ?? Date.now;
   const file = join(dir, STATE_FILE);
   prepareDir(dir, file);
   let db: DatabaseSync;
@@ -143,10 +171,37 @@ export async function openSqliteStore(dir: string): Promise<Store> {
   const put = db.prepare('INSERT INTO objects (key, json) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET json = excluded.json');
   const del = db.prepare('DELETE FROM objects WHERE key = ?');
   const all = db.prepare('SELECT key, json FROM objects ORDER BY key');
+  const resourceGet = db.prepare('SELECT rev, json FROM resources WHERE key = ?');
+  const resourcePut = db.prepare('INSERT INTO resources (key, rev, json) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET rev = excluded.rev, json = excluded.json');
+  const resourceDel = db.prepare('DELETE FROM resources WHERE key = ?');
+  const resourceAll = db.prepare('SELECT key, rev, json FROM resources ORDER BY key');
+  const changePut = db.prepare('INSERT INTO changes (rev, key, type, at, json) VALUES (?, ?, ?, ?, ?)');
+  const changesAfter = db.prepare('SELECT rev, key, type, json FROM changes WHERE rev > ? ORDER BY rev');
+  const newestBefore = db.prepare('SELECT MAX(rev) AS rev FROM changes WHERE at < ?');
+  const changesDrop = db.prepare('DELETE FROM changes WHERE rev <= ?');
+  const metaGet = db.prepare('SELECT v FROM meta WHERE k = ?');
+  const metaSet = db.prepare('UPDATE meta SET v = ? WHERE k = ?');
+  const listeners = new Set<(changes: StoreChange[]) => void>();
   let open = true;
+  let revision = Number(metaGet.get('revision')?.v ?? 0);
+  let compacted = Number(metaGet.get('compacted')?.v ?? 0);
+  // Compaction runs at most once a second, or sooner when a burst outgrows the history's cap.
+  let compactedAt = -Infinity;
+  let sinceCompaction = 0;
 
   const ensureOpen = () => {
     if (!open) throw new StoreError('SY_STORE_CLOSED', file, `state file ${file} is closed; this is a bug in the caller.`);
+  };
+  const parse = <T>(json: unknown, what: string): T => {
+    try {
+      return JSON.parse(String(json)) as T;
+    } catch (err) {
+      throw new StoreError('SY_STORE_CORRUPT', file, `state file ${file}: ${what} is not valid JSON. ${moveAside(file)}`, { cause: err });
+    }
+  };
+  const lookup = (key: string): PublishedEntry | undefined => {
+    const row = resourceGet.get(key);
+    return row ? { revision: Number(row.rev), object: parse<ApiObject>(row.json, `object ${key}`) } : undefined;
   };
 
   return {
@@ -158,23 +213,52 @@ export async function openSqliteStore(dir: string): Promise<Store> {
       } catch (err) {
         throw storeError(err, file, 'reading objects');
       }
-      return rows.map((r) => {
-        try {
-          return JSON.parse(String(r.json)) as KubeObject;
-        } catch (err) {
-          throw new StoreError('SY_STORE_CORRUPT', file, `state file ${file}: object ${String(r.key)} is not valid JSON. ${moveAside(file)}`, { cause: err });
-        }
-      });
+      return rows.map((r) => parse<KubeObject>(r.json, `object ${String(r.key)}`));
     },
 
-    async commit(ops: StoreOp[]): Promise<void> {
+    async loadPublished() {
       ensureOpen();
-      if (ops.length === 0) return;
+      let rows: Record<string, unknown>[];
+      try {
+        rows = resourceAll.all();
+      } catch (err) {
+        throw storeError(err, file, 'reading published objects');
+      }
+      return { revision, objects: rows.map((r) => parse<ApiObject>(r.json, `published object ${String(r.key)}`)) };
+    },
+
+    async commit(ops: StoreOp[]): Promise<StoreChange[]> {
+      ensureOpen();
+      if (ops.length === 0) return [];
+      let changes: StoreChange[];
+      let newCompacted = compacted;
       try {
         db.exec('BEGIN IMMEDIATE');
+        changes = numberChanges(ops, revision, lookup, file);
         for (const o of ops) {
           if (o.op === 'put') put.run(o.key, JSON.stringify(o.object));
-          else del.run(o.key);
+          else if (o.op === 'delete') del.run(o.key);
+        }
+        const at = clock();
+        for (const c of changes) {
+          const json = JSON.stringify(c.object);
+          if (c.type === 'DELETED') resourceDel.run(c.key);
+          else resourcePut.run(c.key, c.revision, json);
+          changePut.run(c.revision, c.key, c.type, at, json);
+        }
+        const newest = changes.length > 0 ? changes[changes.length - 1].revision : revision;
+        sinceCompaction += changes.length;
+        if (newest !== revision) metaSet.run(String(newest), 'revision');
+        if (newest !== revision && (at - compactedAt >= 1000 || sinceCompaction >= limits.minChanges)) {
+          compactedAt = at;
+          sinceCompaction = 0;
+          const expired = Number(newestBefore.get(at - limits.keepMs)?.rev ?? 0);
+          const point = compactionPoint(newest, expired, limits);
+          if (point > compacted) {
+            changesDrop.run(point);
+            metaSet.run(String(point), 'compacted');
+            newCompacted = point;
+          }
         }
         db.exec('COMMIT');
       } catch (err) {
@@ -183,11 +267,35 @@ export async function openSqliteStore(dir: string): Promise<Store> {
         }
         throw err instanceof StoreError ? err : storeError(err, file, 'committing');
       }
+      if (changes.length > 0) revision = changes[changes.length - 1].revision;
+      compacted = newCompacted;
+      if (changes.length > 0) for (const fn of listeners) fn(changes.map((c) => ({ ...c, object: structuredClone(c.object) })));
+      return changes;
+    },
+
+    async changesSince(since: number): Promise<StoreChange[]> {
+      ensureOpen();
+      if (since < compacted) {
+        throw new StoreError('SY_STORE_COMPACTED', file, `too old resource version: ${since} (${compacted + 1})`);
+      }
+      return changesAfter.all(since).map((r) => ({
+        type: String(r.type) as StoreChange['type'], revision: Number(r.rev), key: String(r.key),
+        object: parse<ApiObject>(r.json, `change ${String(r.rev)}`),
+      }));
+    },
+
+    revision: () => revision,
+    oldestWatchable: () => compacted,
+
+    onChange(fn) {
+      listeners.add(fn);
+      return () => { listeners.delete(fn); };
     },
 
     async close(): Promise<void> {
       if (!open) return;
       open = false;
+      listeners.clear();
       db.close();
     },
   };

@@ -8,7 +8,9 @@ export type StoreErrorCode =
   | 'SY_STORE_LOCKED'
   | 'SY_STORE_VERSION'
   | 'SY_STORE_WRITE'
-  | 'SY_STORE_CLOSED';
+  | 'SY_STORE_CLOSED'
+  | 'SY_STORE_CONFLICT'
+  | 'SY_STORE_COMPACTED';
 
 export class StoreError extends SyError {
   declare readonly code: StoreErrorCode;

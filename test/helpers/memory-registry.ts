@@ -4,23 +4,12 @@
 import * as assert from 'uvu/assert';
 import { createRegistry, type Registry } from '../../src/control/registry.ts';
 import type { KindName, KubeObject, ObjectReference } from '../../src/model/types.ts';
-import type { Store, StoreOp } from '../../src/store/store.ts';
+import { createMemoryStore } from '../../src/store/memory-store.ts';
+import type { Store } from '../../src/store/store.ts';
 
-/** A Store that keeps its objects in a Map: the same contract as sqlite-store.ts, without a file. */
+/** The Store contract in memory (src/store/memory-store.ts): the same as sqlite-store.ts, without a file. */
 export function memoryStore(): Store {
-  const objects = new Map<string, KubeObject>();
-  return {
-    async load() {
-      return [...objects.keys()].sort().map((k) => structuredClone(objects.get(k)!));
-    },
-    async commit(ops: StoreOp[]) {
-      for (const op of ops) {
-        if (op.op === 'put') objects.set(op.key, structuredClone(op.object));
-        else objects.delete(op.key);
-      }
-    },
-    async close() {},
-  };
+  return createMemoryStore();
 }
 
 export interface RecordedEvent { involved: ObjectReference; type: string; reason: string; message: string; count: number }

@@ -72,13 +72,22 @@ test('PUT and apply-patch PATCH report created / configured / unchanged', async 
   assert.is(same.status, 200);
   assert.is(same.headers['x-switchyard-outcome'], 'unchanged');
   assert.is(same.json.spec.clusterIP, first.json.spec.clusterIP);
-  const yaml = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector: {app: api}\n  ports:\n  - port: 81\n    targetPort: 8080\n';
-  const changed = await call('PATCH', path, yaml, 'application/apply-patch+yaml');
+  // Server-side apply by one manager: created, then a port it no longer applies is dropped.
+  const applyPath = '/api/v1/namespaces/default/services/api2?fieldManager=test';
+  const yaml = (port: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: api2\nspec:\n  selector: {app: api}\n  ports:\n  - port: ${port}\n    targetPort: 8080\n`;
+  const made = await call('PATCH', applyPath, yaml(80), 'application/apply-patch+yaml');
+  assert.is(made.status, 201);
+  assert.is(made.headers['x-switchyard-outcome'], 'created');
+  const changed = await call('PATCH', applyPath, yaml(81), 'application/apply-patch+yaml');
   assert.is(changed.status, 200);
   assert.is(changed.headers['x-switchyard-outcome'], 'configured');
-  assert.is(changed.json.spec.ports[0].port, 81);
-  assert.is(changed.json.spec.clusterIP, first.json.spec.clusterIP, 'ClusterIP kept across updates');
-  const viaYaml = await call('PUT', path, yaml, 'application/yaml');
+  assert.equal(changed.json.spec.ports.map((p: { port: number }) => p.port), [81]);
+  assert.is(changed.json.spec.clusterIP, made.json.spec.clusterIP, 'ClusterIP kept across updates');
+  const again = await call('PATCH', applyPath, yaml(81), 'application/apply-patch+yaml');
+  assert.is(again.headers['x-switchyard-outcome'], 'unchanged');
+  assert.is(again.json.metadata.resourceVersion, changed.json.metadata.resourceVersion);
+  assert.is((await call('DELETE', '/api/v1/namespaces/default/services/api2')).status, 200);
+  const viaYaml = await call('PUT', path, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  labels: {app: api}\nspec:\n  selector: {app: api}\n  ports:\n  - port: 80\n    targetPort: 8080\n', 'application/yaml');
   assert.is(viaYaml.headers['x-switchyard-outcome'], 'unchanged');
 });
 

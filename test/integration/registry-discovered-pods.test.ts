@@ -135,6 +135,8 @@ test('readiness: the engine\'s verdict, and a probe can only take it away', asyn
   probe = false;
   r.readinessChanged();
   assert.equal(readyIps(r), [], 'a failing probe takes a healthy one out');
+  // What get shows is published: readiness changes are, one event-loop turn later.
+  await r.flushed();
   assert.is((r.get('Pod', 'default', 'healthy') as Pod).status!.conditions!.find((c) => c.type === 'Ready')!.status, 'False');
   await r.close();
 });

@@ -1,11 +1,12 @@
 // The embedded store on a real file: persistence across reopen, atomic commits, exclusive use of
 // a state directory, and clear refusals (never silent recreation) for bad state.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejects } from 'node:assert/strict';
 import type { Pod } from '../../src/model/types.ts';
 import { defaultStateDir } from '../../src/store/default-state-dir.ts';
 import { openSqliteStore, STATE_FILE } from '../../src/store/sqlite-store.ts';
@@ -138,5 +139,46 @@ test('defaultStateDir follows SWITCHYARD_STATE_DIR, then XDG_STATE_HOME, then ~/
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));
+
+test('published objects are numbered, kept with their history across reopen, and compacted', async () => {
+  const dir = freshDir();
+  const ns = (name: string, l: string) => ({ apiVersion: 'v1' as const, kind: 'Namespace' as const, metadata: { name, labels: { l } } });
+  let now = 0;
+  const s = await openSqliteStore(dir, { clock: () => now, history: { keepMs: 1000, minChanges: 2, maxChanges: 100 } });
+  const seen: number[] = [];
+  s.onChange((c) => seen.push(...c.map((x) => x.revision)));
+  await s.commit([put('a'), { op: 'publish', key: 'Namespace//x', object: ns('x', '1') }, { op: 'publish', key: 'Namespace//y', object: ns('y', '1') }]);
+  await s.commit([{ op: 'publish', key: 'Namespace//x', object: ns('x', '2') }, { op: 'unpublish', key: 'Namespace//y' }]);
+  assert.equal(seen, [1, 2, 3, 4]);
+  await rejects(s.commit([{ op: 'publish', key: 'Namespace//x', object: ns('x', '3'), expectRevision: 1 }]), (e: StoreError) => e.code === 'SY_STORE_CONFLICT');
+  await s.close();
+  const again = await openSqliteStore(dir, { clock: () => now, history: { keepMs: 1000, minChanges: 2, maxChanges: 100 } });
+  assert.is(again.revision(), 4, 'the revision survives a restart');
+  assert.equal((await again.changesSince(1)).map((c) => `${c.type} ${c.key} ${c.object.metadata.resourceVersion}`),
+    ['ADDED Namespace//y 2', 'MODIFIED Namespace//x 3', 'DELETED Namespace//y 4']);
+  assert.equal((await again.loadPublished()).objects.map((o) => [o.metadata.name, o.metadata.resourceVersion]), [['x', '3']]);
+  now = 10_000;
+  await again.commit([{ op: 'publish', key: 'Namespace//z', object: ns('z', '1') }]);
+  assert.is(again.oldestWatchable(), 3);
+  await rejects(again.changesSince(1), (e: StoreError) => e.code === 'SY_STORE_COMPACTED');
+  await again.close();
+});
+
+test('a version 1 state file is upgraded: objects kept, the revision continues from their highest resourceVersion', async () => {
+  const dir = freshDir();
+  mkdirSync(dir, { recursive: true });
+  const db = new DatabaseSync(join(dir, STATE_FILE));
+  db.exec('CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
+  db.exec('CREATE TABLE objects (key TEXT PRIMARY KEY, json TEXT NOT NULL)');
+  db.exec("INSERT INTO meta VALUES ('schema_version', '1')");
+  db.prepare('INSERT INTO objects VALUES (?, ?)').run('Pod/default/old', JSON.stringify({ ...pod('old'), metadata: { name: 'old', namespace: 'default', resourceVersion: '41' } }));
+  db.close();
+  const s = await openSqliteStore(dir);
+  assert.equal((await s.load()).map((o) => o.metadata.name), ['old']);
+  assert.is(s.revision(), 41);
+  const [c] = await s.commit([{ op: 'publish', key: 'Pod/default/old', object: pod('old') }]);
+  assert.is(c.revision, 42);
+  await s.close();
+});
 
 test.run();

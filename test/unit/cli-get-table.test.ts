@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Endpoints, EndpointSlice, Pod, Service } from '../../src/model/types.ts';
-import { formatEndpoints, renderTable, serviceExternalIP } from '../../src/cli/printers/get-table.ts';
+import { formatEndpoints, serviceExternalIP } from '../../src/api/table-columns.ts';
+import { renderTable } from '../../src/cli/printers/get-table.ts';
 
 const NOW = Date.parse('2026-01-10T12:00:00Z');
 const ago = (ms: number) => new Date(NOW - ms).toISOString();

@@ -6,26 +6,25 @@ import * as assert from 'uvu/assert';
 import { createRegistry } from '../../src/control/registry.ts';
 import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { startHealthManager } from '../../src/health/health-manager.ts';
-import type { KubeObject, Pod } from '../../src/model/types.ts';
+import type { Pod } from '../../src/model/types.ts';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
-import type { Store, StoreOp } from '../../src/store/store.ts';
+import { createMemoryStore } from '../../src/store/memory-store.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 
 const UNRELATED = 1000;
 
-/** The Store contract in memory, counting the rows each commit writes. */
+/** The Store contract in memory, counting the declared rows and published objects each commit writes. */
 function memoryStore() {
-  const rows = new Map<string, string>();
   const written: number[] = [];
-  const store: Store = {
-    load: async () => [...rows.keys()].sort().map((k) => JSON.parse(rows.get(k)!) as KubeObject),
-    async commit(ops: StoreOp[]) {
-      for (const o of ops) if (o.op === 'put') rows.set(o.key, JSON.stringify(o.object)); else rows.delete(o.key);
-      written.push(ops.length);
+  const published: number[] = [];
+  const store = createMemoryStore({
+    beforeCommit(ops) {
+      const declared = ops.filter((o) => o.op === 'put' || o.op === 'delete').length;
+      if (declared > 0) written.push(declared);
+      published.push(ops.length - declared);
     },
-    close: async () => {},
-  };
-  return { store, written };
+  });
+  return { store, written, published };
 }
 
 const pod = (name: string, app: string, ip: string) => ({
@@ -39,7 +38,7 @@ const service = (name: string, app: string) => ({
 });
 
 test('one Pod change with 1,000 unrelated Services recomputes one Service, in the registry and the health loop', async () => {
-  const { store, written } = memoryStore();
+  const { store, written, published } = memoryStore();
   // The registry asks the readiness source once per selected Pod of each Service it recomputes:
   // a spy on it counts recomputations (every unrelated Service selects the `shared` Pod).
   const asked: string[] = [];
@@ -66,11 +65,16 @@ test('one Pod change with 1,000 unrelated Services recomputes one Service, in th
     recomputed.length = 0;
     notices.length = 0;
     written.length = 0;
+    published.length = 0;
     await registry.apply(pod('changed-0', 'changed', '127.0.0.11'));
     await clock.advance(0);
+    await registry.flushed();
 
     assert.equal(notices, [['default/changed']]);
     assert.equal(written, [1], 'one row written');
+    // The Pod, the Service's Endpoints and EndpointSlice, events: never one per unrelated Service.
+    const total = published.reduce((a, b) => a + b, 0);
+    assert.ok(total >= 3 && total < 10, `published ${total} objects`);
     // The changed Service's Pod a few times (endpoints, slices, client views); `shared` at most once
     // (the health loop lists the namespace's Pods). Recomputing every Service would ask ~2,000 times.
     assert.ok(asked.includes('changed-0'), 'the changed Service was recomputed');

@@ -6,12 +6,13 @@ import { createNodePortAllocator } from '../../src/control/node-port-allocator.t
 import { createObjectIndex } from '../../src/control/object-index.ts';
 import { restoreStoredObjects } from '../../src/control/restore-stored-objects.ts';
 import type { KubeObject, Service } from '../../src/model/types.ts';
+import { createMemoryStore } from '../../src/store/memory-store.ts';
 import type { Store } from '../../src/store/store.ts';
 
 const storeOf = (objects: KubeObject[]): Store => ({
+  ...createMemoryStore(),
   load: async () => structuredClone(objects),
   commit: async () => { throw new Error('restore must not write'); },
-  close: async () => {},
 });
 
 const nodePortSvc = (name: string, clusterIP: string, nodePort: number, rv: string): Service => ({
@@ -28,13 +29,15 @@ const pod: KubeObject = {
   spec: { containers: [{ name: 'c' }] },
 };
 
-test('restores every object, re-reserves allocations and returns the highest resourceVersion', async () => {
+test('restores every object and re-reserves allocations; declared Namespaces are returned apart', async () => {
   const index = createObjectIndex();
   const ips = createClusterIpAllocator('127.96.0.0/12');
   const ports = createNodePortAllocator('30000-30100');
   const events = createEventLog({ clock: () => 0 });
-  const rv = await restoreStoredObjects(storeOf([nodePortSvc('dns', '127.96.0.7', 30053, '7'), pod]), { index, ips, ports, events });
-  assert.is(rv, 12);
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } } as unknown as KubeObject;
+  const restored = await restoreStoredObjects(storeOf([nodePortSvc('dns', '127.96.0.7', 30053, '7'), pod, ns]), { index, ips, ports, events });
+  assert.equal(restored.namespaces.map((n) => n.metadata.name), ['team']);
+  assert.is(index.count('team'), 0);
   assert.ok(index.get('Service', 'default', 'dns'));
   assert.ok(index.get('Pod', 'other', 'p'));
   assert.ok(ips.has('127.96.0.7'));

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createListeningCensus, parseProcNetTcp } from '../../src/data/listening-census.ts';
+import { createListeningCensus, parseProcNetTcp, parseProcNetUdp } from '../../src/data/listening-census.ts';
 import { addressesOverlap } from '../../src/model/ip-address.ts';
 
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -33,6 +33,32 @@ test('counts sockets overlapping an address: wildcards cover their family, :: co
   const none = createListeningCensus(async () => { throw new Error('ENOENT'); });
   assert.is(await none.count('127.0.0.1', 1), undefined);
   assert.ok(addressesOverlap('::', '127.0.0.1') && addressesOverlap('0.0.0.0', '127.0.0.1') && !addressesOverlap('0.0.0.0', '::1'));
+});
+
+// A bound UDP socket is state 07 (unconnected), a connected one 01; both hold their address and port.
+const UDP = `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+14471: 0100007F:96F8 0500007F:DA8A 01 00000000:00000000 00:00000000 00000000     0        0 8702151 2 0000000017af17f2 0
+15385: 0500007F:DA8A 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 8702150 2 000000002bd54ce2 0
+15386: 0500007F:DA8A 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 8702153 2 000000002bd54ce3 0
+15400: 0600007F:DA8A 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 8702154 2 000000002bd54ce4 0
+`;
+const UDP6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+13304: 00000000000000000000000000000000:DA8A 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 8702152 2 00000000024ab9a8 0
+`;
+
+test('UDP: every socket of /proc/net/udp and udp6 counts, bound (07) or connected (01); TCP and UDP are read apart', async () => {
+  assert.equal(parseProcNetUdp(UDP, false).map((l) => `${l.address}:${l.port}`), ['127.0.0.1:38648', '127.0.0.5:55946', '127.0.0.5:55946', '127.0.0.6:55946']);
+  const paths: string[] = [];
+  const census = createListeningCensus(async (path) => {
+    paths.push(path);
+    return path.includes('udp') ? (path.endsWith('6') ? UDP6 : UDP) : (path.endsWith('6') ? TCP6 : TCP);
+  });
+  const [udp5, udp6, udpAny, tcp] = await Promise.all([
+    census.count('127.0.0.5', 55946, 'UDP'), census.count('127.0.0.6', 55946, 'UDP'), census.count('0.0.0.0', 55946, 'UDP'), census.count('127.0.0.1', 8080, 'TCP'),
+  ]);
+  // [::]:55946 (dual stack) overlaps every v4 address of its port.
+  assert.equal([udp5, udp6, udpAny, tcp], [3, 2, 4, 2]);
+  assert.equal(paths.sort(), ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/udp', '/proc/net/udp6']);
 });
 
 test.run();

@@ -4,7 +4,7 @@
 import type { KubeEvent, Pod, Probe } from '../../model/types.ts';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer.ts';
 import { joinHostPort } from '../../model/ip-address.ts';
-import { podPhase } from './get-table.ts';
+import { podPhase } from '../../api/table-columns.ts';
 
 /** kubectl DescribeProbe, with the API's defaults filled in for unset fields. */
 export function describeProbe(p: Probe): string {
