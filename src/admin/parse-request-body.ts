@@ -93,6 +93,7 @@ function parseYaml(text: string): unknown {
   }
 }
 
-function tooDeep(): ApiError {
+/** 400 SY_TOO_DEEP: a body nested deeper than MAX_NESTING (recursive code downstream would overflow). */
+export function tooDeep(): ApiError {
   return badRequest('SY_TOO_DEEP', `the request body nests deeper than ${MAX_NESTING} levels; no Kubernetes object does`);
 }

@@ -78,6 +78,17 @@ test('malformed JSON and YAML are 400 with the parser message', () => unchanged(
 test('huge nesting and wrong types are refused without a state change', () => unchanged(async () => {
   const deep = '{"kind":"Service","metadata":{"name":"deep"},"spec":' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5000) + '}';
   expectStatus(await call('POST', SVC_PATH, deep), 400, /nests deeper/);
+  // Patches too: merge, strategic and JSON patches are applied by recursive code.
+  const patched = await call('POST', SVC_PATH, good('patched'));
+  assert.is(patched.status, 201, patched.text);
+  const deepPatch = '{"spec":' + '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000) + '}';
+  for (const type of ['application/merge-patch+json', 'application/strategic-merge-patch+json']) {
+    expectStatus(await call('PATCH', `${SVC_PATH}/patched`, deepPatch, type), 400, /nests deeper/);
+  }
+  const deepOps = '[{"op":"add","path":"/spec/x","value":' + '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000) + '}]';
+  expectStatus(await call('PATCH', `${SVC_PATH}/patched`, deepOps, 'application/json-patch+json'), 400, /nests deeper/);
+  const del = await call('DELETE', `${SVC_PATH}/patched`);
+  assert.is(del.status, 200, del.text);
   const deepYaml = 'kind: Service\nspec: ' + '['.repeat(20000) + ']'.repeat(20000) + '\n';
   expectStatus(await call('POST', SVC_PATH, deepYaml, 'application/yaml'), 400);
   const wrong = await call('POST', SVC_PATH, JSON.stringify({ kind: 'Service', apiVersion: 'v1', metadata: { name: 'wt' }, spec: { ports: 'eighty' } }));

@@ -66,8 +66,10 @@ subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ port: ${backend.port} }] }
   fresh.socket.destroy();
   assert.is((await fetch(`${sy.url}/readyz`)).status, 200);
   const m = parsePrometheusText(await (await fetch(`${sy.url}/metrics`)).text());
-  const budget = sampleValue(m, 'switchyard_listener_budget');
-  assert.ok(budget > 0 && budget < 10_000, `budget ${budget}`);
+  // 2048 - 288 kept = 1760: a quarter for listeners (2 workers: 220 of them), then of the 1320 left a
+  // third for UDP flows (one socket each) and the rest for connections (two each).
+  assert.equal([sampleValue(m, 'switchyard_listener_budget'), sampleValue(m, 'switchyard_udp_flow_budget'), sampleValue(m, 'switchyard_connection_budget')],
+    [220, 440, 440]);
   assert.is(sampleValue(m, 'switchyard_listeners_needed'), 1);
   assert.is(sampleValue(m, 'process_max_fds'), FD_LIMIT);
   assert.ok(sampleValue(m, 'process_open_fds') < FD_LIMIT);
