@@ -53,31 +53,24 @@ function parseV6(hex: string): Listening {
   return { address: normalise(groups.join(':')), port: parseInt(p, 16) };
 }
 
-/** The listening sockets at the head of a /proc/net/tcp{,6} text, up to the first line in another
- *  state (the end of the listening section). */
-export function parseProcNetTcp(text: string, v6: boolean): Listening[] {
+/** The sockets of a /proc/net text; with `onlyState`, those at its head in that state, up to the
+ *  first line in another (the end of the TCP files' listening section). */
+function parseProcNet(text: string, v6: boolean, onlyState?: string): Listening[] {
   const out: Listening[] = [];
   const lines = text.split('\n');
   for (let i = 1; i < lines.length; i++) {
     const cols = lines[i].trim().split(/\s+/);
     if (cols.length < 4) continue;
-    if (cols[3] !== LISTEN) break;
+    if (onlyState !== undefined && cols[3] !== onlyState) break;
     out.push(v6 ? parseV6(cols[1]) : parseV4(cols[1]));
   }
   return out;
 }
 
-/** Every socket of a /proc/net/udp{,6} text, in any state. */
-export function parseProcNetUdp(text: string, v6: boolean): Listening[] {
-  const out: Listening[] = [];
-  const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const cols = lines[i].trim().split(/\s+/);
-    if (cols.length < 4) continue;
-    out.push(v6 ? parseV6(cols[1]) : parseV4(cols[1]));
-  }
-  return out;
-}
+/** The listening sockets at the head of a /proc/net/tcp{,6} text. */
+export const parseProcNetTcp = (text: string, v6: boolean): Listening[] => parseProcNet(text, v6, LISTEN);
+/** Every socket of a /proc/net/udp{,6} text, bound (07) or connected (01). */
+export const parseProcNetUdp = (text: string, v6: boolean): Listening[] => parseProcNet(text, v6);
 
 const CHUNK = 16 * 1024;
 

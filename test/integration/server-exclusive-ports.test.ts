@@ -12,6 +12,7 @@ import { BIN, ROOT, removeDir, startSwitchyard, type SwitchyardProcess } from '.
 import { freePort } from '../helpers/free-port.ts';
 import { greetingCounts, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
+import { waitForValue } from '../helpers/wait-for.ts';
 
 let first: SwitchyardProcess;
 let second: SwitchyardProcess;
@@ -35,15 +36,6 @@ status: { podIP: 127.0.0.1 }
 `;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test.before(async () => {
   owner = await startTcpBackend('owner');
@@ -75,7 +67,7 @@ test('the second server reports the port taken and takes no traffic; it takes ov
   const ip: string = svc.spec.clusterIP;
   const nodePort: number = svc.spec.ports[0].nodePort;
 
-  const described = await until('FailedToBindPort in describe', async () => {
+  const described = await waitForValue('FailedToBindPort in describe', async () => {
     const d = await second.cli(['describe', 'svc', 'web']);
     return /FailedToBindPort/.test(d.stdout) && d.stdout.includes(`${nodePort}/TCP`) ? d.stdout : undefined;
   });
@@ -90,7 +82,7 @@ test('the second server reports the port taken and takes no traffic; it takes ov
 
   await first.stop();
   // Retried with back-off: the second binds once the address is free.
-  await until('the second server listening', async () => {
+  await waitForValue('the second server listening', async () => {
     const d = await second.cli(['describe', 'svc', 'web']);
     return (d.stdout.match(/ListenerBound/g) ?? []).length >= 2 ? true : undefined;
   }, 90_000);
