@@ -7,6 +7,12 @@
 // the protocol, reuseport or not, holds it — and also resolves port 0; once the workers are bound,
 // the census proves that the only sockets there are theirs, since another process may have bound in
 // between. Either failure is EADDRINUSE "in use by another process", and nothing stays bound.
+//
+// The exclusive bind also fails on a wildcard socket elsewhere on the port (0.0.0.0:30000 held by
+// another process, the listener on 127.0.0.5:30000), which takes none of this listener's traffic:
+// the kernel matches the exact address first. There the census decides: nobody counted (nothing
+// on this address), and the workers bind; if that process's socket has no SO_REUSEPORT, their bind
+// fails and says so.
 import type { AddressInfo } from 'node:net';
 import type { ListenerSpec, WorkerToMain } from '../shared/messages.ts';
 import { BindError, bindMain, probeUdpPort } from './bind-main.ts';
@@ -20,6 +26,8 @@ export interface WorkerBindGroup {
   listen(concrete: ListenerSpec): Promise<WorkerToMain[]>;
   /** Asks those workers to close the listener again. */
   unlisten(): Promise<void>;
+  /** The exclusive bind that proves the address free; tests substitute one. Default: on this thread. */
+  probe?(spec: ListenerSpec): Promise<number>;
 }
 
 /** An exclusive bind on this thread that proves `spec` free: the port it got (a requested 0
@@ -34,7 +42,10 @@ async function probe(spec: ListenerSpec): Promise<number> {
 
 /** Resolves with the bound port; rejects with a BindError (or the group's shuttingDown()). */
 export async function bindOnWorkers(spec: ListenerSpec, g: WorkerBindGroup): Promise<number> {
-  const port = await probe(spec);
+  const port = await (g.probe ?? probe)(spec).catch(async (err: BindError) => {
+    if (err.systemCode !== 'EADDRINUSE' || spec.port === 0 || await g.census.count(spec.address, spec.port, spec.protocol) !== 0) throw err;
+    return spec.port;
+  });
   if (g.stopping()) throw g.shuttingDown();
   const replies = await g.listen({ ...spec, port });
   const failed = replies.find((r) => r.type === 'listening' && r.error);

@@ -3,12 +3,16 @@
 //
 // Why: workers bind with SO_REUSEPORT, and Linux lets any process of the same user join such a
 // group and take a share of its connections or datagrams without a word. The worker pool proves,
-// before its workers bind, that nobody holds the address (an exclusive bind), and afterwards that
-// only its own workers' sockets are there: more sockets than workers means another process slipped
-// in between the two steps (or joined later: the data-plane sync re-counts periodically).
+// before its workers bind, that nobody holds the address (an exclusive bind; where that fails, that
+// nobody is counted here), and afterwards that only its own workers' sockets are there: more
+// sockets than workers means another process slipped in between the two steps (or joined later:
+// the data-plane sync re-counts periodically). What counts is what could take the listener's
+// traffic: a socket on the same address, or inside a wildcard listener's range. Another process's
+// wildcard socket on the port takes nothing from a listener on a specific address (the kernel
+// matches the exact destination address before it tries the wildcard), so it does not count.
 //
 // A UDP socket has no LISTEN state: a bound one shows state 07 (TCP_CLOSE, unconnected), one that
-// connect()ed 01. Every UDP socket whose local address and port overlap counts, connected or not:
+// connect()ed 01. Every UDP socket there counts, connected or not:
 // a socket connected to one client takes that client's datagrams (the kernel prefers it). Ours are
 // only the workers' bound ones there — a flow's upstream socket has an ephemeral port the kernel
 // never gives out while a listener holds it.
@@ -21,11 +25,13 @@
 // 2 MB at 16,384 flows). Requests that arrive while a read is pending share the next read. Where
 // the files do not exist (not Linux) the count is undefined and callers skip the check.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { addressesOverlap, canonicalIP } from '../model/ip-address.ts';
+import { addressCovers, canonicalIP } from '../model/ip-address.ts';
 
 export interface ListeningCensus {
-  /** Sockets of `protocol` (TCP: listening; UDP: bound) whose address overlaps `address:port` (a
-   *  wildcard overlaps every address of its port); undefined when this system does not say. */
+  /** Sockets of `protocol` (TCP: listening; UDP: bound) that would take connections or datagrams
+   *  sent to `address:port`: bound to that address, or to one inside it when it is a wildcard (a
+   *  wildcard socket elsewhere takes nothing from a specific address: the kernel looks the exact
+   *  address up first); undefined when this system does not say. */
   count(address: string, port: number, protocol?: 'TCP' | 'UDP'): Promise<number | undefined>;
 }
 
@@ -128,7 +134,7 @@ export function createListeningCensus(read: (path: string) => string | Promise<s
       if (!all) return undefined;
       const want = normalise(address);
       let n = 0;
-      for (const l of all) if (l.port === port && addressesOverlap(l.address, want)) n++;
+      for (const l of all) if (l.port === port && addressCovers(want, l.address)) n++;
       return n;
     },
   };

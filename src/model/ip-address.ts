@@ -229,3 +229,12 @@ export function addressesOverlap(a: string, b: string): boolean {
   if (b === '0.0.0.0') return parseIP(a)?.family === 4;
   return false;
 }
+
+/** A socket bound on `inner` (canonical text) takes connections or datagrams that a listener on
+ *  `outer` on the same port would otherwise get: the same address, or one that `outer`, a wildcard,
+ *  covers. The kernel looks up the exact destination address before the wildcard, so a wildcard
+ *  socket takes nothing from a listener on a specific address; `::` (dual-stack) covers v4 too. */
+export function addressCovers(outer: string, inner: string): boolean {
+  if (outer === inner || outer === '::') return true;
+  return outer === '0.0.0.0' && parseIP(inner)?.family === 4;
+}

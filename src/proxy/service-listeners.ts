@@ -149,6 +149,11 @@ export class ServiceListeners {
         throw new SyError('SY_LISTENER_BUDGET', `the server's descriptor budget allows ${o.maxListeners} listeners and all are in use; ` +
           'delete Services or ports you no longer need, or have the server restarted with a higher open-file limit');
       }
+      // The pool would bind a specific address beside our own wildcard (or the reverse: the census
+      // counts our own sockets inside it), but two of our listeners must never share a port's
+      // traffic, whichever was bound first.
+      const own = this.ownOverlapping(state);
+      if (own) throw new SyError('SY_LISTEN_FAILED', `it overlaps ${own.spec.id} of Service ${own.service}`, { systemCode: 'EADDRINUSE' });
       this.binding++;
       counted = true;
       await o.pool.listen(state.spec);

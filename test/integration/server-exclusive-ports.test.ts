@@ -59,6 +59,13 @@ test.after(async () => {
 test('the second server reports the port taken and takes no traffic; it takes over once the first is gone', async () => {
   assert.is((await first.cli(['apply', '-f', '-'], manifest(owner))).code, 0);
   const svc = JSON.parse((await first.cli(['get', 'svc', 'web', '-o', 'json'])).stdout);
+  // The first owns its listeners before the second tries: two binds racing could each see the
+  // other's sockets and both back off, and then either may win the retry.
+  await waitForValue('the first server listening', async () => {
+    const m = parsePrometheusText(await (await fetch(`${first.url}/metrics`)).text());
+    const up = [...m.get('switchyard_listener_up')?.samples ?? []];
+    return up.length === 2 && up.every((x) => x.value === 1) ? true : undefined;
+  });
   assert.is((await second.cli(['apply', '-f', '-'], manifest(intruder))).code, 0);
   const svc2 = JSON.parse((await second.cli(['get', 'svc', 'web', '-o', 'json'])).stdout);
   // Same manifests, same ranges: the same ClusterIP and NodePort.

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createListeningCensus, parseProcNetTcp, parseProcNetUdp } from '../../src/data/listening-census.ts';
-import { addressesOverlap } from '../../src/model/ip-address.ts';
+import { addressCovers } from '../../src/model/ip-address.ts';
 
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 11 1 0 100 0 0 10 0
@@ -21,18 +21,21 @@ test('parses listening sockets of /proc/net/tcp and tcp6 (little-endian words), 
   assert.equal(parseProcNetTcp(TCP6, true), [{ address: '::1', port: 8081 }, { address: '127.0.0.2', port: 8082 }]);
 });
 
-test('counts sockets overlapping an address: wildcards cover their family, :: covers both; one read per turn', async () => {
+test('counts the sockets that would take an address\'s traffic: that address, or inside a wildcard; one read per turn', async () => {
   let reads = 0;
   const census = createListeningCensus(async (path) => { reads++; return path.endsWith('6') ? TCP6 : TCP; });
   const counts = await Promise.all([
     census.count('127.0.0.1', 8080), census.count('0.0.0.0', 8080), census.count('127.0.0.2', 8080),
-    census.count('127.9.9.9', 30000), census.count('::', 8081), census.count('0:0:0:0:0:0:0:1', 8081), census.count('::ffff:127.0.0.2', 8082),
+    census.count('127.9.9.9', 30000), census.count('0.0.0.0', 30000), census.count('::', 8081), census.count('0:0:0:0:0:0:0:1', 8081),
+    census.count('::ffff:127.0.0.2', 8082), census.count('::', 8082),
   ]);
-  assert.equal(counts, [2, 2, 0, 1, 1, 1, 1]);
-  assert.is(reads, 2, 'tcp and tcp6 once for all seven');
+  // 0.0.0.0:30000 takes nothing from 127.9.9.9:30000: the kernel matches the exact address first.
+  assert.equal(counts, [2, 2, 0, 0, 1, 1, 1, 1, 1]);
+  assert.is(reads, 2, 'tcp and tcp6 once for all nine');
   const none = createListeningCensus(async () => { throw new Error('ENOENT'); });
   assert.is(await none.count('127.0.0.1', 1), undefined);
-  assert.ok(addressesOverlap('::', '127.0.0.1') && addressesOverlap('0.0.0.0', '127.0.0.1') && !addressesOverlap('0.0.0.0', '::1'));
+  assert.ok(addressCovers('::', '127.0.0.1') && addressCovers('::', '0.0.0.0') && addressCovers('0.0.0.0', '127.0.0.1') && addressCovers('::1', '::1'));
+  assert.ok(!addressCovers('127.0.0.1', '0.0.0.0') && !addressCovers('0.0.0.0', '::') && !addressCovers('0.0.0.0', '::1') && !addressCovers('127.0.0.1', '127.0.0.2'));
 });
 
 // A bound UDP socket is state 07 (unconnected), a connected one 01; both hold their address and port.
@@ -56,8 +59,8 @@ test('UDP: every socket of /proc/net/udp and udp6 counts, bound (07) or connecte
   const [udp5, udp6, udpAny, tcp] = await Promise.all([
     census.count('127.0.0.5', 55946, 'UDP'), census.count('127.0.0.6', 55946, 'UDP'), census.count('0.0.0.0', 55946, 'UDP'), census.count('127.0.0.1', 8080, 'TCP'),
   ]);
-  // [::]:55946 (dual stack) overlaps every v4 address of its port.
-  assert.equal([udp5, udp6, udpAny, tcp], [3, 2, 4, 2]);
+  // [::]:55946 (dual stack) takes nothing from 127.0.0.5 or 0.0.0.0: they are more specific for v4.
+  assert.equal([udp5, udp6, udpAny, tcp], [2, 1, 3, 2]);
   assert.equal(paths.sort(), ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/udp', '/proc/net/udp6']);
 });
 
