@@ -28,6 +28,10 @@ import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery
 import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
 import type { Service } from '../model/types.ts';
 import { isKubeDnsService } from '../model/kube-dns-service.ts';
+import { createListenerBudget, type ListenerBudget } from '../proxy/listener-budget.ts';
+import { cachedFor, countOpenDescriptors, descriptorReadiness, planDescriptorBudget, readOpenFileLimit } from './descriptor-budget.ts';
+
+export { DEFAULT_MAX_UDP_FLOWS } from './descriptor-budget.ts';
 
 export interface ServerOptions {
   stateDir: string;
@@ -43,8 +47,14 @@ export interface ServerOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   connectAttempts: number;
+  /** Global limit on proxied connections; 0 = derive it from the open-file limit. */
   maxConnections: number;
-  /** Global limit on live UDP flows; each holds one socket (a file descriptor) to its endpoint. */
+  /** Listeners the Services may have in all; 0 = derive it from the open-file limit. */
+  maxListeners: number;
+  /** Soft RLIMIT_NOFILE; default read from /proc/self/limits (tests pass one). */
+  openFileLimit?: number;
+  /** Global limit on live UDP flows; each holds one socket (a file descriptor) to its endpoint.
+   *  0 = derive it from the open-file limit (at most DEFAULT_MAX_UDP_FLOWS). */
   maxUdpFlows: number;
   udpSockets: UdpSocketMode;
   /** SO_RCVBUF asked for on UDP listeners (capped by net.core.rmem_max). */
@@ -92,8 +102,8 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   idleTimeoutMs: 3_600_000,
   connectAttempts: 3,
   maxConnections: 0,
-  // 8,000 DNS clients with a flow each, twice over.
-  maxUdpFlows: 16_384,
+  maxListeners: 0,
+  maxUdpFlows: 0,
   udpSockets: DEFAULT_UDP_SOCKETS,
   udpRecvBufferBytes: 4 << 20,
   drainTimeoutMs: 60_000,
@@ -118,14 +128,23 @@ export interface RunningServer {
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  // Checked before anything starts: a bad pool is the operator's to fix, not a half-started server's.
+  // Checked before anything starts: a bad pool, or a descriptor budget that cannot fit the
+  // open-file limit, is the operator's to fix, not a half-started server's.
   const lbPool = createLbAddressPool(o.lbPool);
+  const budget = planDescriptorBudget({
+    limit: 'openFileLimit' in o ? o.openFileLimit : readOpenFileLimit(), workers: o.workers, accept: o.accept, udpSockets: o.udpSockets,
+    maxListeners: o.maxListeners, maxConnections: o.maxConnections, maxUdpFlows: o.maxUdpFlows,
+  });
+  o.log('info', `descriptor budget: ${budget.summary}`);
+  // Counted at most once a second for /readyz and the status sampler alike (a directory read).
+  const openDescriptors = cachedFor(1000, countOpenDescriptors);
   const store = await openSqliteStore(o.stateDir);
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
   let startedSync: DataPlaneSync | undefined;
   let startedHealth: HealthManager | undefined;
   let accessLog: WriteStream | undefined;
+  let listenerBudget: ListenerBudget | undefined;
   let docker: DockerDiscovery | undefined;
   let dns: RunningDns | undefined;
   let fqdn: FqdnResolver | undefined;
@@ -137,6 +156,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (o.dns.address !== undefined) reserved.push(kubeDnsPlan(o.serviceCidr, o.dns.address)?.clusterIP);
     registry = await createRegistry({ store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange });
     const reg = registry;
+    // Before the -f manifests are applied, so that they are held to the budget too.
+    listenerBudget = createListenerBudget({
+      registry: reg, nodeAddresses: o.nodeAddresses, max: budget.maxListeners, perListener: budget.perListener, openFileLimit: budget.limit,
+    });
+    reg.setAdmission(listenerBudget.admit);
+    const runningBudget = listenerBudget;
     fqdn = startFqdnResolver({ registry: reg, lookup: systemLookup(o.fqdnNameservers), log: o.log });
     const runningFqdn = fqdn;
     const reportApply = (lines: ApplyLine[]) => {
@@ -152,13 +177,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       : o.accessLog === '-' ? (lines: string[]) => { process.stdout.write(lines.join('\n') + '\n'); }
       : (lines: string[]) => { accessLog!.write(lines.join('\n') + '\n'); };
     pool = await startWorkerPool({
-      workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: o.maxConnections,
-      maxUdpFlows: o.maxUdpFlows, udpSockets: o.udpSockets, udpRecvBufferBytes: o.udpRecvBufferBytes, accessLog: sink, randomSeed: o.randomSeed, log: o.log,
+      workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: budget.maxConnections,
+      maxUdpFlows: budget.maxUdpFlows, udpSockets: o.udpSockets, udpRecvBufferBytes: o.udpRecvBufferBytes, accessLog: sink, randomSeed: o.randomSeed, log: o.log,
     });
     const sync = startDataPlaneSync({
       registry: reg, slots, pool, lbPool, nodeAddresses: o.nodeAddresses,
       defaults: { algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts },
-      algorithms: balancerNames(), log: o.log,
+      algorithms: balancerNames(), log: o.log, maxListeners: budget.maxListeners,
     });
     startedSync = sync;
     await sync.settled();
@@ -183,11 +208,19 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
       udpKernelDrops: readUdpKernelDrops,
       extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
+      descriptors: () => {
+        const open = openDescriptors();
+        return {
+          open: typeof open === 'number' ? open : undefined, limit: budget.limit,
+          maxListeners: budget.maxListeners, listenersNeeded: runningBudget.used(), maxConnections: budget.maxConnections,
+          maxUdpFlows: budget.maxUdpFlows,
+        };
+      },
     };
     sampler = startStatusSampler(metrics, { log: o.log });
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
-      log: (line) => o.log('warn', line),
+      log: (line) => o.log('warn', line), notReady: descriptorReadiness(budget.limit, openDescriptors),
       extraRoutes: metricsRoutes(metrics, sampler),
     });
     const runningSampler = sampler;
@@ -210,6 +243,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           await runningDns.close();
           runningFqdn.close();
           reg.setReadiness(undefined);
+          reg.setAdmission(undefined);
+          listenerBudget?.close();
           await health.close();
           await sync.close();
           // The drain is bounded by the drain timeout; the grace on top only guards against a worker
@@ -227,6 +262,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     // Undo what was started, last first: discovery, DNS, the loops, the workers, the registry they read.
     await docker?.close().catch(() => {});
     sampler?.close();
+    listenerBudget?.close();
     await dns?.close().catch(() => {});
     fqdn?.close();
     if (registry) registry.setReadiness(undefined);
