@@ -147,7 +147,6 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
    *  ledger is final. Its connections died with it; give back what they held. */
   function workerDied(id: number): void {
     const w = workers[id];
-    w.ready = false;
     const held = ledgers[id].releaseInto(o.table);
     if (held.connections > 0 || held.flows > 0) {
       log('warn', `data-plane worker ${id} died holding ${held.connections} connections and ${held.flows} UDP flows; ` +
