@@ -16,7 +16,8 @@ import { computeSpread, ENDPOINT_CONNECTIONS_METRIC, type Spread } from './bench
 import { resolveBenchTarget, type BenchTarget } from './bench/bench-target.ts';
 import type { AdminClient } from './admin-client.ts';
 import type { CliContext, Verb } from './verb.ts';
-import { startTimeline, type BenchTimeline, type TimelineRecorder } from './bench/bench-timeline.ts';
+import { startTimeline, type TimelineRecorder } from './bench/bench-timeline.ts';
+import type { BenchTimeline } from '../web/bench-page-data.ts';
 import { benchPageData, renderBenchHtml } from './bench/bench-html.ts';
 import type { StatusDocument, StatusHistory } from '../model/status-document.ts';
 

@@ -3,13 +3,13 @@
 // over the run, the latency histogram, the spread over endpoints against the even share, switchyard's
 // and the load generator's CPU, and what limited the run. CLI process.
 import type { StatusHistory } from '../../model/status-document.ts';
-import type { BenchPageData } from '../../web/bench-page-data.ts';
+import type { BenchPageData, BenchTimeline } from '../../web/bench-page-data.ts';
 import { CHART_CSS } from '../../web/chart-styles.ts';
 import { pageScript, uplotAssets } from '../../web/page-assets.ts';
 import { esc } from '../../web/status-markup.ts';
 import { formatBenchCpu } from './bench-cpu.ts';
 import { humanRate, type BenchReport } from './bench-report.ts';
-import { LATENCY_BUCKETS_MS, type BenchTimeline } from './bench-timeline.ts';
+import { LATENCY_BUCKETS_MS } from './bench-timeline.ts';
 
 const CSS = `
 .figures { display: flex; flex-wrap: wrap; gap: .4rem 2rem; margin: .8rem 0; }

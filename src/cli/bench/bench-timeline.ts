@@ -2,6 +2,7 @@
 // percentiles per second, this process's CPU per second, and the whole run's latency as a histogram
 // of log-spaced buckets. The load drivers feed it beside their own latency histogram. CLI process.
 import * as hdr from 'hdr-histogram-js';
+import type { BenchTimeline } from '../../web/bench-page-data.ts';
 
 /** Latency histogram buckets: upper bounds in ms, ten per decade from 10 µs to 60 s. */
 export const LATENCY_BUCKETS_MS: readonly number[] = (() => {
@@ -12,23 +13,6 @@ export const LATENCY_BUCKETS_MS: readonly number[] = (() => {
     if (ms >= 60_000) return out;
   }
 })();
-
-export interface BenchTimeline {
-  /** ms since the epoch when the recorder started (before the load's first connection). */
-  startedAt: number;
-  /** ms since the epoch at the end of each second. */
-  times: number[];
-  /** Answers and errors per second. */
-  requests: number[];
-  errors: number[];
-  /** Latency of that second's answers, ms; null in a second without any. */
-  p50: (number | null)[];
-  p99: (number | null)[];
-  /** The load generator's (this process's) CPU in that second, in cores. */
-  generatorCores: number[];
-  /** Answers per latency bucket over the whole run (LATENCY_BUCKETS_MS, then one beyond). */
-  histogram: number[];
-}
 
 export interface TimelineRecorder {
   recordMs(ms: number): void;
