@@ -1,7 +1,7 @@
 // `-f` paths → manifest texts: files as given, directories walked recursively for .yaml/.yml/.json
 // in sorted order (as kubectl does), `-` read from stdin. The only I/O in src/config; main thread.
-// Every source is read up to MAX_MANIFEST_BYTES and no further: `apply -f /dev/zero` or a stray
-// 100 MB file used to be read whole (gigabytes of memory, tens of seconds) before failing.
+// Every source is read up to MAX_MANIFEST_BYTES and no further, so that `apply -f /dev/zero` or a
+// stray 100 MB file fails at once instead of being read whole (gigabytes of memory) first.
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../model/api-error.ts';

@@ -1,6 +1,6 @@
 // Bounds how much of a client's own input an error message echoes back. Pure; any thread.
-// A Service named with 100 KB of text used to come back four times in its 422 (message, cause,
-// details), a 400 KB answer; a client needs only enough of a value to recognise it.
+// Uncut, a Service named with 100 KB of text would come back four times in its 422 (message,
+// cause, details), a 400 KB answer; a client needs only enough of a value to recognise it.
 
 /** Characters of one echoed value shown before it is cut. */
 export const ECHO_LIMIT = 256;
