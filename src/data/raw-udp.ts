@@ -5,7 +5,9 @@
 // 'message' event goes through EventEmitter; the binding's `send` tries the send at once
 // (uv_udp_try_send) and needs its request object only when the kernel did not take the datagram.
 // rawUdp() checks the binding's shape once per thread; without it UDP listeners fail to bind with
-// SY_UDP_UNAVAILABLE (Node is pinned by the `node` devDependency). Runs on data-plane workers.
+// SY_UDP_UNAVAILABLE (Node is pinned by the `node` devDependency). Runs on data-plane workers, and
+// on the main thread under the DNS responder's dgram sockets (dgramHandle).
+import type { Socket as DgramSocket } from 'node:dgram';
 
 export interface UdpHandle {
   bind(address: string, port: number, flags: number): number;
@@ -60,4 +62,31 @@ function load(): Bindings | null {
 export function rawUdp(): Bindings | null {
   if (bindings === undefined) bindings = load();
   return bindings;
+}
+
+/**
+ * The handle under a bound dgram socket (dgram keeps it behind its 'state symbol'), so that a
+ * per-datagram path can take `onmessage` and `send` over from dgram's EventEmitter and address
+ * lookup; undefined when this Node does not have the expected shape (keep dgram's path then).
+ */
+export function dgramHandle(sock: DgramSocket): UdpHandle | undefined {
+  if (!rawUdp()) return undefined;
+  const state = Object.getOwnPropertySymbols(sock).find((s) => s.description === 'state symbol');
+  const handle = state && (sock as unknown as Record<symbol, { handle?: UdpHandle }>)[state]?.handle;
+  if (!handle || typeof handle.send !== 'function' || !('onmessage' in handle)) return undefined;
+  return handle;
+}
+
+/**
+ * Sends `buf` to `address:port` on an unconnected `handle` (its family: `v6`), without a completion
+ * callback. A datagram the kernel did not take at once stays queued in libuv with its request
+ * holding the buffer; errors (the client's port gone) are dropped, as UDP drops them. Only after
+ * dgramHandle() or rawUdp() returned a handle.
+ */
+export function sendDatagram(handle: UdpHandle, v6: boolean, buf: Buffer, port: number, address: string): void {
+  const req = new bindings!.SendWrap();
+  req.buffer = buf;
+  const list = [buf];
+  if (v6) handle.send6(req, list, 1, port, address, false);
+  else handle.send(req, list, 1, port, address, false);
 }

@@ -3,6 +3,7 @@
 // TCP (RFC 7766) takes length-framed queries, pipelined, answered in any order, and closes
 // connections idle for 10 s. An address that cannot be bound is retried every 5 s and reported
 // once per distinct error. Main thread.
+import { dgramHandle, sendDatagram, type UdpHandle } from '../data/raw-udp.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
@@ -10,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import { FORWARD, type DnsAnswerer } from './dns-answerer.ts';
 import type { DnsForwarder } from './dns-forwarder.ts';
 import type { DnsMetrics } from './dns-metrics.ts';
-import { rawSend, rawUdp, type RawUdpHandle } from './raw-udp.ts';
 
 export interface DnsEndpoint { ip: string; port: number }
 
@@ -85,8 +85,8 @@ export function startDnsResponder(o: DnsResponderOptions): DnsResponder {
         sock.removeAllListeners('error');
         // A send error (the client's port gone) is the client's problem, never the responder's.
         sock.on('error', () => {});
-        const handle = o.useDgram ? undefined : rawUdp(sock);
-        if (handle) takeOver(handle, sock);
+        const handle = o.useDgram ? undefined : dgramHandle(sock);
+        if (handle) takeOver(handle, sock, isIP(b.endpoint.ip) === 6);
         else sock.on('message', onMessage);
         b.udp = sock;
         resolve();
@@ -94,12 +94,13 @@ export function startDnsResponder(o: DnsResponderOptions): DnsResponder {
     });
   }
 
-  /** The same as onMessage, straight on the handle (raw-udp.ts): one call in, one call out. */
-  function takeOver(handle: RawUdpHandle, sock: UdpSocket) {
+  /** The same as onMessage, straight on the handle (data/raw-udp.ts): one call in, one call out,
+   *  where dgram runs an emit on receipt and an address lookup and a closure per send. */
+  function takeOver(handle: UdpHandle, sock: UdpSocket, v6: boolean) {
     handle.onmessage = (nread, _h, msg, rinfo) => {
-      if (nread < 0) return;
+      if (nread < 0 || msg === undefined || rinfo === undefined) return;
       const out = answerDatagram(sock, msg, rinfo.port, rinfo.address);
-      if (out) rawSend(handle, out, rinfo.port, rinfo.address);
+      if (out) sendDatagram(handle, v6, out, rinfo.port, rinfo.address);
     };
   }
 
