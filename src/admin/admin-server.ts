@@ -54,6 +54,8 @@ export interface AdminServerOptions {
   /** Watch bookmarks and timeouts (tests shorten them). */
   watch?: Partial<WatchOptions>;
   clock?: () => number;
+  /** /readyz: not ready (503, with the reason) while this is false, e.g. a shared store is unreachable. */
+  readiness?: () => { ready: boolean; message: string };
 }
 
 export interface AdminServer {
@@ -95,7 +97,9 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
     const pathname = url.pathname;
     if (HEALTH_PATHS.has(pathname)) {
       if (method !== 'GET' && method !== 'HEAD') throw withAllow(methodNotAllowed(method, pathname, ['GET', 'HEAD']), ['GET', 'HEAD']);
-      sendText(res, 200, 'ok');
+      const r = pathname === '/readyz' ? opts.readiness?.() : undefined;
+      if (r && !r.ready) sendText(res, 503, `not ready: ${r.message}`);
+      else sendText(res, 200, 'ok');
       return;
     }
     if (token !== undefined && !bearerTokenMatches(req.headers.authorization, token)) {

@@ -28,6 +28,13 @@ export interface PublisherDeps {
   /** The client view of a stored Service or Pod (status, readiness). */
   view<T extends KubeObject>(obj: T): T;
   clock(): number;
+  /**
+   * Whether this instance runs the controllers (default always). Without them it publishes no
+   * Endpoints or EndpointSlices: the leader does, from the same inputs.
+   */
+  controllers?(): boolean;
+  /** Pods that stay with this instance and are never published (discovered ones, on a shared store). */
+  localOnly?(namespace: string, name: string): boolean;
 }
 
 export interface Marks {
@@ -67,7 +74,7 @@ export function createPublisher(d: PublisherDeps): Publisher {
     if (kind === 'Event') return d.events.byKey(key);
     if (kind === 'Namespace') return wantedNamespace(name);
     const obj = d.index.get(kind as KubeObject['kind'], namespace, name);
-    if (!obj) return undefined;
+    if (!obj || (kind === 'Pod' && d.localOnly?.(namespace, name))) return undefined;
     if (obj.kind === 'Service' || obj.kind === 'Pod') return d.view(obj);
     return obj.kind === 'EndpointSlice' && !obj.endpoints ? { ...obj, endpoints: [] } : obj;
   };
@@ -150,6 +157,8 @@ export function createPublisher(d: PublisherDeps): Publisher {
       const taken = marks;
       marks = { objects: new Set(), services: new Set(), namespaces: new Set() };
       for (const key of d.events.takeChanged()) taken.objects.add(key);
+      // A follower leaves the controllers' objects to the leader (who marks everything on taking over).
+      if (d.controllers && !d.controllers()) taken.services.clear();
       // Op order is watch order: a namespace before what it holds, an object before the
       // Endpoints and EndpointSlices the controllers derive from it.
       const derivedWanted = new Map<string, ApiObject | undefined>();

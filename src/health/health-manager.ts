@@ -39,6 +39,8 @@ export interface HealthManagerOptions {
   maxConcurrent: number;
   /** Full recomputation of targets as a safety net, besides change notices. Default 30 s. */
   resyncIntervalMs?: number;
+  /** Whether active probes run now (only the controllers' leader probes when instances share a store); default always. */
+  probing?: () => boolean;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Runs one probe; the real runners by default (tests inject their own). */
   runProbe?: RunProbe;
@@ -121,6 +123,7 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
   async function probe(t: HealthTarget) {
     const s = t.spec;
     const now = clock.now();
+    if (o.probing && !o.probing()) return;
     if (!probeDue(s.startedAtMs, s.initialDelaySeconds, now)) return;
     const outcome = await run(s.check, s.timeoutMs, abort.signal);
     // Replaced or removed while it ran: its result belongs to a target that no longer exists.

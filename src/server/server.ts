@@ -2,7 +2,11 @@
 // Main thread. `switchyard serve` is a thin CLI around startServer(); tests start it in-process.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/sqlite-store.ts';
+import { openEtcdStore } from '../store/etcd-store.ts';
+import type { EtcdConnection } from '../store/etcd-connection.ts';
+import type { LeaderElection, Store } from '../store/store.ts';
 import { createRegistry, type Registry } from '../control/registry.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { createEndpointTable } from '../shared/endpoint-table.ts';
@@ -30,6 +34,14 @@ import { isKubeDnsService } from '../model/kube-dns-service.ts';
 
 export interface ServerOptions {
   stateDir: string;
+  /** Where objects are kept: the embedded SQLite file in stateDir (default), or an etcd cluster several instances share. */
+  store?: { kind: 'sqlite' } | { kind: 'etcd'; connection: EtcdConnection };
+  /** With etcd: run the controllers (endpoints, health loop) on one elected instance (default true). */
+  leaderElect?: boolean;
+  /** The leader lease's TTL in seconds (default 5): how soon another instance takes over. */
+  leaseSeconds?: number;
+  /** This instance's name in the leader lease (default HOSTNAME-PID). */
+  identity?: string;
   files: string[];
   admin: { host: string; port: number; token?: string };
   serviceCidr: string;
@@ -93,8 +105,15 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   dns: { clusterDomain: 'cluster.local', ttl: 5 },
 };
 
+/** The Lease that names the controllers' leader (kube-system/switchyard-controller, as kube-controller-manager's). */
+export const LEADER_LEASE = 'switchyard-controller';
+
 export interface RunningServer {
   registry: Registry;
+  /** Reachability of a shared store; undefined with the embedded one. */
+  storeStatus(): { ready: boolean; message: string } | undefined;
+  /** The controllers' leader election; undefined without a shared store or with election off. */
+  election: LeaderElection | undefined;
   pool: WorkerPool;
   health: HealthManager;
   sync: DataPlaneSync;
@@ -110,7 +129,12 @@ export interface RunningServer {
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   // Checked before anything starts: a bad pool is the operator's to fix, not a half-started server's.
   const lbPool = createLbAddressPool(o.lbPool);
-  const store = await openSqliteStore(o.stateDir);
+  const store: Store = o.store?.kind === 'etcd'
+    ? await openEtcdStore(o.store.connection, { log: (m) => o.log('info', m) })
+    : await openSqliteStore(o.stateDir);
+  const elect = store.shared !== undefined && (o.leaderElect ?? true);
+  const identity = o.identity ?? `${hostname()}-${process.pid}`;
+  let election: LeaderElection | undefined;
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
   let startedSync: DataPlaneSync | undefined;
@@ -125,8 +149,17 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     // later never finds it taken.
     const reserved = [defaultKubeDnsIP(o.serviceCidr)];
     if (o.dns.address !== undefined) reserved.push(kubeDnsPlan(o.serviceCidr, o.dns.address)?.clusterIP);
-    registry = await createRegistry({ store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange });
+    registry = await createRegistry({
+      store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange,
+      leading: elect ? false : undefined, log: (m) => o.log('warn', m),
+    });
     const reg = registry;
+    if (elect) {
+      election = store.shared!.elect(LEADER_LEASE, {
+        identity, ttlSeconds: o.leaseSeconds ?? 5,
+        onChange: (leading) => reg.setLeading(leading),
+      });
+    }
     fqdn = startFqdnResolver({ registry: reg, lookup: systemLookup(o.fqdnNameservers), log: o.log });
     const runningFqdn = fqdn;
     const reportApply = (lines: ApplyLine[]) => {
@@ -155,6 +188,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const health = startHealthManager({
       registry: reg, slots, log: o.log, maxConcurrent: MAX_CONCURRENT_PROBES, defaultProbe: o.defaultProbe,
       ejection: { enabled: o.ejectAfterFailures > 0, consecutiveFailures: Math.max(1, o.ejectAfterFailures) },
+      // Probes run on the leader only; passive ejection stays local to every instance.
+      probing: elect ? () => reg.leading() : undefined,
     });
     startedHealth = health;
     reg.setReadiness(health);
@@ -165,7 +200,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await docker.ready();
     }
     const discovery = docker;
-    dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: o.dns, log: o.log });
+    dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: { ...o.dns, shared: store.shared !== undefined }, log: o.log });
     const runningDns = dns;
     const metrics: MetricsSource = {
       // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
@@ -178,13 +213,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
       log: (line) => o.log('warn', line),
       extraRoutes: metricsRoutes(metrics, sampler),
+      readiness: store.shared ? () => store.shared!.status() : undefined,
     });
     const runningSampler = sampler;
     const adminUrl = `http://${joinHostPort(admin.address, admin.port)}`;
     const running = pool;
     let stopping: Promise<void> | undefined;
     return {
-      registry: reg, pool: running, sync, adminUrl, health, dns: runningDns, fqdn: runningFqdn,
+      registry: reg, pool: running, sync, adminUrl, health, dns: runningDns, fqdn: runningFqdn, election,
+      storeStatus: () => store.shared?.status(),
       async reload() {
         const lines = await applyManifestPaths(reg, o.files);
         reportApply(lines);
@@ -194,6 +231,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       stop() {
         stopping ??= (async () => {
           await discovery?.close();
+          // Hand the lease over at once rather than after its TTL.
+          await election?.close();
           await admin.close();
           runningSampler.close();
           await runningDns.close();
@@ -215,6 +254,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   } catch (err) {
     // Undo what was started, last first: discovery, DNS, the loops, the workers, the registry they read.
     await docker?.close().catch(() => {});
+    await election?.close().catch(() => {});
     sampler?.close();
     await dns?.close().catch(() => {});
     fqdn?.close();
