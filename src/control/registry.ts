@@ -114,7 +114,13 @@ export interface Registry extends ControlPlaneApi {
 const MAX_ALLOCATION_ATTEMPTS = 32;
 
 /** An allocation lost to another instance: allocate again (inside applyLocked). */
-class RetryAllocation extends Error {}
+class RetryAllocation extends Error {
+  readonly claimed: string[];
+  constructor(claimed: string[]) {
+    super('allocation lost to another instance');
+    this.claimed = claimed;
+  }
+}
 
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -249,15 +255,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
         // Deposed while writing: the user's change goes on without the controllers' part.
         if ((err as { code?: string }).code === 'SY_STORE_FENCED' && attempt === 0) { stepDown(); continue; }
         undo();
-        if (err instanceof ClaimConflictError) {
-          // Another instance holds these: never offer them again, and allocate anew.
-          for (const k of err.claimed) {
-            const c = parseClaim(k);
-            if (c && 'ip' in c) ips.allocate(c.ip);
-            else if (c) ports.allocate(c.port);
-          }
-          throw new RetryAllocation();
-        }
+        if (err instanceof ClaimConflictError) throw new RetryAllocation(err.claimed);
         throw storeFailure(err, kind, name);
       }
     }
@@ -284,6 +282,13 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
         break;
       } catch (err) {
         if (!(err instanceof RetryAllocation)) throw err;
+        // Another instance holds these: never offer them again, and allocate anew. (After the
+        // failed attempt gave its own reservations back, so these stay taken.)
+        for (const k of err.claimed) {
+          const c = parseClaim(k);
+          if (c && 'ip' in c) ips.allocate(c.ip);
+          else if (c) ports.allocate(c.port);
+        }
         if (attempt >= MAX_ALLOCATION_ATTEMPTS) throw storeFailure(new ClaimConflictError(shared?.location ?? 'store', []), 'Service', '');
       }
     }

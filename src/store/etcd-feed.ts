@@ -151,7 +151,9 @@ export function createEtcdFeed(o: { prefix: string; location: string; limits: Hi
     resync(kvs, revision) {
       const oldDeclared = new Map(declared);
       const oldPublished = new Map(published);
+      const leaderNames = new Set(leaders.keys());
       loadInto(kvs);
+      for (const n of leaders.keys()) leaderNames.add(n);
       const inputs: InputChange[] = [];
       for (const [k, json] of declared) if (oldDeclared.get(k) !== json) inputs.push({ key: k, object: JSON.parse(json) as KubeObject });
       for (const k of oldDeclared.keys()) if (!declared.has(k)) inputs.push({ key: k });
@@ -169,7 +171,7 @@ export function createEtcdFeed(o: { prefix: string; location: string; limits: Hi
       history.length = 0;
       compacted = through;
       emit(inputs, changes);
-      for (const n of leaders.keys()) for (const fn of leaderListeners) fn(n);
+      for (const n of leaderNames) for (const fn of leaderListeners) fn(n);
       release();
     },
     deliver(res) {

@@ -105,10 +105,23 @@ export async function openEtcdStore(conn: EtcdConnection, opts: EtcdStoreOptions
   };
   await watch(feed.etcdRevision() + 1);
 
-  // A watch stream can sit silent on a dead connection; one cheap linearizable read a second says
-  // whether a majority of etcd answers.
+  // A watch stream can sit silent on a dead connection, and one that reconnected after an outage
+  // has been seen to deliver nothing more. One cheap read a second (the newest mod_revision under
+  // the prefix, linearizable) says whether a majority answers, and whether the watch is behind:
+  // behind for three reads in a row, it is replaced by a fresh list and watch.
+  let behind = 0;
   const ping = setInterval(() => {
-    client.get(`${P}ping`).options({ deadline: Date.now() + 1000 }).exec().then(() => { lastContact = Date.now(); }, (err: Error) => { lastError = err.message; });
+    client.kv.range({ key: Buffer.from(P), range_end: prefixEnd(P), sort_order: 'Descend', sort_target: 'Mod', limit: 1, keys_only: true }, { deadline: Date.now() + 1000 })
+      .then((res) => {
+        lastContact = Date.now();
+        const newest = Number(res.kvs[0]?.mod_revision ?? 0);
+        behind = newest > feed.etcdRevision() ? behind + 1 : 0;
+        if (behind >= 3 && open) {
+          behind = 0;
+          log(`etcd watch is behind (revision ${feed.etcdRevision()}, etcd has ${newest}); listing again`);
+          relist().catch((e) => { lastError = (e as Error).message; });
+        }
+      }, (err: Error) => { lastError = err.message; });
   }, 1000);
   ping.unref();
 
@@ -241,6 +254,13 @@ export async function openEtcdStore(conn: EtcdConnection, opts: EtcdStoreOptions
       },
     },
   };
+}
+
+/** The range end that covers every key starting with `prefix`. */
+function prefixEnd(prefix: string): Buffer {
+  const b = Buffer.from(prefix);
+  b[b.length - 1]++;
+  return b;
 }
 
 /** Splits `ops` into transactions: at most MAX_TXN_OPS each, no key twice in one (etcd refuses that). */

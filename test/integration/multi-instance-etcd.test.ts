@@ -1,0 +1,142 @@
+// Two switchyard processes on one real 3-member etcd cluster, acting as one: 200 Services created
+// concurrently through both get 200 distinct ClusterIPs and NodePort sets; a change made through A
+// reaches B's data plane (traffic through B's NodePort); losing etcd's quorum makes both report not
+// ready while B keeps serving, and they recover; kill -9 of the leader lets the other take over and
+// compute endpoints; a restarted instance catches up. Every process is stopped by PID.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.ts';
+import { freePort, randomLoopback } from '../helpers/free-port.ts';
+import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
+import { connectAndGreet, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
+
+let cluster: EtcdCluster;
+let a: SwitchyardProcess;
+let b: SwitchyardProcess;
+const backends: TcpBackend[] = [];
+const TTL = 2;
+
+const until = async <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+const api = async (s: SwitchyardProcess, method: string, path: string, body?: unknown) => {
+  const r = await fetch(`${s.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  return { status: r.status, body: await r.json().catch(() => undefined) as Record<string, any> };
+};
+const pod = (name: string, be: TcpBackend) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web' } },
+  spec: { containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: be.port }] }] },
+  status: { podIP: be.ip, conditions: [{ type: 'Ready', status: 'True' }] },
+});
+const greetingVia = async (s: SwitchyardProcess, nodePort: number) => {
+  try {
+    const { socket, name } = await connectAndGreet(s.nodeAddress, nodePort, 2000);
+    socket.destroy();
+    return name;
+  } catch { return undefined; }
+};
+
+test.before(async () => {
+  cluster = await startEtcdCluster();
+  const prefix = `/sy-multi-${process.pid}/`;
+  const args = ['--store', cluster.url(prefix), '--leader-elect-lease-duration', String(TTL), '--dns', 'off', '--no-default-probe', '--workers', '1'];
+  a = await startSwitchyard(args);
+  b = await startSwitchyard(args, { stateDir: mkdtempSync(join(tmpdir(), 'switchyard-state-')), nodeAddress: randomLoopback(), serviceCidr: a.serviceCidr, adminPort: await freePort() });
+  for (const n of ['b1', 'b2', 'b3']) backends.push(await startTcpBackend(n, '127.0.0.1'));
+});
+
+test.after(async () => {
+  for (const s of [a, b]) { await s?.stop(); if (s) removeDir(s.stateDir); }
+  for (const be of backends) await be.close();
+  await cluster?.stop();
+});
+
+test('200 Services created at once through both instances: 200 ClusterIPs, distinct NodePorts', async () => {
+  const creates = Array.from({ length: 200 }, (_, i) => api(i % 2 ? b : a, 'POST', '/api/v1/namespaces/default/services', {
+    apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}` },
+    spec: { type: 'NodePort', ports: [{ name: 'a', port: 80 }, { name: 'b', port: 81 }] },
+  }));
+  const results = await Promise.all(creates);
+  assert.equal(results.filter((r) => r.status !== 201).map((r) => r.body?.message), []);
+  for (const s of [a, b]) {
+    const list = await until('both list all 200', async () => {
+      const l = (await api(s, 'GET', '/api/v1/namespaces/default/services')).body.items as any[];
+      return l.filter((x) => x.metadata.name.startsWith('svc-')).length === 200 && l;
+    });
+    const svcs = list.filter((x) => x.metadata.name.startsWith('svc-'));
+    assert.is(new Set(svcs.map((x) => x.spec.clusterIP)).size, 200, 'distinct ClusterIPs');
+    const ports = svcs.flatMap((x) => x.spec.ports.map((p: { nodePort: number }) => p.nodePort));
+    assert.is(new Set(ports).size, 400, 'distinct NodePorts');
+  }
+  const rvA = (await api(a, 'GET', '/api/v1/namespaces/default/services/svc-7')).body.metadata.resourceVersion;
+  const rvB = (await api(b, 'GET', '/api/v1/namespaces/default/services/svc-7')).body.metadata.resourceVersion;
+  assert.is(rvA, rvB, 'one resourceVersion, from etcd, on both');
+});
+
+let nodePort = 0;
+
+test('a change made through A reaches B\'s data plane', async () => {
+  const created = await api(a, 'POST', '/api/v1/namespaces/default/services', {
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' },
+    spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
+  });
+  nodePort = created.body.spec.ports[0].nodePort;
+  assert.is((await api(a, 'POST', '/api/v1/namespaces/default/pods', pod('p1', backends[0]))).status, 201);
+  await until('B sends to b1', async () => (await greetingVia(b, nodePort)) === 'b1');
+  await api(a, 'POST', '/api/v1/namespaces/default/pods', pod('p2', backends[1]));
+  await api(a, 'DELETE', '/api/v1/namespaces/default/pods/p1');
+  await until('B sends to b2 only', async () => {
+    const seen = new Set([await greetingVia(b, nodePort), await greetingVia(b, nodePort), await greetingVia(b, nodePort)]);
+    return seen.size === 1 && seen.has('b2');
+  });
+  assert.is(await greetingVia(a, nodePort), 'b2', 'and A\'s, of course');
+});
+
+test('without an etcd quorum both report not ready and keep serving; they recover', async () => {
+  await cluster.kill9(1);
+  await cluster.kill9(2);
+  for (const s of [a, b]) await until('not ready', async () => (await fetch(`${s.url}/readyz`)).status === 503);
+  assert.match(await (await fetch(`${b.url}/readyz`)).text(), /etcd .* unreachable/);
+  assert.is(await greetingVia(b, nodePort), 'b2', 'the last known state is served');
+  await cluster.restart(1);
+  await cluster.restart(2);
+  for (const s of [a, b]) await until('ready again', async () => (await fetch(`${s.url}/readyz`)).status === 200, 30_000);
+});
+
+test('kill -9 of the leader: the other takes over and computes endpoints; the restarted one catches up', async () => {
+  const leaderOf = (s: SwitchyardProcess) => s.output().lastIndexOf(`-${s.child.pid} now leads`) > s.output().lastIndexOf(`-${s.child.pid} no longer leads`);
+  const leader = await until('a leader', () => (leaderOf(a) ? a : leaderOf(b) ? b : undefined));
+  const other = leader === a ? b : a;
+  const killedAt = Date.now();
+  await leader.kill9();
+  await api(other, 'POST', '/api/v1/namespaces/default/pods', pod('p3', backends[2]));
+  await until('the survivor publishes endpoints with p3', async () => {
+    const eps = (await api(other, 'GET', '/api/v1/namespaces/default/endpoints/web')).body;
+    return JSON.stringify(eps?.subsets ?? []).includes(`"port":${backends[2].port}`);
+  }, TTL * 1000 * 5).catch((e) => { console.log(`survivor:
+${other.output().slice(-2000)}`); throw e; });
+  const tookMs = Date.now() - killedAt;
+  assert.ok(leaderOf(other), 'the survivor leads');
+  console.log(`  endpoints computed by the new leader ${tookMs} ms after kill -9 of the old one (lease TTL ${TTL} s)`);
+  // The killed instance comes back and catches up with what changed while it was gone.
+  await api(other, 'DELETE', '/api/v1/namespaces/default/pods/p2');
+  const again = await leader.restart();
+  if (leader === a) a = again; else b = again;
+  await until('the restarted instance sends to b3', async () => {
+    const seen = new Set([await greetingVia(again, nodePort), await greetingVia(again, nodePort)]);
+    return seen.size === 1 && seen.has('b3');
+  });
+  const rv = async (s: SwitchyardProcess) => (await api(s, 'GET', '/api/v1/namespaces/default/pods')).body.metadata.resourceVersion;
+  await until('the same list revision', async () => (await rv(again)) === (await rv(other)));
+});
+
+test.run();
