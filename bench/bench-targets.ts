@@ -2,6 +2,7 @@
 // "switchyard" in a verdict is the target running switchyard's default accept mode.
 import type { BenchResults } from './render-results.ts';
 import { median, medians } from './render-results.ts';
+import type { Measurement } from './loads.ts';
 
 export interface TargetVerdict {
   figure: string;
@@ -52,8 +53,10 @@ const num = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFracti
 /** switchyard's figure over HAProxy's in each round: a disturbance from other work on the box
  *  mostly hits one round, so the spread shows how much of a verdict is noise. */
 function perRoundRatios(res: BenchResults, load: string, key: string, switchyard: string): string | undefined {
-  const sy = res.runs[load]?.[switchyard];
-  const h = res.runs[load]?.haproxy;
+  return roundRatios(res.runs[load]?.[switchyard], res.runs[load]?.haproxy, key);
+}
+
+function roundRatios(sy: Measurement[] | undefined, h: Measurement[] | undefined, key: string): string | undefined {
   if (!sy || !h) return undefined;
   const ratios = sy.map((run, i) => (run.values[key] ?? NaN) / (h[i]?.values[key] ?? NaN)).filter(Number.isFinite);
   if (ratios.length === 0) return undefined;
@@ -109,5 +112,48 @@ export function evaluateTargets(res: BenchResults, switchyard: string): TargetVe
       met: Number.isFinite(r) ? r <= CHANGE_GROWTH_LIMIT : false, ratio: r, limit: CHANGE_GROWTH_LIMIT, higherIsBetter: false,
     });
   } else out.push({ figure: 'one endpoint change (to the data plane)', target: changeTarget, measured: 'not measured', met: undefined });
+  out.push(...evaluateUdpTargets(res));
+  return out;
+}
+
+/** "switchyard" in the UDP verdicts: one data-plane worker, beside nginx's one worker process. */
+export const UDP_JUDGED = 'switchyard';
+const UDP_RATIO_TARGETS = [
+  { load: 'dns', key: 'qps', figure: 'DNS queries/s (UDP, dnsperf)', limit: 1.2, higherIsBetter: true },
+  { load: 'dns', key: 'cpu', figure: 'CPU per DNS query (UDP)', limit: 1.0, higherIsBetter: false },
+  { load: 'iperf', key: 'mbps', figure: 'iperf3 -u delivered Mbit/s', limit: 1.0, higherIsBetter: true },
+];
+
+/** The UDP bars, each against nginx stream UDP (`proxy_responses 1`, one worker each). */
+export function evaluateUdpTargets(res: BenchResults): TargetVerdict[] {
+  const udp = res.udp;
+  const out: TargetVerdict[] = [];
+  const med = (load: string, target: string, key: string) => median((udp?.runs[load]?.[target] ?? []).map((m) => m.values[key]));
+  for (const t of UDP_RATIO_TARGETS) {
+    const target = `${t.higherIsBetter ? '≥' : '≤'} ${t.limit.toFixed(1)}× nginx stream UDP`;
+    const sy = med(t.load, UDP_JUDGED, t.key);
+    const n = med(t.load, 'nginx', t.key);
+    const r = n > 0 ? sy / n : NaN;
+    if (!Number.isFinite(r)) { out.push({ figure: t.figure, target, measured: 'not measured', met: undefined }); continue; }
+    const digits = t.key === 'cpu' ? 1 : 0;
+    out.push({
+      figure: t.figure, target, measured: `${judgedRatio(r, t.limit)}× (${num(sy, digits)} vs ${num(n, digits)})`,
+      met: t.higherIsBetter ? r >= t.limit : r <= t.limit, ratio: r, limit: t.limit, higherIsBetter: t.higherIsBetter,
+      perRound: roundRatios(udp?.runs[t.load]?.[UDP_JUDGED], udp?.runs[t.load]?.nginx, t.key),
+    });
+  }
+  const rate = udp?.profile.rate ?? 0;
+  const lostTarget = `0 lost at ${num(rate)} queries/s, a rate nginx holds`;
+  const lost = (target: string) => (udp?.runs.paced?.[target] ?? []).reduce((a, m) => a + (m.values.lost ?? 0), 0);
+  const rounds = udp?.runs.paced?.[UDP_JUDGED]?.length ?? 0;
+  if (!rounds || !udp?.runs.paced?.nginx?.length) out.push({ figure: 'DNS queries lost at a fixed rate (UDP)', target: lostTarget, measured: 'not measured', met: undefined });
+  else if (lost('nginx') > 0) {
+    out.push({ figure: 'DNS queries lost at a fixed rate (UDP)', target: lostTarget, measured: `not judged: nginx lost ${num(lost('nginx'))} at this rate (switchyard ${num(lost(UDP_JUDGED))})`, met: undefined });
+  } else {
+    out.push({
+      figure: 'DNS queries lost at a fixed rate (UDP)', target: lostTarget,
+      measured: `${num(lost(UDP_JUDGED))} lost in ${rounds} rounds of ${udp.profile.durationS} s (nginx 0)`, met: lost(UDP_JUDGED) === 0,
+    });
+  }
   return out;
 }

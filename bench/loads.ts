@@ -54,7 +54,8 @@ export interface Load {
   run(target: Target, p: Profile): Promise<Measurement>;
 }
 
-async function withCpu<T>(target: Target, fn: () => Promise<T>): Promise<{ result: T; cpuS: number }> {
+/** Runs `fn` and charges the CPU the target's processes used meanwhile (NaN without processes). */
+export async function withCpu<T>(target: { pids(): number[] }, fn: () => Promise<T>): Promise<{ result: T; cpuS: number }> {
   const pids = target.pids();
   const before = cpuSeconds(pids);
   const result = await fn();

@@ -5,6 +5,8 @@ import { LOADS, type Measurement, type Profile } from './loads.ts';
 import type { PickCostTable } from './pick-cost.ts';
 import { renderIdle, renderPickCost, renderScaling, renderTargets } from './render-extras.ts';
 import type { ScalingResult } from './service-scaling.ts';
+import type { UdpResults } from './udp-phase.ts';
+import { renderUdp } from './render-udp.ts';
 
 export interface BenchResults {
   date: string;
@@ -21,6 +23,10 @@ export interface BenchResults {
   idle?: Record<string, IdleLoadResult>;
   scaling?: ScalingResult[];
   pickCost?: PickCostTable;
+  /** The UDP loads (dnsperf, iperf3 -u) against their own targets. */
+  udp?: UdpResults;
+  /** Parts not measured in this run, carried over from an earlier one: part → the date it ran. */
+  carried?: Record<string, string>;
 }
 
 export function median(xs: number[]): number {
@@ -61,6 +67,10 @@ export function renderMarkdown(res: BenchResults): string {
     `${res.machine.haproxy ? `, HAProxy ${res.machine.haproxy}` : ''}${res.machine.nginx ? `, nginx ${res.machine.nginx}` : ''}; ` +
     'the load generator runs on the same cores. ' +
     `Load average (1/5/15 min) ${res.machine.loadAvgBefore} before the run, ${res.machine.loadAvgAfter} after it (the first is other work competing for the cores; the second includes the run itself).`);
+  const carried = Object.entries(res.carried ?? {});
+  if (carried.length) {
+    lines.push('', `Carried over from earlier runs (not measured in this one): ${carried.map(([part, date]) => `${part} (${date})`).join(', ')}.`);
+  }
   if (res.switchyardDefault) lines.push('', ...renderTargets(res, res.switchyardDefault));
   const ranLoads = Object.values(res.runs).some((byTarget) => Object.keys(byTarget).length > 0);
   if (ranLoads) {
@@ -98,6 +108,7 @@ export function renderMarkdown(res: BenchResults): string {
   if (res.idle) lines.push('', ...renderIdle(res));
   if (res.scaling?.length) lines.push('', ...renderScaling(res.scaling));
   if (res.pickCost) lines.push('', ...renderPickCost(res.pickCost));
+  if (res.udp) lines.push('', ...renderUdp(res.udp));
   for (const s of res.skipped) {
     // The first line says what failed; a child's last `error:` line (if any) says why.
     const why = s.reason.split('\n').filter((l) => /^error:|Error/.test(l)).pop();

@@ -1,8 +1,11 @@
 // `npm run bench [-- --quick] [--rounds N] [--duration S] [--targets a,b] [--workers N]
-//   [--parts loads,idle,scaling,picks] [--idle-connections N] [--scaling-sizes 10,100] [--picks N]`
+//   [--parts loads,idle,scaling,picks,udp] [--idle-connections N] [--scaling-sizes 10,100] [--picks N]
+//   [--udp-targets a,b] [--udp-rate N] [--udp-loads dns,paced,iperf]`
 // Starts two nginx backends and the sink, then every target in front of them, and runs the loads
 // interleaved (each round: every load on every target, target order rotated per round), then the
-// idle-connection, scaling and pick-cost phases. Progress on stderr, the Markdown (Targets table
+// idle-connection, scaling and pick-cost phases, then the UDP loads against their own backends and
+// targets (udp-phase.ts). Parts left out with --parts are carried over from the last run's
+// results (bench/results/latest.json), named as such. Progress on stderr, the Markdown (Targets table
 // first) on stdout and in bench/results/latest.md (+ latest.json, latest.svg), and the results
 // section of bench/README.md. Every process it starts is stopped by PID at the end.
 import { spawnSync } from 'node:child_process';
@@ -26,6 +29,7 @@ import { startSwitchyard } from './start-switchyard.ts';
 import { runHttpLoad } from './http-load.ts';
 import { directTarget, type Address, type Target } from './target.ts';
 import { nginxBinary } from './run-nginx.ts';
+import { runUdpPhase, UDP_TARGETS, udpToolsMissing } from './udp-phase.ts';
 
 // 'switchyard-transfer' runs only when asked for (--targets): the default accept mode is reuseport.
 const ALL = ['direct', 'switchyard', 'switchyard-more', 'switchyard-transfer', 'haproxy', 'nginx'];
@@ -36,6 +40,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean' }, rounds: { type: 'string' }, duration: { type: 'string' },
     targets: { type: 'string' }, workers: { type: 'string' }, 'no-readme': { type: 'boolean' },
     parts: { type: 'string' }, 'idle-connections': { type: 'string' }, 'scaling-sizes': { type: 'string' }, picks: { type: 'string' },
+    'udp-targets': { type: 'string' }, 'udp-rate': { type: 'string' }, 'udp-loads': { type: 'string' },
   },
 });
 const profile: Profile = { ...PROFILES[args.quick ? 'quick' : 'full'] };
@@ -44,7 +49,13 @@ if (args.duration) profile.durationS = Math.max(1, Number(args.duration));
 if (args['idle-connections']) profile.idleConnections = Math.max(1, Number(args['idle-connections']));
 if (args['scaling-sizes']) profile.scalingSizes = args['scaling-sizes'].split(',').map(Number).filter((n) => n > 0);
 if (args.picks) profile.picks = Math.max(1000, Number(args.picks));
-const parts = new Set(args.parts ? args.parts.split(',') : ['loads', 'idle', 'scaling', 'picks']);
+const ALL_PARTS = ['loads', 'idle', 'scaling', 'picks', 'udp'];
+const parts = new Set(args.parts ? args.parts.split(',') : ALL_PARTS);
+// The UDP targets: switchyard 2 workers in 'single' mode only when asked for (it is how the default
+// --udp-sockets was chosen, not a default anyone runs).
+const udpWanted = new Set(args['udp-targets'] ? args['udp-targets'].split(',') : UDP_TARGETS.filter((t) => t !== 'switchyard-single'));
+const udpRate = Math.max(100, Number(args['udp-rate'] ?? 5000));
+const udpLoads = args['udp-loads'] ? new Set(args['udp-loads'].split(',')) : undefined;
 const wanted = new Set(args.targets ? args.targets.split(',') : DEFAULT_TARGETS);
 // "switchyard" in the Targets table: the accept mode a user gets without --accept, with as many
 // event-loop threads as HAProxy (`nbthread 1`) and nginx (`worker_processes 1`) get here: one data-
@@ -92,20 +103,27 @@ async function main(): Promise<void> {
       progress(`open-file limit ${limit} cannot be raised: holding ${profile.idleConnections} idle connections`);
     }
   }
-  if (!nginxBinary()) throw new Error('nginx is needed for the backends (apt-get install nginx-light)');
   const net = randomLoopbackNet();
-  progress(`backends on ${net}.0/24; profile ${profile.name}: ${profile.rounds} round(s) × ${profile.durationS} s per load and target`);
+  // TCP backends for the loads, idle connections and scaling; their targets for the first two.
+  const tcp = parts.has('loads') || parts.has('idle') || parts.has('scaling');
+  const tcpTargets = parts.has('loads') || parts.has('idle');
+  if (tcp && !nginxBinary()) throw new Error('nginx is needed for the backends (apt-get install nginx-light)');
   const backends: NginxBackend[] = [];
-  for (const [i, name] of ['b1', 'b2'].entries()) {
-    const b = await startNginxBackend(name, `${net}.${11 + i}`);
-    started.push({ label: `nginx backend ${name}`, stop: b.stop });
-    backends.push(b);
+  const http: Address[] = [];
+  let sinkAddr: Address = { host: '', port: 0 };
+  if (tcp) {
+    progress(`backends on ${net}.0/24; profile ${profile.name}: ${profile.rounds} round(s) × ${profile.durationS} s per load and target`);
+    for (const [i, name] of ['b1', 'b2'].entries()) {
+      const b = await startNginxBackend(name, `${net}.${11 + i}`);
+      started.push({ label: `nginx backend ${name}`, stop: b.stop });
+      backends.push(b);
+    }
+    const sink: Sink = await startSink(`${net}.13`);
+    started.push({ label: 'sink', stop: sink.stop });
+    http.push(...backends.map((b) => ({ host: b.ip, port: b.port })));
+    sinkAddr = { host: sink.ip, port: sink.port };
+    progress(`nginx backends ${http.map((a) => `${a.host}:${a.port}`).join(', ')}; sink ${sink.ip}:${sink.port}`);
   }
-  const sink: Sink = await startSink(`${net}.13`);
-  started.push({ label: 'sink', stop: sink.stop });
-  const http: Address[] = backends.map((b) => ({ host: b.ip, port: b.port }));
-  const sinkAddr: Address = { host: sink.ip, port: sink.port };
-  progress(`nginx backends ${http.map((a) => `${a.host}:${a.port}`).join(', ')}; sink ${sink.ip}:${sink.port}`);
 
   const targets: Target[] = [];
   const settings: Record<string, string> = {
@@ -130,7 +148,7 @@ async function main(): Promise<void> {
     nginx: { label: 'nginx stream', start: () => startNginxStream(`${net}.20`, http, sinkAddr), missing: nginxStreamAvailable },
   };
   for (const name of ALL) {
-    if (!wanted.has(name)) continue;
+    if (!wanted.has(name) || !tcpTargets) continue;
     const s = starters[name];
     const missing = s.missing?.();
     if (missing) { skipped.push({ name, label: s.label, reason: missing }); progress(`skip ${s.label}: ${missing}`); continue; }
@@ -191,29 +209,55 @@ async function main(): Promise<void> {
     skipped.push({ name, label: `${t.label} (partly)`, reason: `stopped carrying traffic during ${reason}` });
   }
 
-  const b1 = { ...http[0], name: backends[0].name };
-  const b2 = { ...http[1], name: backends[1].name };
-  const scaling = parts.has('scaling') ? await runScalingPhase(profile, b1, b2, net, bar) : undefined;
+  const scaling = parts.has('scaling')
+    ? await runScalingPhase(profile, { ...http[0], name: backends[0].name }, { ...http[1], name: backends[1].name }, net, bar) : undefined;
   const pickCost = parts.has('picks') ? await runPickCost(profile.picks, bar) : undefined;
+  // The UDP targets start only now, so the TCP loads never run beside them.
+  const udpMissing = parts.has('udp') ? udpToolsMissing() : undefined;
+  if (udpMissing) progress(`skip the UDP part: ${udpMissing}`);
+  const udp = parts.has('udp') && !udpMissing ? await runUdpPhase({
+    rounds: profile.rounds, durationS: Math.min(profile.durationS, 5), rate: udpRate, net, targets: udpWanted, loads: udpLoads, workers: syWorkers, moreWorkers,
+    own: (label, stop) => started.push({ label, stop }), report: bar,
+  }) : undefined;
 
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: {
       cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version,
-      haproxy: versionOf('/usr/sbin/haproxy', '-v'), nginx: versionOf(nginxBinary()!, '-v'),
+      haproxy: versionOf('/usr/sbin/haproxy', '-v'), nginx: nginxBinary() ? versionOf(nginxBinary()!, '-v') : undefined,
       loadAvgBefore, loadAvgAfter: loadAvg(),
     },
     profile,
     targets: targets.map((t) => ({ name: t.name, label: t.label, settings: settings[t.name] })),
     skipped, runs, elapsedS: (performance.now() - t0) / 1000,
     switchyardDefault: targets.some((t) => t.name === defaultTarget) ? defaultTarget : undefined,
-    idle, scaling, pickCost,
+    idle, scaling, pickCost, udp,
   };
+  carryOver(results);
   await stopAll();
   const md = writeResults(results, { readme: !args['no-readme'], json: true });
   process.stdout.write(md);
   bar.done();
   progress('wrote bench/results/latest.md, bench/results/latest.json, bench/results/latest.svg' + (args['no-readme'] ? '' : ' and the results in bench/README.md'));
+}
+
+/** Parts this run left out (--parts), taken from the last run's results with the date they were
+ *  measured, so the Targets table and the README keep every figure and say which are older. */
+function carryOver(res: BenchResults): void {
+  if (ALL_PARTS.every((p) => parts.has(p))) return;
+  let prev: BenchResults;
+  try { prev = JSON.parse(readFileSync(new URL('./results/latest.json', import.meta.url), 'utf8')) as BenchResults; } catch { return; }
+  const when = (part: string) => prev.carried?.[part] ?? prev.date;
+  res.carried = {};
+  if (!parts.has('loads') && Object.keys(prev.runs ?? {}).length) {
+    Object.assign(res, { runs: prev.runs, targets: prev.targets, skipped: prev.skipped, switchyardDefault: prev.switchyardDefault });
+    res.machine.haproxy ??= prev.machine.haproxy;
+    res.carried.loads = when('loads');
+  }
+  if (!parts.has('idle') && prev.idle) { res.idle = prev.idle; res.carried.idle = when('idle'); }
+  if (!parts.has('scaling') && prev.scaling) { res.scaling = prev.scaling; res.carried.scaling = when('scaling'); }
+  if (!parts.has('picks') && prev.pickCost) { res.pickCost = prev.pickCost; res.carried.picks = when('picks'); }
+  if (!parts.has('udp') && prev.udp) { res.udp = prev.udp; res.carried.udp = when('udp'); }
 }
 
 main().catch(async (err) => {

@@ -53,17 +53,20 @@ class Writer {
 
 export function renderPrometheus(m: MetricsSnapshot): string {
   const w = new Writer();
-  const ports = m.servicePorts;
+  // Connection figures are TCP ports'; UDP ports have their flow and datagram families below. Bytes
+  // and endpoint figures cover both.
+  const all = m.servicePorts;
+  const ports = all.filter((p) => p.protocol !== 'UDP');
   const pl = (p: { service: string; port: string }): Labels => [['service', p.service], ['port', p.port]];
 
-  const portFamily = (name: string, type: 'counter' | 'gauge', help: string, value: (p: (typeof ports)[number]) => number) => {
+  const portFamily = (name: string, type: 'counter' | 'gauge', help: string, value: (p: (typeof ports)[number]) => number, which = ports) => {
     w.family(name, type, help);
-    for (const p of ports) w.sample(name, pl(p), value(p));
+    for (const p of which) w.sample(name, pl(p), value(p));
   };
   portFamily('switchyard_service_port_connections_total', 'counter', 'Client connections proxied to an endpoint (connect succeeded).', (p) => p.connectionsTotal);
   portFamily('switchyard_service_port_active_connections', 'gauge', 'Client connections admitted and not yet closed (connecting or proxying).', (p) => p.activeConnections);
-  portFamily('switchyard_service_port_bytes_received_total', 'counter', 'Bytes received from clients (counted at close and every second while open).', (p) => p.bytesReceived);
-  portFamily('switchyard_service_port_bytes_sent_total', 'counter', 'Bytes sent to clients (counted at close and every second while open).', (p) => p.bytesSent);
+  portFamily('switchyard_service_port_bytes_received_total', 'counter', 'Bytes received from clients (counted at close and every second while open; UDP: per flow likewise).', (p) => p.bytesReceived, all);
+  portFamily('switchyard_service_port_bytes_sent_total', 'counter', 'Bytes sent to clients (counted at close and every second while open; UDP: per flow likewise).', (p) => p.bytesSent, all);
   portFamily('switchyard_service_port_connect_errors_total', 'counter', 'Failed connect attempts to endpoints (refused, reset, timed out).', (p) => p.connectErrors);
   portFamily('switchyard_service_port_retries_total', 'counter', 'Connect attempts on another endpoint after a failed one.', (p) => p.retries);
 
@@ -78,8 +81,10 @@ export function renderPrometheus(m: MetricsSnapshot): string {
   w.family('switchyard_service_port_connection_duration_seconds', 'histogram', 'Lifetime of proxied connections, from accept to close.');
   for (const p of ports) w.histogram('switchyard_service_port_connection_duration_seconds', pl(p), DURATION_SECONDS_BUCKETS, p.durationSeconds);
 
+  renderUdp(w, m, pl);
+
   // Endpoint counters live per backend (ip:port), shared by every Service port that targets it.
-  const endpoints = ports.flatMap((p) => p.endpoints.map((e) => ({ labels: [...pl(p), ['endpoint', e.endpoint], ['pod', e.pod]] as Labels, e })));
+  const endpoints = all.flatMap((p) => p.endpoints.map((e) => ({ labels: [...pl(p), ['endpoint', e.endpoint], ['pod', e.pod]] as Labels, e })));
   const epFamily = (name: string, type: 'counter' | 'gauge', help: string, value: (e: (typeof endpoints)[number]['e']) => number) => {
     w.family(name, type, help);
     for (const x of endpoints) w.sample(name, x.labels, value(x.e));
@@ -103,6 +108,10 @@ export function renderPrometheus(m: MetricsSnapshot): string {
     w.sample('switchyard_worker_event_loop_delay_seconds', [...wl(x), ['quantile', '0.5']], x.loopDelayP50);
     w.sample('switchyard_worker_event_loop_delay_seconds', [...wl(x), ['quantile', '0.99']], x.loopDelayP99);
   }
+  w.family('switchyard_worker_udp_flows_total', 'counter', 'UDP flows created on the data-plane worker.');
+  for (const x of m.workers) w.sample('switchyard_worker_udp_flows_total', wl(x), x.flowsTotal ?? 0);
+  w.family('switchyard_worker_udp_active_flows', 'gauge', 'Live UDP flows on the data-plane worker.');
+  for (const x of m.workers) w.sample('switchyard_worker_udp_active_flows', wl(x), x.activeFlows ?? 0);
   w.family('switchyard_worker_restarts_total', 'counter', 'Times the worker thread crashed and was replaced.');
   for (const x of m.workers) w.sample('switchyard_worker_restarts_total', wl(x), x.restarts);
 
@@ -113,4 +122,38 @@ export function renderPrometheus(m: MetricsSnapshot): string {
   w.family('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.');
   w.sample('process_start_time_seconds', [], m.process.startTimeSeconds);
   return w.text();
+}
+
+/** The UDP families: per UDP Service port, per endpoint of one, per listener (the kernel's drops). */
+function renderUdp(w: Writer, m: MetricsSnapshot, pl: (p: { service: string; port: string }) => Labels): void {
+  const ports = m.servicePorts.filter((p) => p.protocol === 'UDP' && p.udp);
+  const family = (name: string, type: 'counter' | 'gauge', help: string, value: (p: (typeof ports)[number]) => number) => {
+    w.family(name, type, help);
+    for (const p of ports) w.sample(name, pl(p), value(p));
+  };
+  family('switchyard_udp_flows_total', 'counter', 'UDP flows created (a client address:port given an endpoint).', (p) => p.connectionsTotal);
+  family('switchyard_udp_active_flows', 'gauge', 'Live UDP flows.', (p) => p.activeConnections);
+  family('switchyard_udp_datagrams_received_total', 'counter', 'Datagrams from clients forwarded to endpoints (counted per flow at its end and every second).', (p) => p.udp!.datagramsReceived);
+  family('switchyard_udp_datagrams_sent_total', 'counter', 'Datagrams from endpoints sent back to clients (counted per flow at its end and every second).', (p) => p.udp!.datagramsSent);
+  w.family('switchyard_udp_flows_ended_total', 'counter', 'UDP flows ended, by reason: idle timeout, endpoint no longer usable, ICMP port unreachable, closed (listener, Service port or worker).');
+  for (const p of ports) for (const [reason, n] of Object.entries(p.udp!.flowsEnded)) w.sample('switchyard_udp_flows_ended_total', [...pl(p), ['reason', reason]], n);
+  w.family('switchyard_udp_dropped_datagrams_total', 'counter', 'Client datagrams dropped before reaching an endpoint, by cause.');
+  for (const p of ports) for (const [cause, n] of Object.entries(p.udp!.drops)) w.sample('switchyard_udp_dropped_datagrams_total', [...pl(p), ['cause', cause]], n);
+  w.family('switchyard_udp_flow_duration_seconds', 'histogram', 'Lifetime of UDP flows, from the first datagram to the end.');
+  for (const p of ports) w.histogram('switchyard_udp_flow_duration_seconds', pl(p), DURATION_SECONDS_BUCKETS, p.durationSeconds);
+
+  const endpoints = ports.flatMap((p) => p.endpoints.filter((e) => e.udp).map((e) => ({ labels: [...pl(p), ['endpoint', e.endpoint], ['pod', e.pod]] as Labels, u: e.udp! })));
+  const shared = ' Counted per backend address, across every Service port that targets it.';
+  w.family('switchyard_udp_endpoint_datagrams_received_total', 'counter', 'Datagrams forwarded to the endpoint.' + shared);
+  for (const x of endpoints) w.sample('switchyard_udp_endpoint_datagrams_received_total', x.labels, x.u.datagramsReceived);
+  w.family('switchyard_udp_endpoint_datagrams_sent_total', 'counter', 'Datagrams from the endpoint sent back to clients.' + shared);
+  for (const x of endpoints) w.sample('switchyard_udp_endpoint_datagrams_sent_total', x.labels, x.u.datagramsSent);
+  w.family('switchyard_udp_endpoint_icmp_refused_total', 'counter', 'ICMP port unreachable from the endpoint on a flow (each counts as a failure for passive ejection).' + shared);
+  for (const x of endpoints) w.sample('switchyard_udp_endpoint_icmp_refused_total', x.labels, x.u.icmpRefused);
+
+  if (!m.udp) return;
+  w.family('switchyard_udp_listener_kernel_drops_total', 'counter', "Datagrams the kernel dropped on the listener's sockets because their receive buffer was full (/proc/net/udp); raise --udp-recv-buffer and net.core.rmem_max.");
+  for (const l of m.udp.listeners) w.sample('switchyard_udp_listener_kernel_drops_total', [['service', l.service], ['listener', l.id]], l.kernelDrops);
+  w.family('switchyard_udp_receive_buffer_errors_total', 'counter', "UDP datagrams dropped for a full receive buffer on any socket of this network namespace (RcvbufErrors of /proc/net/snmp and snmp6), switchyard's or not.");
+  w.sample('switchyard_udp_receive_buffer_errors_total', [], m.udp.rcvbufErrors);
 }

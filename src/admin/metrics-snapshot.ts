@@ -3,11 +3,12 @@
 // /metrics and the status page render. Main thread; called per scrape, never per connection.
 import type { Service } from '../model/types.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import type { EndpointStats, ServicePortStats, ServiceStatus, StatusDocument, WorkerStats } from '../model/status-document.ts';
+import type { EndpointStats, ServicePortStats, ServiceStatus, StatusDocument, UdpPortStats, WorkerStats } from '../model/status-document.ts';
 import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING } from '../shared/slot-state.ts';
 import type { EndpointSnapshot } from '../shared/messages.ts';
 import type { PublishedServicePort } from '../proxy/data-plane-sync.ts';
-import { joinHostPort } from '../model/ip-address.ts';
+import { canonicalIP, joinHostPort } from '../model/ip-address.ts';
+import type { UdpKernelDrops } from './udp-kernel-drops.ts';
 
 export interface MetricsSource {
   table: EndpointTable;
@@ -21,9 +22,13 @@ export interface MetricsSource {
   workers(): number;
   /** Last probe message per endpoint `ip:port`, if the health loop probes it. */
   probeMessages?(): Map<string, string | undefined>;
+  /** The kernel's drop counters for UDP sockets (udp-kernel-drops.ts), where they can be read. */
+  udpKernelDrops?(): UdpKernelDrops | undefined;
   /** More Prometheus families appended to /metrics (the DNS responder's). */
   extraMetrics?(): string;
 }
+
+export interface UdpListenerStats { id: string; service: string; kernelDrops: number }
 
 export interface MetricsSnapshot {
   /** ms since the epoch when the snapshot was read (rates are computed between two snapshots). */
@@ -31,6 +36,9 @@ export interface MetricsSnapshot {
   servicePorts: ServicePortStats[];
   workers: WorkerStats[];
   process: { cpuSeconds: number; residentBytes: number; startTimeSeconds: number };
+  /** Bound UDP listeners with the kernel's drops on their sockets, and the namespace's receive-buffer
+   *  errors; absent where /proc cannot be read. */
+  udp?: { listeners: UdpListenerStats[]; rcvbufErrors: number };
 }
 
 const FLAG_NAMES: [number, string][] = [
@@ -43,7 +51,7 @@ export function endpointAddress(e: EndpointSnapshot): string {
   return joinHostPort(e.host, e.port);
 }
 
-function endpointStats(table: EndpointTable, e: EndpointSnapshot, probes: Map<string, string | undefined> | undefined): EndpointStats {
+function endpointStats(table: EndpointTable, e: EndpointSnapshot, probes: Map<string, string | undefined> | undefined, udp: boolean): EndpointStats {
   const flags = table.flags(e.slot);
   const endpoint = endpointAddress(e);
   // data-plane-sync names Pod-backed endpoints `ns/pod` and manual ones by their address.
@@ -59,14 +67,45 @@ function endpointStats(table: EndpointTable, e: EndpointSnapshot, probes: Map<st
     bytesSent: table.slotBytesOut(e.slot),
     healthTransitions: table.healthTransitions(e.slot),
     ...(probes?.get(endpoint) !== undefined ? { probeMessage: probes.get(endpoint) } : {}),
+    ...(udp ? { udp: { datagramsReceived: table.slotDatagramsIn(e.slot), datagramsSent: table.slotDatagramsOut(e.slot), icmpRefused: table.slotIcmpRefused(e.slot) } } : {}),
   };
+}
+
+function udpPortStats(table: EndpointTable, index: number): UdpPortStats {
+  return {
+    datagramsReceived: table.portDatagramsIn(index),
+    datagramsSent: table.portDatagramsOut(index),
+    flowsEnded: {
+      idle: table.flowsEnded(index, 'idle'), endpoint: table.flowsEnded(index, 'endpoint'),
+      refused: table.flowsEnded(index, 'refused'), closed: table.flowsEnded(index, 'closed'),
+    },
+    drops: {
+      no_endpoints: table.udpDrops(index, 'noEndpoints'), max_flows: table.udpDrops(index, 'maxFlows'),
+      source_range: table.udpDrops(index, 'sourceRange'), upstream_error: table.udpDrops(index, 'upstreamError'),
+      draining: table.udpDrops(index, 'draining'),
+    },
+  };
+}
+
+/** The kernel's drops per bound UDP listener (every worker's socket on its address summed). */
+function udpListeners(src: MetricsSource): MetricsSnapshot['udp'] {
+  const k = src.udpKernelDrops?.();
+  if (!k) return undefined;
+  const listeners: UdpListenerStats[] = [];
+  for (const l of src.sync.listeners()) {
+    const m = /^\[?(.*?)\]?:(\d+)\/UDP$/.exec(l.id);
+    if (!m || !l.bound) continue;
+    const at = joinHostPort(canonicalIP(m[1]) ?? m[1], m[2]);
+    listeners.push({ id: l.id, service: l.service, kernelDrops: k.byAddress.get(at) ?? 0 });
+  }
+  return { listeners, rcvbufErrors: k.rcvbufErrors };
 }
 
 export function readMetrics(src: MetricsSource): MetricsSnapshot {
   const { table } = src;
   const probes = src.probeMessages?.();
   const servicePorts = src.sync.servicePorts().map((p): ServicePortStats => ({
-    index: p.index, service: p.service, port: p.port,
+    index: p.index, service: p.service, port: p.port, protocol: p.protocol,
     connectionsTotal: table.portTotalConnections(p.index),
     activeConnections: table.portActive(p.index),
     bytesReceived: table.portBytesIn(p.index),
@@ -80,15 +119,18 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
     },
     connectSeconds: table.histogram(p.index, 'connect'),
     durationSeconds: table.histogram(p.index, 'duration'),
-    endpoints: p.endpoints.map((e) => endpointStats(table, e, probes)),
+    endpoints: p.endpoints.map((e) => endpointStats(table, e, probes, p.protocol === 'UDP')),
+    ...(p.protocol === 'UDP' ? { udp: udpPortStats(table, p.index) } : {}),
   }));
   const workers: WorkerStats[] = [];
   const n = Math.min(src.workers(), table.maxWorkers);
   for (let w = 0; w < n; w++) workers.push({ worker: w, ...table.worker(w) });
   const cpu = process.cpuUsage();
+  const udp = udpListeners(src);
   return {
     time: Date.now(), servicePorts, workers,
     process: { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: process.memoryUsage.rss(), startTimeSeconds },
+    ...(udp ? { udp } : {}),
   };
 }
 
@@ -97,11 +139,14 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
 export function readStatus(src: MetricsSource): StatusDocument & Required<Pick<StatusDocument, 'process'>> {
   const m = readMetrics(src);
   const listeners = src.sync.listeners();
+  const drops = new Map((m.udp?.listeners ?? []).map((l) => [l.id, l.kernelDrops]));
   const services = src.services().map((s): ServiceStatus => {
     const name = `${s.metadata.namespace}/${s.metadata.name}`;
     return {
       name, type: s.spec.type ?? 'ClusterIP', clusterIP: s.spec.clusterIP ?? '',
-      listeners: listeners.filter((l) => l.service === name).map(({ id, role, bound, error }) => ({ id, role, bound, ...(error ? { error } : {}) })),
+      listeners: listeners.filter((l) => l.service === name).map(({ id, role, bound, error }) => ({
+        id, role, bound, ...(error ? { error } : {}), ...(drops.has(id) ? { kernelDrops: drops.get(id) } : {}),
+      })),
       ports: m.servicePorts.filter((p) => p.service === name),
     };
   }).sort((a, b) => a.name.localeCompare(b.name));

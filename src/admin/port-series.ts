@@ -49,9 +49,27 @@ const TCP: PortSeriesKind = {
   histograms: ['connect'],
 };
 
+/** A UDP port: its flows (created, live), bytes and datagrams each way, and datagrams dropped. */
+const UDP: PortSeriesKind = {
+  series: [
+    { key: 'flows', kind: 'rate', read: (t, i) => t.portTotalConnections(i) },
+    { key: 'bytesIn', kind: 'rate', read: (t, i) => t.portBytesIn(i) },
+    { key: 'bytesOut', kind: 'rate', read: (t, i) => t.portBytesOut(i) },
+    { key: 'activeFlows', kind: 'gauge', read: (t, i) => t.portActive(i) },
+    { key: 'datagramsIn', kind: 'rate', read: (t, i) => t.portDatagramsIn(i) },
+    { key: 'datagramsOut', kind: 'rate', read: (t, i) => t.portDatagramsOut(i) },
+    {
+      key: 'drops', kind: 'rate',
+      read: (t, i) => t.udpDrops(i, 'noEndpoints') + t.udpDrops(i, 'maxFlows') + t.udpDrops(i, 'sourceRange') + t.udpDrops(i, 'upstreamError') + t.udpDrops(i, 'draining'),
+    },
+  ],
+  quantiles: [],
+  histograms: [],
+};
+
 /** `port` is the sync's `name-or-number/PROTOCOL`. */
-export function portSeriesFor(_port: string): PortSeriesKind {
-  return TCP;
+export function portSeriesFor(port: string): PortSeriesKind {
+  return port.endsWith('/UDP') ? UDP : TCP;
 }
 
 /** Per endpoint (slot): new connections and bytes each way, per second. */

@@ -2,19 +2,25 @@
 // IPv4-mapped IPv6 form, so `1.2.3.4` and `::ffff:1.2.3.4` (a dual-stack socket) are the same client.
 // Pure; runs on data-plane workers per new connection when affinity is on, so it allocates nothing.
 
-function parseV4(s: string, from: number, to: number): number {
+/** The parsed address of the last successful parseV4, as a signed 32-bit integer: kept here rather
+ *  than returned, because an IPv4 address above 2^30 returned as a number is a heap number (an
+ *  allocation per call wherever the compiler does not inline parseV4). */
+let v4 = 0;
+
+function parseV4(s: string, from: number, to: number): boolean {
   let value = 0, part = 0, digits = 0, parts = 0;
   for (let i = from; i <= to; i++) {
     const c = i === to ? 46 : s.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0 || part > 255) return -1;
-      value = value * 256 + part;
+      if (digits === 0 || part > 255) return false;
+      value = (value << 8) | part;
       parts++; part = 0; digits = 0;
     } else if (c >= 48 && c <= 57 && digits < 3) {
       part = part * 10 + (c - 48); digits++;
-    } else return -1;
+    } else return false;
   }
-  return parts === 4 ? value : -1;
+  v4 = value;
+  return parts === 4;
 }
 
 function hexDigit(c: number): number {
@@ -31,9 +37,8 @@ export function parseClientAddress(ip: string, out: Int32Array): boolean {
   let end = ip.indexOf('%');
   if (end < 0) end = ip.length;
   if (ip.indexOf(':') < 0) {
-    const v4 = parseV4(ip, 0, end);
-    if (v4 < 0) return false;
-    out[0] = 0; out[1] = 0; out[2] = 0xffff; out[3] = v4 | 0;
+    if (!parseV4(ip, 0, end)) return false;
+    out[0] = 0; out[1] = 0; out[2] = 0xffff; out[3] = v4;
     return true;
   }
   let n = 0, gap = -1, i = 0;
@@ -42,9 +47,8 @@ export function parseClientAddress(ip: string, out: Int32Array): boolean {
     const dot = ip.indexOf('.', i);
     const colon = ip.indexOf(':', i);
     if (dot >= 0 && dot < end && (colon < 0 || colon > dot)) {
-      const v4 = parseV4(ip, i, end);
-      if (v4 < 0 || n > 6) return false;
-      groups[n++] = Math.floor(v4 / 65536); groups[n++] = v4 % 65536;
+      if (!parseV4(ip, i, end) || n > 6) return false;
+      groups[n++] = v4 >>> 16; groups[n++] = v4 & 0xffff;
       i = end;
       break;
     }
@@ -66,11 +70,15 @@ export function parseClientAddress(ip: string, out: Int32Array): boolean {
   }
   if (gap < 0 ? n !== 8 : n > 7) return false;
   const shift = 8 - n;
-  for (let w = 0; w < 4; w++) {
-    const at = (k: number): number => gap < 0 || k < gap ? groups[k] : k < gap + shift ? 0 : groups[k - shift];
-    out[w] = ((at(2 * w) << 16) | at(2 * w + 1)) | 0;
-  }
+  for (let w = 0; w < 4; w++) out[w] = ((group(2 * w, gap, shift) << 16) | group(2 * w + 1, gap, shift)) | 0;
   return true;
+}
+
+/** Group k of the full address: the parsed groups with `shift` zero groups inserted at `gap`. A
+ *  function of its own, not a closure over gap and shift: a closure would make every call of
+ *  parseClientAddress allocate a context for them, IPv4 addresses included. */
+function group(k: number, gap: number, shift: number): number {
+  return gap < 0 || k < gap ? groups[k] : k < gap + shift ? 0 : groups[k - shift];
 }
 
 /** An unsigned 32-bit hash of a parsed address (parseClientAddress's words); the same on every instance. */

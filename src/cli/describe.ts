@@ -1,5 +1,6 @@
 // `switchyard describe TYPE [NAME…]` — kubectl describe for services, endpoints and pods. CLI process.
 import type { EndpointSlice, Endpoints, KindName, KubeEvent, KubeObject, Pod, Service } from '../model/types.ts';
+import type { ServiceStatus, StatusDocument } from '../model/status-document.ts';
 import { ApiError } from '../model/api-error.ts';
 import { resourcePath } from './admin-client.ts';
 import { formatApiError, UsageError } from './cli-error.ts';
@@ -30,12 +31,24 @@ async function serviceSlices(ctx: CliContext, svc: Service): Promise<EndpointSli
   return items.filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name);
 }
 
+/** A Service's live figures, for the flows of its UDP ports; undefined when /status.json cannot be
+ *  read (an older server) — describe then prints what kubectl would. */
+async function serviceStatus(ctx: CliContext, svc: Service): Promise<ServiceStatus | undefined> {
+  if (!(svc.spec.ports ?? []).some((p) => p.protocol === 'UDP')) return undefined;
+  try {
+    const doc = (await ctx.client.call('GET', '/status.json')).body as StatusDocument;
+    return doc?.services?.find((s) => s.name === `${svc.metadata.namespace ?? ctx.namespace}/${svc.metadata.name}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The describe text of one object, events (and a Service's slices) fetched from the server. */
 export async function describeObject(ctx: CliContext, obj: KubeObject): Promise<string> {
   const events = await eventsFor(ctx, obj);
   const now = ctx.now();
   switch (obj.kind) {
-    case 'Service': return describeService(obj as Service, await serviceSlices(ctx, obj as Service), events, now);
+    case 'Service': return describeService(obj as Service, await serviceSlices(ctx, obj as Service), events, now, await serviceStatus(ctx, obj as Service));
     case 'Endpoints': return describeEndpoints(obj as Endpoints, events, now);
     case 'Pod': return describePod(obj as Pod, events, now);
     default: throw new UsageError(`describe supports services, endpoints and pods, not ${obj.kind}`, 'describe');

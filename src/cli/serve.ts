@@ -41,6 +41,9 @@ function usage(): string {
       --connect-attempts N   endpoints tried per connection, first included (default ${d.connectAttempts})
       --idle-timeout MS      close connections idle this long (default ${d.idleTimeoutMs})
       --max-connections N    global limit on proxied connections (default ${d.maxConnections}${d.maxConnections === 0 ? ' = none' : ''})
+      --max-udp-flows N      global limit on live UDP flows, each one socket to its endpoint (default ${d.maxUdpFlows}, 0 = none)
+      --udp-sockets MODE     per-worker (every worker binds each UDP listener, SO_REUSEPORT) | single (one worker per listener) (default ${d.udpSockets})
+      --udp-recv-buffer BYTES  receive buffer of UDP listeners, capped by net.core.rmem_max (default ${d.udpRecvBufferBytes})
       --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default ${d.drainTimeoutMs})
       --access-log FILE|-    one JSON line per closed connection
       --default-probe-period S   period of the implicit TCP probe for endpoints without a readinessProbe (default ${d.defaultProbe.periodSeconds})
@@ -164,6 +167,7 @@ export async function serve(argv: string[]): Promise<number> {
         accept: { type: 'string' }, 'lb-algorithm': { type: 'string' }, 'connect-timeout': { type: 'string' },
         'connect-attempts': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-connections': { type: 'string' },
         'drain-timeout': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
+        'max-udp-flows': { type: 'string' }, 'udp-sockets': { type: 'string' }, 'udp-recv-buffer': { type: 'string' },
         'no-demo': { type: 'boolean' }, 'default-probe-period': { type: 'string' }, 'no-default-probe': { type: 'boolean' },
         'eject-after': { type: 'string' }, 'random-seed': { type: 'string' }, help: { type: 'boolean', short: 'h' },
         discover: { type: 'string', multiple: true }, 'docker-namespace': { type: 'string' },
@@ -187,6 +191,8 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     const accept = v.accept ?? SERVER_DEFAULTS.accept;
     if (accept !== 'transfer' && accept !== 'reuseport') fail(`--accept ${accept}: expected transfer or reuseport`);
+    const udpSockets = v['udp-sockets'] ?? SERVER_DEFAULTS.udpSockets;
+    if (udpSockets !== 'per-worker' && udpSockets !== 'single') fail(`--udp-sockets ${udpSockets}: expected per-worker or single`);
     const token = v['token-file'] ? readFileSync(v['token-file'], 'utf8').trim() : undefined;
     if (v['token-file'] && !token) fail(`--token-file ${v['token-file']}: the file is empty`);
     const docker = dockerOptions(v);
@@ -211,6 +217,9 @@ export async function serve(argv: string[]): Promise<number> {
       connectAttempts: intFlag('connect-attempts', v['connect-attempts'], SERVER_DEFAULTS.connectAttempts, 1),
       idleTimeoutMs: intFlag('idle-timeout', v['idle-timeout'], SERVER_DEFAULTS.idleTimeoutMs, 0),
       maxConnections: intFlag('max-connections', v['max-connections'], SERVER_DEFAULTS.maxConnections, 0),
+      maxUdpFlows: intFlag('max-udp-flows', v['max-udp-flows'], SERVER_DEFAULTS.maxUdpFlows, 0),
+      udpSockets,
+      udpRecvBufferBytes: intFlag('udp-recv-buffer', v['udp-recv-buffer'], SERVER_DEFAULTS.udpRecvBufferBytes, 0),
       drainTimeoutMs: intFlag('drain-timeout', v['drain-timeout'], SERVER_DEFAULTS.drainTimeoutMs, 0),
       accessLog: v['access-log'],
       defaultProbe: {

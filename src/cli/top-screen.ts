@@ -51,7 +51,8 @@ export function renderTopScreen(doc: StatusDocument, store: HistoryStore, prev: 
   for (const s of services) {
     for (const p of s.ports) {
       const pk = `${s.name}|${p.port}`;
-      const conns = storeValues(store, `p|${pk}|connections`);
+      // A UDP port's new connections are its new flows.
+      const conns = storeValues(store, `p|${pk}|${p.protocol === 'UDP' ? 'flows' : 'connections'}`);
       const bin = storeValues(store, `p|${pk}|bytesIn`);
       const bout = storeValues(store, `p|${pk}|bytesOut`);
       const ready = p.endpoints.filter((e) => e.ready).length;

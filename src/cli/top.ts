@@ -11,7 +11,7 @@ import { UsageError } from './cli-error.ts';
 import { stringFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
 
 const CLEAR = '\x1b[H\x1b[2J';
-const TOP_SERIES = 'connections,bytesIn,bytesOut';
+const TOP_SERIES = 'connections,flows,bytesIn,bytesOut';
 
 function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -50,25 +50,41 @@ export function renderTopFrame(doc: StatusDocument, prev: StatusDocument | null,
   lines.push(`switchyard top — ${new Date(doc.time).toISOString()} — ${services.length} Services, ${doc.workers.length} workers${proc}`);
   for (const s of services) {
     lines.push('', `SERVICE ${s.name}  ${s.type}  ${s.clusterIP}`);
-    for (const l of s.listeners) lines.push(`  listen ${l.id} (${l.role}) ${l.bound ? 'bound' : `NOT BOUND: ${l.error ?? 'pending'}`}`);
+    for (const l of s.listeners) {
+      lines.push(`  listen ${l.id} (${l.role}) ${l.bound ? 'bound' : `NOT BOUND: ${l.error ?? 'pending'}`}` +
+        (l.kernelDrops ? `  kernel drops ${l.kernelDrops}` : ''));
+    }
     for (const p of s.ports) {
       const [rin, rout] = rate(`${s.name}|${p.port}`, p);
-      const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
-      lines.push(`  PORT ${p.port}  active ${p.activeConnections}  total ${p.connectionsTotal}  in ${bytes(p.bytesReceived)} (${rin})  ` +
-        `out ${bytes(p.bytesSent)} (${rout})  errors ${p.connectErrors}  retries ${p.retries}  refused ${refused}`);
-      const rows = [['ENDPOINT', 'POD', 'HEALTH', 'ACTIVE', 'TOTAL', 'ERRORS', 'IN', 'OUT', 'IN/S', 'OUT/S']];
+      const udp = p.protocol === 'UDP' ? p.udp : undefined;
+      if (udp) {
+        const ended = udp.flowsEnded;
+        const dropped = Object.values(udp.drops).reduce((a, b) => a + b, 0);
+        lines.push(`  PORT ${p.port}  flows ${p.activeConnections}  total ${p.connectionsTotal}  datagrams in ${udp.datagramsReceived} out ${udp.datagramsSent}  ` +
+          `in ${bytes(p.bytesReceived)} (${rin})  out ${bytes(p.bytesSent)} (${rout})  ended idle ${ended.idle} endpoint ${ended.endpoint} ` +
+          `refused ${ended.refused} closed ${ended.closed}  dropped ${dropped}`);
+      } else {
+        const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
+        lines.push(`  PORT ${p.port}  active ${p.activeConnections}  total ${p.connectionsTotal}  in ${bytes(p.bytesReceived)} (${rin})  ` +
+          `out ${bytes(p.bytesSent)} (${rout})  errors ${p.connectErrors}  retries ${p.retries}  refused ${refused}`);
+      }
+      const rows = [udp ? ['ENDPOINT', 'POD', 'HEALTH', 'FLOWS', 'TOTAL', 'REFUSED', 'DGRAMS-IN', 'DGRAMS-OUT', 'IN', 'OUT', 'IN/S', 'OUT/S']
+        : ['ENDPOINT', 'POD', 'HEALTH', 'ACTIVE', 'TOTAL', 'ERRORS', 'IN', 'OUT', 'IN/S', 'OUT/S']];
       for (const e of p.endpoints) {
         const health = e.ready ? 'ready' : e.conditions.filter((c) => c !== 'serving').join(',') || 'not-ready';
-        rows.push([e.endpoint, e.pod || '-', health, String(e.activeConnections), String(e.connectionsTotal), String(e.connectErrors),
+        const counts = udp
+          ? [String(e.udp?.icmpRefused ?? 0), String(e.udp?.datagramsReceived ?? 0), String(e.udp?.datagramsSent ?? 0)]
+          : [String(e.connectErrors)];
+        rows.push([e.endpoint, e.pod || '-', health, String(e.activeConnections), String(e.connectionsTotal), ...counts,
           bytes(e.bytesReceived), bytes(e.bytesSent), ...rate(`${s.name}|${p.port}|${e.endpoint}`, e)]);
       }
-      if (p.endpoints.length === 0) lines.push('    (no endpoints: connections are refused)');
+      if (p.endpoints.length === 0) lines.push(udp ? '    (no endpoints: datagrams are dropped)' : '    (no endpoints: connections are refused)');
       else lines.push(...columns(rows).map((r) => `    ${r}`));
     }
   }
-  const rows = [['WORKER', 'ACTIVE', 'TOTAL', 'LOOP-P50', 'LOOP-P99', 'RESTARTS']];
+  const rows = [['WORKER', 'ACTIVE', 'TOTAL', 'FLOWS', 'FLOWS-TOTAL', 'LOOP-P50', 'LOOP-P99', 'RESTARTS']];
   for (const w of doc.workers) {
-    rows.push([String(w.worker), String(w.activeConnections), String(w.connectionsTotal),
+    rows.push([String(w.worker), String(w.activeConnections), String(w.connectionsTotal), String(w.activeFlows ?? 0), String(w.flowsTotal ?? 0),
       `${(w.loopDelayP50 * 1000).toFixed(1)}ms`, `${(w.loopDelayP99 * 1000).toFixed(1)}ms`, String(w.restarts)]);
   }
   lines.push('', ...columns(rows));
@@ -207,10 +223,11 @@ async function run(ctx: CliContext, flags: FlagValues, args: string[]): Promise<
 export const topVerb: Verb = {
   name: 'top',
   summary: 'Show Services, endpoints and live traffic with sparklines, redrawn in place (q quits)',
-  help: `Show every Service port and its endpoints, busiest first, with connections/s, bytes/s and
-sparklines of both over the last minute, redrawn in place every second; q quits. The same figures as
-the status page at the admin address (/) and /metrics. Into a pipe, or with --once, it prints the
-tables of Services, listeners, endpoints (health, connections, bytes) and workers instead.
+  help: `Show every Service port and its endpoints, busiest first, with connections/s (UDP ports:
+flows/s), bytes/s and sparklines of both over the last minute, redrawn in place every second; q
+quits. The same figures as the status page at the admin address (/) and /metrics. Into a pipe, or
+with --once, it prints the tables of Services, listeners, endpoints (health, connections or UDP
+flows, bytes; datagrams and ICMP refusals for UDP ports) and workers instead.
 
 Usage:
   switchyard top [--once] [--interval SECONDS] [-n NAMESPACE]

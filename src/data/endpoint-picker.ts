@@ -9,6 +9,7 @@ import { firstUsable } from '../balancers/balancer.ts';
 import { clientAddressHash, parseClientAddress } from '../balancers/client-address.ts';
 import { TablePickContext } from '../balancers/table-pick-context.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
+import { stateGeneration } from '../shared/slot-state.ts';
 import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';
 import type { ServicePortSnapshot } from '../shared/messages.ts';
 
@@ -26,6 +27,11 @@ interface PortState {
   /** Frozen per endpoint, returned by pick() without allocating. */
   results: PickResult[];
   indexOfSlot: Map<number, number>;
+  /** Key of the port's affinity entries (options.affinityKey, else its index). */
+  affinityKey: number;
+  /** With affinity: the first candidate per endpoint IP, to follow an entry another Service port of
+   *  the same affinity key wrote (its slot is ip:otherPort, or the same ip:port of the other protocol). */
+  indexOfHost: Map<string, number> | null;
 }
 
 const NONE: readonly number[] = [];
@@ -36,6 +42,8 @@ class TableEndpointPicker implements EndpointPicker {
   private readonly nowSeconds: () => number;
   private readonly ports: (PortState | undefined)[] = [];
   private readonly addr = new Int32Array(4);
+  /** The host of every slot some installed snapshot names (affinity entries followed across ports). */
+  private readonly hostOfSlot: string[] = [];
 
   constructor(table: EndpointTable, opts: EndpointPickerOptions) {
     this.table = table;
@@ -49,12 +57,20 @@ class TableEndpointPicker implements EndpointPicker {
     }
     const balancer = getBalancer(snapshot.options.algorithm);
     const slots = snapshot.endpoints.map((e) => e.slot);
+    let indexOfHost: Map<string, number> | null = null;
+    if (snapshot.options.affinitySeconds > 0) {
+      indexOfHost = new Map();
+      snapshot.endpoints.forEach((e, i) => { if (!indexOfHost!.has(e.host)) indexOfHost!.set(e.host, i); });
+    }
+    for (const e of snapshot.endpoints) this.hostOfSlot[e.slot] = e.host;
     this.ports[snapshot.index] = {
       snapshot,
       ctx: new TablePickContext(this.table, snapshot.index, slots, this.random, snapshot.endpoints.map((e) => `${e.host}:${e.port}`)),
       balancer,
       results: snapshot.endpoints.map((e) => Object.freeze({ slot: e.slot, host: e.host, port: e.port, name: e.name })),
       indexOfSlot: new Map(slots.map((s, i) => [s, i])),
+      affinityKey: snapshot.options.affinityKey ?? snapshot.index,
+      indexOfHost,
     };
   }
 
@@ -78,11 +94,20 @@ class TableEndpointPicker implements EndpointPicker {
     let i = -1;
     let fresh = false;
     if (sticky) {
-      const hit = this.table.lookupAffinity(servicePortIndex, this.addr, now, timeout);
-      const at = hit ? st.indexOfSlot.get(hit.slot) : undefined;
-      if (hit && at !== undefined && st.ctx.generationAt(at) === hit.generation && this.usableNow(st, at, tried)) {
-        i = at;
-        fresh = hit.lastUsed === now;
+      const hit = this.table.lookupAffinity(st.affinityKey, this.addr, now, timeout);
+      if (hit) {
+        let at = st.indexOfSlot.get(hit.slot);
+        if (at !== undefined) {
+          if (st.ctx.generationAt(at) !== hit.generation) at = undefined;
+        } else if (stateGeneration(this.table.slotState(hit.slot)) === hit.generation) {
+          // Written through another Service port of the same key: the same backend IP here, if any.
+          const host = this.hostOfSlot[hit.slot];
+          at = host === undefined ? undefined : st.indexOfHost?.get(host);
+        }
+        if (at !== undefined && this.usableNow(st, at, tried)) {
+          i = at;
+          fresh = hit.lastUsed === now && st.ctx.slotAt(at) === hit.slot;
+        }
       }
     }
     if (i < 0) i = this.choose(st, tried);
@@ -92,7 +117,7 @@ class TableEndpointPicker implements EndpointPicker {
     }
     // Every new connection (re)sets the entry's time, as iptables' `recent --set` does; with
     // one-second resolution a hit already stamped this second needs no write.
-    if (sticky && !fresh) this.table.rememberAffinity(servicePortIndex, this.addr, st.ctx.slotAt(i), st.ctx.generationAt(i), now, timeout);
+    if (sticky && !fresh) this.table.rememberAffinity(st.affinityKey, this.addr, st.ctx.slotAt(i), st.ctx.generationAt(i), now, timeout);
     return st.results[i];
   }
 
@@ -110,6 +135,26 @@ class TableEndpointPicker implements EndpointPicker {
   closed(_servicePortIndex: number, slot: number): void { this.table.slotClosed(slot); }
 
   connectFailed(slot: number): void { this.table.connectFailed(slot); }
+
+  icmpRefused(slot: number, failure: boolean): void { this.table.icmpRefused(slot, failure); }
+
+  flowUsable(servicePortIndex: number, slot: number): boolean {
+    const st = this.ports[servicePortIndex];
+    if (st === undefined) return false;
+    const i = st.indexOfSlot.get(slot);
+    return i !== undefined && this.usableNow(st, i, NONE);
+  }
+
+  tryAdmitFlow(servicePortIndex: number, maxFlows: number): boolean {
+    if (!this.table.tryAddUdpFlow(maxFlows)) return false;
+    this.table.addPortActive(servicePortIndex, 1);
+    return true;
+  }
+
+  releaseFlow(servicePortIndex: number): void {
+    this.table.addPortActive(servicePortIndex, -1);
+    this.table.addUdpFlows(-1);
+  }
 
   connectSucceeded(slot: number): void { this.table.connectSucceeded(slot); }
 

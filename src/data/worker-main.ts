@@ -19,6 +19,8 @@ import { socketTransport } from './socket-transport.ts';
 import { acceptedSocket } from './splice.ts';
 import { handleConnection, type HandlerContext, type ListenerContext } from './connection-handler.ts';
 import { startWorkerMetrics } from './metrics-worker-recorder.ts';
+import { UdpPlane } from './udp-plane.ts';
+import { SyError } from '../model/sy-error.ts';
 
 export interface WorkerConfig {
   /** Seed of this worker's random stream (seed + workerId); undefined = Math.random. For reproducible tests. */
@@ -27,6 +29,12 @@ export interface WorkerConfig {
   accessLog: boolean;
   /** Global max concurrent connections; 0 = unlimited. */
   maxConnections: number;
+  /** Global max live UDP flows (--max-udp-flows); 0 = unlimited. */
+  maxUdpFlows?: number;
+  /** Every worker binds each UDP listener with SO_REUSEPORT (per-worker sockets); false: one worker binds it alone. */
+  udpReusePort?: boolean;
+  /** SO_RCVBUF asked for on UDP listeners (bytes; 0 = kernel default). */
+  udpRecvBufferBytes?: number;
 }
 
 export interface WorkerTask {
@@ -66,6 +74,14 @@ export function ledgeredPicker(picker: EndpointPicker, ledger: WorkerLedger): En
     closed(index, slot) { ledger.slotClosed(slot); picker.closed(index, slot); },
     connectFailed: (slot) => picker.connectFailed(slot),
     connectSucceeded: (slot) => picker.connectSucceeded(slot),
+    flowUsable: (index, slot) => picker.flowUsable(index, slot),
+    icmpRefused: (slot, failure) => picker.icmpRefused(slot, failure),
+    tryAdmitFlow(index, maxFlows) {
+      const ok = picker.tryAdmitFlow(index, maxFlows);
+      if (ok) ledger.flowAdmitted(index);
+      return ok;
+    },
+    releaseFlow(index) { ledger.flowReleased(index); picker.releaseFlow(index); },
     tryAdmit(index, globalMax) {
       const r = picker.tryAdmit(index, globalMax);
       if (r === 'ok') ledger.admitted(index);
@@ -108,6 +124,12 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
     metrics: startWorkerMetrics(table, workerId),
   };
 
+  const udp = new UdpPlane({
+    workerId, table, picker, maxFlows: config.maxUdpFlows ?? 0, reusePort: config.udpReusePort ?? true,
+    recvBufferBytes: config.udpRecvBufferBytes ?? 0, accessLog: () => ctx.accessLog,
+    log: (level, message) => post({ type: 'log', level, message }),
+  });
+
   // Transfer mode: the main thread already applied source ranges; this only names the listener
   // for the access log, cached per listener id so a connection allocates nothing for it.
   const transferListeners = new Map<string, ListenerContext>();
@@ -148,7 +170,18 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
     servers.set(spec.id, server);
   };
 
+  const listenUdp = (spec: ListenerSpec) => {
+    try {
+      udp.listen(spec);
+      post({ type: 'listening', id: spec.id });
+    } catch (err) {
+      const e = err as SyError;
+      post({ type: 'listening', id: spec.id, error: { code: e instanceof SyError ? e.code : 'SY_LISTEN_FAILED', systemCode: e.systemCode, message: e.message } });
+    }
+  };
+
   const unlisten = (id: string) => {
+    if (udp.unlisten(id)) { post({ type: 'unlistened', id }); return; }
     const server = servers.get(id);
     servers.delete(id);
     // close() stops accepting at once; established connections are not the server's to end.
@@ -175,7 +208,7 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
       message: `data-plane worker ${workerId}: ${registry.size} connection(s) still open ${DRAIN_OVERDUE_MS} ms after the drain closed them; the drain waits for them`,
     }), timeoutMs + DRAIN_OVERDUE_MS);
     overdue.unref();
-    await registry.drainAll(timeoutMs);
+    await Promise.all([registry.drainAll(timeoutMs), udp.drain(timeoutMs)]);
     clearTimeout(overdue);
     ctx.metrics?.stop();
     flush();
@@ -192,19 +225,20 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
         if (previous) {
           const keep = new Set(m.snapshot.endpoints.map((e) => e.slot));
           registry.drainSlots(m.snapshot.index, keep, drainTimeoutMs);
+          udp.servicePortChanged(m.snapshot.index);
         }
         break;
       }
       case 'removeServicePort':
         registry.drainServicePort(m.index, drainTimeoutMs);
+        udp.removeServicePort(m.index);
         picker.removeServicePort(m.index);
         break;
       case 'listen':
-        if (m.listener.protocol !== 'TCP') {
-          post({ type: 'listening', id: m.listener.id, error: { code: 'SY_UNSUPPORTED_PROTOCOL', message: `${m.listener.protocol} listeners are not served by the TCP data plane` } });
-        } else if (draining) {
+        if (draining) {
           post({ type: 'listening', id: m.listener.id, error: { code: 'SY_DRAINING', message: 'the worker is draining' } });
-        } else listen(m.listener);
+        } else if (m.listener.protocol === 'UDP') listenUdp(m.listener);
+        else listen(m.listener);
         break;
       case 'unlisten':
         unlisten(m.id);

@@ -13,7 +13,7 @@ import { SyError } from '../model/sy-error.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
 import { createWorkerLedger } from '../shared/worker-ledger.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
-import { BindError, bindMain } from './bind-main.ts';
+import { BindError, bindMain, freeUdpPort } from './bind-main.ts';
 import { createTransferAcceptor } from './transfer-acceptor.ts';
 import { hostWorker, restartDelay, type HostedWorker } from './worker-host.ts';
 import type { WorkerConfig, WorkerResult, WorkerTask } from './worker-main.ts';
@@ -30,6 +30,14 @@ export type AcceptMode = 'transfer' | 'reuseport';
  *  "Accepting connections"). */
 export const DEFAULT_ACCEPT_MODE: AcceptMode = 'reuseport';
 
+/** How UDP listeners are bound: 'per-worker' — every worker binds each with SO_REUSEPORT and the
+ *  kernel keeps each client address:port on one of them; 'single' — one worker binds it alone, the
+ *  listeners spread over the workers. per-worker by measurement (docs/architecture.md, "UDP flows":
+ *  no more CPU per query with 2 workers on 2 cores, and a crashed worker's clients are carried by the
+ *  other sockets at once, where 'single' has no listener until the replacement binds). */
+export type UdpSocketMode = 'per-worker' | 'single';
+export const DEFAULT_UDP_SOCKETS: UdpSocketMode = 'per-worker';
+
 export type LogFn = (level: 'info' | 'warn' | 'error', message: string) => void;
 
 export interface WorkerPoolOptions {
@@ -39,6 +47,11 @@ export interface WorkerPoolOptions {
   drainTimeoutMs: number;
   /** Global max concurrent connections across workers; 0/undefined = unlimited. */
   maxConnections?: number;
+  /** Global max live UDP flows across workers; 0/undefined = unlimited. */
+  maxUdpFlows?: number;
+  udpSockets?: UdpSocketMode;
+  /** SO_RCVBUF asked for on UDP listeners; 0/undefined = the kernel's default. */
+  udpRecvBufferBytes?: number;
   /** Receives access-log batches (JSON lines); undefined = access log off. */
   accessLog?: (lines: string[]) => void;
   /** Seeds each worker's random stream with randomSeed + workerId (tests); undefined = Math.random. */
@@ -83,13 +96,18 @@ interface WorkerSlot {
   host: HostedWorker<WorkerResult> | null;
 }
 
-interface ListenerState { spec: ListenerSpec; bound: BoundAddress; server?: Server }
+/** `owner`: the worker that binds a UDP listener alone ('single' UDP sockets). */
+interface ListenerState { spec: ListenerSpec; bound: BoundAddress; server?: Server; owner?: number }
 
 export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool> {
   const mode = o.accept ?? DEFAULT_ACCEPT_MODE;
   const log: LogFn = o.log ?? (() => {});
   const n = Math.max(1, Math.floor(o.workers));
-  const config: WorkerConfig = { drainTimeoutMs: o.drainTimeoutMs, accessLog: !!o.accessLog, maxConnections: o.maxConnections ?? 0, randomSeed: o.randomSeed };
+  const udpMode = o.udpSockets ?? DEFAULT_UDP_SOCKETS;
+  const config: WorkerConfig = {
+    drainTimeoutMs: o.drainTimeoutMs, accessLog: !!o.accessLog, maxConnections: o.maxConnections ?? 0, randomSeed: o.randomSeed,
+    maxUdpFlows: o.maxUdpFlows ?? 0, udpReusePort: udpMode === 'per-worker', udpRecvBufferBytes: o.udpRecvBufferBytes ?? 0,
+  };
   const workerFile = o.workerFile ?? fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
   const snapshots = new Map<number, ServicePortSnapshot>();
@@ -126,7 +144,11 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     // Messages queue on the port until the worker attaches; state goes first, in order.
     send(slot, { type: 'config', drainTimeoutMs: config.drainTimeoutMs, accessLog: config.accessLog });
     for (const s of snapshots.values()) send(slot, { type: 'servicePort', snapshot: s });
-    if (mode === 'reuseport') for (const l of listeners.values()) send(slot, { type: 'listen', listener: { ...l.spec, port: l.bound.port } });
+    for (const l of listeners.values()) {
+      if (l.spec.protocol === 'UDP' ? l.owner === undefined || l.owner === id : mode === 'reuseport') {
+        send(slot, { type: 'listen', listener: { ...l.spec, port: l.bound.port } });
+      }
+    }
     const task: WorkerTask = { workerId: id, port: port2, tableBuffer: o.table.buffer, ledgerBuffer: ledger.buffer, config };
     const startedAt = Date.now();
     const host = hostWorker<WorkerTask, WorkerResult>(workerFile, task, [port2]);
@@ -137,7 +159,10 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       // its ledger is final. Its connections died with it; give back what they held.
       slot.ready = false;
       const held = ledger.releaseInto(o.table);
-      if (held > 0) log('warn', `data-plane worker ${id} died holding ${held} connections; their active counts were released`);
+      if (held.connections > 0 || held.flows > 0) {
+        log('warn', `data-plane worker ${id} died holding ${held.connections} connections and ${held.flows} UDP flows; ` +
+          'they are lost (their clients start again) and their active counts were released');
+      }
       port1.close();
       answerWaiters(slot);
       if (closed || draining) return r;
@@ -228,23 +253,38 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     return bound;
   }
 
-  async function listenReusePort(spec: ListenerSpec): Promise<BoundAddress> {
+  /** 'single' UDP sockets: the worker owning the fewest UDP listeners (the lowest id on a tie). */
+  function udpOwner(): number {
+    const owned = slots.map(() => 0);
+    for (const l of listeners.values()) if (l.owner !== undefined) owned[l.owner]++;
+    return owned.indexOf(Math.min(...owned));
+  }
+
+  /** A listener the workers bind: TCP in reuseport mode and every UDP listener, on every worker
+   *  (SO_REUSEPORT) or, for 'single' UDP sockets, on one. */
+  async function listenOnWorkers(spec: ListenerSpec): Promise<BoundAddress> {
+    const udp = spec.protocol === 'UDP';
     let port = spec.port;
     if (port === 0) {
       // Every worker must bind the same port: let the OS pick one, then release it for them.
-      const probe = await bindMain(spec, true);
-      port = (probe.address() as AddressInfo).port;
-      await new Promise((r) => probe.close(r));
+      if (udp) port = await freeUdpPort(spec.address);
+      else {
+        const probe = await bindMain(spec, true);
+        port = (probe.address() as AddressInfo).port;
+        await new Promise((r) => probe.close(r));
+      }
       if (closed || draining) throw shuttingDown();
     }
     const concrete = { ...spec, port };
     const bound = { address: spec.address, port };
-    listeners.set(spec.id, { spec, bound });
-    const replies = await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
+    const owner = udp && udpMode === 'single' ? udpOwner() : undefined;
+    listeners.set(spec.id, { spec, bound, owner });
+    const targets = owner === undefined ? slots : [slots[owner]];
+    const replies = await Promise.all(targets.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
     const failed = replies.find((r) => r.type === 'listening' && r.error);
     if (failed || closed || draining) {
       listeners.delete(spec.id);
-      await Promise.all(slots.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
+      await Promise.all(targets.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
       throw failed?.type === 'listening' && failed.error ? new BindError(failed.error.code, failed.error.message, failed.error.systemCode) : shuttingDown();
     }
     return bound;
@@ -264,10 +304,9 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     },
     async listen(spec) {
       if (closed || draining) throw shuttingDown();
-      if (spec.protocol !== 'TCP') throw new BindError('SY_UNSUPPORTED_PROTOCOL', `${spec.protocol} listeners are not served by the TCP worker pool`);
       const existing = listeners.get(spec.id);
       if (existing) return existing.bound;
-      return mode === 'transfer' ? listenTransfer(spec) : listenReusePort(spec);
+      return mode === 'transfer' && spec.protocol === 'TCP' ? listenTransfer(spec) : listenOnWorkers(spec);
     },
     async sync() {
       if (closed || draining) return; // drained workers have closed their ports
@@ -280,7 +319,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       if (!l) return;
       listeners.delete(id);
       if (l.server) { l.server.close(); return; }
-      await Promise.all(slots.map((s) => ask(s, id, { type: 'unlisten', id })));
+      await Promise.all((l.owner === undefined ? slots : [slots[l.owner]]).map((s) => ask(s, id, { type: 'unlisten', id })));
     },
     drain(timeoutMs) {
       draining ??= (async () => {

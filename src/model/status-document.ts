@@ -10,6 +10,9 @@ export interface WorkerRow {
   connectionsTotal: number;
   activeConnections: number;
   restarts: number;
+  /** UDP flows created on this worker, and live now (absent from servers older than UDP). */
+  flowsTotal?: number;
+  activeFlows?: number;
   loopDelayP50: number;
   loopDelayP99: number;
   loopDelayMax: number;
@@ -30,13 +33,30 @@ export interface EndpointStats {
   bytesSent: number;
   healthTransitions: number;
   probeMessage?: string;
+  /** Datagrams of UDP flows to the endpoint, and its ICMP port-unreachable answers (UDP ports only). */
+  udp?: { datagramsReceived: number; datagramsSent: number; icmpRefused: number };
+}
+
+/** What a UDP Service port adds: its flows are counted as connectionsTotal (created) and
+ *  activeConnections (live). */
+export interface UdpPortStats {
+  datagramsReceived: number;
+  datagramsSent: number;
+  /** Flows ended: idle timeout, endpoint no longer usable, ICMP port unreachable, listener/port/worker closed. */
+  flowsEnded: { idle: number; endpoint: number; refused: number; closed: number };
+  /** Client datagrams dropped, by cause. */
+  drops: { no_endpoints: number; max_flows: number; source_range: number; upstream_error: number; draining: number };
 }
 
 export interface ServicePortStats {
   index: number;
   service: string;
   port: string;
+  /** Absent from servers older than UDP support: read as TCP. */
+  protocol?: 'TCP' | 'UDP';
+  /** TCP: connections proxied; UDP: flows created. */
   connectionsTotal: number;
+  /** TCP: connections admitted and open; UDP: live flows. */
   activeConnections: number;
   bytesReceived: number;
   bytesSent: number;
@@ -46,6 +66,7 @@ export interface ServicePortStats {
   connectSeconds: HistogramCounts;
   durationSeconds: HistogramCounts;
   endpoints: EndpointStats[];
+  udp?: UdpPortStats;
 }
 
 export interface WorkerStats extends WorkerRow { worker: number }
@@ -54,7 +75,9 @@ export interface ServiceStatus {
   name: string;
   type: string;
   clusterIP: string;
-  listeners: { id: string; role: string; bound: boolean; error?: string }[];
+  /** kernelDrops: datagrams the kernel dropped on a UDP listener's sockets (receive buffer full;
+   *  /proc/net/udp), when it can be read. */
+  listeners: { id: string; role: string; bound: boolean; error?: string; kernelDrops?: number }[];
   ports: ServicePortStats[];
 }
 

@@ -13,6 +13,7 @@ import { portKey, servicePortEndpoints } from '../model/service-port-endpoints.t
 import { isProxied, planListeners } from './plan-listeners.ts';
 import { servicePortOptions, weightFromAnnotations, type DataPlaneDefaults } from './service-port-options.ts';
 import type { LbAddressPool } from './lb-address-pool.ts';
+import { AffinityGroups } from './affinity-groups.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 
 export interface DataPlaneSyncOptions {
@@ -51,6 +52,8 @@ export interface PublishedServicePort {
   service: string;
   /** `portName-or-number/PROTOCOL`. */
   port: string;
+  /** Absent: TCP. */
+  protocol?: 'TCP' | 'UDP';
   endpoints: EndpointSnapshot[];
 }
 
@@ -62,6 +65,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   const listeners = new Map<string, ListenerState>();
   const published = new Map<number, PublishedServicePort>();
   const pending = new Set<string>();
+  const affinity = new AffinityGroups(o.slots.table.maxServicePorts, (key) => o.slots.table.forgetAffinity(key));
   let running: Promise<void> = Promise.resolve();
   let closed = false;
 
@@ -105,7 +109,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
     const { options, problems } = servicePortOptions(service, o.defaults, o.algorithms);
     for (const p of problems) event(service, 'Warning', 'InvalidAnnotation', p);
     for (const port of service.spec.ports ?? []) {
-      if ((port.protocol ?? 'TCP') !== 'TCP') continue; // UDP is carried by a later part of the data plane
+      if ((port.protocol ?? 'TCP') === 'SCTP') continue; // not carried by switchyard; validation accepts it
       const index = indexFor(serviceKey, port);
       live.add(index);
       const desired = (byPort.get(portKey(port)) ?? []).map((ep) => {
@@ -120,9 +124,11 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       const generation = (generations.get(index) ?? 0) + 1;
       generations.set(index, generation);
       const endpoints = o.slots.update(index, desired);
-      published.set(index, { index, service: serviceKey, port: `${port.name || port.port}/${port.protocol ?? 'TCP'}`, endpoints });
+      const protocol = port.protocol === 'UDP' ? 'UDP' : 'TCP';
+      published.set(index, { index, service: serviceKey, port: `${port.name || port.port}/${protocol}`, protocol, endpoints });
       o.pool.setServicePort({
-        index, name: `${serviceKey}:${port.name || port.port}/${port.protocol ?? 'TCP'}`, generation, options, endpoints,
+        index, name: `${serviceKey}:${port.name || port.port}/${port.protocol ?? 'TCP'}`, generation, endpoints,
+        options: { ...options, affinityKey: affinity.keyFor(serviceKey, port.port, index) },
       });
     }
     return live;
@@ -134,6 +140,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
     for (const [key, index] of ports) {
       if (keep.has(index)) continue;
       ports.delete(key);
+      affinity.release(index);
       generations.delete(index);
       published.delete(index);
       o.slots.update(index, []);
@@ -167,8 +174,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
           || o.lbPool.acquire(serviceKey, service.status?.loadBalancer?.ingress?.[0]?.ip);
         if (!lbAddress) event(service, 'Warning', 'LoadBalancerPoolExhausted', 'no free address in the LoadBalancer address pool; EXTERNAL-IP stays <pending>');
       } else o.lbPool.release(serviceKey);
-      wanted = planListeners({ service, servicePortIndex: (p) => indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress })
-        .filter((l) => l.protocol === 'TCP');
+      wanted = planListeners({ service, servicePortIndex: (p) => indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress });
     } else o.lbPool.release(serviceKey);
     for (const id of [...listenerIds.get(serviceKey) ?? []]) {
       const state = listeners.get(id)!;

@@ -11,7 +11,7 @@ import { createRegistry, type Registry } from '../control/registry.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { createEndpointTable } from '../shared/endpoint-table.ts';
 import { createEndpointSlots } from '../proxy/endpoint-slots.ts';
-import { startWorkerPool, type WorkerPool } from '../data/worker-pool.ts';
+import { DEFAULT_UDP_SOCKETS, startWorkerPool, type UdpSocketMode, type WorkerPool } from '../data/worker-pool.ts';
 import { balancerNames } from '../balancers/registry.ts';
 import { startDataPlaneSync, type DataPlaneSync } from '../proxy/data-plane-sync.ts';
 import { createLbAddressPool, DEFAULT_LB_POOL } from '../proxy/lb-address-pool.ts';
@@ -20,6 +20,7 @@ import { DEFAULT_NODE_PORT_RANGE } from '../control/node-port-allocator.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
+import { readUdpKernelDrops } from '../admin/udp-kernel-drops.ts';
 import type { MetricsSource } from '../admin/metrics-snapshot.ts';
 import { startStatusSampler, type StatusSampler } from '../admin/status-sampler.ts';
 import { joinHostPort } from '../model/ip-address.ts';
@@ -55,6 +56,11 @@ export interface ServerOptions {
   idleTimeoutMs: number;
   connectAttempts: number;
   maxConnections: number;
+  /** Global limit on live UDP flows; each holds one socket (a file descriptor) to its endpoint. */
+  maxUdpFlows: number;
+  udpSockets: UdpSocketMode;
+  /** SO_RCVBUF asked for on UDP listeners (capped by net.core.rmem_max). */
+  udpRecvBufferBytes: number;
   drainTimeoutMs: number;
   /** File path, '-' for stdout, or undefined for none. */
   accessLog?: string;
@@ -98,6 +104,10 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   idleTimeoutMs: 3_600_000,
   connectAttempts: 3,
   maxConnections: 0,
+  // 8,000 DNS clients with a flow each, twice over.
+  maxUdpFlows: 16_384,
+  udpSockets: DEFAULT_UDP_SOCKETS,
+  udpRecvBufferBytes: 4 << 20,
   drainTimeoutMs: 60_000,
   maxSlots: 65536,
   defaultProbe: { enabled: true, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3, successThreshold: 1 },
@@ -176,7 +186,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       : (lines: string[]) => { accessLog!.write(lines.join('\n') + '\n'); };
     pool = await startWorkerPool({
       workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: o.maxConnections,
-      accessLog: sink, randomSeed: o.randomSeed, log: o.log,
+      maxUdpFlows: o.maxUdpFlows, udpSockets: o.udpSockets, udpRecvBufferBytes: o.udpRecvBufferBytes, accessLog: sink, randomSeed: o.randomSeed, log: o.log,
     });
     const sync = startDataPlaneSync({
       registry: reg, slots, pool, lbPool, nodeAddresses: o.nodeAddresses,
@@ -206,6 +216,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
       table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
       probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
+      udpKernelDrops: readUdpKernelDrops,
       extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
     };
     sampler = startStatusSampler(metrics, { log: o.log });

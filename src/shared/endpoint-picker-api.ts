@@ -31,6 +31,17 @@ export interface EndpointPicker {
   /** Passive health: a connect to `slot` failed (refused, reset, timed out) / succeeded. */
   connectFailed(slot: number): void;
   connectSucceeded(slot: number): void;
+  /** UDP, per datagram of a live flow: would a new flow of the Service port still be given `slot`'s
+   *  endpoint, by pick's rules (in the port's snapshot, ready — or serving-and-terminating when none
+   *  is ready — never ejected, admin-down or draining)? O(1) unless the endpoint is not ready. */
+  flowUsable(servicePortIndex: number, slot: number): boolean;
+  /** UDP admission: a new flow unless `maxFlows` (global across workers, 0 = unlimited) are live;
+   *  an admitted flow counts as live on its Service port until releaseFlow. */
+  tryAdmitFlow(servicePortIndex: number, maxFlows: number): boolean;
+  releaseFlow(servicePortIndex: number): void;
+  /** UDP: the endpoint answered a flow with ICMP port unreachable; with `failure` it also counts as a
+   *  failure for passive ejection, as a refused connect does. */
+  icmpRefused(slot: number, failure: boolean): void;
   /** Admission for max-connections: global (0 = unlimited) and per Service port (options.maxConnections). */
   tryAdmit(servicePortIndex: number, globalMax: number): 'ok' | 'global' | 'service';
   release(servicePortIndex: number): void;

@@ -9,11 +9,12 @@
 import { ApiError } from '../model/api-error.ts';
 
 const MAGIC = 0x53594554; // "SYET"
-const VERSION = 4;
+const VERSION = 5;
 
 // Header words (Int32).
 const H_MAGIC = 0, H_VERSION = 1, H_SLOTS = 2, H_PORTS = 3, H_AFF = 4, H_WORKERS = 7;
-export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6;
+// H_UDP_FLOWS: live UDP flows across every worker, held under --max-udp-flows.
+export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6, H_UDP_FLOWS = 8;
 const HEADER_WORDS = 16;
 // Slot state words (Int32, flags and generation), one per slot in a dense region of their own: it is
 // what every pick reads first for every candidate it looks at, and 30,000 of them take 117 KiB.
@@ -21,7 +22,7 @@ const HEADER_WORDS = 16;
 // does not stay in this CPU's 512 KiB L2 (bench/README.md, pick cost).
 // Slot words (Int32), 16-byte stride: what least-connections and the weighted picks read besides.
 export const S_WEIGHT = 0, S_ACTIVE = 1, S_CONSEC_FAIL = 2, SLOT_WORDS = 4;
-// Service-port words (Int32).
+// Service-port words (Int32). P_ACTIVE: admitted TCP connections, or live flows of a UDP port.
 export const P_CURSOR = 0, P_ACTIVE = 1, PORT_WORDS = 4;
 // Affinity entry words (Int32): a seqlock word, the key (port index + 128-bit address), the value.
 export const A_SEQ = 0, A_PORT = 1, A_ADDR = 2, A_SLOT = 6, A_GEN = 7, A_USED = 8, A_TIMEOUT = 9, AFF_WORDS = 10;
@@ -32,7 +33,10 @@ export const A_SEQ = 0, A_PORT = 1, A_ADDR = 2, A_SLOT = 6, A_GEN = 7, A_USED = 
 // connections, the delta every second (metrics-worker-recorder.ts), so the hot path pays nothing.
 // SL_HEALTH_SEEN: 0 = no flags written since the slot got its occupant, else 1 + last health (0/1),
 // so the first flags write (the endpoint appearing) is not counted as a health transition.
-export const SL_TOTAL = 0, SL_FAILS = 1, SL_BYTES_IN = 2, SL_BYTES_OUT = 3, SL_HEALTH_TRANSITIONS = 4, SL_HEALTH_SEEN = 5, SLOT_LONGS = 6;
+// SL_TOTAL counts connections and UDP flows alike (both hold the slot's active count); the datagram
+// words are added like bytes (per flow, at its end and every second), SL_ICMP_REFUSED per refusal.
+export const SL_TOTAL = 0, SL_FAILS = 1, SL_BYTES_IN = 2, SL_BYTES_OUT = 3, SL_HEALTH_TRANSITIONS = 4, SL_HEALTH_SEEN = 5;
+export const SL_DGRAMS_IN = 6, SL_DGRAMS_OUT = 7, SL_ICMP_REFUSED = 8, SLOT_LONGS = 9;
 
 /** Upper bounds (seconds) of the connect-latency histogram buckets, +Inf implied (Prometheus `le`). */
 export const CONNECT_SECONDS_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -43,15 +47,34 @@ const CONNECT_HIST_LONGS = CONNECT_SECONDS_BUCKETS.length + 2;
 const DURATION_HIST_LONGS = DURATION_SECONDS_BUCKETS.length + 2;
 export const PL_TOTAL = 0, PL_BYTES_IN = 4, PL_BYTES_OUT = 5, PL_CONNECT_ERRORS = 6, PL_RETRIES = 7, PL_CONNECT_HIST = 8;
 export const PL_DURATION_HIST = PL_CONNECT_HIST + CONNECT_HIST_LONGS;
-export const PORT_LONGS = PL_DURATION_HIST + DURATION_HIST_LONGS;
+// A UDP Service port's own words after the histograms (its PL_TOTAL counts flows created, its bytes
+// and duration histogram are the words above): datagrams each way, flows ended by reason, datagrams
+// dropped by cause.
+export const PL_DGRAMS_IN = PL_DURATION_HIST + DURATION_HIST_LONGS, PL_DGRAMS_OUT = PL_DGRAMS_IN + 1;
+const PL_FLOWS_ENDED = PL_DGRAMS_OUT + 1;
+const PL_UDP_DROPS = PL_FLOWS_ENDED + 4;
+export const PORT_LONGS = PL_UDP_DROPS + 5;
 
 export type RefusalCause = 'noEndpoints' | 'maxConnections' | 'sourceRange';
 /** The Service-port long (PL_*) that counts each refusal cause. */
 export const REFUSAL_WORD: Record<RefusalCause, number> = { noEndpoints: 1, maxConnections: 2, sourceRange: 3 };
 
+/** Why a UDP flow ended: idle timeout; its endpoint stopped being usable or left the Service port;
+ *  the endpoint answered with ICMP port unreachable; its listener, Service port or worker closed. */
+export type FlowEnd = 'idle' | 'endpoint' | 'refused' | 'closed';
+export const FLOW_END_WORD: Record<FlowEnd, number> = {
+  idle: PL_FLOWS_ENDED, endpoint: PL_FLOWS_ENDED + 1, refused: PL_FLOWS_ENDED + 2, closed: PL_FLOWS_ENDED + 3,
+};
+/** Why a client datagram was dropped: no usable endpoint; --max-udp-flows reached; outside the
+ *  source ranges; the upstream socket could not be opened or the send failed; the worker is draining. */
+export type UdpDropCause = 'noEndpoints' | 'maxFlows' | 'sourceRange' | 'upstreamError' | 'draining';
+export const UDP_DROP_WORD: Record<UdpDropCause, number> = {
+  noEndpoints: PL_UDP_DROPS, maxFlows: PL_UDP_DROPS + 1, sourceRange: PL_UDP_DROPS + 2, upstreamError: PL_UDP_DROPS + 3, draining: PL_UDP_DROPS + 4,
+};
+
 // Worker rows: each written by its own worker (counters, loop delay in ns) or by the main thread
 // (restarts, the active count reset when a crashed worker's row is taken over).
-export const W_TOTAL = 0, W_ACTIVE = 1, W_RESTARTS = 2, W_DELAY_P50 = 3, W_DELAY_P99 = 4, W_DELAY_MAX = 5, WORKER_LONGS = 8;
+export const W_TOTAL = 0, W_ACTIVE = 1, W_RESTARTS = 2, W_DELAY_P50 = 3, W_DELAY_P99 = 4, W_DELAY_MAX = 5, W_FLOWS = 6, W_FLOWS_TOTAL = 7, WORKER_LONGS = 8;
 
 export interface EndpointTableSizes {
   maxSlots: number;

@@ -29,8 +29,8 @@ import { healthy, retiredState, stateFlags, stateGeneration, withFlags } from '.
 // code; an imported binding it reads from the exporting module's cell at every use. Indexing with
 // the imports directly made slotState + active + weight of one slot about 1.5 ns slower (4.2 -> 5.7
 // ns, a scratch microbenchmark on this box); with these copies it is 4.2-4.3 ns, as before the split.
-const { H_GLOBAL_ACTIVE, H_WEIGHT_EPOCH, P_ACTIVE, P_CURSOR, PORT_WORDS, S_ACTIVE, S_CONSEC_FAIL, S_WEIGHT } = layout;
-const { SL_FAILS, SL_TOTAL, SLOT_LONGS, SLOT_WORDS } = layout;
+const { H_GLOBAL_ACTIVE, H_UDP_FLOWS, H_WEIGHT_EPOCH, P_ACTIVE, P_CURSOR, PORT_WORDS, S_ACTIVE, S_CONSEC_FAIL, S_WEIGHT } = layout;
+const { SL_FAILS, SL_ICMP_REFUSED, SL_TOTAL, SLOT_LONGS, SLOT_WORDS } = layout;
 
 export class EndpointTable extends EndpointTableMetrics {
   readonly maxSlots: number;
@@ -126,6 +126,12 @@ export class EndpointTable extends EndpointTableMetrics {
     Atomics.add(this.i32, this.slotBase + slot * SLOT_WORDS + S_CONSEC_FAIL, 1);
     Atomics.add(this.i64, slot * SLOT_LONGS + SL_FAILS, 1n);
   }
+  /** An ICMP port unreachable on a UDP flow to the slot, counted on its own; with `failure`, also
+   *  a failure like a refused connect (the passive ejector counts both). */
+  icmpRefused(slot: number, failure: boolean): void {
+    if (failure) this.connectFailed(slot);
+    Atomics.add(this.i64, slot * SLOT_LONGS + SL_ICMP_REFUSED, 1n);
+  }
   connectSucceeded(slot: number): void {
     const at = this.slotBase + slot * SLOT_WORDS + S_CONSEC_FAIL;
     // Load first so the common case (already 0) does not dirty the shared cache line.
@@ -147,6 +153,10 @@ export class EndpointTable extends EndpointTableMetrics {
    *  across workers: no interleaving of two workers' admissions can push the count past max. */
   tryAddPortActive(port: number, max: number): boolean { return this.tryIncrement(this.portBase + port * PORT_WORDS + P_ACTIVE, max); }
   tryAddGlobalActive(max: number): boolean { return this.tryIncrement(H_GLOBAL_ACTIVE, max); }
+  /** A new UDP flow, unless --max-udp-flows (max; 0 = unlimited) are live across every worker. */
+  tryAddUdpFlow(max: number): boolean { return this.tryIncrement(H_UDP_FLOWS, max); }
+  addUdpFlows(delta: number): number { return Atomics.add(this.i32, H_UDP_FLOWS, delta) + delta; }
+  udpFlows(): number { return Atomics.load(this.i32, H_UDP_FLOWS); }
   private tryIncrement(at: number, max: number): boolean {
     if (max <= 0) { Atomics.add(this.i32, at, 1); return true; }
     for (;;) {
@@ -169,9 +179,9 @@ export class EndpointTable extends EndpointTableMetrics {
 
   /** Main thread: take back the active counts a dead worker still held (see WorkerLedger), never
    *  below zero — a count that was reset meanwhile (a reused Service port region) stays at zero. */
-  releaseHeld(kind: 'slot' | 'port' | 'global', index: number, held: number): void {
+  releaseHeld(kind: 'slot' | 'port' | 'global' | 'udpFlows', index: number, held: number): void {
     const at = kind === 'slot' ? this.slotBase + index * SLOT_WORDS + S_ACTIVE
-      : kind === 'port' ? this.portBase + index * PORT_WORDS + P_ACTIVE : H_GLOBAL_ACTIVE;
+      : kind === 'port' ? this.portBase + index * PORT_WORDS + P_ACTIVE : kind === 'global' ? H_GLOBAL_ACTIVE : H_UDP_FLOWS;
     for (;;) {
       const v = Atomics.load(this.i32, at);
       // SC CAS: a concurrent worker's add/sub is never lost, it only makes this loop retry.

@@ -18,6 +18,12 @@ export interface ServicePortOptions {
   connectAttempts: number;
   /** Max concurrent connections for this Service port across all workers; 0 = unlimited. */
   maxConnections: number;
+  /** The key of the ClientIP affinity entries (default: the Service port's index). The control plane
+   *  gives a Service's TCP and UDP ports of one port number the same key, so a client keeps its
+   *  endpoint across both. */
+  affinityKey?: number;
+  /** UDP: a flow without a datagram either way for this long ends (default 30 s). */
+  udpIdleTimeoutMs?: number;
 }
 
 /** One endpoint of a Service port as the workers see it; its live state is in the table's slot. */
@@ -39,6 +45,9 @@ export interface ServicePortSnapshot {
   options: ServicePortOptions;
   endpoints: EndpointSnapshot[];
 }
+
+/** A UDP flow without a datagram for this long ends, unless the Service says otherwise. */
+export const DEFAULT_UDP_IDLE_TIMEOUT_MS = 30_000;
 
 /** A listening address that feeds a Service port. */
 export interface ListenerSpec {

@@ -11,7 +11,7 @@ import { ApiError } from '../model/api-error.ts';
 import type { EndpointTable } from './endpoint-table.ts';
 
 const L_MAGIC = 0x5359574c; // "SYWL"
-const L_HEAD_MAGIC = 0, L_HEAD_SLOTS = 1, L_HEAD_PORTS = 2, L_HEAD_GLOBAL = 3, L_HEAD_WORDS = 4;
+const L_HEAD_MAGIC = 0, L_HEAD_SLOTS = 1, L_HEAD_PORTS = 2, L_HEAD_GLOBAL = 3, L_HEAD_UDP_FLOWS = 4, L_HEAD_WORDS = 8;
 
 export class WorkerLedger {
   readonly buffer: SharedArrayBuffer;
@@ -41,12 +41,23 @@ export class WorkerLedger {
     Atomics.sub(this.i32, L_HEAD_GLOBAL, 1);
     Atomics.sub(this.i32, L_HEAD_WORDS + this.slots + port, 1);
   }
+  /** A UDP flow holds its Service port's live-flow count and the global one (--max-udp-flows). */
+  flowAdmitted(port: number): void {
+    Atomics.add(this.i32, L_HEAD_WORDS + this.slots + port, 1);
+    Atomics.add(this.i32, L_HEAD_UDP_FLOWS, 1);
+  }
+  flowReleased(port: number): void {
+    Atomics.sub(this.i32, L_HEAD_UDP_FLOWS, 1);
+    Atomics.sub(this.i32, L_HEAD_WORDS + this.slots + port, 1);
+  }
+  /** Live UDP flows this worker holds (SC load). */
+  flowsHeld(): number { return Atomics.load(this.i32, L_HEAD_UDP_FLOWS); }
   /** Admitted connections this worker holds (SC load; diagnostics and tests). */
   held(): number { return Atomics.load(this.i32, L_HEAD_GLOBAL); }
 
   /** Main thread, once the worker is dead: subtract everything it held from `table`, zero the ledger,
-   *  and return how many admitted connections that was. */
-  releaseInto(table: EndpointTable): number {
+   *  and return how many admitted connections and UDP flows that was. */
+  releaseInto(table: EndpointTable): { connections: number; flows: number } {
     for (let s = 0; s < this.slots; s++) {
       const n = Atomics.exchange(this.i32, L_HEAD_WORDS + s, 0);
       if (n > 0) table.releaseHeld('slot', s, n);
@@ -57,7 +68,9 @@ export class WorkerLedger {
     }
     const global = Atomics.exchange(this.i32, L_HEAD_GLOBAL, 0);
     if (global > 0) table.releaseHeld('global', 0, global);
-    return Math.max(0, global);
+    const flows = Atomics.exchange(this.i32, L_HEAD_UDP_FLOWS, 0);
+    if (flows > 0) table.releaseHeld('udpFlows', 0, flows);
+    return { connections: Math.max(0, global), flows: Math.max(0, flows) };
   }
 }
 

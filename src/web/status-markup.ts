@@ -49,7 +49,10 @@ export function serviceSummary(s: ServiceStatus, prev: ServiceStatus | undefined
     for (const e of p.endpoints) { endpoints++; if (!e.ready) notReady++; }
   }
   const unbound = s.listeners.filter((l) => !l.bound).length;
-  const parts = [`<span class="num">${hadPrev ? conns.toFixed(1) : '–'}</span> conn/s`, `<span class="num">${active}</span> active`,
+  // A UDP port's connections are its flows.
+  const udpOnly = s.ports.length > 0 && s.ports.every((p) => p.protocol === 'UDP');
+  const parts = [`<span class="num">${hadPrev ? conns.toFixed(1) : '–'}</span> ${udpOnly ? 'flows/s' : 'conn/s'}`,
+    `<span class="num">${active}</span> ${udpOnly ? 'live flows' : 'active'}`,
     `${endpoints} endpoint${endpoints === 1 ? '' : 's'}`];
   if (notReady) parts.push(`<span class="bad">${notReady} not ready</span>`);
   if (unbound) parts.push(`<span class="bad">${unbound} listener${unbound === 1 ? '' : 's'} not bound</span>`);
@@ -57,21 +60,40 @@ export function serviceSummary(s: ServiceStatus, prev: ServiceStatus | undefined
   return parts.join(' · ');
 }
 
-/** A port's figures and endpoint table (redrawn each update; the charts beside it are not). */
+/** A port's figures and endpoint table (redrawn each update; the charts beside it are not). A UDP
+ *  port shows its flows, datagrams, how flows ended and what was dropped; its endpoints, their
+ *  flows, datagrams and ICMP refusals. */
 export function portLive(p: ServicePortStats, before: ServicePortStats | undefined, dt: number): string {
-  const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
+  const udp = p.protocol === 'UDP' ? p.udp : undefined;
   const out: string[] = [];
-  out.push(`<p class="figures"><b>${p.activeConnections}</b> active · ${p.connectionsTotal} total · ` +
-    `${bytesText(p.bytesReceived)} in · ${bytesText(p.bytesSent)} out · ${bytesRateText(p, before, dt)} · ${p.connectErrors} connect errors · ` +
-    `${p.retries} retries · ${refused} refused</p>`);
-  out.push('<table class="endpoints"><thead><tr><th>Endpoint</th><th>Pod</th><th>Health</th><th>Active</th><th>Total</th><th>Errors</th><th>Bytes in / out</th><th>Throughput</th></tr></thead><tbody>');
-  if (p.endpoints.length === 0) out.push('<tr><td colspan="8" class="bad">No endpoints: connections are refused.</td></tr>');
+  if (udp) {
+    const dropped = udp.drops.no_endpoints + udp.drops.max_flows + udp.drops.source_range + udp.drops.upstream_error + udp.drops.draining;
+    const ended = udp.flowsEnded;
+    out.push(`<p class="figures"><b>${p.activeConnections}</b> live flows · ${p.connectionsTotal} total · ` +
+      `${udp.datagramsReceived} datagrams in · ${udp.datagramsSent} out · ${bytesText(p.bytesReceived)} in · ${bytesText(p.bytesSent)} out · ` +
+      `${bytesRateText(p, before, dt)} · ended: ${ended.idle} idle, ${ended.endpoint} endpoint gone, ${ended.refused} refused, ` +
+      `${ended.closed} closed · ${dropped} datagrams dropped</p>`);
+  } else {
+    const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
+    out.push(`<p class="figures"><b>${p.activeConnections}</b> active · ${p.connectionsTotal} total · ` +
+      `${bytesText(p.bytesReceived)} in · ${bytesText(p.bytesSent)} out · ${bytesRateText(p, before, dt)} · ${p.connectErrors} connect errors · ` +
+      `${p.retries} retries · ${refused} refused</p>`);
+  }
+  out.push(udp
+    ? '<table class="endpoints"><thead><tr><th>Endpoint</th><th>Pod</th><th>Health</th><th>Flows</th><th>Total</th><th>ICMP refused</th><th>Datagrams in / out</th><th>Bytes in / out</th><th>Throughput</th></tr></thead><tbody>'
+    : '<table class="endpoints"><thead><tr><th>Endpoint</th><th>Pod</th><th>Health</th><th>Active</th><th>Total</th><th>Errors</th><th>Bytes in / out</th><th>Throughput</th></tr></thead><tbody>');
+  if (p.endpoints.length === 0) {
+    out.push(udp ? '<tr><td colspan="9" class="bad">No endpoints: datagrams are dropped.</td></tr>' : '<tr><td colspan="8" class="bad">No endpoints: connections are refused.</td></tr>');
+  }
   for (const e of p.endpoints) {
     const health = e.ready ? 'ready' : e.conditions.filter((c) => c !== 'serving').join(', ') || 'not ready';
     const eb = before?.endpoints.find((x) => x.endpoint === e.endpoint);
+    const counts = udp
+      ? `<td>${e.udp?.icmpRefused ?? 0}</td><td>${e.udp?.datagramsReceived ?? 0} / ${e.udp?.datagramsSent ?? 0}</td>`
+      : `<td>${e.connectErrors}</td>`;
     out.push(`<tr class="endpoint" data-endpoint="${esc(e.endpoint)}"><td>${esc(e.endpoint)}</td><td>${esc(e.pod || '—')}</td>` +
       `<td class="${e.ready ? 'ok' : 'bad'}" title="${esc(e.probeMessage ?? '')}">${e.ready ? '●' : '▲'} ${esc(health)}</td><td>${e.activeConnections}</td>` +
-      `<td>${e.connectionsTotal}</td><td>${e.connectErrors}</td><td>${bytesText(e.bytesReceived)} / ${bytesText(e.bytesSent)}</td>` +
+      `<td>${e.connectionsTotal}</td>${counts}<td>${bytesText(e.bytesReceived)} / ${bytesText(e.bytesSent)}</td>` +
       `<td>${bytesRateText(e, eb, dt)}</td></tr>`);
   }
   out.push('</tbody></table>');
@@ -80,7 +102,7 @@ export function portLive(p: ServicePortStats, before: ServicePortStats | undefin
 
 export function listenersList(s: ServiceStatus): string {
   const ls = s.listeners.map((l) => l.bound
-    ? `<li class="ok">${esc(l.id)} <small>${esc(l.role)}</small></li>`
+    ? `<li class="ok">${esc(l.id)} <small>${esc(l.role)}</small>${l.kernelDrops ? ` <span class="bad">${l.kernelDrops} dropped by the kernel (receive buffer full)</span>` : ''}</li>`
     : `<li class="bad">${esc(l.id)} <small>${esc(l.role)}</small> — ${esc(l.error ?? 'not bound yet')}</li>`);
   return ls.length ? `<ul class="listeners">${ls.join('')}</ul>` : '<p class="dim">No listeners (headless or ExternalName).</p>';
 }
@@ -105,8 +127,9 @@ export function serviceSection(s: ServiceStatus, prev: ServiceStatus | undefined
 
 export function workersTable(doc: StatusDocument): string {
   const rows = doc.workers.map((w) => `<tr><td>${w.worker}</td><td>${w.activeConnections}</td><td>${w.connectionsTotal}</td>` +
+    `<td>${w.activeFlows ?? 0} / ${w.flowsTotal ?? 0}</td>` +
     `<td>${(w.loopDelayP50 * 1000).toFixed(1)} ms / ${(w.loopDelayP99 * 1000).toFixed(1)} ms</td><td>${w.restarts}</td></tr>`);
-  return `<table><thead><tr><th>Worker</th><th>Active</th><th>Total</th><th>Loop delay p50 / p99</th><th>Restarts</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th>Worker</th><th>Active</th><th>Total</th><th>UDP flows / total</th><th>Loop delay p50 / p99</th><th>Restarts</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** The whole of <main> for one document. Services are expanded when there are few of them. */

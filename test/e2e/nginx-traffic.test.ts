@@ -10,6 +10,7 @@ import { request, Agent } from 'undici';
 import { ROOT, removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { nginxPath, startNginx, type NginxBackend } from '../helpers/nginx-backend.ts';
 import { randomLoopback } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const run = promisify(execFile);
 let sy: SwitchyardProcess;
@@ -31,13 +32,6 @@ async function curl(url: string): Promise<string> {
   return stdout.trim();
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const haveNginx = !!nginxPath();
 

@@ -54,7 +54,7 @@ test('top --once prints one frame with the Service, listeners, endpoints and tra
   assert.match(out, new RegExp(`listen ${ip.replace(/\./g, '\\.')}:8080/TCP \\(clusterIP\\) bound`));
   assert.match(out, /PORT http\/TCP  active 0  total 3  in 0B \(-\)  out 18B \(-\)  errors 0  retries 0  refused 0/);
   assert.match(out, new RegExp(`127\\.0\\.0\\.1:${a.port} +default/web-1 +ready +0 +3 +0 +0B +18B +- +-`));
-  assert.match(out, /WORKER +ACTIVE +TOTAL +LOOP-P50 +LOOP-P99 +RESTARTS\n0 +0 /);
+  assert.match(out, /WORKER +ACTIVE +TOTAL +FLOWS +FLOWS-TOTAL +LOOP-P50 +LOOP-P99 +RESTARTS\n0 +0 /);
 });
 
 test('top rejects a bad interval and unknown arguments with usage errors', async () => {

@@ -50,4 +50,16 @@ test('ports and endpoints sorted by traffic, fitted to the terminal', () => {
   assert.match(short.join('\n'), /… 4 more lines/);
 });
 
+test('a UDP port\'s rate is its new flows per second', () => {
+  const udp: ServicePortStats = { ...port('default/dns', [ep('10.0.0.9:53')]), port: 'dns/UDP', protocol: 'UDP', activeConnections: 3 };
+  const doc: StatusDocument = { time: 1000, workers: [], services: [{ name: 'default/dns', type: 'ClusterIP', clusterIP: '', listeners: [], ports: [udp] }] };
+  const store = newHistoryStore();
+  mergeHistory(store, {
+    intervalSeconds: 1, windowSeconds: 300, times: [1, 2], process: {}, workers: [], marks: [],
+    ports: [{ service: 'default/dns', port: 'dns/UDP', series: { flows: [2, 4], bytesIn: [0, 0], bytesOut: [0, 0] }, endpoints: [] }],
+  });
+  const row = renderTopScreen(doc, store, null, { columns: 120, rows: 10 }).find((l) => l.startsWith('default/dns'))!;
+  assert.match(row, /1\/1 ready +3\.0 +3 /);
+});
+
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { planListeners, sourceRanges, portKey } from '../../src/proxy/plan-listeners.ts';
-import { servicePortOptions, weightFromAnnotations } from '../../src/proxy/service-port-options.ts';
+import { parseDurationMs, servicePortOptions, weightFromAnnotations } from '../../src/proxy/service-port-options.ts';
 import { createLbAddressPool } from '../../src/proxy/lb-address-pool.ts';
 import type { Service } from '../../src/model/types.ts';
 import type { SyError } from '../../src/model/sy-error.ts';
@@ -45,13 +45,25 @@ test('portKey matches slice port name and protocol', () => {
 test('service port options: annotations, affinity, problems reported', () => {
   const d = { algorithm: 'round-robin', connectTimeoutMs: 1, idleTimeoutMs: 2, connectAttempts: 3 };
   const ok = servicePortOptions(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } },
-    { 'switchyard.io/lb-algorithm': 'random', 'switchyard.io/proxy-protocol': 'v2', 'switchyard.io/max-connections': '10' }), d, ['round-robin', 'random']);
-  assert.equal(ok.options, { algorithm: 'random', affinitySeconds: 60, proxyProtocol: 2, maxConnections: 10, connectTimeoutMs: 1, idleTimeoutMs: 2, connectAttempts: 3 });
+    { 'switchyard.io/lb-algorithm': 'random', 'switchyard.io/proxy-protocol': 'v2', 'switchyard.io/max-connections': '10', 'switchyard.io/udp-idle-timeout': '1m30s' }),
+    d, ['round-robin', 'random']);
+  assert.equal(ok.options, {
+    algorithm: 'random', affinitySeconds: 60, proxyProtocol: 2, maxConnections: 10, connectTimeoutMs: 1, idleTimeoutMs: 2, connectAttempts: 3, udpIdleTimeoutMs: 90_000,
+  });
   assert.equal(ok.problems, []);
-  const bad = servicePortOptions(svc({}, { 'switchyard.io/lb-algorithm': 'fastest', 'switchyard.io/proxy-protocol': 'v3' }), d, ['round-robin']);
+  const bad = servicePortOptions(svc({}, { 'switchyard.io/lb-algorithm': 'fastest', 'switchyard.io/proxy-protocol': 'v3', 'switchyard.io/udp-idle-timeout': '5 minutes' }), d, ['round-robin']);
   assert.is(bad.options.algorithm, 'round-robin');
   assert.is(bad.options.proxyProtocol, 0);
-  assert.is(bad.problems.length, 2);
+  assert.is(bad.options.udpIdleTimeoutMs, 30_000, 'the default UDP idle timeout');
+  assert.is(bad.problems.length, 3);
+  assert.match(bad.problems[2], /udp-idle-timeout: "5 minutes" is not a duration between 1ms and 24h/);
+});
+
+test('UDP idle timeout annotation: Go durations or bare seconds', () => {
+  assert.equal(['30s', '500ms', '2m', '1h', '1.5s', '45', '0.25', '1m30s'].map(parseDurationMs), [30_000, 500, 120_000, 3_600_000, 1500, 45_000, 250, 90_000]);
+  for (const bad of ['', 's', '5 s', '-1s', '1d', '1s2']) assert.ok(Number.isNaN(parseDurationMs(bad)), bad);
+  const zero = servicePortOptions(svc({}, { 'switchyard.io/udp-idle-timeout': '0s' }), { algorithm: 'round-robin', connectTimeoutMs: 1, idleTimeoutMs: 2, connectAttempts: 3 }, ['round-robin']);
+  assert.equal([zero.options.udpIdleTimeoutMs, zero.problems.length], [30_000, 1]);
 });
 
 test('weights: default 1, capped, garbage ignored', () => {

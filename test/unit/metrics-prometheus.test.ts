@@ -7,6 +7,7 @@ import { readMetrics, readStatus, type MetricsSource } from '../../src/admin/met
 import { escapeLabelValue, renderPrometheus } from '../../src/admin/metrics-prometheus.ts';
 import { renderTopFrame } from '../../src/cli/top.ts';
 import { pageMeta, statusBody } from '../../src/web/status-markup.ts';
+import { describeService } from '../../src/cli/printers/describe-service.ts';
 import { processCores } from '../../src/model/status-document.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import type { Service } from '../../src/model/types.ts';
@@ -19,7 +20,7 @@ function source(): { src: MetricsSource; table: ReturnType<typeof createEndpoint
     table,
     sync: {
       servicePorts: () => [{
-        index: 2, service: 'default/we"ird\\svc', port: 'http/TCP',
+        index: 2, service: 'default/we"ird\\svc', port: 'http/TCP', protocol: 'TCP',
         endpoints: [{ slot: 0, host: '127.0.0.1', port: 8080, name: 'default/pod-a' }, { slot: 1, host: '::1', port: 9090, name: '[::1]:9090' }],
       }],
       listeners: () => [{ id: '127.96.0.1:80/TCP', service: 'default/we"ird\\svc', role: 'clusterIP', bound: true },
@@ -51,9 +52,14 @@ test('table counters: bytes, errors, retries, histograms, worker rows and health
   table.workerClosed(1);
   table.setWorkerLoopDelay(1, 2e6, 9e6, 12e6);
   table.workerOpened(7); // beyond maxWorkers: ignored, not a crash
-  assert.equal(table.worker(1), { connectionsTotal: 2, activeConnections: 1, restarts: 0, loopDelayP50: 0.002, loopDelayP99: 0.009, loopDelayMax: 0.012 });
+  table.workerFlowOpened(1);
+  table.workerFlowOpened(1);
+  table.workerFlowClosed(1);
+  assert.equal(table.worker(1), {
+    connectionsTotal: 2, activeConnections: 1, restarts: 0, flowsTotal: 2, activeFlows: 1, loopDelayP50: 0.002, loopDelayP99: 0.009, loopDelayMax: 0.012,
+  });
   table.workerRestarted(1);
-  assert.equal([table.worker(1).restarts, table.worker(1).activeConnections], [1, 0]);
+  assert.equal([table.worker(1).restarts, table.worker(1).activeConnections, table.worker(1).activeFlows], [1, 0, 0]);
   // The first flags write (the endpoint appearing) is no transition; ejection and return are two.
   assert.is(table.healthTransitions(0), 0);
   table.updateFlags(0, EJECTED, 0);
@@ -137,6 +143,63 @@ test('status document, page body and top frame show listeners, endpoints, health
   assert.match(frame, /NOT BOUND: EADDRINUSE/);
   assert.match(frame, /127\.0\.0\.1:8080 +default\/pod-a +ready +0 +0 +0 +2\.0KiB +0B +1\.0KiB\/s +0B\/s/);
   assert.match(renderTopFrame(second, null), /127\.0\.0\.1:8080 .* - +-\n/);
+});
+
+test('a UDP Service port: flow, datagram, drop and kernel families; status page, top and describe show its flows', () => {
+  const table = createEndpointTable({ maxSlots: 8, maxServicePorts: 4, affinityEntries: 8, maxWorkers: 1 });
+  table.updateFlags(3, READY | SERVING, 0);
+  const src: MetricsSource = {
+    table,
+    sync: {
+      servicePorts: () => [{ index: 1, service: 'default/dns', port: 'dns/UDP', protocol: 'UDP', endpoints: [{ slot: 3, host: '127.0.0.7', port: 5353, name: 'default/dns-0' }] }],
+      listeners: () => [{ id: '127.96.0.9:53/UDP', service: 'default/dns', role: 'clusterIP', bound: true }],
+    },
+    services: () => [{ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'dns' }, spec: { type: 'ClusterIP', clusterIP: '127.96.0.9', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } } as Service],
+    workers: () => 1,
+    udpKernelDrops: () => ({ byAddress: new Map([['127.96.0.9:53', 7]]), rcvbufErrors: 9 }),
+  };
+  // Two flows created, one ended idle; 5 datagrams each way; drops; an ICMP refusal.
+  table.countPortConnection(1); table.countPortConnection(1);
+  table.slotOpened(3); table.slotOpened(3); table.slotClosed(3);
+  table.addPortActive(1, 1);
+  table.addDatagrams(1, 3, 5, 5);
+  table.addBytes(1, 3, 150, 400);
+  table.countFlowEnd(1, 'idle');
+  table.countUdpDrops(1, 'noEndpoints', 2);
+  table.countUdpDrops(1, 'maxFlows', 1);
+  table.icmpRefused(3, true);
+  table.workerFlowOpened(0);
+  const m = readMetrics(src);
+  const f = parsePrometheusText(renderPrometheus(m));
+  const svc = { service: 'default/dns', port: 'dns/UDP' };
+  assert.is(sampleValue(f, 'switchyard_udp_flows_total', svc), 2);
+  assert.is(sampleValue(f, 'switchyard_udp_active_flows', svc), 1);
+  assert.is(sampleValue(f, 'switchyard_udp_datagrams_received_total', svc), 5);
+  assert.is(sampleValue(f, 'switchyard_udp_flows_ended_total', { ...svc, reason: 'idle' }), 1);
+  assert.is(sampleValue(f, 'switchyard_udp_dropped_datagrams_total', { ...svc, cause: 'no_endpoints' }), 2);
+  assert.is(sampleValue(f, 'switchyard_udp_dropped_datagrams_total', { ...svc, cause: 'max_flows' }), 1);
+  assert.is(sampleValue(f, 'switchyard_service_port_bytes_sent_total', svc), 400);
+  assert.is(sampleValue(f, 'switchyard_udp_endpoint_icmp_refused_total', { ...svc, endpoint: '127.0.0.7:5353' }), 1);
+  assert.is(sampleValue(f, 'switchyard_udp_endpoint_datagrams_sent_total', { ...svc, endpoint: '127.0.0.7:5353' }), 5);
+  assert.is(sampleValue(f, 'switchyard_udp_listener_kernel_drops_total', { listener: '127.96.0.9:53/UDP' }), 7);
+  assert.is(sampleValue(f, 'switchyard_udp_receive_buffer_errors_total'), 9);
+  assert.is(sampleValue(f, 'switchyard_worker_udp_active_flows', { worker: '0' }), 1);
+  assert.not.ok([...f.get('switchyard_service_port_connections_total')!.samples].length, 'no TCP connection series for a UDP port');
+
+  const doc = readStatus(src);
+  assert.is(doc.services[0].listeners[0].kernelDrops, 7);
+  const html = statusBody(doc, null);
+  assert.ok(html.includes('<b>1</b> live flows · 2 total · 5 datagrams in · 5 out'), html);
+  assert.ok(html.includes('7 dropped by the kernel'));
+  assert.ok(html.includes('<td>1</td><td>5 / 5</td>'), 'the endpoint\'s ICMP refusals and datagrams');
+  const frame = renderTopFrame(doc, null);
+  assert.match(frame, /PORT dns\/UDP {2}flows 1 {2}total 2 {2}datagrams in 5 out 5 .* ended idle 1 endpoint 0 refused 0 closed 0 {2}dropped 3/);
+  assert.match(frame, /kernel drops 7/);
+  assert.match(frame, /ENDPOINT +POD +HEALTH +FLOWS +TOTAL +REFUSED +DGRAMS-IN +DGRAMS-OUT/);
+  assert.match(frame, /127\.0\.0\.7:5353 +default\/dns-0 +ready +1 +2 +1 +5 +5 /);
+  const text = describeService(src.services()[0], [], [], Date.now(), doc.services[0]);
+  assert.match(text, /Flows: +1 live, 2 created, 5 datagrams in, 5 out, 3 dropped\n/);
+  assert.not.match(describeService(src.services()[0], [], [], Date.now()), /Flows:/, 'without live figures, kubectl\'s layout');
 });
 
 test.run();

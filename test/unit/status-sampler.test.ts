@@ -83,6 +83,22 @@ test('rates, gauges, latency percentiles and endpoint series, one value per seco
   assert.equal(CONNECT_SECONDS_BUCKETS.length + 1, r.table.histogram(1, 'connect').counts.length);
 });
 
+test('a UDP port has its own series: flows, live flows, datagrams each way, drops', () => {
+  const r = rig();
+  r.ports.push({ index: 2, service: 'default/dns', port: 'dns/UDP', endpoints: [{ slot: 2, host: '10.0.0.9', port: 53, name: 'default/dns-0' }] });
+  r.tick();
+  for (let i = 0; i < 4; i++) { r.table.countPortConnection(2); r.table.slotOpened(2); }
+  r.table.addPortActive(2, 3);
+  r.table.addDatagrams(2, 2, 40, 38);
+  r.table.countUdpDrops(2, 'noEndpoints', 2);
+  r.table.countUdpDrops(2, 'maxFlows', 4);
+  r.tick(2000);
+  const dns = historyView(r.sampler, { since: 0 }).ports.find((p) => p.port === 'dns/UDP')!;
+  assert.equal(Object.keys(dns.series).sort(), ['activeFlows', 'bytesIn', 'bytesOut', 'datagramsIn', 'datagramsOut', 'drops', 'flows']);
+  assert.equal([dns.series.flows[1], dns.series.activeFlows[1], dns.series.datagramsIn[1], dns.series.datagramsOut[1], dns.series.drops[1]], [2, 3, 20, 19, 3]);
+  assert.equal(dns.endpoints[0].series.connections, [null, 2], 'an endpoint\'s new flows per second');
+});
+
 test('state changes become marks with their reasons; flapping between samples too', () => {
   const r = rig();
   r.tick();

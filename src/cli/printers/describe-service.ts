@@ -1,5 +1,6 @@
 // `kubectl describe service` (S18 describeService, spec §7.2). Pure; runs in the CLI process.
 import type { EndpointSlice, KubeEvent, Service } from '../../model/types.ts';
+import type { ServiceStatus } from '../../model/status-document.ts';
 import { formatLabels } from '../../model/selector.ts';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer.ts';
 import { joinHostPort } from '../../model/ip-address.ts';
@@ -40,8 +41,17 @@ function ingressString(svc: Service): string {
   }).join(', ');
 }
 
-/** The whole describe text. `slices` are the Service's own (label kubernetes.io/service-name). */
-export function describeService(svc: Service, slices: EndpointSlice[], events: KubeEvent[], now: number): string {
+/** A UDP port's flows from the server's /status.json (switchyard's addition to kubectl's layout). */
+function flowsLine(status: ServiceStatus | undefined, label: string): string | undefined {
+  const p = status?.ports.find((x) => x.port === label);
+  if (!p?.udp) return undefined;
+  const dropped = Object.values(p.udp.drops).reduce((a, b) => a + b, 0);
+  return `${p.activeConnections} live, ${p.connectionsTotal} created, ${p.udp.datagramsReceived} datagrams in, ${p.udp.datagramsSent} out, ${dropped} dropped`;
+}
+
+/** The whole describe text. `slices` are the Service's own (label kubernetes.io/service-name);
+ *  `status`, its live figures from /status.json when the server gave them. */
+export function describeService(svc: Service, slices: EndpointSlice[], events: KubeEvent[], now: number, status?: ServiceStatus): string {
   const w = new DescribeWriter();
   const spec = svc.spec;
   w.write(0, `Name:\t${svc.metadata.name ?? ''}\n`);
@@ -66,6 +76,8 @@ export function describeService(svc: Service, slices: EndpointSlice[], events: K
     if (p.appProtocol) w.write(0, `AppProtocol:\t${p.appProtocol}\n`);
     if (p.nodePort) w.write(0, `NodePort:\t${name}\t${p.nodePort}/${proto}\n`);
     w.write(0, `Endpoints:\t${formatEndpointSlices(slices, p.name ?? '')}\n`);
+    const flows = proto === 'UDP' ? flowsLine(status, `${p.name || p.port}/UDP`) : undefined;
+    if (flows) w.write(0, `Flows:\t${flows}\n`);
   }
   w.write(0, `Session Affinity:\t${spec.sessionAffinity ?? 'None'}\n`);
   if (spec.externalTrafficPolicy) w.write(0, `External Traffic Policy:\t${spec.externalTrafficPolicy}\n`);

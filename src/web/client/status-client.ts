@@ -14,6 +14,7 @@ export function portChartSpecs(store: HistoryStore, pk: string): ChartSpec[] {
   const groups: { id: string; title: string; unit: ChartSpec['unit']; keys: [string, string][] }[] = [
     { id: 'rate', title: 'New connections per second', unit: 'rate', keys: [['connections', 'new connections'], ['flows', 'new flows'], ['refusals', 'refused'], ['retries', 'retries'], ['connectErrors', 'connect errors']] },
     { id: 'bytes', title: 'Bytes per second', unit: 'bytes', keys: [['bytesIn', 'from clients'], ['bytesOut', 'to clients']] },
+    { id: 'datagrams', title: 'Datagrams per second', unit: 'rate', keys: [['datagramsIn', 'from clients'], ['datagramsOut', 'to clients'], ['drops', 'dropped']] },
     { id: 'active', title: 'Active connections', unit: 'count', keys: [['active', 'active'], ['activeFlows', 'active flows']] },
     { id: 'latency', title: 'Connect latency', unit: 'seconds', keys: [['connectP50', 'p50'], ['connectP99', 'p99']] },
   ];
