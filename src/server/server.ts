@@ -190,7 +190,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
     const sync = startDataPlaneSync({
       registry: reg, slots, pool, lbPool, nodeAddresses: o.nodeAddresses,
-      defaults: { algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts },
+      defaults: {
+        algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts,
+        clientIpAlgorithm: store.shared ? 'maglev' : undefined,
+      },
       algorithms: balancerNames(), log: o.log,
     });
     startedSync = sync;
