@@ -49,7 +49,8 @@ import { createPublisher } from './publisher.ts';
 import { createPublishedCache } from './published-cache.ts';
 import { restoreStoredObjects } from './restore-stored-objects.ts';
 import { sameContent } from './same-content.ts';
-import { allocateService, keepAllocations, releaseService, type ServiceAllocation } from './service-allocations.ts';
+import { allocateService, heldClusterIp, keepAllocations, releaseService, type ServiceAllocation } from './service-allocations.ts';
+import { heldNodePorts } from './node-port-allocator.ts';
 import { startWatch } from './watch-feed.ts';
 import { createWriteQueue } from './write-queue.ts';
 
@@ -179,13 +180,23 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     }
   };
 
+  const reserveHeld = (svc: Service) => {
+    const ip = heldClusterIp(svc);
+    if (ip) ips.allocate(ip);
+    for (const p of heldNodePorts(svc)) ports.allocate(p);
+  };
   const cache = await createPublishedCache(store);
   if (shared) followerReadiness = createPublishedReadiness(cache);
   // Other instances' declared changes (and this one's, seen again): subscribed before the load so
   // that nothing committed in between is missed; applied inside the write queue, between writes.
   let following: ((changes: InputChange[]) => void) | undefined;
   const pendingInputs: InputChange[][] = [];
-  const unfollow = shared?.onInputChange((changes) => { if (following) following(changes); else pendingInputs.push(changes); });
+  const unfollow = shared?.onInputChange((changes) => {
+    // Another instance's allocations are kept from this one's allocator at once, not after the
+    // writes queued before them: a burst of creates would otherwise keep offering taken addresses.
+    for (const c of changes) if (c.object?.kind === 'Service') reserveHeld(c.object);
+    if (following) following(changes); else pendingInputs.push(changes);
+  });
   const declared = await restoreStoredObjects(store, { index, ips, ports, events });
   for (const ns of declared.namespaces) declaredNamespaces.set(ns.metadata.name ?? '', ns);
   events.restore(cache.list('Event') as never);
