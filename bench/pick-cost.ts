@@ -1,7 +1,8 @@
 // Micro benchmark: cost of one EndpointPicker.pick() per algorithm and endpoint count, on one
 // thread over the shared table (the Atomics are the same as on a worker). Prints ns/pick.
-// Run: node_modules/.bin/node bench/pick-cost.ts [picksPerCase] [--json]
-// --json prints one object (PickCostTable) instead of the table; bench/run.ts reads it.
+// Run: node_modules/.bin/node bench/pick-cost.ts [picksPerCase] [--json] [--only NAME,NAME]
+// --json prints one object (PickCostTable) instead of the table; bench/run.ts reads it. --only
+// measures just those rows (for side-by-side runs of one algorithm).
 import { balancerNames } from '../src/balancers/registry.ts';
 import { seededRandom } from '../src/balancers/seeded-random.ts';
 import { createEndpointSlots } from '../src/proxy/endpoint-slots.ts';
@@ -9,20 +10,24 @@ import { createEndpointPicker } from '../src/data/endpoint-picker.ts';
 import { createEndpointTable } from '../src/shared/endpoint-table.ts';
 
 export const SIZES = [3, 30, 300, 3000, 30000];
-const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const args = process.argv.slice(2);
+const onlyAt = args.indexOf('--only');
+const ONLY = onlyAt >= 0 ? new Set(args.splice(onlyAt, 2)[1].split(',')) : undefined;
+const positional = args.filter((a) => !a.startsWith('--'));
 const PICKS = Number(positional[0] ?? 1_000_000);
 
 export interface PickCostTable { picks: number; node: string; sizes: number[]; nsPerPick: Record<string, number[]> }
 
 /** A picker over n endpoints and a loop of `count` picks through it (reading each result's slot,
  *  as a connection reads its endpoint). */
-function setup(algorithm: string, n: number, affinitySeconds = 0): (count: number) => number {
+function setup(algorithm: string, n: number, affinitySeconds = 0, notReadyEvery = 0): (count: number) => number {
   const table = createEndpointTable({ maxSlots: n, maxServicePorts: 1, affinityEntries: 4096 });
   const slots = createEndpointSlots(table);
   const port = slots.allocServicePort();
   const rnd = seededRandom(n);
   const endpoints = slots.update(port, Array.from({ length: n }, (_, i) => ({
-    ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 80, ready: true, serving: true, terminating: false,
+    ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 80, ready: notReadyEvery === 0 || i % notReadyEvery !== 1,
+    serving: true, terminating: false,
     weight: 1 + (i % 4), name: `e${i}`,
   })));
   const picker = createEndpointPicker(table, { random: rnd, nowSeconds: () => 1000 });
@@ -45,8 +50,8 @@ const REPS = 5;
 /** ns per pick for every size of one algorithm. The sizes are timed in turns (3, 30, …, 30,000,
  *  then again), REPS times, keeping each size's fastest: the machine is shared, and interleaving
  *  spreads a disturbance over every size instead of charging it to whichever ran at that moment. */
-function measure(algorithm: string, affinitySeconds = 0): number[] {
-  const runs = SIZES.map((n) => setup(algorithm, n, affinitySeconds));
+function measure(algorithm: string, affinitySeconds = 0, notReadyEvery = 0): number[] {
+  const runs = SIZES.map((n) => setup(algorithm, n, affinitySeconds, notReadyEvery));
   let sink = 0;
   for (const run of runs) sink += run(Math.min(PICKS, 200_000)); // warm-up: let the JIT settle
   const best = SIZES.map(() => Infinity);
@@ -66,8 +71,14 @@ if (import.meta.main) main();
 
 function main(): void {
   const table: PickCostTable = { picks: PICKS, node: process.version, sizes: SIZES, nsPerPick: {} };
-  for (const name of balancerNames()) table.nsPerPick[name] = measure(name);
-  table.nsPerPick['round-robin+affinity'] = measure('round-robin', 600);
+  const row = (name: string, algorithm: string, affinitySeconds = 0, notReadyEvery = 0) => {
+    if (!ONLY || ONLY.has(name)) table.nsPerPick[name] = measure(algorithm, affinitySeconds, notReadyEvery);
+  };
+  for (const name of balancerNames()) row(name, name);
+  row('round-robin+affinity', 'round-robin', 600);
+  // Every fifth endpoint not ready (the second of each five): the rotations skip unusable ones.
+  row('round-robin (1/5 not ready)', 'round-robin', 0, 5);
+  row('weighted-round-robin (1/5 not ready)', 'weighted-round-robin', 0, 5);
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(table));
     return;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ControlPlaneApi } from '../control/control-plane-api.ts';
 import { ApiError } from '../model/api-error.ts';
 import { SyError } from '../model/sy-error.ts';
+import { installAdminGuards, type AdminGuards } from './admin-guards.ts';
 import { bearerTokenMatches } from './bearer-token-matches.ts';
 import { isLoopbackHost } from './is-loopback-host.ts';
 import { serveKubeApi, type KubeApiContext } from './kube-api-routes.ts';
@@ -33,14 +34,18 @@ export interface AdminLimits {
   keepAliveTimeoutMs: number;
   /** Inactivity on a connection while a response is pending or being read. */
   socketIdleTimeoutMs: number;
+  /** Open connections in all, and from one client address; beyond them the connection idle the
+   *  longest is closed to make room (connection-guard.ts). */
   maxConnections: number;
+  maxConnectionsPerClient: number;
   /** How long close() lets in-flight requests finish before cutting their connections. */
   closeGraceMs: number;
 }
 
+// Request headers must arrive within 5 s (kubectl sends them at once; a slowloris does not).
 export const DEFAULT_ADMIN_LIMITS: AdminLimits = {
-  maxBodyBytes: 1024 * 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000,
-  socketIdleTimeoutMs: 120_000, maxConnections: 128, closeGraceMs: 5_000,
+  maxBodyBytes: 1024 * 1024, headersTimeoutMs: 5_000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000,
+  socketIdleTimeoutMs: 120_000, maxConnections: 128, maxConnectionsPerClient: 64, closeGraceMs: 5_000,
 };
 
 export interface AdminServerOptions {
@@ -49,13 +54,13 @@ export interface AdminServerOptions {
   port: number;
   token?: string;
   extraRoutes?: AdminRoute[];
+  /** /readyz answers 503 with this reason while it returns one (out of file descriptors, the shared store unreachable). */
+  notReady?: () => string | undefined;
   log?: (line: string) => void;
   limits?: Partial<AdminLimits>;
   /** Watch bookmarks and timeouts (tests shorten them). */
   watch?: Partial<WatchOptions>;
   clock?: () => number;
-  /** /readyz: not ready (503, with the reason) while this is false, e.g. a shared store is unreachable. */
-  readiness?: () => { ready: boolean; message: string };
 }
 
 export interface AdminServer {
@@ -77,9 +82,11 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   if (token === undefined && !isLoopbackHost(opts.host)) {
     throw new SyError('SY_ADMIN_INSECURE',
       `refusing to serve the admin API on ${JSON.stringify(opts.host)} without a token: anyone who can reach it could change ` +
-      'every Service. Bind a loopback address (--admin 127.0.0.1:PORT) or require a bearer token (--token-file FILE).');
+      'every Service. Bind a loopback address (serve --admin 127.0.0.1:PORT) or require a bearer token (serve --token-file FILE, readable by its owner only).');
   }
   const extra = opts.extraRoutes ?? [];
+  // Installed once the server is bound (the guards name its address); no request arrives before.
+  let guards!: AdminGuards;
   const kubeApi: KubeApiContext = {
     control: opts.control, version: VERSION, pages: createListPages(), watch: { ...DEFAULT_WATCH_OPTIONS, ...opts.watch },
     now: opts.clock ?? Date.now, readBody: (req) => readRequestBody(req, limits.maxBodyBytes),
@@ -95,11 +102,13 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       throw new ApiError(400, 'BadRequest', 'SY_BAD_PATH', `cannot parse the request target ${JSON.stringify(req.url)}`);
     }
     const pathname = url.pathname;
+    const refused = guards.check(req, method, HEALTH_PATHS.has(pathname));
+    if (refused) throw refused;
     if (HEALTH_PATHS.has(pathname)) {
       if (method !== 'GET' && method !== 'HEAD') throw withAllow(methodNotAllowed(method, pathname, ['GET', 'HEAD']), ['GET', 'HEAD']);
-      const r = pathname === '/readyz' ? opts.readiness?.() : undefined;
-      if (r && !r.ready) sendText(res, 503, `not ready: ${r.message}`);
-      else sendText(res, 200, 'ok');
+      // Readiness can fail while the process lives: liveness (/healthz, /livez) stays 200 then.
+      const why = pathname === '/readyz' ? opts.notReady?.() : undefined;
+      sendText(res, why ? 503 : 200, why ? `not ready: ${why}` : 'ok');
       return;
     }
     if (token !== undefined && !bearerTokenMatches(req.headers.authorization, token)) {
@@ -166,7 +175,6 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
       }
     });
   });
-  server.maxConnections = limits.maxConnections;
   server.setTimeout(limits.socketIdleTimeoutMs);
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
@@ -196,6 +204,10 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<AdminS
   });
   server.on('error', (err) => log(`admin: server error: ${err.stack ?? err.message}`));
   const bound = server.address() as AddressInfo;
+  guards = installAdminGuards(server, {
+    address: bound.address, port: bound.port, tokenRequired: token !== undefined,
+    maxConnections: limits.maxConnections, maxConnectionsPerClient: limits.maxConnectionsPerClient, log,
+  });
 
   let closing: Promise<void> | undefined;
   return {

@@ -72,8 +72,8 @@ export function renderPrometheus(m: MetricsSnapshot): string {
 
   w.family('switchyard_service_port_refusals_total', 'counter', 'Client connections refused or dropped before reaching an endpoint, by cause.');
   for (const p of ports) {
-    for (const cause of ['no_endpoints', 'max_connections', 'source_range'] as const) {
-      w.sample('switchyard_service_port_refusals_total', [...pl(p), ['cause', cause]], p.refusals[cause]);
+    for (const cause of ['no_endpoints', 'max_connections', 'source_range', 'local_error'] as const) {
+      w.sample('switchyard_service_port_refusals_total', [...pl(p), ['cause', cause]], p.refusals[cause] ?? 0);
     }
   }
   w.family('switchyard_service_port_connect_duration_seconds', 'histogram', 'Time to connect to an endpoint (successful attempts).');
@@ -114,6 +114,36 @@ export function renderPrometheus(m: MetricsSnapshot): string {
   for (const x of m.workers) w.sample('switchyard_worker_udp_active_flows', wl(x), x.activeFlows ?? 0);
   w.family('switchyard_worker_restarts_total', 'counter', 'Times the worker thread crashed and was replaced.');
   for (const x of m.workers) w.sample('switchyard_worker_restarts_total', wl(x), x.restarts);
+
+  const ll = (l: MetricsSnapshot['listeners'][number]): Labels => [['listener', l.id], ['service', l.service], ['role', l.role]];
+  w.family('switchyard_listener_up', 'gauge', '1 when the listener is bound and accepting, 0 while its bind fails (retried with back-off).');
+  for (const l of m.listeners) w.sample('switchyard_listener_up', ll(l), l.bound ? 1 : 0);
+  w.family('switchyard_listener_bind_failures', 'gauge', 'Failed binds of the listener in a row, by the reason of the last (FailedToBindPort: another process holds the address); 0 once bound.');
+  for (const l of m.listeners) if (l.failures > 0) w.sample('switchyard_listener_bind_failures', [...ll(l), ['reason', l.reason ?? '']], l.failures);
+  w.family('switchyard_listener_shared', 'gauge', '1 while another process also listens on the listener\'s address (SO_REUSEPORT) and takes a share of its connections.');
+  for (const l of m.listeners) w.sample('switchyard_listener_shared', ll(l), l.shared ? 1 : 0);
+
+  const d = m.descriptors;
+  if (d) {
+    w.family('switchyard_listener_budget', 'gauge', 'Listeners the Services may have in all (--max-listeners, by default a quarter of the open-file limit); 0 = unlimited.');
+    w.sample('switchyard_listener_budget', [], d.maxListeners);
+    w.family('switchyard_listeners_needed', 'gauge', 'Listeners the stored Services need (one per port and address).');
+    w.sample('switchyard_listeners_needed', [], d.listenersNeeded);
+    w.family('switchyard_connection_budget', 'gauge', 'Proxied connections admitted at once (--max-connections, by default what the open-file limit leaves); 0 = unlimited.');
+    w.sample('switchyard_connection_budget', [], d.maxConnections);
+    if (d.maxUdpFlows !== undefined) {
+      w.family('switchyard_udp_flow_budget', 'gauge', 'Live UDP flows admitted at once, one socket each (--max-udp-flows, by default a share of what the open-file limit leaves); 0 = unlimited.');
+      w.sample('switchyard_udp_flow_budget', [], d.maxUdpFlows);
+    }
+    if (d.open !== undefined) {
+      w.family('process_open_fds', 'gauge', 'Number of open file descriptors.');
+      w.sample('process_open_fds', [], d.open);
+    }
+    if (d.limit !== undefined) {
+      w.family('process_max_fds', 'gauge', 'Maximum number of open file descriptors.');
+      w.sample('process_max_fds', [], d.limit);
+    }
+  }
 
   w.family('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds (all threads).');
   w.sample('process_cpu_seconds_total', [], m.process.cpuSeconds);

@@ -6,7 +6,7 @@ import type { EndpointTable } from '../shared/endpoint-table.ts';
 import type { EndpointStats, ServicePortStats, ServiceStatus, StatusDocument, UdpPortStats, WorkerStats } from '../model/status-document.ts';
 import { ADMIN_DOWN, DRAINING, EJECTED, READY, SERVING, TERMINATING } from '../shared/slot-state.ts';
 import type { EndpointSnapshot } from '../shared/messages.ts';
-import type { PublishedServicePort } from '../proxy/data-plane-sync.ts';
+import type { ListenerStatus, PublishedServicePort } from '../proxy/data-plane-sync.ts';
 import { canonicalIP, joinHostPort } from '../model/ip-address.ts';
 import type { UdpKernelDrops } from './udp-kernel-drops.ts';
 
@@ -14,7 +14,7 @@ export interface MetricsSource {
   table: EndpointTable;
   sync: {
     servicePorts(): PublishedServicePort[];
-    listeners(): { id: string; service: string; role: string; bound: boolean; error?: string }[];
+    listeners(): ListenerStatus[];
   };
   /** Services as the registry holds them (for the status page's type and addresses). */
   services(): Service[];
@@ -26,6 +26,21 @@ export interface MetricsSource {
   udpKernelDrops?(): UdpKernelDrops | undefined;
   /** More Prometheus families appended to /metrics (the DNS responder's). */
   extraMetrics?(): string;
+  /** The descriptor budget and how much of it is used. */
+  descriptors?(): DescriptorFigures;
+}
+
+export interface DescriptorFigures {
+  /** Open now / soft RLIMIT_NOFILE; undefined when unknown. */
+  open?: number;
+  limit?: number;
+  /** Listeners allowed in all, and needed by the stored Services; 0 = unlimited. */
+  maxListeners: number;
+  listenersNeeded: number;
+  /** Proxied connections admitted at once; 0 = unlimited. */
+  maxConnections: number;
+  /** Live UDP flows at once; 0 = unlimited. Absent: not budgeted by this source. */
+  maxUdpFlows?: number;
 }
 
 export interface UdpListenerStats { id: string; service: string; kernelDrops: number }
@@ -35,6 +50,8 @@ export interface MetricsSnapshot {
   time: number;
   servicePorts: ServicePortStats[];
   workers: WorkerStats[];
+  listeners: ListenerStatus[];
+  descriptors?: DescriptorFigures;
   process: { cpuSeconds: number; residentBytes: number; startTimeSeconds: number };
   /** Bound UDP listeners with the kernel's drops on their sockets, and the namespace's receive-buffer
    *  errors; absent where /proc cannot be read. */
@@ -82,17 +99,17 @@ function udpPortStats(table: EndpointTable, index: number): UdpPortStats {
     drops: {
       no_endpoints: table.udpDrops(index, 'noEndpoints'), max_flows: table.udpDrops(index, 'maxFlows'),
       source_range: table.udpDrops(index, 'sourceRange'), upstream_error: table.udpDrops(index, 'upstreamError'),
-      draining: table.udpDrops(index, 'draining'),
+      draining: table.udpDrops(index, 'draining'), local_error: table.udpDrops(index, 'localError'),
     },
   };
 }
 
 /** The kernel's drops per bound UDP listener (every worker's socket on its address summed). */
-function udpListeners(src: MetricsSource): MetricsSnapshot['udp'] {
+function udpListeners(src: MetricsSource, all: ListenerStatus[]): MetricsSnapshot['udp'] {
   const k = src.udpKernelDrops?.();
   if (!k) return undefined;
   const listeners: UdpListenerStats[] = [];
-  for (const l of src.sync.listeners()) {
+  for (const l of all) {
     const m = /^\[?(.*?)\]?:(\d+)\/UDP$/.exec(l.id);
     if (!m || !l.bound) continue;
     const at = joinHostPort(canonicalIP(m[1]) ?? m[1], m[2]);
@@ -116,6 +133,7 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
       no_endpoints: table.refusals(p.index, 'noEndpoints'),
       max_connections: table.refusals(p.index, 'maxConnections'),
       source_range: table.refusals(p.index, 'sourceRange'),
+      local_error: table.refusals(p.index, 'localError'),
     },
     connectSeconds: table.histogram(p.index, 'connect'),
     durationSeconds: table.histogram(p.index, 'duration'),
@@ -126,19 +144,26 @@ export function readMetrics(src: MetricsSource): MetricsSnapshot {
   const n = Math.min(src.workers(), table.maxWorkers);
   for (let w = 0; w < n; w++) workers.push({ worker: w, ...table.worker(w) });
   const cpu = process.cpuUsage();
-  const udp = udpListeners(src);
+  const listeners = src.sync.listeners();
+  const udp = udpListeners(src, listeners);
   return {
-    time: Date.now(), servicePorts, workers,
-    process: { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: process.memoryUsage.rss(), startTimeSeconds },
+    time: Date.now(), servicePorts, workers, listeners, descriptors: src.descriptors?.(),
+    process: { cpuSeconds: (cpu.user + cpu.system) / 1e6, residentBytes: residentBytes(), startTimeSeconds },
     ...(udp ? { udp } : {}),
   };
+}
+
+/** The RSS reads /proc/self/stat, which needs a descriptor: out of them, /metrics must still answer
+ *  (NaN, not a 500), since that is when it matters. */
+function residentBytes(): number {
+  try { return process.memoryUsage.rss(); } catch { return NaN; }
 }
 
 /** What /status.json serves: every Service with its listeners and its ports' live figures, the
  *  workers, and the process's CPU seconds and memory (CPU use is the difference of two samples). */
 export function readStatus(src: MetricsSource): StatusDocument & Required<Pick<StatusDocument, 'process'>> {
   const m = readMetrics(src);
-  const listeners = src.sync.listeners();
+  const listeners = m.listeners;
   const drops = new Map((m.udp?.listeners ?? []).map((l) => [l.id, l.kernelDrops]));
   const services = src.services().map((s): ServiceStatus => {
     const name = `${s.metadata.namespace}/${s.metadata.name}`;

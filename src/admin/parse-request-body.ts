@@ -5,12 +5,11 @@ import { parseAllDocuments, type Document } from 'yaml';
 import { PatchError } from '../api/patch-error.ts';
 import { decodeProtobufObject, PROTOBUF_TYPE } from '../api/protobuf-object.ts';
 import { ApiError, badRequest } from '../model/api-error.ts';
+import { isStackOverflow, MAX_NESTING, nestsDeeperThan } from '../model/nesting-depth.ts';
 
 const JSON_TYPES = new Set(['application/json']);
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'application/apply-patch+yaml']);
 const APPLY_PATCH = 'application/apply-patch+yaml';
-/** Deeper than any Kubernetes object; keeps recursive code downstream (clone, stringify, validate) safe. */
-const MAX_DEPTH = 64;
 
 function unsupported(message: string): ApiError {
   return new ApiError(415, 'UnsupportedMediaType', 'SY_UNSUPPORTED_MEDIA_TYPE', message);
@@ -57,7 +56,7 @@ export function parseRequestBody(body: Buffer, contentType: string | undefined, 
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
     throw badRequest('SY_BAD_BODY', `the request body must be one object (a Kubernetes manifest), got ${got}`);
   }
-  checkDepth(value);
+  if (nestsDeeperThan(value)) throw tooDeep();
   return value as Record<string, unknown>;
 }
 
@@ -88,18 +87,13 @@ function parseYaml(text: string): unknown {
   try {
     return filled.length === 0 ? null : filled[0].toJS({ maxAliasCount: 100 });
   } catch (err) {
+    // The YAML parser recurses per nesting level: a deep enough body exhausts the stack first.
+    if (isStackOverflow(err)) throw tooDeep();
     throw badRequest('SY_BAD_YAML', `invalid YAML in the request body: ${(err as Error).message}`);
   }
 }
 
-/** Iterative, so a hostile body cannot overflow the stack here. */
-function checkDepth(root: object): void {
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (depth > MAX_DEPTH) {
-      throw badRequest('SY_TOO_DEEP', `the request body nests deeper than ${MAX_DEPTH} levels; no Kubernetes object does`);
-    }
-    if (v !== null && typeof v === 'object') for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
+/** 400 SY_TOO_DEEP: a body nested deeper than MAX_NESTING (recursive code downstream would overflow). */
+export function tooDeep(): ApiError {
+  return badRequest('SY_TOO_DEEP', `the request body nests deeper than ${MAX_NESTING} levels; no Kubernetes object does`);
 }

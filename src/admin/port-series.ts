@@ -4,7 +4,7 @@
 // of TCP; a port kind with other counters (UDP's flows, datagrams and drops) brings its own list,
 // chosen by portSeriesFor. Main thread.
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import { CONNECT_SECONDS_BUCKETS } from '../shared/endpoint-table-layout.ts';
+import { CONNECT_SECONDS_BUCKETS, UDP_DROP_CAUSES } from '../shared/endpoint-table-layout.ts';
 import type { HistogramName } from '../shared/endpoint-table-metrics.ts';
 
 export interface PortSeriesSource {
@@ -37,7 +37,7 @@ const TCP: PortSeriesKind = {
     { key: 'active', kind: 'gauge', read: (t, i) => t.portActive(i) },
     {
       key: 'refusals', kind: 'rate',
-      read: (t, i) => t.refusals(i, 'noEndpoints') + t.refusals(i, 'maxConnections') + t.refusals(i, 'sourceRange'),
+      read: (t, i) => t.refusals(i, 'noEndpoints') + t.refusals(i, 'maxConnections') + t.refusals(i, 'sourceRange') + t.refusals(i, 'localError'),
     },
     { key: 'retries', kind: 'rate', read: (t, i) => t.portRetries(i) },
     { key: 'connectErrors', kind: 'rate', read: (t, i) => t.portConnectErrors(i) },
@@ -58,10 +58,7 @@ const UDP: PortSeriesKind = {
     { key: 'activeFlows', kind: 'gauge', read: (t, i) => t.portActive(i) },
     { key: 'datagramsIn', kind: 'rate', read: (t, i) => t.portDatagramsIn(i) },
     { key: 'datagramsOut', kind: 'rate', read: (t, i) => t.portDatagramsOut(i) },
-    {
-      key: 'drops', kind: 'rate',
-      read: (t, i) => t.udpDrops(i, 'noEndpoints') + t.udpDrops(i, 'maxFlows') + t.udpDrops(i, 'sourceRange') + t.udpDrops(i, 'upstreamError') + t.udpDrops(i, 'draining'),
-    },
+    { key: 'drops', kind: 'rate', read: (t, i) => UDP_DROP_CAUSES.reduce((sum, cause) => sum + t.udpDrops(i, cause), 0) },
   ],
   quantiles: [],
   histograms: [],

@@ -1,6 +1,7 @@
 // Response writers for the admin API: JSON bodies and Kubernetes Status errors. Main thread.
 import type { ServerResponse } from 'node:http';
 import { ApiError } from '../model/api-error.ts';
+import { truncateForMessage } from '../model/truncate.ts';
 
 /** Writes `body` as JSON. No-op when the response already went out (client gone, or a 413 in flight). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
@@ -27,10 +28,10 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
 }
 
 export function notFoundPath(path: string): ApiError {
-  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `the server could not find the requested resource (path ${JSON.stringify(path)})`);
+  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `the server could not find the requested resource (path ${JSON.stringify(truncateForMessage(path))})`);
 }
 
 export function methodNotAllowed(method: string, path: string, allow: string[]): ApiError {
   return new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED',
-    `the server does not allow method ${method} on ${JSON.stringify(path)}; allowed: ${allow.join(', ')}`);
+    `the server does not allow method ${truncateForMessage(method, 32)} on ${JSON.stringify(truncateForMessage(path))}; allowed: ${allow.join(', ')}`);
 }

@@ -6,7 +6,8 @@ import type { PatchType } from '../control/control-plane-api.ts';
 import { ApiError, badRequest } from '../model/api-error.ts';
 import { formatFieldError, notSupported } from '../model/field-errors.ts';
 import { queryBool } from './negotiate.ts';
-import { mediaType, parseRequestBody } from './parse-request-body.ts';
+import { mediaType, parseRequestBody, tooDeep } from './parse-request-body.ts';
+import { nestsDeeperThan } from '../model/nesting-depth.ts';
 import type { ResourcePath } from './resource-path.ts';
 import type { ResourceRequest } from './serve-resource.ts';
 import { sendJson } from './send-json.ts';
@@ -77,11 +78,15 @@ function parsePatchBody(buf: Buffer, contentType: string | undefined, type: Patc
   if (type === 'apply') return parseRequestBody(buf, contentType, true);
   const text = buf.toString('utf8');
   if (text.trim() === '') throw badRequest('SY_EMPTY_BODY', 'the patch is empty');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw badRequest('SY_BAD_JSON', `invalid JSON in the patch: ${(err as Error).message}`);
   }
+  // The patches are applied by recursive code: a hostile depth would overflow its stack.
+  if (nestsDeeperThan(value)) throw tooDeep();
+  return value;
 }
 
 export async function serveWrite(r: ResourceRequest): Promise<void> {

@@ -19,6 +19,15 @@ export interface PickContext {
   totalWeight(): number;
   /** The candidate owning weight position p, 0 <= p < totalWeight(): candidate i owns weight(i) positions. */
   atWeight(p: number): number;
+  /** How many candidates are usable in the current mode, the connection's tried ones included
+   *  (they are excluded only by usable()). Brings the compacted list up to date: call it first. */
+  usableCount(): number;
+  /** The k-th usable candidate, 0 <= k < usableCount(), in candidate order. */
+  usableAt(k: number): number;
+  /** Sum of the positive weights of the usable candidates (0 when none is positive). */
+  usableWeight(): number;
+  /** The usable candidate owning weight position p, 0 <= p < usableWeight(). */
+  usableAtWeight(p: number): number;
   /** Changes whenever a candidate's weight may have changed (a balancer's cached state is stale then). */
   weightEpoch(): number;
   /** Candidate i's identity (`address:port`): the same on every worker and every instance. */
@@ -46,6 +55,23 @@ export function firstUsable(ctx: PickContext, start: number, positiveOnly = fals
   }
   return -1;
 }
+
+/** The first candidate usable() accepts among the usable list's members, scanning circularly from
+ *  member `start`; with `positiveOnly`, weight-0 ones are skipped. For a choice that turned out
+ *  unusable after the list was built (a tried endpoint, a state change not yet seen). */
+export function firstUsableMember(ctx: PickContext, start: number, positiveOnly = false): number {
+  const m = ctx.usableCount();
+  for (let k = 0, j = start % m; k < m; k++, j = j + 1 === m ? 0 : j + 1) {
+    const i = ctx.usableAt(j);
+    if (ctx.usable(i) && (!positiveOnly || ctx.weight(i) > 0)) return i;
+  }
+  return -1;
+}
+
+/** Further cursor values a rotation takes when its turn landed on a candidate it may not use (one
+ *  this connection already tried), before it scans: each value is the next turn of the global
+ *  rotation, so a retry goes where the next new connection would have gone, not to the neighbour. */
+export const ROTATION_RETRIES = 4;
 
 /** A few independent random tries before falling back to a scan keeps random picks unbiased when a
  *  handful of endpoints are down, and bounds the cost when most are. */

@@ -5,9 +5,14 @@
 // that the main thread posted after writing the slot) is compared with the slot's current one, so a
 // slot the main thread retired (and maybe reused) after this snapshot was built is never picked
 // through it. Cached weight prefix sums are rebuilt when the SC-loaded weight epoch changes.
+// The compacted usable lists (usable-set.ts) are rebuilt when the state epoch moved: compared with a
+// relaxed read per pick (the main thread bumps it after every state word it changes), re-read with
+// an SC load before the rebuild so the rebuild's plain reads of the state words follow those writes.
+// A list a few nanoseconds stale is harmless: every pick still checks usable() on its choice.
 import type { EndpointTable } from '../shared/endpoint-table.ts';
 import { stateFlags, stateGeneration, usableFlags } from '../shared/slot-state.ts';
 import type { PickContext } from './balancer.ts';
+import { UsableSet } from './usable-set.ts';
 
 const NONE: readonly number[] = [];
 const OWNER_PER_CANDIDATE = 16;
@@ -25,6 +30,10 @@ export class TablePickContext implements PickContext {
   private total = 0;
   private readonly prefix: Float64Array;
   private owner: Int32Array | undefined;
+  private readonly readySet: UsableSet;
+  private fallbackSet: UsableSet | undefined;
+  /** The usable set of the current mode (begin() switches it), read by every usable* call. */
+  private set: UsableSet;
   private readonly identities: readonly string[];
   private client = 0;
   memo: unknown = undefined;
@@ -42,6 +51,7 @@ export class TablePickContext implements PickContext {
     });
     this.random = random;
     this.prefix = new Float64Array(slots.length + 1);
+    this.readySet = this.set = new UsableSet(slots.length);
   }
 
   /** Set the rules for the next pick: `fallback` = serving-and-terminating instead of ready. */
@@ -50,7 +60,10 @@ export class TablePickContext implements PickContext {
     // long-lived context would take V8's generational write barrier on every pick (~4 ns, measured
     // in bench/pick-cost.ts) and keep the array alive until the next pick. Only retries store theirs.
     this.tried = tried.length === 0 ? NONE : tried;
-    this.fallback = fallback;
+    if (fallback !== this.fallback) {
+      this.fallback = fallback;
+      this.set = fallback ? (this.fallbackSet ??= new UsableSet(this.count)) : this.readySet;
+    }
   }
 
   /** The hash clientHash() returns for the next pick (a hashing balancer's key). */
@@ -63,12 +76,39 @@ export class TablePickContext implements PickContext {
   generationAt(i: number): number { return this.entries[2 * i + 1]; }
 
   usable(i: number): boolean {
-    const slot = this.entries[2 * i];
-    const state = this.table.slotState(slot);
-    if (stateGeneration(state) !== this.entries[2 * i + 1]) return false;
-    if (!usableFlags(stateFlags(state), this.fallback)) return false;
-    return this.tried.length === 0 || !this.tried.includes(slot);
+    return this.usableInMode(i) && (this.tried.length === 0 || !this.tried.includes(this.entries[2 * i]));
   }
+
+  /** usable() without the connection's tried endpoints: what the usable lists hold. */
+  private usableInMode(i: number): boolean {
+    const state = this.table.slotState(this.entries[2 * i]);
+    if (stateGeneration(state) !== this.entries[2 * i + 1]) return false;
+    return usableFlags(stateFlags(state), this.fallback);
+  }
+
+  usableCount(): number {
+    const set = this.set;
+    if (this.table.stateEpoch() !== set.stateEpoch) {
+      set.rebuild(this.count, this.table.stateEpochOrdered(), this.usableInModeFn);
+    }
+    return set.count;
+  }
+
+  usableAt(k: number): number { return this.set.list[k]; }
+
+  usableWeight(): number {
+    this.usableCount();
+    const set = this.set;
+    const epoch = this.table.weightEpoch();
+    if (epoch !== set.weightEpoch || set.weightStateEpoch !== set.stateEpoch) set.rebuildWeights(epoch, this.weightFn);
+    return set.total;
+  }
+
+  usableAtWeight(p: number): number { return this.set.atWeight(p); }
+
+  // Bound once: rebuilds pass them on without allocating a closure each time.
+  private readonly usableInModeFn = (i: number): boolean => this.usableInMode(i);
+  private readonly weightFn = (i: number): number => this.weight(i);
 
   active(i: number): number { return this.table.active(this.entries[2 * i]); }
   weight(i: number): number { return this.table.weight(this.entries[2 * i]); }

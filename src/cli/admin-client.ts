@@ -35,6 +35,25 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The most the CLI reads of one answer: lists of tens of thousands of endpoints are a few tens of
+ *  MB; anything past this is not the admin API talking (a wrong --server, a stream that never ends). */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number, what: string, server: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new SyError('SY_RESPONSE_TOO_LARGE', `the answer of ${server} to ${what} is larger than ${limit} bytes, more than the admin API ever sends; ` +
+        'check that --server points at switchyard');
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
 export interface ApiResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -79,7 +98,7 @@ export class AdminClient {
       if (code) throw new ServerUnreachable(this.server, NETWORK_REASONS[code]);
       throw err;
     }
-    const text = await res.body.text();
+    const text = await readCapped(res.body, MAX_RESPONSE_BYTES, `${method} ${path}`, this.server);
     let parsed: unknown = text;
     try { parsed = text === '' ? undefined : JSON.parse(text); } catch { /* not JSON: keep the text */ }
     if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, body: parsed };

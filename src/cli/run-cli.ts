@@ -1,10 +1,9 @@
 // Parses the command line and runs one verb: global flags (--server, --token-file, -n, -A) are
 // accepted anywhere, verb flags are checked strictly, and every failure becomes one kubectl-style
 // message and exit code 1. `serve` is handed its raw arguments. Runs in the CLI process.
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { AdminClient, DEFAULT_SERVER } from './admin-client.ts';
-import { CliError, formatCliError, UsageError } from './cli-error.ts';
+import { formatCliError, UsageError } from './cli-error.ts';
 import { applyVerb } from './apply.ts';
 import { benchVerb } from './bench.ts';
 import { deleteVerb } from './delete.ts';
@@ -17,6 +16,7 @@ import { kubeconfigVerb } from './kubeconfig.ts';
 import { helpVerb, registerVerbs, topLevelHelp } from './help.ts';
 import { versionVerb } from './version.ts';
 import { topVerb } from './top.ts';
+import { readTokenFile } from './token-file.ts';
 import type { CliContext, FlagValues, Verb } from './verb.ts';
 
 export const VERBS: Verb[] = [applyVerb, getVerb, describeVerb, deleteVerb, exposeVerb, envVerb, resolvConfVerb, kubeconfigVerb, benchVerb, topVerb, versionVerb, helpVerb];
@@ -51,18 +51,6 @@ function flagError(err: unknown, verb: string): UsageError {
   }
   if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`unexpected argument: ${quoted}`, verb);
   return new UsageError(e.message ?? String(err), verb);
-}
-
-function readToken(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CliError('SY_TOKEN_FILE', `cannot read the token file ${path}: ${(err as Error).message}`);
-  }
-  const token = text.trim();
-  if (!token) throw new CliError('SY_TOKEN_FILE', `the token file ${path} is empty; put the admin API's bearer token in it`);
-  return token;
 }
 
 /** Runs one command line (without the node and script arguments); resolves to the exit code. */
@@ -110,7 +98,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(`--server ${JSON.stringify(server)} is not a URL; give one like ${DEFAULT_SERVER}`, verb.name);
     }
     const tokenFile = typeof flags['token-file'] === 'string' ? flags['token-file'] : io.env.SWITCHYARD_TOKEN_FILE;
-    client = new AdminClient({ server, token: tokenFile ? readToken(tokenFile) : undefined });
+    client = new AdminClient({ server, token: tokenFile ? readTokenFile(tokenFile) : undefined });
     const ctx: CliContext = {
       client, namespace: namespace ?? 'default', namespaceExplicit: namespace !== undefined,
       allNamespaces: flags['all-namespaces'] === true,

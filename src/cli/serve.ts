@@ -1,9 +1,8 @@
 // `switchyard serve`: run the control plane, the data plane and the admin API until SIGTERM.
 // Main thread. SIGHUP re-reads the -f paths; SIGTERM/SIGINT stop accepting, drain, exit 0.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startServer, SERVER_DEFAULTS, type ServerOptions } from '../server/server.ts';
+import { DEFAULT_MAX_UDP_FLOWS, startServer, SERVER_DEFAULTS, type ServerOptions } from '../server/server.ts';
 import { defaultStateDir } from '../store/default-state-dir.ts';
 import { parseEtcdUrl } from '../store/etcd-connection.ts';
 import type { SyErrorCode } from '../model/error-codes.ts';
@@ -11,6 +10,7 @@ import { joinHostPort } from '../model/ip-address.ts';
 import { SyError } from '../model/sy-error.ts';
 import { isDNS1123Label } from '../config/name-formats.ts';
 import { startDemoBackends } from './demo-backends.ts';
+import { readTokenFile } from './token-file.ts';
 
 /** The flags' help, with the defaults the server actually uses. */
 function usage(): string {
@@ -40,8 +40,13 @@ function usage(): string {
       --connect-timeout MS   per attempt (default ${d.connectTimeoutMs})
       --connect-attempts N   endpoints tried per connection, first included (default ${d.connectAttempts})
       --idle-timeout MS      close connections idle this long (default ${d.idleTimeoutMs})
-      --max-connections N    global limit on proxied connections (default ${d.maxConnections}${d.maxConnections === 0 ? ' = none' : ''})
-      --max-udp-flows N      global limit on live UDP flows, each one socket to its endpoint (default ${d.maxUdpFlows}, 0 = none)
+      --max-connections N    global limit on proxied connections (default: what the open-file
+                             limit leaves after listeners and UDP flows, two descriptors each)
+      --max-listeners N      listeners (address, port, protocol) all Services may have together; an
+                             apply needing more is refused (default: a quarter of the open-file
+                             limit, one descriptor per worker per listener where workers bind it)
+      --max-udp-flows N      global limit on live UDP flows, each one socket to its endpoint (default:
+                             a third of what the open-file limit leaves after listeners, at most ${DEFAULT_MAX_UDP_FLOWS})
       --udp-sockets MODE     per-worker (every worker binds each UDP listener, SO_REUSEPORT) | single (one worker per listener) (default ${d.udpSockets})
       --udp-recv-buffer BYTES  receive buffer of UDP listeners, capped by net.core.rmem_max (default ${d.udpRecvBufferBytes})
       --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default ${d.drainTimeoutMs})
@@ -166,7 +171,7 @@ export async function serve(argv: string[]): Promise<number> {
         'node-address': { type: 'string', multiple: true }, 'lb-pool': { type: 'string' }, workers: { type: 'string' },
         accept: { type: 'string' }, 'lb-algorithm': { type: 'string' }, 'connect-timeout': { type: 'string' },
         'connect-attempts': { type: 'string' }, 'idle-timeout': { type: 'string' }, 'max-connections': { type: 'string' },
-        'drain-timeout': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
+        'drain-timeout': { type: 'string' }, 'max-listeners': { type: 'string' }, 'access-log': { type: 'string' }, demo: { type: 'boolean' },
         'max-udp-flows': { type: 'string' }, 'udp-sockets': { type: 'string' }, 'udp-recv-buffer': { type: 'string' },
         'no-demo': { type: 'boolean' }, 'default-probe-period': { type: 'string' }, 'no-default-probe': { type: 'boolean' },
         'eject-after': { type: 'string' }, 'random-seed': { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -193,8 +198,7 @@ export async function serve(argv: string[]): Promise<number> {
     if (accept !== 'transfer' && accept !== 'reuseport') fail(`--accept ${accept}: expected transfer or reuseport`);
     const udpSockets = v['udp-sockets'] ?? SERVER_DEFAULTS.udpSockets;
     if (udpSockets !== 'per-worker' && udpSockets !== 'single') fail(`--udp-sockets ${udpSockets}: expected per-worker or single`);
-    const token = v['token-file'] ? readFileSync(v['token-file'], 'utf8').trim() : undefined;
-    if (v['token-file'] && !token) fail(`--token-file ${v['token-file']}: the file is empty`);
+    const token = v['token-file'] ? readTokenFile(v['token-file']) : undefined;
     const docker = dockerOptions(v);
     options = {
       ...SERVER_DEFAULTS,
@@ -217,6 +221,7 @@ export async function serve(argv: string[]): Promise<number> {
       connectAttempts: intFlag('connect-attempts', v['connect-attempts'], SERVER_DEFAULTS.connectAttempts, 1),
       idleTimeoutMs: intFlag('idle-timeout', v['idle-timeout'], SERVER_DEFAULTS.idleTimeoutMs, 0),
       maxConnections: intFlag('max-connections', v['max-connections'], SERVER_DEFAULTS.maxConnections, 0),
+      maxListeners: intFlag('max-listeners', v['max-listeners'], SERVER_DEFAULTS.maxListeners, 0),
       maxUdpFlows: intFlag('max-udp-flows', v['max-udp-flows'], SERVER_DEFAULTS.maxUdpFlows, 0),
       udpSockets,
       udpRecvBufferBytes: intFlag('udp-recv-buffer', v['udp-recv-buffer'], SERVER_DEFAULTS.udpRecvBufferBytes, 0),

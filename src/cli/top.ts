@@ -6,6 +6,7 @@
 // they need two samples) and exits, for scripts and tests. Runs in the CLI process.
 import { processCores, type PortHistory, type StatusDocument } from '../model/status-document.ts';
 import { mergeHistory, newHistoryStore, type HistoryStore } from '../web/client/history-store.ts';
+import { causesText } from '../web/status-markup.ts';
 import { renderTopScreen } from './top-screen.ts';
 import { UsageError } from './cli-error.ts';
 import { stringFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
@@ -59,14 +60,12 @@ export function renderTopFrame(doc: StatusDocument, prev: StatusDocument | null,
       const udp = p.protocol === 'UDP' ? p.udp : undefined;
       if (udp) {
         const ended = udp.flowsEnded;
-        const dropped = Object.values(udp.drops).reduce((a, b) => a + b, 0);
         lines.push(`  PORT ${p.port}  flows ${p.activeConnections}  total ${p.connectionsTotal}  datagrams in ${udp.datagramsReceived} out ${udp.datagramsSent}  ` +
           `in ${bytes(p.bytesReceived)} (${rin})  out ${bytes(p.bytesSent)} (${rout})  ended idle ${ended.idle} endpoint ${ended.endpoint} ` +
-          `refused ${ended.refused} closed ${ended.closed}  dropped ${dropped}`);
+          `refused ${ended.refused} closed ${ended.closed}  dropped ${causesText(udp.drops)}`);
       } else {
-        const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
         lines.push(`  PORT ${p.port}  active ${p.activeConnections}  total ${p.connectionsTotal}  in ${bytes(p.bytesReceived)} (${rin})  ` +
-          `out ${bytes(p.bytesSent)} (${rout})  errors ${p.connectErrors}  retries ${p.retries}  refused ${refused}`);
+          `out ${bytes(p.bytesSent)} (${rout})  errors ${p.connectErrors}  retries ${p.retries}  refused ${causesText(p.refusals)}`);
       }
       const rows = [udp ? ['ENDPOINT', 'POD', 'HEALTH', 'FLOWS', 'TOTAL', 'REFUSED', 'DGRAMS-IN', 'DGRAMS-OUT', 'IN', 'OUT', 'IN/S', 'OUT/S']
         : ['ENDPOINT', 'POD', 'HEALTH', 'ACTIVE', 'TOTAL', 'ERRORS', 'IN', 'OUT', 'IN/S', 'OUT/S']];

@@ -3,6 +3,7 @@
 // dropped. A syntax error throws a 400 ApiError naming the source and line. Pure; main thread.
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { ApiError } from '../model/api-error.ts';
+import { isStackOverflow, MAX_NESTING, nestsDeeperThan } from '../model/nesting-depth.ts';
 
 
 function syntaxError(source: string, line: number | undefined, msg: string): ApiError {
@@ -48,7 +49,23 @@ function parseJsonStream(text: string): unknown[] | undefined {
   return depth === 0 ? docs : undefined;
 }
 
+function tooDeep(source: string): ApiError {
+  return syntaxError(source, undefined, `a document nests deeper than ${MAX_NESTING} levels, which no Kubernetes object does; check the file is the manifest you meant`);
+}
+
 export function parseManifests(text: string, source: string): unknown[] {
+  try {
+    const docs = parseDocuments(text, source);
+    for (const d of docs) if (nestsDeeperThan(d)) throw tooDeep(source);
+    return docs;
+  } catch (err) {
+    // The YAML parser recurses per nesting level: a deep enough text exhausts the stack first.
+    if (isStackOverflow(err)) throw tooDeep(source);
+    throw err;
+  }
+}
+
+function parseDocuments(text: string, source: string): unknown[] {
   const out: unknown[] = [];
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
@@ -65,6 +82,7 @@ export function parseManifests(text: string, source: string): unknown[] {
   for (const doc of list) {
     const err = doc.errors[0];
     if (err) {
+      if (isStackOverflow(err)) throw err;
       const line = lineCounter.linePos(err.pos[0]).line;
       throw syntaxError(source, line, err.message.split('\n')[0]);
     }
@@ -72,6 +90,7 @@ export function parseManifests(text: string, source: string): unknown[] {
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
+      if (isStackOverflow(e)) throw e;
       throw syntaxError(source, undefined, (e as Error).message);
     }
     expandLists(value, source, out);

@@ -4,9 +4,9 @@
 // startup. Automatic allocation is deterministic, lowest free port first (upstream picks randomly;
 // deterministic numbers make fresh installs reproducible). healthCheckNodePort shares the range.
 import type { FieldError } from '../model/field-errors.ts';
-import { invalid } from '../model/field-errors.ts';
+import { forbidden, invalid } from '../model/field-errors.ts';
 import { needsHealthCheck } from '../config/default-service.ts';
-import { ApiError, badRequest } from '../model/api-error.ts';
+import { ApiError, badRequest, invalidError } from '../model/api-error.ts';
 import type { Service, ServicePort } from '../model/types.ts';
 
 export const DEFAULT_NODE_PORT_RANGE = '30000-32767';
@@ -98,17 +98,22 @@ export interface NodePortAssignment {
   toRelease: number[];
 }
 
-function fullError(what: string, range: string): ApiError {
-  return new ApiError(500, 'InternalError', 'SY_NODE_PORT_RANGE_FULL',
-    `Internal error occurred: failed to allocate a ${what}: range is full (every port in ${range} is in use). Delete unused NodePort/LoadBalancer Services, or restart the server with a wider NodePort range.`);
+/** The range cannot hold what this Service asks for: the user's to resolve, so a 422 naming the
+ *  first field that gets no port (kube-apiserver answers 500 "failed to allocate a nodePort: range
+ *  is full", which reads as a server fault). */
+function fullError(svc: Service, field: string, alloc: NodePortAllocator, needed: number): ApiError {
+  const free = alloc.free();
+  const detail = `failed to allocate a node port: the range ${alloc.range} is full (${free} of ${alloc.size} ports free, this Service needs ${needed}); ` +
+    'delete unused NodePort or LoadBalancer Services, set allocateLoadBalancerNodePorts: false where no node port is wanted, or have the server restarted with a wider NodePort range';
+  return invalidError('Service', svc.metadata.name ?? '', [forbidden(field, detail)], '', 'SY_NODE_PORT_RANGE_FULL');
 }
 
 /**
  * Fills in `next`'s nodePorts and healthCheckNodePort (mutating it) and reserves them. Ports `prev`
  * (the stored version of the same Service) already holds are kept without re-reserving. A port
  * number that appears twice (TCP and UDP 53) gets one nodePort (initNodePorts keys by number).
- * Requested ports out of range or in use → field errors, nothing kept reserved; a full range →
- * ApiError 500, nothing kept reserved.
+ * Requested ports out of range or in use → field errors, nothing kept reserved; a range without
+ * room for the Service → ApiError 422 SY_NODE_PORT_RANGE_FULL naming the field, nothing reserved.
  */
 export function assignNodePorts(alloc: NodePortAllocator, next: Service, prev: Service | undefined): NodePortAssignment | FieldError[] {
   const prevHeld = heldNodePorts(prev);
@@ -136,13 +141,30 @@ export function assignNodePorts(alloc: NodePortAllocator, next: Service, prev: S
       if (err) errors.push(invalid(`spec.ports[${i}].nodePort`, p.nodePort, err));
       else if (!byPortNumber.has(p.port)) byPortNumber.set(p.port, p.nodePort);
     });
+    if (errors.length === 0) {
+      // Count first, so that a range too small for the whole Service is refused before any
+      // automatic port is taken, naming the first port that would get none.
+      const numbers = new Set<number>();
+      let short: string | undefined;
+      const wantsHealthCheck = needsHealthCheck(next) && !next.spec.healthCheckNodePort;
+      if (auto) {
+        ports.forEach((p, i) => {
+          if (p.nodePort || byPortNumber.has(p.port) || numbers.has(p.port)) return;
+          numbers.add(p.port);
+          if (numbers.size > alloc.free() && short === undefined) short = `spec.ports[${i}].nodePort`;
+        });
+      }
+      const needed = numbers.size + (wantsHealthCheck ? 1 : 0);
+      if (short === undefined && needed > alloc.free()) short = 'spec.healthCheckNodePort';
+      if (short !== undefined) throw fullError(next, short, alloc, needed);
+    }
     if (errors.length === 0 && auto) {
       for (const p of ports) {
         if (p.nodePort) continue;
         let np = byPortNumber.get(p.port);
         if (np === undefined) {
           np = alloc.allocateNext();
-          if (np === undefined) throw fullError('nodePort', alloc.range);
+          if (np === undefined) throw fullError(next, 'spec.ports', alloc, 1);
           taken.push(np);
           mine.add(np);
           byPortNumber.set(p.port, np);
@@ -157,7 +179,7 @@ export function assignNodePorts(alloc: NodePortAllocator, next: Service, prev: S
         if (err) errors.push(invalid('spec.healthCheckNodePort', hc, `failed to allocate requested HealthCheck NodePort ${hc}: ${err}`));
       } else {
         const np = alloc.allocateNext();
-        if (np === undefined) throw fullError('HealthCheck NodePort', alloc.range);
+        if (np === undefined) throw fullError(next, 'spec.healthCheckNodePort', alloc, 1);
         taken.push(np);
         mine.add(np);
         next.spec.healthCheckNodePort = np;

@@ -24,6 +24,7 @@ import { validateServiceUpdate } from '../config/validate-service-update.ts';
 import { isSyCode } from '../model/error-codes.ts';
 import { ApiError, badRequest, conflictError, invalidError, notFoundError } from '../model/api-error.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
+import { truncateForMessage } from '../model/truncate.ts';
 import { podConditionReady } from '../model/pod-ready.ts';
 import type { ApiKindName, ApiObject, EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Namespace, Pod, Service } from '../model/types.ts';
 import { KINDS, objectKey } from '../model/types.ts';
@@ -87,6 +88,12 @@ export interface Registry extends ControlPlaneApi {
   /** Replaces the readiness source (the health loop is created after the registry it reads). */
   setReadiness(source: ReadinessSource | undefined): void;
   /**
+   * A check every create or update must pass after validation and allocation, before it is stored
+   * (dry runs included): the data plane refuses there what it could not serve, e.g. a Service
+   * needing more listeners than the descriptor budget allows. Throws an ApiError to refuse.
+   */
+  setAdmission(check: AdmissionCheck | undefined): void;
+  /**
    * Replaces the Pods a discovery source (e.g. `docker`) reports. They are validated like applied
    * Pods, never stored, and refused to clients' apply and delete; resolves once endpoints follow.
    */
@@ -123,6 +130,9 @@ class RetryAllocation extends Error {
   }
 }
 
+/** `next` as it would be stored (defaulted, allocations filled in) and the stored version, if any. */
+export type AdmissionCheck = (next: KubeObject, prev: KubeObject | undefined) => void;
+
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** `generateName` + 5 characters, as the apiserver's name generator does. */
@@ -156,6 +166,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const index = createObjectIndex();
   const declaredNamespaces = new Map<string, Namespace>();
   let readiness = opts.readiness;
+  let admission: AdmissionCheck | undefined;
   const discovered = createDiscoveredPodOverlay({ index, events, clock });
   // A discovered Pod's own Ready condition is its engine's verdict (a Docker HEALTHCHECK), not an
   // author's declaration: a readinessProbe adds to it instead of replacing it.
@@ -328,7 +339,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     const prev = index.get(obj.kind, ns, name);
     const current = published(obj.kind, ns, name);
     if (o.mode === 'create' && (prev || current)) {
-      throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${name}" already exists`, { name, group: groupOf(obj.kind), kind: resource });
+      const shown = truncateForMessage(name);
+      throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `${resource} "${shown}" already exists`, { name: shown, group: groupOf(obj.kind), kind: resource });
     }
     const wantedVersion = obj.metadata.resourceVersion;
     if (wantedVersion && current && wantedVersion !== current.metadata.resourceVersion) {
@@ -357,6 +369,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
         alloc?.undo();
         return { outcome: 'unchanged', object: structuredClone(current ?? view(prev)) };
       }
+      admission?.(obj, prev);
       // Like the apiserver, generation counts changes of the desired state, not of metadata.
       const bodyChanged = !prev || !sameContent({ ...obj, metadata: {} }, { ...prev, metadata: {} });
       meta.generation = (prev?.metadata.generation ?? 0) + (bodyChanged ? 1 : 0);
@@ -526,6 +539,9 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     leading: () => leading,
     setReadiness(source) {
       readiness = source;
+    },
+    setAdmission(check) {
+      admission = check;
     },
     setNameAddresses(source) {
       nameAddresses = source;

@@ -12,6 +12,7 @@ import type { ConnectionTransport, ConnectOwner } from './connection-transport.t
 import { clearDeadline, deadlineNow, setDeadline, type DeadlineEntry } from './connect-deadlines.ts';
 import type { EndpointPicker, PickResult } from '../shared/endpoint-picker-api.ts';
 import type { RefusalCause } from '../shared/endpoint-table-layout.ts';
+import { LOCAL_ERRORS } from './local-errors.ts';
 import { HANDSHAKE, type ConnectionRegistry, type LiveConnection } from './connection-registry.ts';
 import { encodeProxyHeader } from './proxy-protocol.ts';
 import type { Splice, SpliceEnd, SpliceStats } from './splice-types.ts';
@@ -45,7 +46,7 @@ export interface HandlerContext {
 export type ConnectionEnd =
   | SpliceEnd
   | 'source-range' | 'no-endpoints' | 'max-connections-global' | 'max-connections-service'
-  | 'connect-failed' | 'client-gone';
+  | 'connect-failed' | 'local-error' | 'client-gone';
 
 function hostPort(host: string | undefined, port: number | undefined): string {
   return host === undefined ? '-' : joinHostPort(host, String(port));
@@ -54,6 +55,7 @@ function hostPort(host: string | undefined, port: number | undefined): string {
 const NOT_TRIED: readonly number[] = [];
 /** The connect timeout when the listener's Service port had no snapshot at accept. */
 const FALLBACK_CONNECT_TIMEOUT_MS = 5000;
+
 
 class ClientConnection<C, U> implements LiveConnection, TrafficAccount, DeadlineEntry, ConnectOwner<U> {
   // LiveConnection: HANDSHAKE until an upstream is connected, then the endpoint's slot.
@@ -190,6 +192,15 @@ class ClientConnection<C, U> implements LiveConnection, TrafficAccount, Deadline
   private attemptFailed(code: string): void {
     this.abandonAttempt();
     this.lastError = code;
+    if (LOCAL_ERRORS.has(code)) {
+      // This process could not connect out, whatever the endpoint: not the backend's failure (no
+      // passive-health count, which would eject healthy backends), and no retry elsewhere, which
+      // would fail the same way. The client is refused at once.
+      this.unregister();
+      this.ctx.countRefusal?.(this.servicePortIndex, 'localError');
+      this.refuse('local-error', code);
+      return;
+    }
     this.ctx.picker.connectFailed(this.endpoint!.slot);
     this.ctx.metrics?.connectFailed(this.servicePortIndex);
     this.attempt();

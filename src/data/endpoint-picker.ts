@@ -5,7 +5,6 @@
 import { ApiError } from '../model/api-error.ts';
 import { getBalancer } from '../balancers/registry.ts';
 import type { Balancer } from '../balancers/balancer.ts';
-import { firstUsable } from '../balancers/balancer.ts';
 import { clientAddressHash, parseClientAddress } from '../balancers/client-address.ts';
 import { TablePickContext } from '../balancers/table-pick-context.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
@@ -196,10 +195,10 @@ class TableEndpointPicker implements EndpointPicker {
     return st.ctx.usable(i);
   }
 
-  /** O(1) in the common case: stops at the first usable endpoint. */
+  /** O(1): the size of the compacted usable list (rebuilt only when some slot's state changed). */
   private anyUsable(st: PortState, fallback: boolean): boolean {
     st.ctx.begin(NONE, fallback);
-    return st.ctx.count > 0 && firstUsable(st.ctx, 0) >= 0;
+    return st.ctx.count > 0 && st.ctx.usableCount() > 0;
   }
 }
 

@@ -2,9 +2,7 @@
 // to the shared table when the UDP sweep flushes (once a second, and when a port or the worker
 // goes): a drop flood costs a local increment per datagram, not a 64-bit shared add. Worker thread.
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import type { UdpDropCause } from '../shared/endpoint-table-layout.ts';
-
-const CAUSES: readonly UdpDropCause[] = ['noEndpoints', 'maxFlows', 'sourceRange', 'upstreamError', 'draining'];
+import { UDP_DROP_CAUSES as CAUSES, type UdpDropCause } from '../shared/endpoint-table-layout.ts';
 
 export class UdpDropCounts {
   private readonly byPort = new Map<number, Float64Array>();

@@ -17,6 +17,8 @@ import type { EndpointPicker } from '../shared/endpoint-picker-api.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
 import type { UdpDropCause } from '../shared/endpoint-table-layout.ts';
 import { DEFAULT_UDP_IDLE_TIMEOUT_MS, type ListenerSpec } from '../shared/messages.ts';
+import { isLocalUvError } from './local-errors.ts';
+import { rawErrorName } from './raw-tcp.ts';
 import { rawUdp, type RemoteInfo, type SendReq, type UdpHandle } from './raw-udp.ts';
 import { UdpFlow, flowEndReason, type UdpFlowEnd } from './udp-flow.ts';
 import { UdpFlowTable } from './udp-flow-table.ts';
@@ -154,7 +156,8 @@ export class UdpPlane {
     const r = flow.upstream.send(this.req, this.list, 1, false);
     if (r === 0) this.queued(buf);
     else if (r === UV_ECONNREFUSED) this.refused(flow);
-    else if (r < 0) this.drop(flow.servicePortIndex, 'upstreamError');
+    // ENOBUFS and the like are this machine's: dropped and counted, never held against the endpoint.
+    else if (r < 0) this.drop(flow.servicePortIndex, isLocalUvError(r) ? 'localError' : 'upstreamError');
   };
 
   private readonly onUpstream = (nread: number, handle: UdpHandle, buf: Buffer | undefined): void => {
@@ -210,13 +213,17 @@ export class UdpPlane {
     if (err !== 0) {
       upstream.close();
       picker.releaseFlow(index);
+      // Not the endpoint's failure either way (no passive-health count): EMFILE, ENOBUFS, no local
+      // port are this machine's (local_error); anything else is upstream_error.
+      const local = isLocalUvError(err);
       const now = performance.now();
       if (now - this.lastUpstreamWarn > UPSTREAM_WARN_MS) {
         this.lastUpstreamWarn = now;
-        this.o.log('warn', `worker ${this.o.workerId}: cannot open a UDP socket to ${pick.host}:${pick.port} (errno ${err}); datagrams are dropped ` +
-          '(counted as upstream_error); if it is EMFILE, raise the open-file limit or lower --max-udp-flows');
+        this.o.log('warn', `worker ${this.o.workerId}: cannot open a UDP socket to ${pick.host}:${pick.port} (${rawErrorName(err)}); datagrams are dropped ` +
+          (local ? '(counted as local_error): this machine is short of descriptors, buffers or local ports; raise the open-file limit or lower --max-udp-flows'
+            : '(counted as upstream_error)'));
       }
-      return this.drop(index, 'upstreamError');
+      return this.drop(index, local ? 'localError' : 'upstreamError');
     }
     const flow = new UdpFlow(l, address, port, pick, upstream, this.clock);
     upstream.owner = flow;

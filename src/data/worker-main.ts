@@ -54,6 +54,7 @@ const LOG_BATCH_LINES = 256;
 const LOG_BATCH_MS = 100;
 /** After the drain closed every connection, how long one may take to report closed before it is logged. */
 const DRAIN_OVERDUE_MS = 2000;
+const ACCEPT_LOG_MS = 10_000;
 
 export function listenerContext(spec: ListenerSpec): ListenerContext {
   // Kubernetes applies loadBalancerSourceRanges to the load-balancer address only, not NodePorts.
@@ -134,6 +135,20 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
   // for the access log, cached per listener id so a connection allocates nothing for it.
   const transferListeners = new Map<string, ListenerContext>();
 
+  // Accept errors (EMFILE while the process is out of descriptors) come once per connection tried:
+  // logged at most every ACCEPT_LOG_MS per worker, with how many were not.
+  let acceptErrorsSince = 0;
+  let acceptLoggedAt = -Infinity;
+  const acceptError = (id: string, err: NodeJS.ErrnoException) => {
+    const now = Date.now();
+    acceptErrorsSince++;
+    if (now - acceptLoggedAt < ACCEPT_LOG_MS) return;
+    const more = acceptErrorsSince > 1 ? ` (${acceptErrorsSince - 1} more accept errors since the last report)` : '';
+    post({ type: 'log', level: 'error', message: `worker ${workerId}: listener ${id}: ${err.message}${more}` });
+    acceptLoggedAt = now;
+    acceptErrorsSince = 0;
+  };
+
   let warnedStreamAccept = false;
   // Raw TCP handles end to end when this Node offers the bindings (raw-tcp.ts); else net.Socket.
   const raw = rawTcp() !== null;
@@ -164,7 +179,7 @@ export default async function run({ workerId, port, tableBuffer, ledgerBuffer, c
         warnedStreamAccept = true;
         post({ type: 'log', level: 'warn', message: `worker ${workerId}: this Node's listening handle has no onconnection hook; accepted sockets use the stream path (more CPU per request)` });
       }
-      server.on('error', (err) => post({ type: 'log', level: 'error', message: `worker ${workerId}: listener ${spec.id}: ${err.message}` }));
+      server.on('error', (err) => acceptError(spec.id, err));
       post({ type: 'listening', id: spec.id });
     });
     servers.set(spec.id, server);

@@ -2,10 +2,10 @@
 // (worker-main.ts) for its life, hosted by piscina (worker-host.ts: one single-thread pool per
 // worker, so that a replacement failing during its bootstrap cannot stop all later replacements).
 // A crashed worker's slot gets a new worker — at once, or backing off while it keeps dying
-// quickly — which is re-sent every snapshot and (reuseport) every listener.
+// quickly — which is re-sent every snapshot and every listener it binds.
 // Accept modes: 'transfer' binds on the main thread and hands each accepted socket to a worker
 // through its MessagePort (transfer-acceptor.ts); 'reuseport' binds one SO_REUSEPORT listener per
-// worker.
+// worker. UDP listeners are bound by the workers in both modes (per worker, or one worker each).
 import type { AddressInfo, Server } from 'node:net';
 import { MessageChannel, type MessagePort, type Transferable, type Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,9 @@ import { SyError } from '../model/sy-error.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
 import { createWorkerLedger } from '../shared/worker-ledger.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
-import { BindError, bindMain, freeUdpPort } from './bind-main.ts';
+import { BindError } from './bind-main.ts';
+import { bindOnWorkers } from './bind-on-workers.ts';
+import { createListeningCensus, type ListeningCensus } from './listening-census.ts';
 import { createTransferAcceptor } from './transfer-acceptor.ts';
 import { hostWorker, restartDelay, type HostedWorker } from './worker-host.ts';
 import type { WorkerConfig, WorkerResult, WorkerTask } from './worker-main.ts';
@@ -59,6 +61,8 @@ export interface WorkerPoolOptions {
   log?: LogFn;
   /** The worker module; tests substitute one that fails. Default worker-main.ts. */
   workerFile?: string;
+  /** Who else is bound where the workers bind; default /proc/net/{tcp,udp}{,6}. */
+  census?: ListeningCensus;
 }
 
 export interface BoundAddress { address: string; port: number }
@@ -76,6 +80,10 @@ export interface WorkerPool {
   sync(): Promise<void>;
   /** Stops accepting on the listener; established connections continue. */
   unlisten(id: string): Promise<void>;
+  /** Ids of the listeners workers bind (TCP in reuseport mode, UDP always) where more sockets are
+   *  bound than the workers that bind it: another process joined them (SO_REUSEPORT). The transfer
+   *  acceptor's TCP listeners are exclusive binds and never listed. */
+  sharedListeners(): Promise<string[]>;
   /** Stops accepting everywhere; resolves when every connection finished or was cut at the timeout. */
   drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -232,6 +240,8 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     return null;
   }
 
+  const census = o.census ?? createListeningCensus();
+
   // Also thrown by a listen still binding when the drain began: it must not leave a listener behind.
   const shuttingDown = () => new BindError('SY_DRAINING', 'the data plane is shutting down');
 
@@ -261,33 +271,24 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   }
 
   /** A listener the workers bind: TCP in reuseport mode and every UDP listener, on every worker
-   *  (SO_REUSEPORT) or, for 'single' UDP sockets, on one. */
+   *  (SO_REUSEPORT) or, for 'single' UDP sockets, on one; only where no other socket is bound
+   *  (bind-on-workers.ts). */
   async function listenOnWorkers(spec: ListenerSpec): Promise<BoundAddress> {
-    const udp = spec.protocol === 'UDP';
-    let port = spec.port;
-    if (port === 0) {
-      // Every worker must bind the same port: let the OS pick one, then release it for them.
-      if (udp) port = await freeUdpPort(spec.address);
-      else {
-        const probe = await bindMain(spec, true);
-        port = (probe.address() as AddressInfo).port;
-        await new Promise((r) => probe.close(r));
-      }
-      if (closed || draining) throw shuttingDown();
-    }
-    const concrete = { ...spec, port };
-    const bound = { address: spec.address, port };
-    const owner = udp && udpMode === 'single' ? udpOwner() : undefined;
-    listeners.set(spec.id, { spec, bound, owner });
+    const owner = spec.protocol === 'UDP' && udpMode === 'single' ? udpOwner() : undefined;
     const targets = owner === undefined ? slots : [slots[owner]];
-    const replies = await Promise.all(targets.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
-    const failed = replies.find((r) => r.type === 'listening' && r.error);
-    if (failed || closed || draining) {
-      listeners.delete(spec.id);
-      await Promise.all(targets.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
-      throw failed?.type === 'listening' && failed.error ? new BindError(failed.error.code, failed.error.message, failed.error.systemCode) : shuttingDown();
-    }
-    return bound;
+    const port = await bindOnWorkers(spec, {
+      census, shuttingDown, stopping: () => closed || draining !== null,
+      listen(concrete) {
+        // Recorded first, so a worker replaced meanwhile is sent this listener too.
+        listeners.set(spec.id, { spec, bound: { address: spec.address, port: concrete.port }, owner });
+        return Promise.all(targets.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
+      },
+      async unlisten() {
+        listeners.delete(spec.id);
+        await Promise.all(targets.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
+      },
+    });
+    return { address: spec.address, port };
   }
 
   const pool: WorkerPool = {
@@ -313,6 +314,12 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       // An unlisten of an id no listener has is answered and changes nothing; ports deliver in order.
       const id = `\0sync-${syncs++}`;
       await Promise.all(slots.map((s) => ask(s, id, { type: 'unlisten', id })));
+    },
+    async sharedListeners() {
+      // The transfer acceptor's listeners are bound without SO_REUSEPORT: nobody can join them.
+      const all = [...listeners.values()].filter((l) => !l.server);
+      const counts = await Promise.all(all.map((l) => census.count(l.bound.address, l.bound.port, l.spec.protocol)));
+      return all.filter((l, i) => (counts[i] ?? 0) > (l.owner === undefined ? n : 1)).map((l) => l.spec.id);
     },
     async unlisten(id) {
       const l = listeners.get(id);

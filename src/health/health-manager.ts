@@ -26,6 +26,12 @@ import { runProbe, type RunProbe } from './run-probe.ts';
 import { updateHealthIndex } from './update-health-index.ts';
 
 export type { HealthRegistry } from './health-registry.ts';
+
+/** Probe period of a target the data plane saw failing, until its state settles (never slower
+ *  than the target's own period). With the passive loop reading the failure counters every 0.5 s
+ *  and the implicit probe's failureThreshold 3, a backend refusing connections is out of the
+ *  endpoints 1–1.5 s after the first refused connect (a probe now, two more 0.5 s apart). */
+export const FAST_PROBE_MS = 500;
 export type { RunProbe } from './run-probe.ts';
 
 export interface HealthManagerOptions {
@@ -130,8 +136,13 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     if (closed || targets.get(s.key) !== t) return;
     t.lastMessage = outcome.message;
     t.lastProbeAt = clock.now();
+    // This machine could not run it (EMFILE and the like): no verdict on the endpoint either way.
+    if (outcome.inconclusive) return;
     if (!outcome.ok) report.probeFailed(s, outcome);
     if (recordProbeResult(t.state, outcome.ok, s.thresholds)) transition(t, outcome);
+    // Hurried after a passive failure: settled once the reported state agrees with the last result
+    // (the failure passed, or enough failures in a row took the endpoint out).
+    if (t.state.last === t.state.ready) scheduler.relax(s.key);
     for (const port of probedPorts(s)) {
       if (!outcome.ok) { ejector.probeFailed(s.ip, port); continue; }
       const c = ejector.probeSucceeded(s.ip, port, t.lastProbeAt);
@@ -208,11 +219,19 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     try { fn(); } catch (err) { o.log('error', `health: ${(err as Error).stack ?? err}`); }
   }
 
+  /** The data plane saw connects to ip:port fail: probe it now and every FAST_PROBE_MS until it
+   *  settles, so that the endpoint conditions (get endpoints, describe, events) catch up within a
+   *  few seconds with what the data plane already knows (HAProxy's `observe layer4` +
+   *  `on-error fastinter`). */
+  function passiveFailure(ip: string, port: number) {
+    for (const t of targets.covering(ip, port, index.backends)) scheduler.hurry(t.spec.key, FAST_PROBE_MS);
+  }
+
   function passiveLoop() {
     passiveTimer = clock.setTimeout(() => {
       if (closed) return;
       safely(() => {
-        for (const c of ejector.tick(clock.now(), (ip, port) => targets.isCovered(ip, port, index.backends))) report.ejection(c);
+        for (const c of ejector.tick(clock.now(), (ip, port) => targets.isCovered(ip, port, index.backends), passiveFailure)) report.ejection(c);
       });
       passiveLoop();
     }, ejector.options.intervalMs);

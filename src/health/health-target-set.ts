@@ -12,8 +12,8 @@ const podKey = (pod: { namespace: string; name: string }) => `${pod.namespace}/$
 export class HealthTargetSet {
   private readonly byKey = new Map<string, HealthTarget>();
   private readonly implicitByPod = new Map<string, Set<HealthTarget>>();
-  private readonly portCovered = new Map<string, number>(); // `ip|port` → implicit and manual targets probing it
-  private readonly podProbes = new Map<string, number>(); // `ns/name` → readinessProbe targets of that Pod
+  private readonly portTargets = new Map<string, Set<HealthTarget>>(); // `ip|port` → implicit and manual targets probing it
+  private readonly podTargets = new Map<string, Set<HealthTarget>>(); // `ns/name` → readinessProbe targets of that Pod
 
   get(key: string): HealthTarget | undefined { return this.byKey.get(key); }
   values(): IterableIterator<HealthTarget> { return this.byKey.values(); }
@@ -30,14 +30,14 @@ export class HealthTargetSet {
       set.add(t);
       this.implicitByPod.set(pk, set);
     }
-    this.count(spec, 1);
+    this.index(t, true);
     return t;
   }
 
   delete(t: HealthTarget): void {
     const s = t.spec;
     this.byKey.delete(s.key);
-    this.count(s, -1);
+    this.index(t, false);
     if (s.kind === 'implicit') {
       const pk = podKey(s.pod!);
       this.implicitByPod.get(pk)?.delete(t);
@@ -47,14 +47,30 @@ export class HealthTargetSet {
 
   /** Is an active probe speaking for ip:port? `backends` names the Pod behind it (HealthTargetIndex). */
   isCovered(ip: string, port: number, backends: ReadonlyMap<string, IndexedBackend>): boolean {
-    if (this.portCovered.has(`${ip}|${port}`)) return true;
+    if (this.portTargets.has(`${ip}|${port}`)) return true;
     const pod = backends.get(joinHostPort(ip, port))?.pod;
-    return !!pod && this.podProbes.has(podKey(pod));
+    return !!pod && this.podTargets.has(podKey(pod));
   }
 
-  private count(spec: TargetSpec, delta: number): void {
-    const [map, key] = spec.kind === 'pod' ? [this.podProbes, podKey(spec.pod!)] : [this.portCovered, `${spec.ip}|${spec.port}`];
-    const n = (map.get(key) ?? 0) + delta;
-    if (n > 0) map.set(key, n); else map.delete(key);
+  /** The targets whose probes speak for ip:port: its implicit or manual probe, and the readiness
+   *  probes of the Pod behind it. */
+  covering(ip: string, port: number, backends: ReadonlyMap<string, IndexedBackend>): HealthTarget[] {
+    const out = [...this.portTargets.get(`${ip}|${port}`) ?? []];
+    const pod = backends.get(joinHostPort(ip, port))?.pod;
+    if (pod) out.push(...this.podTargets.get(podKey(pod)) ?? []);
+    return out;
+  }
+
+  private index(t: HealthTarget, add: boolean): void {
+    const spec = t.spec;
+    const [map, key] = spec.kind === 'pod' ? [this.podTargets, podKey(spec.pod!)] : [this.portTargets, `${spec.ip}|${spec.port}`];
+    let set = map.get(key);
+    if (add) {
+      if (!set) map.set(key, set = new Set());
+      set.add(t);
+    } else if (set) {
+      set.delete(t);
+      if (set.size === 0) map.delete(key);
+    }
   }
 }

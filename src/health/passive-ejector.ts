@@ -23,7 +23,7 @@ export interface EjectionOptions {
   enabled: boolean;
   /** Consecutive connect failures that eject an endpoint (Envoy consecutive_gateway_failure: 5). */
   consecutiveFailures: number;
-  /** How often the counters are read. */
+  /** How often the counters are read: also how soon a connect failure sets off a fast probe. */
   intervalMs: number;
   /** First ejection time; the n-th lasts n × this (Envoy base_ejection_time: 30 s). */
   baseEjectionMs: number;
@@ -32,7 +32,7 @@ export interface EjectionOptions {
 }
 
 export const EJECTION_DEFAULTS: EjectionOptions = {
-  enabled: true, consecutiveFailures: 5, intervalMs: 1000, baseEjectionMs: 30_000, maxEjectionMs: 300_000,
+  enabled: true, consecutiveFailures: 5, intervalMs: 500, baseEjectionMs: 30_000, maxEjectionMs: 300_000,
 };
 
 /** What the ejector needs of src/proxy/endpoint-slots.ts. */
@@ -65,6 +65,8 @@ interface Backend {
   activeDown: boolean;
   /** An active probe failed since this ejection began. */
   probeFailed: boolean;
+  /** Total connect failures at the previous tick (new ones since are reported to onFailure). */
+  seen: number;
 }
 
 const keyOf = (ip: string, port: number) => `${ip}|${port}`;
@@ -120,16 +122,21 @@ export class PassiveEjector {
     return this.uneject(b, now);
   }
 
-  /** Reads the counters, ejects and (for endpoints no active probe covers) un-ejects. */
-  tick(now: number, coveredByProbe: (ip: string, port: number) => boolean): EjectionChange[] {
+  /** Reads the counters, ejects and (for endpoints no active probe covers) un-ejects; calls
+   *  `onFailure` for each backend with connect failures since the previous tick. */
+  tick(now: number, coveredByProbe: (ip: string, port: number) => boolean, onFailure?: (ip: string, port: number) => void): EjectionChange[] {
     const changes: EjectionChange[] = [];
     const table = this.slots.table;
     for (const b of this.backends.values()) {
       const slot = this.slots.slotOf(b.ip, b.port);
       if (slot === undefined) { b.slot = undefined; continue; }
       // A new slot has fresh counters (endpoint-slots resets them on allocation).
-      if (slot !== b.slot) { b.slot = slot; b.baseline = 0; }
+      if (slot !== b.slot) { b.slot = slot; b.baseline = 0; b.seen = 0; }
       const total = table.totalConnectFailures(slot);
+      if (total > b.seen) {
+        b.seen = total;
+        onFailure?.(b.ip, b.port);
+      }
       // The consecutive count is only reset by a successful connect, and an ejected endpoint gets
       // none; so count only failures since the baseline, and only as many as are consecutive.
       const failures = Math.min(table.consecutiveFailures(slot), total - b.baseline);
@@ -176,5 +183,5 @@ export class PassiveEjector {
 }
 
 function newBackend(ip: string, port: number, now: number): Backend {
-  return { ip, port, slot: undefined, baseline: 0, ejections: 0, ejected: false, ejectedUntil: 0, calmSince: now, activeDown: false, probeFailed: false };
+  return { ip, port, slot: undefined, baseline: 0, ejections: 0, ejected: false, ejectedUntil: 0, calmSince: now, activeDown: false, probeFailed: false, seen: 0 };
 }

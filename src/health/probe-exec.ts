@@ -3,7 +3,7 @@
 // fails with the combined output (at most 10 KiB, as kubelet reads). On timeout the whole process
 // group is killed (a `sh -c` wrapper would otherwise leave its children behind). Main thread.
 import { spawn } from 'node:child_process';
-import { errored, failed, type ProbeOutcome } from './probe-outcome.ts';
+import { errored, failed, inconclusive, isLocalError, type ProbeOutcome } from './probe-outcome.ts';
 
 const MAX_OUTPUT = 10 * 1024;
 
@@ -34,6 +34,7 @@ export function probeExec(command: string[], timeoutMs: number, signal?: AbortSi
     const onAbort = () => { kill(); };
     signal?.addEventListener('abort', onAbort, { once: true });
     child.once('error', (err: NodeJS.ErrnoException) => {
+      if (isLocalError(err.code)) { finish(inconclusive(err.code!)); return; }
       finish(errored(err.code === 'ENOENT'
         ? `exec: ${JSON.stringify(command[0])}: executable file not found in $PATH`
         : `exec: ${JSON.stringify(command[0])}: ${err.message}`));

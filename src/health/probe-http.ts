@@ -5,7 +5,7 @@
 // as a client would. The timeout covers the whole exchange (Go's Client.Timeout). Main thread.
 import { Agent, request } from 'undici';
 import { joinHostPort } from '../model/ip-address.ts';
-import { dialErrorText, errored, failed, type ProbeOutcome } from './probe-outcome.ts';
+import { dialErrorText, errored, failed, inconclusive, isLocalError, type ProbeOutcome } from './probe-outcome.ts';
 
 export interface HttpProbeSpec {
   scheme: 'HTTP' | 'HTTPS';
@@ -68,6 +68,8 @@ export async function probeHttp(spec: HttpProbeSpec): Promise<ProbeOutcome> {
   } catch (err) {
     if (abort.signal.aborted) return failed(`${get}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)`);
     const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+    const local = isLocalError(e.code) ? e.code : isLocalError(e.cause?.code) ? e.cause!.code : undefined;
+    if (local) return inconclusive(local);
     const cause = e.code && ERRNO_CODES.has(e.code) ? e : e.cause;
     if (cause?.code && ERRNO_CODES.has(cause.code)) return failed(`${get}: ${dialErrorText(spec.host, spec.port, cause)}`);
     return failed(`${get}: ${e.message}`);

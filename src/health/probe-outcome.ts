@@ -5,6 +5,9 @@ import { joinHostPort } from '../model/ip-address.ts';
 
 export interface ProbeOutcome {
   ok: boolean;
+  /** The probe could not be run for want of this machine's resources (descriptors, buffers, local
+   *  ports): it says nothing about the endpoint and is not counted, either way. */
+  inconclusive?: boolean;
   /** Failure: the event text, `Readiness probe failed: …` / `Readiness probe errored: …`. Success: the output, if any. */
   message: string;
 }
@@ -13,6 +16,17 @@ export interface ProbeOutcome {
 export const failed = (output: string): ProbeOutcome => ({ ok: false, message: `Readiness probe failed: ${output}` });
 /** The prober itself could not run the probe (kubelet: `"%s probe errored: %v"`); counts as a failure. */
 export const errored = (why: string): ProbeOutcome => ({ ok: false, message: `Readiness probe errored: ${why}` });
+
+/** Errors of this machine, not of the endpoint: out of descriptors, buffers, memory, processes or
+ *  local ports. A probe failing with one is inconclusive. */
+const LOCAL_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL', 'EAGAIN']);
+export const isLocalError = (code: string | undefined): boolean => code !== undefined && LOCAL_ERRORS.has(code);
+
+/** A probe this machine could not run; not counted for or against the endpoint. */
+export const inconclusive = (code: string): ProbeOutcome => ({
+  ok: false, inconclusive: true,
+  message: `Readiness probe errored: ${code}: this machine is short of resources (descriptors, buffers or local ports); the result is not counted`,
+});
 
 // errno → the text Go's syscall.Errno prints, which is what kubelet's messages contain.
 const ERRNO_TEXT: Record<string, string> = {

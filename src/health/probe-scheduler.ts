@@ -31,6 +31,8 @@ interface Entry {
   timer: unknown;
   phase: 'idle' | 'queued' | 'running';
   removed: boolean;
+  /** The faster period set by hurry() until relax(); 0 = the probe's own. */
+  fastMs: number;
 }
 
 const LATE_JITTER_CAP_MS = 1000;
@@ -66,7 +68,7 @@ export class ProbeScheduler {
     const now = this.clock.now();
     const period = Math.max(1, probe.periodMs);
     const spread = now - this.startedAt < period ? period : Math.min(period, LATE_JITTER_CAP_MS);
-    const entry: Entry = { key, probe: { ...probe, periodMs: period }, nextAt: now + Math.floor(this.random() * spread), timer: undefined, phase: 'idle', removed: false };
+    const entry: Entry = { key, probe: { ...probe, periodMs: period }, nextAt: now + Math.floor(this.random() * spread), timer: undefined, phase: 'idle', removed: false, fastMs: 0 };
     this.entries.set(key, entry);
     this.arm(entry, now);
   }
@@ -79,6 +81,35 @@ export class ProbeScheduler {
     this.entries.delete(key);
     // A queued entry is skipped when it reaches the head; a running one finishes and is forgotten.
   }
+
+  /**
+   * Probe `key` now and then every `periodMs` (when shorter than its own period) until relax():
+   * HAProxy's `on-error fastinter`, for a target the data plane just saw failing. A probe already
+   * queued or running counts as the immediate one. No-op while the target is already hurried.
+   */
+  hurry(key: string, periodMs: number): boolean {
+    const entry = this.entries.get(key);
+    if (!entry || entry.fastMs > 0) return false;
+    entry.fastMs = Math.max(1, Math.min(periodMs, entry.probe.periodMs));
+    const now = this.clock.now();
+    this.clock.clearTimeout(entry.timer);
+    entry.nextAt = now;
+    this.tick(entry);
+    return true;
+  }
+
+  /** Back to the target's own period, counted from its last tick. */
+  relax(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry || entry.fastMs === 0) return;
+    entry.fastMs = 0;
+    this.clock.clearTimeout(entry.timer);
+    const now = this.clock.now();
+    entry.nextAt = now + entry.probe.periodMs;
+    this.arm(entry, now);
+  }
+
+  isHurried(key: string): boolean { return (this.entries.get(key)?.fastMs ?? 0) > 0; }
 
   close(): void {
     this.closed = true;
@@ -94,7 +125,7 @@ export class ProbeScheduler {
   private tick(entry: Entry): void {
     if (entry.removed) return;
     const now = this.clock.now();
-    const period = entry.probe.periodMs;
+    const period = entry.fastMs || entry.probe.periodMs;
     entry.nextAt += period;
     if (entry.nextAt <= now) entry.nextAt += (Math.floor((now - entry.nextAt) / period) + 1) * period;
     this.arm(entry, now);

@@ -4,7 +4,7 @@
 // backlog), so TCP probes — including the implicit ones — only notice a process that has exited
 // or stopped listening; an httpGet probe notices a hung one.
 import net from 'node:net';
-import { dialErrorText, failed, type ProbeOutcome } from './probe-outcome.ts';
+import { dialErrorText, failed, inconclusive, isLocalError, type ProbeOutcome } from './probe-outcome.ts';
 
 export function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
@@ -21,6 +21,6 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
     };
     const timer = setTimeout(() => finish(failed(dialErrorText(host, port, undefined, true))), timeoutMs);
     socket.once('connect', () => finish({ ok: true, message: '' }));
-    socket.once('error', (err) => finish(failed(dialErrorText(host, port, err))));
+    socket.once('error', (err: NodeJS.ErrnoException) => finish(isLocalError(err.code) ? inconclusive(err.code!) : failed(dialErrorText(host, port, err))));
   });
 }

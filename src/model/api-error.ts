@@ -5,6 +5,7 @@ import type { SyCode } from './error-codes.ts';
 import { isSyCode } from './error-codes.ts';
 import type { FieldError } from './field-errors.ts';
 import { formatFieldError, invalidMessage } from './field-errors.ts';
+import { truncateForMessage } from './truncate.ts';
 import { SyError } from './sy-error.ts';
 
 export type StatusReason =
@@ -59,18 +60,20 @@ const causeReason: Record<string, string> = {
   'Internal error': 'InternalError',
 };
 
-/** 422 Invalid with one cause per field error (apimachinery NewInvalid). */
-export function invalidError(kind: string, name: string, errors: FieldError[], group = ''): ApiError {
-  return new ApiError(422, 'Invalid', 'SY_INVALID', invalidMessage(kind, name, errors), {
-    name, kind: kind.toLowerCase() === 'endpointslice' ? 'EndpointSlice' : kind, group,
+/** 422 Invalid with one cause per field error (apimachinery NewInvalid); `code` names a more
+ *  specific cause than SY_INVALID where the client can act on it (a full NodePort range). */
+export function invalidError(kind: string, name: string, errors: FieldError[], group = '', code: SyCode = 'SY_INVALID'): ApiError {
+  return new ApiError(422, 'Invalid', code, invalidMessage(kind, name, errors), {
+    name: truncateForMessage(name), kind: kind.toLowerCase() === 'endpointslice' ? 'EndpointSlice' : kind, group,
     causes: errors.map((e) => ({ reason: causeReason[e.type], message: formatFieldError(e).slice(e.field.length + 2), field: e.field })),
   });
 }
 
 /** `services "web" not found`; a non-core group is named too: `endpointslices.discovery.k8s.io "x" not found`. */
 export function notFoundError(resource: string, name: string, group = ''): ApiError {
-  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${group ? `${resource}.${group}` : resource} "${name}" not found`,
-    { name, ...(group ? { group } : {}), kind: resource });
+  const shown = truncateForMessage(name);
+  return new ApiError(404, 'NotFound', 'SY_NOT_FOUND', `${group ? `${resource}.${group}` : resource} "${shown}" not found`,
+    { name: shown, ...(group ? { group } : {}), kind: resource });
 }
 
 export function badRequest(code: SyCode, message: string): ApiError {
@@ -79,5 +82,6 @@ export function badRequest(code: SyCode, message: string): ApiError {
 
 /** 409 `Operation cannot be fulfilled on services "web": <why>` (apimachinery NewConflict). */
 export function conflictError(resource: string, name: string, why: string): ApiError {
-  return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
+  const shown = truncateForMessage(name);
+  return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${shown}": ${why}`, { name: shown, kind: resource });
 }

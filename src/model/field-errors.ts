@@ -1,5 +1,6 @@
 // Kubernetes field errors (apimachinery pkg/util/validation/field/errors.go) and their text format.
 // Pure; used by validation, the registry's allocators, the admin API's Status bodies and the CLI.
+import { truncateForMessage } from './truncate.ts';
 
 export type FieldErrorType =
   | 'Required value'
@@ -19,12 +20,13 @@ export interface FieldError {
   detail?: string;
 }
 
-/** Go's %q-ish rendering: strings quoted, numbers and booleans bare, other values as JSON. */
+/** Go's %q-ish rendering: strings quoted, numbers and booleans bare, other values as JSON; a long
+ *  value is cut (truncate.ts), so an error never echoes more than a screenful of the input. */
 function renderValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return JSON.stringify(truncateForMessage(v));
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null) return 'null';
-  return JSON.stringify(v);
+  return truncateForMessage(JSON.stringify(v) ?? String(v));
 }
 
 /** One error's body: `<field>: <Type>[: <value>][: <detail>]`. */
@@ -45,7 +47,7 @@ export function formatAggregate(errors: FieldError[]): string {
 
 /** `Service "web" is invalid: <aggregate>` — the Status message; kubectl prints it prefixed by `The `. */
 export function invalidMessage(kind: string, name: string, errors: FieldError[]): string {
-  return `${kind} "${name}" is invalid: ${formatAggregate(errors)}`;
+  return `${kind} "${truncateForMessage(name)}" is invalid: ${formatAggregate(errors)}`;
 }
 
 export const required = (field: string, detail?: string): FieldError => ({ type: 'Required value', field, detail });

@@ -220,3 +220,21 @@ export function validateNonSpecialIP(s: string, path: string): FieldError[] {
   if (llMulticast) errs.push(invalid(path, s, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)'));
   return errs;
 }
+
+/** Two listening addresses (canonical text) on one port that accept the same connections: equal, or
+ *  one a wildcard covering the other (`::` is dual-stack in Node, so it covers v4 addresses too). */
+export function addressesOverlap(a: string, b: string): boolean {
+  if (a === b || a === '::' || b === '::') return true;
+  if (a === '0.0.0.0') return parseIP(b)?.family === 4;
+  if (b === '0.0.0.0') return parseIP(a)?.family === 4;
+  return false;
+}
+
+/** A socket bound on `inner` (canonical text) takes connections or datagrams that a listener on
+ *  `outer` on the same port would otherwise get: the same address, or one that `outer`, a wildcard,
+ *  covers. The kernel looks up the exact destination address before the wildcard, so a wildcard
+ *  socket takes nothing from a listener on a specific address; `::` (dual-stack) covers v4 too. */
+export function addressCovers(outer: string, inner: string): boolean {
+  if (outer === inner || outer === '::') return true;
+  return outer === '0.0.0.0' && parseIP(inner)?.family === 4;
+}

@@ -44,8 +44,9 @@ export interface UdpPortStats {
   datagramsSent: number;
   /** Flows ended: idle timeout, endpoint no longer usable, ICMP port unreachable, listener/port/worker closed. */
   flowsEnded: { idle: number; endpoint: number; refused: number; closed: number };
-  /** Client datagrams dropped, by cause. */
-  drops: { no_endpoints: number; max_flows: number; source_range: number; upstream_error: number; draining: number };
+  /** Client datagrams dropped, by cause (local_error: this machine could not open the upstream
+   *  socket or send; absent in documents from servers before it was counted). */
+  drops: { no_endpoints: number; max_flows: number; source_range: number; upstream_error: number; draining: number; local_error?: number };
 }
 
 export interface ServicePortStats {
@@ -62,7 +63,8 @@ export interface ServicePortStats {
   bytesSent: number;
   connectErrors: number;
   retries: number;
-  refusals: { no_endpoints: number; max_connections: number; source_range: number };
+  /** local_error: absent in documents from servers before it was counted. */
+  refusals: { no_endpoints: number; max_connections: number; source_range: number; local_error?: number };
   connectSeconds: HistogramCounts;
   durationSeconds: HistogramCounts;
   endpoints: EndpointStats[];

@@ -8,12 +8,14 @@ import type { EndpointSlots } from './endpoint-slots.ts';
 import type { WorkerPool } from '../data/worker-pool.ts';
 import type { EndpointSnapshot, ListenerSpec } from '../shared/messages.ts';
 import type { Service, ServicePort } from '../model/types.ts';
-import type { SyError } from '../model/sy-error.ts';
 import { portKey, servicePortEndpoints } from '../model/service-port-endpoints.ts';
 import { isProxied, planListeners } from './plan-listeners.ts';
 import { servicePortOptions, weightFromAnnotations, type DataPlaneDefaults } from './service-port-options.ts';
 import type { LbAddressPool } from './lb-address-pool.ts';
+import { ServiceListeners, type ListenerStatus } from './service-listeners.ts';
 import { AffinityGroups } from './affinity-groups.ts';
+
+export type { ListenerStatus } from './service-listeners.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 
 export interface DataPlaneSyncOptions {
@@ -25,22 +27,22 @@ export interface DataPlaneSyncOptions {
   defaults: DataPlaneDefaults;
   algorithms: readonly string[];
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
-  /** How often failed listeners are retried and drained slots swept. */
+  /** How often drained slots are swept and due listener retries run (default 1 s). */
   retryIntervalMs?: number;
-}
-
-interface ListenerState {
-  spec: ListenerSpec;
-  service: string;
-  bound: boolean;
-  lastError?: string;
+  /** How often bound listeners are checked for another process listening there too (default 5 s). */
+  shareCheckIntervalMs?: number;
+  clock?: () => number;
+  random?: () => number;
+  /** Listeners bound at most (the descriptor budget); 0 = unlimited. Admission keeps new Services
+   *  within it; this holds when stored ones exceed it (the limit was lowered since). */
+  maxListeners?: number;
 }
 
 export interface DataPlaneSync {
   /** Resolves when every change so far has reached the data plane. */
   settled(): Promise<void>;
-  /** Listener states, for status pages and describe. */
-  listeners(): { id: string; service: string; role: string; bound: boolean; error?: string }[];
+  /** Listener states, for status pages, /metrics and describe. */
+  listeners(): ListenerStatus[];
   /** The Service ports published to the data plane, with their table index (metrics, status page). */
   servicePorts(): PublishedServicePort[];
   close(): Promise<void>;
@@ -60,9 +62,7 @@ export interface PublishedServicePort {
 export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   // Per Service, so that syncing one Service never walks the others' ports or listeners.
   const portIndexes = new Map<string, Map<string, number>>(); // `ns/name` → portKey → table index
-  const listenerIds = new Map<string, Set<string>>(); // `ns/name` → ids of its listeners
   const generations = new Map<number, number>();
-  const listeners = new Map<string, ListenerState>();
   const published = new Map<number, PublishedServicePort>();
   const pending = new Set<string>();
   const affinity = new AffinityGroups(o.slots.table.maxServicePorts, (key) => o.slots.table.forgetAffinity(key));
@@ -70,6 +70,13 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   let closed = false;
 
   const serviceKeyOf = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
+  const listeners = new ServiceListeners({
+    pool: o.pool, event, clock: o.clock ?? Date.now, random: o.random ?? Math.random, maxListeners: o.maxListeners ?? 0,
+    service: (key) => {
+      const [ns, name] = key.split('/');
+      return o.registry.get('Service', ns, name) as Service | undefined;
+    },
+  });
 
   function indexFor(serviceKey: string, port: ServicePort): number {
     let ports = portIndexes.get(serviceKey);
@@ -83,24 +90,12 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
     return index;
   }
 
-  function setListener(state: ListenerState) {
-    listeners.set(state.spec.id, state);
-    let ids = listenerIds.get(state.service);
-    if (!ids) listenerIds.set(state.service, ids = new Set());
-    ids.add(state.spec.id);
-  }
-
-  function deleteListener(state: ListenerState) {
-    listeners.delete(state.spec.id);
-    const ids = listenerIds.get(state.service);
-    ids?.delete(state.spec.id);
-    if (ids?.size === 0) listenerIds.delete(state.service);
-  }
-
-  function event(service: Service, type: 'Normal' | 'Warning', reason: string, message: string) {
+  /** Records a Service event and logs it; `logSuffix` goes to the log line only (events aggregate
+   *  repeats by message, so what changes between repeats stays out of it). */
+  function event(service: Service, type: 'Normal' | 'Warning', reason: string, message: string, logSuffix = '') {
     o.registry.recordEvent({ kind: 'Service', namespace: service.metadata.namespace, name: service.metadata.name },
       type, reason, message, 'switchyard-proxy');
-    o.log(type === 'Warning' ? 'warn' : 'info', `service ${serviceKeyOf(service)}: ${reason}: ${message}`);
+    o.log(type === 'Warning' ? 'warn' : 'info', `service ${serviceKeyOf(service)}: ${reason}: ${message}${logSuffix}`);
   }
 
   function publishEndpoints(service: Service, serviceKey: string): Set<number> {
@@ -150,21 +145,6 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
     if (ports.size === 0) portIndexes.delete(serviceKey);
   }
 
-  async function bind(state: ListenerState, service: Service | undefined) {
-    try {
-      await o.pool.listen(state.spec);
-      state.bound = true;
-      if (state.lastError && service) event(service, 'Normal', 'ListenerBound', `listening on ${state.spec.id} again`);
-      state.lastError = undefined;
-    } catch (err) {
-      const e = err as SyError;
-      const why = e.systemCode ?? e.code;
-      const message = `cannot listen on ${state.spec.id} (${state.spec.role}): ${why ?? ''} ${e.message}`.replace(/\s+/g, ' ');
-      if (state.lastError !== message && service) event(service, 'Warning', 'FailedToListen', hintFor(e.systemCode, message));
-      state.lastError = message;
-    }
-  }
-
   async function syncListeners(service: Service | undefined, serviceKey: string) {
     let wanted: ListenerSpec[] = [];
     if (service && isProxied(service)) {
@@ -176,28 +156,10 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
       } else o.lbPool.release(serviceKey);
       wanted = planListeners({ service, servicePortIndex: (p) => indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress });
     } else o.lbPool.release(serviceKey);
-    for (const id of [...listenerIds.get(serviceKey) ?? []]) {
-      const state = listeners.get(id)!;
-      const next = wanted.find((l) => l.id === id);
-      const same = next && next.servicePortIndex === state.spec.servicePortIndex && next.sourceRanges.join() === state.spec.sourceRanges.join();
-      if (same) continue;
-      deleteListener(state);
-      if (state.bound) await o.pool.unlisten(id);
-    }
-    for (const spec of wanted) {
-      const existing = listeners.get(spec.id);
-      if (existing && existing.service !== serviceKey) {
-        if (service) event(service, 'Warning', 'FailedToListen', `${spec.id} is already used by Service ${existing.service}`);
-        continue;
-      }
-      if (existing) continue;
-      const state: ListenerState = { spec, service: serviceKey, bound: false };
-      setListener(state);
-      await bind(state, service);
-    }
+    await listeners.reconcile(serviceKey, service, wanted);
     if (service?.spec.type === 'LoadBalancer') {
       const lb = wanted.find((l) => l.role === 'loadBalancer');
-      const bound = lb && listeners.get(lb.id)?.bound;
+      const bound = lb && listeners.isBound(lb.id);
       o.registry.setLoadBalancerIngress(service.metadata.namespace!, service.metadata.name!, bound ? [{ ip: lb.address, ipMode: 'VIP' }] : []);
     }
   }
@@ -226,36 +188,29 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
 
   const timer = setInterval(() => {
     o.slots.sweep();
-    const retry = new Set<string>();
-    for (const state of listeners.values()) if (!state.bound) retry.add(state.service);
-    if (retry.size) {
-      running = running.then(async () => {
-        for (const state of [...listeners.values()]) {
-          if (state.bound || closed) continue;
-          const [ns, name] = state.service.split('/');
-          await bind(state, o.registry.get('Service', ns, name) as Service | undefined);
-        }
-      });
-    }
-  }, o.retryIntervalMs ?? 5000);
+    if (!listeners.retryDue()) return;
+    running = running.then(() => listeners.retry(() => closed));
+  }, o.retryIntervalMs ?? 1000);
   timer.unref();
+
+  // A process may join a reuseport listener after it was bound (nothing stops one of the same user
+  // from doing so): say so while it lasts, so that the lost share of connections is explained.
+  const shareTimer = setInterval(() => {
+    running = running.then(() => (closed ? undefined : listeners.checkShared()))
+      .catch((err) => o.log('error', `listener share check failed: ${(err as Error).message}`));
+  }, o.shareCheckIntervalMs ?? 5000);
+  shareTimer.unref();
 
   return {
     settled: () => running,
-    listeners: () => [...listeners.values()].map((s) => ({ id: s.spec.id, service: s.service, role: s.spec.role, bound: s.bound, error: s.lastError })),
+    listeners: () => listeners.status(),
     servicePorts: () => [...published.values()].sort((a, b) => (a.service + a.port).localeCompare(b.service + b.port)),
     async close() {
       closed = true;
       clearInterval(timer);
+      clearInterval(shareTimer);
       unsubscribe();
       await running;
     },
   };
-}
-
-function hintFor(code: string | undefined, message: string): string {
-  if (code === 'EACCES') return `${message} — ports below 1024 need root or CAP_NET_BIND_SERVICE (e.g. \`sudo setcap cap_net_bind_service=+ep $(which node)\`); the NodePort still works`;
-  if (code === 'EADDRINUSE') return `${message} — another process holds this address and port; stop it or change the Service's port`;
-  if (code === 'EADDRNOTAVAIL') return `${message} — the address is not configured on this machine; add it to an interface or pick another`;
-  return message;
 }

@@ -32,6 +32,10 @@ import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery
 import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
 import type { Service } from '../model/types.ts';
 import { isKubeDnsService } from '../model/kube-dns-service.ts';
+import { createListenerBudget, type ListenerBudget } from '../proxy/listener-budget.ts';
+import { cachedFor, countOpenDescriptors, descriptorReadiness, planDescriptorBudget, readOpenFileLimit } from './descriptor-budget.ts';
+
+export { DEFAULT_MAX_UDP_FLOWS } from './descriptor-budget.ts';
 
 export interface ServerOptions {
   stateDir: string;
@@ -55,8 +59,14 @@ export interface ServerOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   connectAttempts: number;
+  /** Global limit on proxied connections; 0 = derive it from the open-file limit. */
   maxConnections: number;
-  /** Global limit on live UDP flows; each holds one socket (a file descriptor) to its endpoint. */
+  /** Listeners the Services may have in all; 0 = derive it from the open-file limit. */
+  maxListeners: number;
+  /** Soft RLIMIT_NOFILE; default read from /proc/self/limits (tests pass one). */
+  openFileLimit?: number;
+  /** Global limit on live UDP flows; each holds one socket (a file descriptor) to its endpoint.
+   *  0 = derive it from the open-file limit (at most DEFAULT_MAX_UDP_FLOWS). */
   maxUdpFlows: number;
   udpSockets: UdpSocketMode;
   /** SO_RCVBUF asked for on UDP listeners (capped by net.core.rmem_max). */
@@ -104,8 +114,8 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   idleTimeoutMs: 3_600_000,
   connectAttempts: 3,
   maxConnections: 0,
-  // 8,000 DNS clients with a flow each, twice over.
-  maxUdpFlows: 16_384,
+  maxListeners: 0,
+  maxUdpFlows: 0,
   udpSockets: DEFAULT_UDP_SOCKETS,
   udpRecvBufferBytes: 4 << 20,
   drainTimeoutMs: 60_000,
@@ -137,8 +147,16 @@ export interface RunningServer {
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  // Checked before anything starts: a bad pool is the operator's to fix, not a half-started server's.
+  // Checked before anything starts: a bad pool, or a descriptor budget that cannot fit the
+  // open-file limit, is the operator's to fix, not a half-started server's.
   const lbPool = createLbAddressPool(o.lbPool);
+  const budget = planDescriptorBudget({
+    limit: 'openFileLimit' in o ? o.openFileLimit : readOpenFileLimit(), workers: o.workers, accept: o.accept, udpSockets: o.udpSockets,
+    maxListeners: o.maxListeners, maxConnections: o.maxConnections, maxUdpFlows: o.maxUdpFlows,
+  });
+  o.log('info', `descriptor budget: ${budget.summary}`);
+  // Counted at most once a second for /readyz and the status sampler alike (a directory read).
+  const openDescriptors = cachedFor(1000, countOpenDescriptors);
   const store: Store = o.store?.kind === 'etcd'
     ? await openEtcdStore(o.store.connection, { log: (m) => o.log('info', m) })
     : await openSqliteStore(o.stateDir);
@@ -150,6 +168,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let startedSync: DataPlaneSync | undefined;
   let startedHealth: HealthManager | undefined;
   let accessLog: WriteStream | undefined;
+  let listenerBudget: ListenerBudget | undefined;
   let docker: DockerDiscovery | undefined;
   let dns: RunningDns | undefined;
   let fqdn: FqdnResolver | undefined;
@@ -170,6 +189,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         onChange: (leading) => reg.setLeading(leading),
       });
     }
+    // Before the -f manifests are applied, so that they are held to the budget too.
+    listenerBudget = createListenerBudget({
+      registry: reg, nodeAddresses: o.nodeAddresses, max: budget.maxListeners, perListener: budget.perListener, openFileLimit: budget.limit,
+    });
+    reg.setAdmission(listenerBudget.admit);
+    const runningBudget = listenerBudget;
     fqdn = startFqdnResolver({ registry: reg, lookup: systemLookup(o.fqdnNameservers), log: o.log });
     const runningFqdn = fqdn;
     const reportApply = (lines: ApplyLine[]) => {
@@ -185,8 +210,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       : o.accessLog === '-' ? (lines: string[]) => { process.stdout.write(lines.join('\n') + '\n'); }
       : (lines: string[]) => { accessLog!.write(lines.join('\n') + '\n'); };
     pool = await startWorkerPool({
-      workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: o.maxConnections,
-      maxUdpFlows: o.maxUdpFlows, udpSockets: o.udpSockets, udpRecvBufferBytes: o.udpRecvBufferBytes, accessLog: sink, randomSeed: o.randomSeed, log: o.log,
+      workers: o.workers, accept: o.accept, table, drainTimeoutMs: o.drainTimeoutMs, maxConnections: budget.maxConnections,
+      maxUdpFlows: budget.maxUdpFlows, udpSockets: o.udpSockets, udpRecvBufferBytes: o.udpRecvBufferBytes, accessLog: sink, randomSeed: o.randomSeed, log: o.log,
     });
     const sync = startDataPlaneSync({
       registry: reg, slots, pool, lbPool, nodeAddresses: o.nodeAddresses,
@@ -194,7 +219,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts,
         clientIpAlgorithm: store.shared ? 'maglev' : undefined,
       },
-      algorithms: balancerNames(), log: o.log,
+      algorithms: balancerNames(), log: o.log, maxListeners: budget.maxListeners,
     });
     startedSync = sync;
     await sync.settled();
@@ -221,13 +246,20 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       probeMessages: () => new Map(health.status().map((t) => [t.endpoint, t.lastMessage])),
       udpKernelDrops: readUdpKernelDrops,
       extraMetrics: () => (runningDns.plan ? runningDns.metrics.prometheus() : ''),
+      descriptors: () => {
+        const open = openDescriptors();
+        return {
+          open: typeof open === 'number' ? open : undefined, limit: budget.limit,
+          maxListeners: budget.maxListeners, listenersNeeded: runningBudget.used(), maxConnections: budget.maxConnections,
+          maxUdpFlows: budget.maxUdpFlows,
+        };
+      },
     };
     sampler = startStatusSampler(metrics, { log: o.log });
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
-      log: (line) => o.log('warn', line),
+      log: (line) => o.log('warn', line), notReady: notReady(store, descriptorReadiness(budget.limit, openDescriptors)),
       extraRoutes: metricsRoutes(metrics, sampler),
-      readiness: store.shared ? () => store.shared!.status() : undefined,
     });
     const runningSampler = sampler;
     const adminUrl = `http://${joinHostPort(admin.address, admin.port)}`;
@@ -252,6 +284,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           await runningDns.close();
           runningFqdn.close();
           reg.setReadiness(undefined);
+          reg.setAdmission(undefined);
+          listenerBudget?.close();
           await health.close();
           await sync.close();
           // The drain is bounded by the drain timeout; the grace on top only guards against a worker
@@ -270,6 +304,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     await docker?.close().catch(() => {});
     await election?.close().catch(() => {});
     sampler?.close();
+    listenerBudget?.close();
     await dns?.close().catch(() => {});
     fqdn?.close();
     if (registry) registry.setReadiness(undefined);
@@ -290,4 +325,13 @@ function within(p: Promise<unknown>, ms: number): Promise<boolean> {
     timer.unref();
     p.then(() => { clearTimeout(timer); resolve(true); }, () => { clearTimeout(timer); resolve(true); });
   });
+}
+
+/** /readyz's reason to answer 503: the shared store unreachable first (this instance serves a state
+ *  that may be stale), then the descriptor budget. */
+function notReady(store: Store, descriptors: () => string | undefined): () => string | undefined {
+  return () => {
+    const s = store.shared?.status();
+    return s && !s.ready ? s.message : descriptors();
+  };
 }

@@ -9,12 +9,14 @@
 import { ApiError } from '../model/api-error.ts';
 
 const MAGIC = 0x53594554; // "SYET"
-const VERSION = 5;
+const VERSION = 6;
 
 // Header words (Int32).
 const H_MAGIC = 0, H_VERSION = 1, H_SLOTS = 2, H_PORTS = 3, H_AFF = 4, H_WORKERS = 7;
+// H_STATE_EPOCH counts changes of any slot's usability (flags or generation): pickers keep the
+// usable endpoints of a Service port compacted in a list they rebuild when it moves.
 // H_UDP_FLOWS: live UDP flows across every worker, held under --max-udp-flows.
-export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6, H_UDP_FLOWS = 8;
+export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6, H_STATE_EPOCH = 8, H_UDP_FLOWS = 9;
 const HEADER_WORDS = 16;
 // Slot state words (Int32, flags and generation), one per slot in a dense region of their own: it is
 // what every pick reads first for every candidate it looks at, and 30,000 of them take 117 KiB.
@@ -47,17 +49,24 @@ const CONNECT_HIST_LONGS = CONNECT_SECONDS_BUCKETS.length + 2;
 const DURATION_HIST_LONGS = DURATION_SECONDS_BUCKETS.length + 2;
 export const PL_TOTAL = 0, PL_BYTES_IN = 4, PL_BYTES_OUT = 5, PL_CONNECT_ERRORS = 6, PL_RETRIES = 7, PL_CONNECT_HIST = 8;
 export const PL_DURATION_HIST = PL_CONNECT_HIST + CONNECT_HIST_LONGS;
+/** Connections refused because this process could not connect out (EMFILE, ENOBUFS, no local port). */
+export const PL_LOCAL_ERRORS = PL_DURATION_HIST + DURATION_HIST_LONGS;
 // A UDP Service port's own words after the histograms (its PL_TOTAL counts flows created, its bytes
 // and duration histogram are the words above): datagrams each way, flows ended by reason, datagrams
 // dropped by cause.
-export const PL_DGRAMS_IN = PL_DURATION_HIST + DURATION_HIST_LONGS, PL_DGRAMS_OUT = PL_DGRAMS_IN + 1;
+export const PL_DGRAMS_IN = PL_LOCAL_ERRORS + 1, PL_DGRAMS_OUT = PL_DGRAMS_IN + 1;
 const PL_FLOWS_ENDED = PL_DGRAMS_OUT + 1;
 const PL_UDP_DROPS = PL_FLOWS_ENDED + 4;
-export const PORT_LONGS = PL_UDP_DROPS + 5;
+/** Why a client datagram was dropped, in word order: no usable endpoint; --max-udp-flows reached;
+ *  outside the source ranges; the upstream socket could not be opened or the send failed
+ *  (EHOSTUNREACH, …); the worker is draining; this machine could not open the upstream socket or
+ *  send (EMFILE, ENOBUFS, …: never held against the endpoint). */
+export const UDP_DROP_CAUSES = ['noEndpoints', 'maxFlows', 'sourceRange', 'upstreamError', 'draining', 'localError'] as const;
+export const PORT_LONGS = PL_UDP_DROPS + UDP_DROP_CAUSES.length;
 
-export type RefusalCause = 'noEndpoints' | 'maxConnections' | 'sourceRange';
+export type RefusalCause = 'noEndpoints' | 'maxConnections' | 'sourceRange' | 'localError';
 /** The Service-port long (PL_*) that counts each refusal cause. */
-export const REFUSAL_WORD: Record<RefusalCause, number> = { noEndpoints: 1, maxConnections: 2, sourceRange: 3 };
+export const REFUSAL_WORD: Record<RefusalCause, number> = { noEndpoints: 1, maxConnections: 2, sourceRange: 3, localError: PL_LOCAL_ERRORS };
 
 /** Why a UDP flow ended: idle timeout; its endpoint stopped being usable or left the Service port;
  *  the endpoint answered with ICMP port unreachable; its listener, Service port or worker closed. */
@@ -65,12 +74,8 @@ export type FlowEnd = 'idle' | 'endpoint' | 'refused' | 'closed';
 export const FLOW_END_WORD: Record<FlowEnd, number> = {
   idle: PL_FLOWS_ENDED, endpoint: PL_FLOWS_ENDED + 1, refused: PL_FLOWS_ENDED + 2, closed: PL_FLOWS_ENDED + 3,
 };
-/** Why a client datagram was dropped: no usable endpoint; --max-udp-flows reached; outside the
- *  source ranges; the upstream socket could not be opened or the send failed; the worker is draining. */
-export type UdpDropCause = 'noEndpoints' | 'maxFlows' | 'sourceRange' | 'upstreamError' | 'draining';
-export const UDP_DROP_WORD: Record<UdpDropCause, number> = {
-  noEndpoints: PL_UDP_DROPS, maxFlows: PL_UDP_DROPS + 1, sourceRange: PL_UDP_DROPS + 2, upstreamError: PL_UDP_DROPS + 3, draining: PL_UDP_DROPS + 4,
-};
+export type UdpDropCause = typeof UDP_DROP_CAUSES[number];
+export const UDP_DROP_WORD = Object.fromEntries(UDP_DROP_CAUSES.map((c, i) => [c, PL_UDP_DROPS + i])) as Record<UdpDropCause, number>;
 
 // Worker rows: each written by its own worker (counters, loop delay in ns) or by the main thread
 // (restarts, the active count reset when a crashed worker's row is taken over).

@@ -29,7 +29,7 @@ import { healthy, retiredState, stateFlags, stateGeneration, withFlags } from '.
 // code; an imported binding it reads from the exporting module's cell at every use. Indexing with
 // the imports directly made slotState + active + weight of one slot about 1.5 ns slower (4.2 -> 5.7
 // ns, a scratch microbenchmark on this box); with these copies it is 4.2-4.3 ns, as before the split.
-const { H_GLOBAL_ACTIVE, H_UDP_FLOWS, H_WEIGHT_EPOCH, P_ACTIVE, P_CURSOR, PORT_WORDS, S_ACTIVE, S_CONSEC_FAIL, S_WEIGHT } = layout;
+const { H_GLOBAL_ACTIVE, H_STATE_EPOCH, H_UDP_FLOWS, H_WEIGHT_EPOCH, P_ACTIVE, P_CURSOR, PORT_WORDS, S_ACTIVE, S_CONSEC_FAIL, S_WEIGHT } = layout;
 const { SL_FAILS, SL_ICMP_REFUSED, SL_TOTAL, SLOT_LONGS, SLOT_WORDS } = layout;
 
 export class EndpointTable extends EndpointTableMetrics {
@@ -72,6 +72,9 @@ export class EndpointTable extends EndpointTableMetrics {
       const next = withFlags(old, set, clear);
       // SC compareExchange: a worker's next load of the state word sees either old or next, whole.
       if (Atomics.compareExchange(this.i32, at, old, next) === old) {
+        // Bumped after the state word (SC add): a picker that sees the new epoch and then reads
+        // the word sees `next`. Unchanged words (every snapshot rewrites them) leave it alone.
+        if (next !== old) Atomics.add(this.i32, H_STATE_EPOCH, 1);
         this.noteHealth(slot, healthy(next));
         return next;
       }
@@ -83,7 +86,14 @@ export class EndpointTable extends EndpointTableMetrics {
   retireSlot(slot: number): void {
     const at = this.stateBase + slot;
     Atomics.store(this.i32, at, retiredState(Atomics.load(this.i32, at)));
+    Atomics.add(this.i32, H_STATE_EPOCH, 1);
   }
+
+  /** Changes whenever any slot's state word changes. Relaxed (plain, tear-free) read: a picker
+   *  compares it on every pick and, when it moved, re-reads it with stateEpochOrdered() before
+   *  rebuilding, so the rebuild's reads are ordered after the writes the epoch announced. */
+  stateEpoch(): number { return this.i32[H_STATE_EPOCH]; }
+  stateEpochOrdered(): number { return Atomics.load(this.i32, H_STATE_EPOCH); }
 
   /** Main thread: reset a free slot's counters for a new occupant (before its snapshot is posted).
    *  The active count is left alone: it was zero when the slot was freed, and a straggler that

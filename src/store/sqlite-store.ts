@@ -53,7 +53,7 @@ function storeError(err: unknown, file: string, doing: string): StoreError {
   const why = reason(err);
   if (code === SQLITE_BUSY || code === SQLITE_LOCKED) {
     return new StoreError('SY_STORE_LOCKED', file,
-      `state file ${file} is in use by another switchyard process (${why}). Stop the other server, or give this one its own state directory (SWITCHYARD_STATE_DIR).`,
+      `state file ${file} is in use by another switchyard process (${why}). Stop the other server, or give this one its own state directory (serve --state-dir DIR, or SWITCHYARD_STATE_DIR).`,
       { cause: err });
   }
   if (code === SQLITE_NOTADB || code === SQLITE_CORRUPT) {
@@ -66,7 +66,7 @@ function storeError(err: unknown, file: string, doing: string): StoreError {
   }
   if (code === SQLITE_CANTOPEN || code === SQLITE_PERM || code === SQLITE_READONLY || code === SQLITE_IOERR) {
     return new StoreError('SY_STORE_UNREADABLE', file,
-      `cannot use state file ${file} (${why}) while ${doing}. Check that it and its directory exist and are readable and writable by this user, or choose another state directory (SWITCHYARD_STATE_DIR).`,
+      `cannot use state file ${file} (${why}) while ${doing}. Check that it and its directory exist and are readable and writable by this user, or choose another state directory (serve --state-dir DIR, or SWITCHYARD_STATE_DIR).`,
       { cause: err });
   }
   return new StoreError('SY_STORE_UNREADABLE', file, `state file ${file}: ${why} while ${doing}. ${moveAside(file)}`, { cause: err });
@@ -78,13 +78,13 @@ function prepareDir(dir: string, file: string): void {
     accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (err) {
     throw new StoreError('SY_STORE_UNREADABLE', file,
-      `cannot use state directory ${dir} (${(err as Error).message}). Make it readable and writable by this user, or choose another state directory (SWITCHYARD_STATE_DIR).`,
+      `cannot use state directory ${dir} (${(err as Error).message}). Make it readable and writable by this user, or choose another state directory (serve --state-dir DIR, or SWITCHYARD_STATE_DIR).`,
       { cause: err });
   }
   let isFile = true;
   try { isFile = statSync(file).isFile(); } catch { /* absent: SQLite creates it */ }
   if (!isFile) {
-    throw new StoreError('SY_STORE_UNREADABLE', file, `state file ${file} exists but is not a regular file. Move it aside or choose another state directory (SWITCHYARD_STATE_DIR).`);
+    throw new StoreError('SY_STORE_UNREADABLE', file, `state file ${file} exists but is not a regular file. Move it aside or choose another state directory (serve --state-dir DIR, or SWITCHYARD_STATE_DIR).`);
   }
 }
 
@@ -159,7 +159,7 @@ export async function openSqliteStore(dir: string, opts: SqliteStoreOptions = {}
     db.exec('PRAGMA locking_mode = EXCLUSIVE');
     const mode = db.prepare('PRAGMA journal_mode = WAL').get();
     if (String(mode?.journal_mode).toLowerCase() !== 'wal') {
-      throw new StoreError('SY_STORE_UNREADABLE', file, `state file ${file} cannot be switched to WAL journaling (got ${String(mode?.journal_mode)}). Check the file system supports file locking, or choose another state directory (SWITCHYARD_STATE_DIR).`);
+      throw new StoreError('SY_STORE_UNREADABLE', file, `state file ${file} cannot be switched to WAL journaling (got ${String(mode?.journal_mode)}). Check the file system supports file locking, or choose another state directory (serve --state-dir DIR, or SWITCHYARD_STATE_DIR).`);
     }
     db.exec('PRAGMA synchronous = FULL');
     initSchema(db, file);

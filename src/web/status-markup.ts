@@ -27,6 +27,14 @@ export function bytesRateText(now: { bytesReceived: number; bytesSent: number },
   return `${bytesText(Math.round(r))}/s in · ${bytesText(Math.round(s))}/s out`;
 }
 
+/** A count by cause as its total and the causes that occurred: `{ no_endpoints: 3, local_error: 1,
+ *  max_flows: 0 }` → "4 (no endpoints 3, local error 1)". */
+export function causesText(byCause: Record<string, number | undefined>): string {
+  const seen = Object.entries(byCause).filter((e): e is [string, number] => (e[1] ?? 0) > 0);
+  const total = seen.reduce((sum, [, n]) => sum + n, 0);
+  return seen.length === 0 ? '0' : `${total} (${seen.map(([cause, n]) => `${cause.replace(/_/g, ' ')} ${n}`).join(', ')})`;
+}
+
 /** The line under the title: when, how many, switchyard's CPU and memory. */
 export function pageMeta(doc: StatusDocument, prev: StatusDocument | null): string {
   const cores = processCores(doc, prev);
@@ -67,17 +75,15 @@ export function portLive(p: ServicePortStats, before: ServicePortStats | undefin
   const udp = p.protocol === 'UDP' ? p.udp : undefined;
   const out: string[] = [];
   if (udp) {
-    const dropped = udp.drops.no_endpoints + udp.drops.max_flows + udp.drops.source_range + udp.drops.upstream_error + udp.drops.draining;
     const ended = udp.flowsEnded;
     out.push(`<p class="figures"><b>${p.activeConnections}</b> live flows · ${p.connectionsTotal} total · ` +
       `${udp.datagramsReceived} datagrams in · ${udp.datagramsSent} out · ${bytesText(p.bytesReceived)} in · ${bytesText(p.bytesSent)} out · ` +
       `${bytesRateText(p, before, dt)} · ended: ${ended.idle} idle, ${ended.endpoint} endpoint gone, ${ended.refused} refused, ` +
-      `${ended.closed} closed · ${dropped} datagrams dropped</p>`);
+      `${ended.closed} closed · ${causesText(udp.drops)} datagrams dropped</p>`);
   } else {
-    const refused = p.refusals.no_endpoints + p.refusals.max_connections + p.refusals.source_range;
     out.push(`<p class="figures"><b>${p.activeConnections}</b> active · ${p.connectionsTotal} total · ` +
       `${bytesText(p.bytesReceived)} in · ${bytesText(p.bytesSent)} out · ${bytesRateText(p, before, dt)} · ${p.connectErrors} connect errors · ` +
-      `${p.retries} retries · ${refused} refused</p>`);
+      `${p.retries} retries · ${causesText(p.refusals)} refused</p>`);
   }
   out.push(udp
     ? '<table class="endpoints"><thead><tr><th>Endpoint</th><th>Pod</th><th>Health</th><th>Flows</th><th>Total</th><th>ICMP refused</th><th>Datagrams in / out</th><th>Bytes in / out</th><th>Throughput</th></tr></thead><tbody>'

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomLoopback } from '../helpers/free-port.ts';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
+import { waitForValue } from '../helpers/wait-for.ts';
 
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 let sy: SwitchyardProcess;
@@ -57,15 +58,6 @@ function file(name: string, text: string): string {
   return p;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const columns = (line: string) => line.trim().split(/\s{2,}/);
 
@@ -157,7 +149,7 @@ test('apply creates, reports unchanged, configures; get prints switchyard get\'s
   assert.is(json.kind, 'Service');
   assert.match(json.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'], /"targetPort":9443/);
   assert.match(await ok(['get', 'svc', 'web', '-o', 'yaml']), /^apiVersion: v1\nkind: Service\n/);
-  const podRow = await until('the Pod to be ready', async () => {
+  const podRow = await waitForValue('the Pod to be ready', async () => {
     const line = (await ok(['get', 'pods', 'web-1', '-o', 'wide'])).split('\n')[1];
     return columns(line)[1] === '1/1' ? columns(line) : undefined;
   });
@@ -167,7 +159,7 @@ test('apply creates, reports unchanged, configures; get prints switchyard get\'s
 });
 
 test('describe svc, ep and pod show the endpoints and the health loop\'s events', async () => {
-  const svc = await until('a Service event', async () => {
+  const svc = await waitForValue('a Service event', async () => {
     const out = await ok(['describe', 'svc', 'web']);
     return /Events:\s*\n\s+Type\s+Reason/.test(out) ? out : undefined;
   });
@@ -177,7 +169,7 @@ test('describe svc, ep and pod show the endpoints and the health loop\'s events'
   assert.match(await ok(['describe', 'ep', 'web']), /Subsets:/);
   const dead = file('dead.yaml', pod('web-dead', randomLoopback(), 1));
   await ok(['apply', '-f', dead]);
-  const described = await until('an Unhealthy event on the Pod', async () => {
+  const described = await waitForValue('an Unhealthy event on the Pod', async () => {
     const out = await ok(['describe', 'pod', 'web-dead']);
     return /Warning\s+Unhealthy/.test(out) ? out : undefined;
   });
@@ -224,10 +216,10 @@ test('get -w --output-watch-events sees changes made after it started', async ()
   let out = '';
   watch.stdout.on('data', (d) => (out += d));
   try {
-    await until('the initial rows', async () => (/ADDED\s+web\s/.test(out) ? true : undefined));
+    await waitForValue('the initial rows', async () => (/ADDED\s+web\s/.test(out) ? true : undefined));
     await ok(['annotate', 'svc', 'web', 'watched=yes']);
     await ok(['delete', 'svc', 'api']);
-    await until('MODIFIED and DELETED rows', async () => (/MODIFIED\s+web\s[\s\S]*DELETED\s+api\s/.test(out) ? true : undefined));
+    await waitForValue('MODIFIED and DELETED rows', async () => (/MODIFIED\s+web\s[\s\S]*DELETED\s+api\s/.test(out) ? true : undefined));
   } finally {
     watch.kill('SIGTERM');
   }

@@ -73,11 +73,12 @@ test('top redraws in place, busiest first with sparklines, and q quits', async (
   // A few seconds of traffic to busy, one connection at a time (bounded in count and time).
   const until = Date.now() + 4000;
   for (let i = 0; i < 400 && Date.now() < until; i++) await greet(busy, 7000);
-  await waitFor('busy listed first with a sparkline', () => {
+  // A frame drawn while the last greetings were closing shows them active: wait for one after.
+  await waitFor('busy listed first with a sparkline, its connections closed', () => {
     const lines = screen().split('\n');
     const b = lines.findIndex((l) => l.startsWith('default/busy 7000/TCP'));
     const q = lines.findIndex((l) => l.startsWith('default/quiet 7000/TCP'));
-    return b > 0 && q > b && /[▂▃▄▅▆▇█]/.test(lines[b]);
+    return b > 0 && q > b && /[▂▃▄▅▆▇█]/.test(lines[b]) && /2\/2 ready +\d+\.\d +0 /.test(lines[b]);
   });
   const lines = screen().split('\n');
   const b = lines.findIndex((l) => l.startsWith('default/busy 7000/TCP'));

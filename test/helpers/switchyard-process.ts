@@ -31,6 +31,8 @@ export function runCli(args: string[], opts: { server?: string; stdin?: string; 
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    // A command may stop reading stdin early (a size cap): the rest of the write then fails.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.stdin ?? '');
   });
 }
@@ -50,7 +52,12 @@ export interface SwitchyardProcess {
   restart(): Promise<SwitchyardProcess>;
 }
 
-export async function startSwitchyard(extraArgs: string[] = [], reuse?: { stateDir: string; nodeAddress: string; serviceCidr: string; adminPort: number }): Promise<SwitchyardProcess> {
+export interface StartOptions {
+  /** Run under this soft and hard open-file limit (`ulimit -n` in the shell that execs Node). */
+  fdLimit?: number;
+}
+
+export async function startSwitchyard(extraArgs: string[] = [], reuse?: { stateDir: string; nodeAddress: string; serviceCidr: string; adminPort: number }, opts: StartOptions = {}): Promise<SwitchyardProcess> {
   const stateDir = reuse?.stateDir ?? mkdtempSync(join(tmpdir(), 'switchyard-state-'));
   const nodeAddress = reuse?.nodeAddress ?? randomLoopback();
   const serviceCidr = reuse?.serviceCidr ?? randomServiceCidr();
@@ -58,7 +65,10 @@ export async function startSwitchyard(extraArgs: string[] = [], reuse?: { stateD
   const url = `http://127.0.0.1:${adminPort}`;
   const args = [BIN, 'serve', '--admin', `127.0.0.1:${adminPort}`, '--state-dir', stateDir, '--service-cidr', serviceCidr,
     '--node-address', nodeAddress, '--workers', '2', ...extraArgs];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  // `exec` keeps the PID: stopping the child stops Node itself.
+  const child = opts.fdLimit === undefined
+    ? spawn(process.execPath, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('sh', ['-c', `ulimit -n ${opts.fdLimit} && exec "$@"`, 'sh', process.execPath, ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -91,7 +101,7 @@ export async function startSwitchyard(extraArgs: string[] = [], reuse?: { stateD
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     },
-    restart: () => startSwitchyard(extraArgs, { stateDir, nodeAddress, serviceCidr, adminPort }),
+    restart: () => startSwitchyard(extraArgs, { stateDir, nodeAddress, serviceCidr, adminPort }, opts),
   };
   return self;
 }

@@ -66,3 +66,14 @@ export function roundTrip(socket: net.Socket, text: string, timeoutMs = 5000): P
     socket.write(text);
   });
 }
+
+/** `n` connections one after another, each closed after its greeting: how many each backend got. */
+export async function greetingCounts(host: string, port: number, n: number): Promise<Record<string, number>> {
+  const got: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const { socket, name } = await connectAndGreet(host, port);
+    socket.destroy();
+    got[name] = (got[name] ?? 0) + 1;
+  }
+  return got;
+}

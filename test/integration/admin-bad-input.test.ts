@@ -78,6 +78,17 @@ test('malformed JSON and YAML are 400 with the parser message', () => unchanged(
 test('huge nesting and wrong types are refused without a state change', () => unchanged(async () => {
   const deep = '{"kind":"Service","metadata":{"name":"deep"},"spec":' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5000) + '}';
   expectStatus(await call('POST', SVC_PATH, deep), 400, /nests deeper/);
+  // Patches too: merge, strategic and JSON patches are applied by recursive code.
+  const patched = await call('POST', SVC_PATH, good('patched'));
+  assert.is(patched.status, 201, patched.text);
+  const deepPatch = '{"spec":' + '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000) + '}';
+  for (const type of ['application/merge-patch+json', 'application/strategic-merge-patch+json']) {
+    expectStatus(await call('PATCH', `${SVC_PATH}/patched`, deepPatch, type), 400, /nests deeper/);
+  }
+  const deepOps = '[{"op":"add","path":"/spec/x","value":' + '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000) + '}]';
+  expectStatus(await call('PATCH', `${SVC_PATH}/patched`, deepOps, 'application/json-patch+json'), 400, /nests deeper/);
+  const del = await call('DELETE', `${SVC_PATH}/patched`);
+  assert.is(del.status, 200, del.text);
   const deepYaml = 'kind: Service\nspec: ' + '['.repeat(20000) + ']'.repeat(20000) + '\n';
   expectStatus(await call('POST', SVC_PATH, deepYaml, 'application/yaml'), 400);
   const wrong = await call('POST', SVC_PATH, JSON.stringify({ kind: 'Service', apiVersion: 'v1', metadata: { name: 'wt' }, spec: { ports: 'eighty' } }));
@@ -144,7 +155,7 @@ function raw(bytes: Buffer | string, endAfterWrite = false): Promise<string> {
 }
 
 test('a request that sends half its body then stalls times out; the server keeps serving', () => unchanged(async () => {
-  const stalled = raw(`POST ${SVC_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n${good('stalled').slice(0, 30)}`);
+  const stalled = raw(`POST ${SVC_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n${good('stalled').slice(0, 30)}`);
   // Served while the stalled request is pending.
   const during = await call('GET', '/api/v1/namespaces/default/services/seed');
   assert.is(during.status, 200);
@@ -155,18 +166,18 @@ test('a request that sends half its body then stalls times out; the server keeps
 }));
 
 test('stalled headers and raw garbage bytes end in 400/408 without harm', () => unchanged(async () => {
-  assert.match(await raw('GET /healthz HTTP/1.1\r\nHost: x\r\n'), /^HTTP\/1\.1 408 /);
+  assert.match(await raw('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n'), /^HTTP\/1\.1 408 /);
   assert.match(await raw(Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x0d, 0x0a, 0x0d, 0x0a, 0x80, 0x81])), /^HTTP\/1\.1 400 /);
   assert.match(await raw('PUT /api/v1/namespaces/default/services/x HTTP/1.1\r\nContent-Length: nope\r\n\r\n'), /^HTTP\/1\.1 400 /);
-  assert.match(await raw(`GET /${'a'.repeat(40_000)} HTTP/1.1\r\nHost: x\r\n\r\n`), /^HTTP\/1\.1 431 /);
+  assert.match(await raw(`GET /${'a'.repeat(40_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`), /^HTTP\/1\.1 431 /);
   // The client vanishes mid-body.
-  await raw(`POST ${SVC_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"kind":`, true);
+  await raw(`POST ${SVC_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"kind":`, true);
 }));
 
-test('connections beyond the limit are dropped; idle keep-alive connections are closed', async () => {
+test('beyond the limit the connection idle the longest is closed to make room: a new request is served, a busy one is not cut', async () => {
   const small = await startAdminServer({
     control: registry, host: '127.0.0.1', port: 0, log: (l) => logs.push(l),
-    limits: { maxConnections: 2, keepAliveTimeoutMs: 200, requestTimeoutMs: 2_000, headersTimeoutMs: 2_000 },
+    limits: { maxConnections: 2, maxConnectionsPerClient: 2, keepAliveTimeoutMs: 5_000, requestTimeoutMs: 5_000, headersTimeoutMs: 5_000 },
   });
   const open = (): Promise<Socket> => new Promise((resolve, reject) => {
     const s = connect(small.port, '127.0.0.1', () => resolve(s));
@@ -178,21 +189,22 @@ test('connections beyond the limit are dropped; idle keep-alive connections are 
     if (s.destroyed) resolve(got); else s.on('close', () => resolve(got));
   });
   try {
-    const held = [await open(), await open()];
-    // The server has both before the third arrives, so the third is over the limit.
-    const first = closed(held[0]);
-    held[0].write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-    const extra = await open();
-    assert.is(await closed(extra), '', 'the connection over the limit gets no answer');
-    // The keep-alive connection answered once, then was closed for idleness.
-    assert.match(await first, /^HTTP\/1\.1 200 OK[\s\S]*ok$/);
-    held[1].destroy();
-    await closed(held[1]);
-    const ok = await request(`http://127.0.0.1:${small.port}/healthz`, { dispatcher: agent });
-    assert.is(ok.statusCode, 200);
-    await ok.body.text();
+    // idle: connected, never sends; busy: a request whose body is still coming (a request in progress).
+    const idle = await open();
+    const idleClosed = closed(idle);
+    const busy = await open();
+    busy.write(`PUT ${SVC_PATH}/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${good('slow').length}\r\n\r\n{`);
+    await new Promise((r) => setTimeout(r, 100));
+    const fresh = await open();
+    fresh.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    assert.match(await closed(fresh), /^HTTP\/1\.1 200 OK[\s\S]*ok$/, 'the new connection is served');
+    assert.is(await idleClosed, '', 'the idle one made room');
+    const busyAnswer = closed(busy);
+    busy.end(good('slow').slice(1));
+    assert.match(await busyAnswer, /^HTTP\/1\.1 201 /, 'the busy one was not cut');
   } finally {
     await small.close();
+    await registry.delete('Service', 'default', 'slow').catch(() => {});
   }
 });
 

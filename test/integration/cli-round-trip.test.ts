@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
@@ -226,7 +226,13 @@ test('token: refused without it, accepted with --token-file', async () => {
   assert.is(denied.code, 1);
   assert.match(denied.err, /^Error from server \(Unauthorized\): /);
   const tokenFile = join(dir, 'token');
-  await writeFile(tokenFile, 's3cret\n');
+  await writeFile(tokenFile, 's3cret\n', { mode: 0o644 });
+  await chmod(tokenFile, 0o644);
+  // Like ssh with a private key: a token file others may read is refused.
+  const open = await cli(['get', 'pods', '--token-file', tokenFile, '--server', server2], { server: 'http://127.0.0.1:1' });
+  assert.is(open.code, 1);
+  assert.is(open.err, `error: the token file ${tokenFile} may be read or written by users other than its owner (mode 0644); anyone who can read it controls the admin API. Run: chmod 600 ${tokenFile}\n`);
+  await chmod(tokenFile, 0o600);
   const ok = await cli(['get', 'pods', '--token-file', tokenFile, '--server', server2], { server: 'http://127.0.0.1:1' });
   assert.is(ok.code, 0, ok.err);
   assert.match(ok.out, /^NAME +READY +STATUS +RESTARTS +AGE\nweb-1 +1\/1 +Running +0 +\d+s\n$/);

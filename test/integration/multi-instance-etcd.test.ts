@@ -3,6 +3,12 @@
 // reaches B's data plane (traffic through B's NodePort); losing etcd's quorum makes both report not
 // ready while B keeps serving, and they recover; kill -9 of the leader lets the other take over and
 // compute endpoints; a restarted instance catches up. Every process is stopped by PID.
+// Both run in this one network namespace (the one-host-each case is test/e2e/multi-host-netns), so
+// they cannot both hold a ClusterIP: whichever binds first owns it, the other reports
+// FailedToBindPort and retries (exclusive port ownership). The test checks that on one Service and
+// sends its traffic through NodePorts, each instance on its own --node-address; the 200 Services
+// are deleted once counted, so that the two do not go on retrying 400 addresses against each other.
+import { Agent, fetch } from 'undici';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
@@ -10,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.ts';
 import { freePort, randomLoopback } from '../helpers/free-port.ts';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { connectAndGreet, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
 
@@ -28,8 +35,13 @@ const until = async <T>(what: string, fn: () => Promise<T | undefined | false> |
     await new Promise((r) => setTimeout(r, 50));
   }
 };
+// At most 32 connections per instance, as a client pool keeps them: the admin API closes idle
+// connections of a client holding more than 64 (connection-guard.ts), and a connection undici has
+// opened but not yet sent its request on is idle to it.
+const agent = new Agent({ connections: 32 });
 const api = async (s: SwitchyardProcess, method: string, path: string, body?: unknown) => {
-  const r = await fetch(`${s.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(`${s.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined, dispatcher: agent })
+    .catch((err) => { throw new Error(`${method} ${path}: ${err.message} (${err.cause?.code ?? err.cause?.message})`); });
   return { status: r.status, body: await r.json().catch(() => undefined) as Record<string, any> };
 };
 const pod = (name: string, be: TcpBackend) => ({
@@ -58,6 +70,7 @@ test.after(async () => {
   for (const s of [a, b]) { await s?.stop(); if (s) removeDir(s.stateDir); }
   for (const be of backends) await be.close();
   await cluster?.stop();
+  await agent.close();
 });
 
 test('200 Services created at once through both instances: 200 ClusterIPs, distinct NodePorts', async () => {
@@ -80,7 +93,19 @@ test('200 Services created at once through both instances: 200 ClusterIPs, disti
   const rvA = (await api(a, 'GET', '/api/v1/namespaces/default/services/svc-7')).body.metadata.resourceVersion;
   const rvB = (await api(b, 'GET', '/api/v1/namespaces/default/services/svc-7')).body.metadata.resourceVersion;
   assert.is(rvA, rvB, 'one resourceVersion, from etcd, on both');
+  const deletes = await Promise.all(Array.from({ length: 200 }, (_, i) => api(i % 2 ? a : b, 'DELETE', `/api/v1/namespaces/default/services/svc-${i}`)));
+  assert.equal(deletes.filter((r) => r.status !== 200).map((r) => r.body?.message), []);
+  for (const s of [a, b]) {
+    await until('both list none', async () => ((await api(s, 'GET', '/api/v1/namespaces/default/services')).body.items as any[])
+      .every((x) => !x.metadata.name.startsWith('svc-')));
+  }
 });
+
+/** The bind failures an instance reports for `listener`, from its /metrics (0 when none). */
+const bindFailures = async (s: SwitchyardProcess, listener: string) => {
+  const m = parsePrometheusText(await (await fetch(`${s.url}/metrics`)).text());
+  try { return sampleValue(m, 'switchyard_listener_bind_failures', { listener, reason: 'FailedToBindPort' }); } catch { return 0; }
+};
 
 let nodePort = 0;
 
@@ -90,15 +115,25 @@ test('a change made through A reaches B\'s data plane', async () => {
     spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] },
   });
   nodePort = created.body.spec.ports[0].nodePort;
+  const clusterIP: string = created.body.spec.clusterIP;
   assert.is((await api(a, 'POST', '/api/v1/namespaces/default/pods', pod('p1', backends[0]))).status, 201);
   await until('B sends to b1', async () => (await greetingVia(b, nodePort)) === 'b1');
+  // One network namespace, one owner of the ClusterIP: it serves, the other says the port is taken.
+  const listener = `${clusterIP}:80/TCP`;
+  await until('one instance reports the ClusterIP taken', async () => ((await bindFailures(a, listener)) > 0) !== ((await bindFailures(b, listener)) > 0));
+  const { socket, name } = await connectAndGreet(clusterIP, 80, 2000);
+  socket.destroy();
+  assert.is(name, 'b1', 'the owner serves the ClusterIP');
   await api(a, 'POST', '/api/v1/namespaces/default/pods', pod('p2', backends[1]));
   await api(a, 'DELETE', '/api/v1/namespaces/default/pods/p1');
   await until('B sends to b2 only', async () => {
     const seen = new Set([await greetingVia(b, nodePort), await greetingVia(b, nodePort), await greetingVia(b, nodePort)]);
     return seen.size === 1 && seen.has('b2');
   });
-  assert.is(await greetingVia(a, nodePort), 'b2', 'and A\'s, of course');
+  await until('A sends to b2 only', async () => {
+    const seen = new Set([await greetingVia(a, nodePort), await greetingVia(a, nodePort), await greetingVia(a, nodePort)]);
+    return seen.size === 1 && seen.has('b2');
+  });
 });
 
 test('without an etcd quorum both report not ready and keep serving; they recover', async () => {

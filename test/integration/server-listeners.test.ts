@@ -7,6 +7,7 @@ import net from 'node:net';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { connectAndGreet, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
 import { randomLoopback } from '../helpers/free-port.ts';
+import { waitForValue } from '../helpers/wait-for.ts';
 
 let sy: SwitchyardProcess;
 let a: TcpBackend;
@@ -28,15 +29,6 @@ async function getJson(args: string[]): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function outcome(host: string, port: number): Promise<string> {
   return connectAndGreet(host, port, 2000).then((c) => { c.socket.destroy(); return c.name; }, (e) => e.code ?? e.message);
@@ -70,7 +62,7 @@ spec:
   ports: [{ name: one, port: 7001, targetPort: one }, { name: two, port: 7002, targetPort: two }]
 `);
   assert.is(r.code, 0, r.stderr);
-  const svc = await until('ingress', async () => {
+  const svc = await waitForValue('ingress', async () => {
     const s = await getJson(['get', 'svc', 'lb']);
     return s.status?.loadBalancer?.ingress?.length ? s : undefined;
   });
@@ -96,7 +88,7 @@ spec:
 `);
   const svc = await getJson(['get', 'svc', 'lb']);
   const ip = svc.status.loadBalancer.ingress[0].ip;
-  const dropped = await until('source range applied', async () => {
+  const dropped = await waitForValue('source range applied', async () => {
     const o = await outcome(ip, 7001);
     return o === 'one' ? undefined : o;
   });
@@ -115,11 +107,11 @@ spec:
   ports: [{ port: 7100, targetPort: one }]
 `);
   assert.is(r.code, 0, r.stderr);
-  const described = await until('event', async () => {
+  const described = await waitForValue('event', async () => {
     const d = await sy.cli(['describe', 'svc', 'ext']);
-    return /FailedToListen/.test(d.stdout) ? d.stdout : undefined;
+    return /FailedToBindPort/.test(d.stdout) ? d.stdout : undefined;
   });
-  assert.match(described, /Warning\s+FailedToListen\s+.*EADDRINUSE/);
+  assert.match(described, /Warning\s+FailedToBindPort\s+.*EADDRINUSE.*in use by another process/);
   const svc = await getJson(['get', 'svc', 'ext']);
   assert.is(await outcome(svc.spec.clusterIP, 7100), 'one');
 });

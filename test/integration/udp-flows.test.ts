@@ -6,7 +6,7 @@ import { createEndpointTable, type EndpointTable } from '../../src/shared/endpoi
 import { createEndpointSlots, type DesiredEndpoint, type EndpointSlots } from '../../src/proxy/endpoint-slots.ts';
 import { startWorkerPool, type AcceptMode, type UdpSocketMode, type WorkerPool } from '../../src/data/worker-pool.ts';
 import type { ListenerSpec, ServicePortOptions } from '../../src/shared/messages.ts';
-import { ADMIN_DOWN } from '../../src/shared/slot-state.ts';
+import { ADMIN_DOWN, READY } from '../../src/shared/slot-state.ts';
 import { deadPort, echoBackend, exchange, until } from '../helpers/data-plane.ts';
 import { udpBackend, udpClient, type UdpBackend, type UdpClient } from '../helpers/udp.ts';
 
@@ -90,6 +90,21 @@ for (const mode of ['per-worker', 'single'] as const) {
     await closeAll(...clients, r, a, b);
   });
 }
+
+test('round-robin rotates new flows over the usable endpoints: a not-ready one\'s share spreads evenly, not to its neighbour', async () => {
+  const r = await rig();
+  const backends = await Promise.all(['A', 'B', 'C', 'D'].map((t) => udpBackend(t)));
+  const port = await r.listen(r.servicePort(backends.map((b) => b.port)));
+  // B not ready: skipping it in place would give C B's turns too (C 12, A 6, D 6 of 24).
+  r.slots.setFlags('127.0.0.1', backends[1].port, 0, READY);
+  const clients: UdpClient[] = [];
+  for (let i = 0; i < 24; i++) clients.push(await udpClient());
+  const tags = await Promise.all(clients.map((c, i) => c.ask(`q${i}`, port)));
+  const count = (t: string) => tags.filter((x) => tagOf(x) === t).length;
+  assert.equal([count('A'), count('B'), count('C'), count('D')], [8, 0, 8, 8], tags.join());
+  assert.ok(r.table.worker(0).flowsTotal > 0 && r.table.worker(1).flowsTotal > 0, 'both workers carry flows');
+  await closeAll(...clients, r, ...backends);
+});
 
 test('idle flows expire; the next datagram opens a new flow; the access log has a line per ended flow', async () => {
   const r = await rig();

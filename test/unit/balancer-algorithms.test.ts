@@ -53,12 +53,12 @@ test('seeded random generator is pinned (mulberry32)', () => {
   assert.equal(xs, PINNED_42);
 });
 
-test('round-robin: exact sequence, skips unusable, falls back to serving+terminating', () => {
+test('round-robin: exact sequence, rotates over the usable ones, falls back to serving+terminating', () => {
   const s = setup('round-robin', [ep(0), ep(1), ep(2)]);
   assert.equal(s.names(7), ['e0', 'e1', 'e2', 'e0', 'e1', 'e2', 'e0']);
   s.slots.update(s.port, [ep(0), ep(1, { ready: false }), ep(2)]);
-  // cursor 7 → e1 is not ready: its turn goes to e2.
-  assert.equal(s.names(6), ['e2', 'e2', 'e0', 'e2', 'e2', 'e0']);
+  // e1 is not ready: the rotation is e0, e2 (cursor 7 → member 7 mod 2 = e2), not e1's turn to e2.
+  assert.equal(s.names(6), ['e2', 'e0', 'e2', 'e0', 'e2', 'e0']);
   s.slots.update(s.port, [ep(0, { ready: false, serving: false }), ep(1, { ready: false, terminating: true }), ep(2, { ready: false, serving: false, terminating: true })]);
   assert.equal(s.names(3), ['e1', 'e1', 'e1']);
   assert.is(s.picker.hasUsable(s.port), true);
@@ -81,8 +81,60 @@ test('ready endpoints all tried: no fallback to terminating ones, and tried ones
 test('a retry\'s tried list applies to that pick only; the next first attempt excludes nothing', () => {
   const s = setup('round-robin', [ep(0), ep(1)]);
   const [a] = s.endpoints;
-  // cursor 0 → e0 is tried → e1; cursor 1 → e1; cursor 2 → e0 again (a stale tried list would give e1).
-  assert.equal([s.pick([a.slot])!.name, s.pick()!.name, s.pick([])!.name], ['e1', 'e1', 'e0']);
+  // cursor 0 → e0 is tried, the next turn (cursor 1) → e1; cursor 2 → e0 again (a stale tried list
+  // would give e1); cursor 3 → e1.
+  assert.equal([s.pick([a.slot])!.name, s.pick()!.name, s.pick([])!.name], ['e1', 'e0', 'e1']);
+});
+
+test('round-robin: an unusable endpoint\'s share spreads evenly over all the others, whatever its state', () => {
+  const five = [ep(0), ep(1), ep(2), ep(3), ep(4)];
+  const s = setup('round-robin', five);
+  s.slots.update(s.port, [ep(0), ep(1, { ready: false }), ep(2), ep(3), ep(4)]);
+  assert.equal(counts(s.names(400)), { e0: 100, e2: 100, e3: 100, e4: 100 });
+  s.slots.setFlags('10.0.0.2', 80, EJECTED, 0);
+  assert.equal(counts(s.names(300)), { e0: 100, e3: 100, e4: 100 });
+  s.slots.setFlags('10.0.0.2', 80, 0, EJECTED);
+  s.slots.setFlags('10.0.0.3', 80, ADMIN_DOWN, 0);
+  assert.equal(counts(s.names(300)), { e0: 100, e2: 100, e4: 100 });
+  // e4 removed from the Service port: DRAINING, seen through the snapshot the worker still has.
+  s.slots.setFlags('10.0.0.3', 80, 0, ADMIN_DOWN);
+  const next = s.slots.update(s.port, [ep(0), ep(1), ep(2), ep(3)]);
+  assert.equal(counts(s.names(400)), { e0: 100, e1: 100, e2: 100, e3: 100 });
+  s.picker.setServicePort({ ...s.picker.servicePort(s.port)!, endpoints: next, generation: 2 });
+  assert.equal(counts(s.names(400)), { e0: 100, e1: 100, e2: 100, e3: 100 });
+});
+
+test('round-robin retries: the retry takes the rotation\'s next turn, so a failing endpoint\'s share is spread too', () => {
+  const s = setup('round-robin', [ep(0), ep(1), ep(2), ep(3), ep(4)]);
+  const failing = s.endpoints[1].slot;
+  // e1 refuses every connect but is not ejected yet: each of its turns fails and is retried.
+  const got: string[] = [];
+  for (let k = 0; k < 400; k++) {
+    let r = s.pick()!;
+    if (r.slot === failing) r = s.pick([failing])!;
+    got.push(r.name);
+  }
+  assert.equal(counts(got), { e0: 100, e2: 100, e3: 100, e4: 100 });
+});
+
+test('weighted-round-robin: an unusable endpoint\'s share goes to the others in proportion to their weights', () => {
+  const s = setup('weighted-round-robin', [ep(0, { weight: 1 }), ep(1, { weight: 2 }), ep(2, { weight: 3 }), ep(3, { weight: 4 })]);
+  assert.equal(counts(s.names(100)), { e0: 10, e1: 20, e2: 30, e3: 40 });
+  s.slots.setFlags('10.0.0.3', 80, EJECTED, 0);
+  // Usable weight 6: a multiple of it is a whole number of cycles (the cursor is at 100).
+  s.names(2);
+  assert.equal(counts(s.names(60)), { e0: 10, e1: 20, e2: 30 });
+  const failing = s.endpoints[2].slot;
+  const got: string[] = [];
+  for (let k = 0; k < 600; k++) {
+    let r = s.pick()!;
+    if (r.slot === failing) r = s.pick([failing])!;
+    got.push(r.name);
+  }
+  const c = counts(got);
+  assert.is(c.e2, undefined);
+  // e2's 300 turns went to e0 and e1 at the 1:2 of their weights.
+  assert.equal([c.e0, c.e1], [200, 400]);
 });
 
 test('random: picks floor(random() * n) from the injected generator', () => {

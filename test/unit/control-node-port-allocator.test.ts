@@ -67,17 +67,25 @@ test('a collision anywhere fails the whole Service and keeps nothing reserved', 
   assert.is(a.free(), 2768 - 1);
 });
 
-test('exhaustion is an ApiError 500 and releases what the call had taken', () => {
-  const a = createNodePortAllocator('40000-40001');
-  const s = service([{ name: 'a', port: 1 }, { name: 'b', port: 2 }, { name: 'c', port: 3 }]);
+test('a range without room for the Service is a 422 naming the first port left without one; nothing stays reserved', () => {
+  const a = createNodePortAllocator('40000-40002');
+  const s = service([{ name: 'a', port: 1 }, { name: 'b', port: 2, nodePort: 40002 }, { name: 'c', port: 3 }, { name: 'd', port: 4 }]);
   try {
     assignNodePorts(a, s, undefined);
     assert.unreachable();
   } catch (err) {
-    assert.is((err as ApiError).code, 'SY_NODE_PORT_RANGE_FULL');
-    assert.match((err as Error).message, 'failed to allocate a nodePort: range is full');
+    const e = err as ApiError;
+    assert.equal([e.httpStatus, e.reason, e.code], [422, 'Invalid', 'SY_NODE_PORT_RANGE_FULL']);
+    assert.equal(e.details?.causes?.map((c) => [c.field, c.reason]), [['spec.ports[3].nodePort', 'FieldValueForbidden']]);
+    assert.match(e.message, 'Service "s" is invalid: spec.ports[3].nodePort: Forbidden: failed to allocate a node port: the range 40000-40002 is full (2 of 3 ports free, this Service needs 3)');
   }
-  assert.is(a.free(), 2);
+  assert.is(a.free(), 3, 'the requested 40002 was given back too');
+  assert.equal(s.spec.ports!.map((p) => p.nodePort), [undefined, 40002, undefined, undefined]);
+  const lb = service([{ port: 1 }, { port: 2 }, { port: 3 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
+  try { assignNodePorts(a, lb, undefined); assert.unreachable(); } catch (err) {
+    assert.equal((err as ApiError).details?.causes?.map((c) => c.field), ['spec.healthCheckNodePort']);
+  }
+  assert.is(a.free(), 3);
 });
 
 test('allocateLoadBalancerNodePorts=false allocates nothing but honours explicit ports', () => {

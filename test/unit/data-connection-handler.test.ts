@@ -31,7 +31,10 @@ function setup(extra: { connectTimeoutMs?: number; connectAttempts?: number } = 
   });
   const log: Record<string, unknown>[] = [];
   const registry = createConnectionRegistry(clock);
-  const ctx: HandlerContext = { picker, registry, globalMaxConnections: 0, accessLog: (l) => log.push(JSON.parse(l)) };
+  const ctx: HandlerContext = {
+    picker, registry, globalMaxConnections: 0, accessLog: (l) => log.push(JSON.parse(l)),
+    countRefusal: (i, cause) => table.countRefusal(i, cause),
+  };
   const listener: ListenerContext = { id: 'l', address: '127.0.0.1', port: 80, servicePortIndex: index, allowSource: null };
   const upstreams: Upstream[] = [];
   const transport: ConnectionTransport<Client, Upstream> = {
@@ -62,7 +65,7 @@ function setup(extra: { connectTimeoutMs?: number; connectAttempts?: number } = 
     return c;
   };
   const settledCounts = () => ({ registry: registry.size, global: table.globalActive(), port: table.portActive(index), deadlines: pendingDeadlines() });
-  return { table, registry, upstreams, log, connect, settledCounts, endpoints };
+  return { table, registry, upstreams, log, connect, settledCounts, endpoints, index };
 }
 
 test('a connect that times out is abandoned and retried on the other endpoint; its late answer is ignored', async () => {
@@ -100,6 +103,22 @@ test('every attempt failing resets the client and gives back what it held', asyn
   assert.ok(s.upstreams.every((u) => u.aborted));
   assert.equal(s.settledCounts(), { registry: 0, global: 0, port: 0, deadlines: 0 });
   assert.equal([s.log[0].end, s.log[0].attempts, s.log[0].error], ['connect-failed', 2, 'ECONNREFUSED']);
+});
+
+test('a local error (EMFILE, ENOBUFS, no local port) is not the endpoint\'s: no failure counted, no retry, the client refused', async () => {
+  for (const code of ['EMFILE', 'ENFILE', 'ENOBUFS', 'EADDRNOTAVAIL']) {
+    const s = setup({ connectAttempts: 3 });
+    const c = s.connect();
+    const u = s.upstreams[0];
+    u.owner.connectDone(u, code);
+    const slot = s.endpoints.find((e) => e.host === u.host)!.slot;
+    assert.is(s.upstreams.length, 1, `${code}: no retry`);
+    assert.is(c.ended, 'reset');
+    assert.equal([s.table.consecutiveFailures(slot), s.table.totalConnectFailures(slot)], [0, 0], `${code}: not counted against the endpoint`);
+    assert.is(s.table.refusals(s.index, 'localError'), 1);
+    assert.equal(s.settledCounts(), { registry: 0, global: 0, port: 0, deadlines: 0 });
+    assert.equal([s.log[0].end, s.log[0].error], ['local-error', code]);
+  }
 });
 
 test('a drain that cuts a connecting connection resets the client, abandons the attempt and releases it', async () => {

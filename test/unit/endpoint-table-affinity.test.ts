@@ -67,12 +67,14 @@ test('an unusable remembered endpoint falls back to another, which is then remem
   const s = setup(60);
   assert.is(s.from('1.1.1.1'), 'e0');
   s.slots.setFlags('10.0.0.0', 80, EJECTED, 0);
-  assert.is(s.from('1.1.1.1'), 'e1');
-  s.slots.setFlags('10.0.0.0', 80, 0, EJECTED);
-  assert.is(s.from('1.1.1.1'), 'e1');
-  // Retry after a failed connect: the remembered endpoint is in `tried`.
-  assert.is(s.from('1.1.1.1', [s.endpoints[1].slot]), 'e2');
+  // The rotation over the usable e1, e2 at cursor 1: e2.
   assert.is(s.from('1.1.1.1'), 'e2');
+  s.slots.setFlags('10.0.0.0', 80, 0, EJECTED);
+  assert.is(s.from('1.1.1.1'), 'e2');
+  // Retry after a failed connect: the remembered endpoint is in `tried`; the next turn (cursor 2) is
+  // e2 again, tried, so the one after (cursor 3): e0.
+  assert.is(s.from('1.1.1.1', [s.endpoints[2].slot]), 'e0');
+  assert.is(s.from('1.1.1.1'), 'e0');
 });
 
 test('the remembered endpoint is honoured only while it is in the current snapshot with the same generation', () => {

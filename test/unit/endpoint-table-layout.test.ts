@@ -29,16 +29,16 @@ test('a worker view attached to the buffer reads the header sizes and sees the s
   assert.equal([t.refusals(2, 'sourceRange'), t.refusals(2, 'noEndpoints'), t.portTotalConnections(2)], [1, 0, 1]);
 });
 
-test('layout version 5, word by word: moving any word needs a new VERSION', () => {
+test('layout version 6, word by word: moving any word needs a new VERSION', () => {
   // Sizes 10 slots, 3 Service ports, 64 affinity entries, 4 worker rows. Int32 region: header 16,
   // slot states at 16 (one word each, 12 words to keep 16-byte alignment), slot records at 28
   // (stride 4), ports at 68 (stride 4), affinity at 80 (stride 10), 720 words. BigInt64 region from
-  // byte 2880: slots at 0 (stride 9), ports at 90 (stride 47), workers at 231 (stride 8).
+  // byte 2880: slots at 0 (stride 9), ports at 90 (stride 49), workers at 237 (stride 8).
   const t = createEndpointTable({ maxSlots: 10, maxServicePorts: 3, affinityEntries: 50, maxWorkers: 4 });
-  assert.is(t.buffer.byteLength, 720 * 4 + 263 * 8);
+  assert.is(t.buffer.byteLength, 720 * 4 + 269 * 8);
   const i32 = new Int32Array(t.buffer, 0, 720);
   const i64 = new BigInt64Array(t.buffer, 720 * 4);
-  assert.equal([...i32.subarray(0, 9)], [0x53594554, 5, 10, 3, 64, 0, 0, 4, 0]);
+  assert.equal([...i32.subarray(0, 10)], [0x53594554, 6, 10, 3, 64, 0, 0, 4, 0, 0]);
   t.updateFlags(9, READY | SERVING, 0);
   t.setWeight(9, 7);
   t.slotOpened(9);
@@ -47,16 +47,21 @@ test('layout version 5, word by word: moving any word needs a new VERSION', () =
   assert.is(i32[25], READY | SERVING, 'slot 9 state');
   assert.equal([...i32.subarray(64, 68)], [7, 1, 2, 0], 'slot 9 weight, active, consecutive failures');
   assert.is(i32[6], 1, 'weight epoch');
+  assert.is(i32[8], 1, 'state epoch: bumped by the one flags change');
+  t.updateFlags(9, READY | SERVING, 0);
+  assert.is(i32[8], 1, 'state epoch: an unchanged state word leaves it');
   assert.equal([i64[81], i64[82], i64[89]], [1n, 2n, 1n], 'slot 9 total, failures, ICMP refusals');
+  assert.is(i32[8], 1, 'state epoch: counters leave it');
   t.retireSlot(9);
   assert.is(i32[25], 1 << 8, 'generation above the flag bits');
+  assert.is(i32[8], 2, 'state epoch: bumped by the retirement');
   t.nextCursor(2);
   t.tryAddPortActive(2, 0);
   t.tryAddGlobalActive(0);
   assert.ok(t.tryAddUdpFlow(2));
   assert.ok(t.tryAddUdpFlow(2));
   assert.ok(!t.tryAddUdpFlow(2), '--max-udp-flows is exact');
-  assert.equal([i32[76], i32[77], i32[5], i32[8]], [1, 1, 1, 2]);
+  assert.equal([i32[76], i32[77], i32[5], i32[8], i32[9]], [1, 1, 1, 2, 2], 'cursor, port active, global active, state epoch, UDP flows');
   assert.ok(t.rememberAffinity(1, addr('10.1.2.3'), 3, 5, 100, 10));
   const used = [...Array(64).keys()].filter((e) => i32[80 + e * 10] !== 0);
   assert.is(used.length, 1);
@@ -69,23 +74,26 @@ test('layout version 5, word by word: moving any word needs a new VERSION', () =
   t.countConnectError(2);
   t.countRetry(2);
   t.countRetry(2);
-  assert.equal([...i64.subarray(184, 192)], [3n, 0n, 2n, 1n, 5n, 6n, 1n, 2n]);
+  t.countRefusal(2, 'localError');
+  assert.equal([...i64.subarray(188, 196)], [3n, 0n, 2n, 1n, 5n, 6n, 1n, 2n]);
+  assert.is(i64[188 + 36], 1n, 'local errors, after the histograms');
   assert.equal([i64[38], i64[39]], [5n, 6n], 'slot 4 bytes');
   t.addDatagrams(2, 4, 7, 8);
   t.countFlowEnd(2, 'idle');
   t.countFlowEnd(2, 'refused');
   t.countUdpDrops(2, 'noEndpoints', 3);
   t.countUdpDrops(2, 'draining', 4);
-  assert.equal([...i64.subarray(220, 231)], [7n, 8n, 1n, 0n, 1n, 0n, 3n, 0n, 0n, 0n, 4n], 'port 2 datagrams, flows ended, drops');
+  t.countUdpDrops(2, 'localError', 5);
+  assert.equal([...i64.subarray(225, 237)], [7n, 8n, 1n, 0n, 1n, 0n, 3n, 0n, 0n, 0n, 4n, 5n], 'port 2 datagrams, flows ended, drops: the last words of a port');
   assert.equal([i64[42], i64[43]], [7n, 8n], 'slot 4 datagrams');
   t.observe(1, 'duration', 2);
-  assert.equal([i64[137 + 24 + 4], i64[137 + 24 + 11]], [1n, 2_000_000n]);
+  assert.equal([i64[139 + 24 + 4], i64[139 + 24 + 11]], [1n, 2_000_000n]);
   t.workerOpened(3);
   t.workerOpened(3);
   t.workerFlowOpened(3);
   t.workerRestarted(3);
-  assert.equal([...i64.subarray(255, 263)], [2n, 0n, 1n, 0n, 0n, 0n, 0n, 1n]);
-  assert.is(i64.length, 263);
+  assert.equal([...i64.subarray(261, 269)], [2n, 0n, 1n, 0n, 0n, 0n, 0n, 1n]);
+  assert.is(i64.length, 269);
 });
 
 test('attaching a foreign buffer and bad sizes fail with stable codes', () => {

@@ -51,7 +51,7 @@ async function setup(opts: { defaultProbe?: typeof DEFAULT_PROBE } = {}) {
   const start = () => {
     const health = startHealthManager({
       registry: registry.registry, slots, clock, random: () => 0, defaultProbe: opts.defaultProbe ?? DEFAULT_PROBE, maxConcurrent: 8,
-      log: (_l, m) => logs.push(m), runProbe: probes.run, ejection: { consecutiveFailures: 3, intervalMs: 1000, baseEjectionMs: 5000 },
+      log: (_l, m) => logs.push(m), runProbe: (c, t, sig) => probes.run(c, t, sig), ejection: { consecutiveFailures: 3, intervalMs: 1000, baseEjectionMs: 5000 },
     });
     registry.registry.setReadiness(health);
     return health;
@@ -87,6 +87,41 @@ test('explicit readinessProbe: not ready until the first success, then kubelet t
   assert.ok(registry.events().some((e) => e.reason === 'Ready' && e.type === 'Normal' && e.involved.kind === 'Pod'));
   await health.close();
   assert.is(clock.pending, 0);
+});
+
+test('a passive failure probes at once and every 0.5 s until settled: out of the endpoints 1 s later, not after 3 periods', async () => {
+  const { clock, registry, probes, slots, start } = await setup({ defaultProbe: { ...DEFAULT_PROBE, periodSeconds: 10 } });
+  await registry.put(web);
+  await registry.put(backendPod('a', '10.0.0.1'));
+  probes.healthy.set('10.0.0.1:8080', true);
+  const health = start();
+  slots.update(slots.allocServicePort(), [{ ip: '10.0.0.1', port: 8080, ready: true, serving: true, terminating: false, weight: 1, name: 'a' }]);
+  await clock.advance(12_000);
+  const before = probes.calls.length;
+  probes.healthy.set('10.0.0.1:8080', false);
+  slots.table.connectFailed(slots.slotOf('10.0.0.1', 8080)!);
+  const failedAt = clock.now();
+  // The passive loop (every 1 s in this setup) sees it, then probes at once and every 0.5 s.
+  await clock.advance(1_000 + 1_000 + 1);
+  const fast = probes.calls.slice(before).map((c) => c.at - failedAt);
+  assert.equal(fast, [1_000, 1_500, 2_000]);
+  assert.is(registry.readyByIp('default', 'web')['10.0.0.1'], false);
+  // Settled (not ready after failureThreshold): back to the 10 s period.
+  await clock.advance(9_000);
+  assert.is(probes.calls.length - before, 3);
+  await health.close();
+});
+
+test('a probe this machine could not run (EMFILE) is not counted against the endpoint', async () => {
+  const { clock, registry, probes, start } = await setup();
+  await registry.put(web);
+  await registry.put(backendPod('a', '10.0.0.1'));
+  const health = start();
+  probes.run = async () => ({ ok: false, inconclusive: true, message: 'Readiness probe errored: EMFILE: this machine is short of resources' });
+  await clock.advance(10_000);
+  assert.is(registry.readyByIp('default', 'web')['10.0.0.1'], true);
+  assert.not.ok(registry.events().some((e) => e.reason === 'Unhealthy'));
+  await health.close();
 });
 
 test('initialDelaySeconds: no probe before the delay since the Pod was created', async () => {

@@ -26,6 +26,30 @@ test('first probes are spread over one period at start-up, then run every period
   assert.is(clock.pending, 0);
 });
 
+test('hurry: a probe now and every fast period until relax, then the own period again; a repeat hurry is a no-op', async () => {
+  const clock = new FakeClock();
+  const s = new ProbeScheduler({ clock, random: () => 0, maxConcurrent: 10 });
+  const t0 = clock.now();
+  const runs: number[] = [];
+  s.add('a', { periodMs: 10_000, run: async () => { runs.push(clock.now() - t0); } });
+  await clock.advance(3_000);
+  assert.ok(s.hurry('a', 1_000));
+  assert.not.ok(s.hurry('a', 1_000), 'already hurried');
+  assert.not.ok(s.hurry('nope', 1_000));
+  await clock.advance(2_500);
+  assert.equal(runs, [0, 3_000, 4_000, 5_000]);
+  assert.ok(s.isHurried('a'));
+  s.relax('a');
+  assert.not.ok(s.isHurried('a'));
+  await clock.advance(20_000);
+  assert.equal(runs, [0, 3_000, 4_000, 5_000, 15_500, 25_500]);
+  // Never slower than the target's own period.
+  s.add('b', { periodMs: 500, run: async () => {} });
+  s.hurry('b', 1_000);
+  s.close();
+  assert.is(clock.pending, 0);
+});
+
 test('a target added later is jittered over at most one second', async () => {
   const clock = new FakeClock();
   const s = new ProbeScheduler({ clock, random: () => 0.999, maxConcurrent: 10 });

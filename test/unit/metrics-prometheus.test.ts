@@ -23,8 +23,8 @@ function source(): { src: MetricsSource; table: ReturnType<typeof createEndpoint
         index: 2, service: 'default/we"ird\\svc', port: 'http/TCP', protocol: 'TCP',
         endpoints: [{ slot: 0, host: '127.0.0.1', port: 8080, name: 'default/pod-a' }, { slot: 1, host: '::1', port: 9090, name: '[::1]:9090' }],
       }],
-      listeners: () => [{ id: '127.96.0.1:80/TCP', service: 'default/we"ird\\svc', role: 'clusterIP', bound: true },
-        { id: '127.5.5.5:30001/TCP', service: 'default/we"ird\\svc', role: 'nodePort', bound: false, error: 'EADDRINUSE' }],
+      listeners: () => [{ id: '127.96.0.1:80/TCP', service: 'default/we"ird\\svc', role: 'clusterIP', bound: true, failures: 0, shared: false },
+        { id: '127.5.5.5:30001/TCP', service: 'default/we"ird\\svc', role: 'nodePort', bound: false, error: 'EADDRINUSE', reason: 'FailedToBindPort', failures: 3, shared: false }],
     },
     services: () => [{ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'we"ird\\svc' }, spec: { type: 'NodePort', clusterIP: '127.96.0.1' } } as Service],
     workers: () => 2,
@@ -99,6 +99,10 @@ test('/metrics text parses strictly, escapes labels and matches the table', () =
   assert.is(f.get('process_cpu_seconds_total')!.type, 'counter');
   assert.ok(sampleValue(f, 'process_resident_memory_bytes') > 0);
   assert.is(escapeLabelValue('a\nb'), 'a\\nb');
+  assert.is(sampleValue(f, 'switchyard_listener_up', { listener: '127.96.0.1:80/TCP', role: 'clusterIP' }), 1);
+  assert.is(sampleValue(f, 'switchyard_listener_up', { listener: '127.5.5.5:30001/TCP', role: 'nodePort' }), 0);
+  assert.is(sampleValue(f, 'switchyard_listener_bind_failures', { listener: '127.5.5.5:30001/TCP', reason: 'FailedToBindPort' }), 3);
+  assert.is(sampleValue(f, 'switchyard_listener_shared', { listener: '127.96.0.1:80/TCP' }), 0);
 });
 
 test('the strict parser rejects what Prometheus would', () => {
@@ -123,6 +127,9 @@ test('status document, page body and top frame show listeners, endpoints, health
   const { src, table } = source();
   const first = readStatus(src);
   table.addBytes(2, 0, 2048, 0);
+  table.countRefusal(2, 'noEndpoints');
+  table.countRefusal(2, 'localError');
+  table.countRefusal(2, 'localError');
   // One second of CPU in two: half a core.
   const second = { ...readStatus(src), time: first.time + 2000, process: { cpuSeconds: first.process.cpuSeconds + 1, residentBytes: 96 * 1024 * 1024 } };
   assert.ok(first.process.cpuSeconds > 0 && first.process.residentBytes > 0, 'the process reports its CPU and memory');
@@ -134,6 +141,7 @@ test('status document, page body and top frame show listeners, endpoints, health
   assert.ok(html.includes('we&#34;ird\\svc'), 'names are HTML-escaped');
   assert.ok(html.includes('EADDRINUSE'));
   assert.ok(html.includes('1.0 KiB/s in'), 'bytes/s from two samples');
+  assert.ok(html.includes('3 (no endpoints 1, local error 2) refused'), 'refusals by cause, this machine\'s local errors apart');
   assert.ok(pageMeta(second, first).includes('CPU <span data-testid="cpu">0.50 cores</span> · memory 96.0 MiB'), 'CPU and memory in the header line');
   assert.ok(pageMeta(second, null).includes('CPU <span data-testid="cpu">–</span>'), 'no CPU figure from one sample');
   const frame = renderTopFrame(second, first);
@@ -141,6 +149,7 @@ test('status document, page body and top frame show listeners, endpoints, health
   assert.match(renderTopFrame(second, null), /, CPU -, memory 96\.0MiB\n/);
   assert.match(frame, /SERVICE default\/we"ird\\svc {2}NodePort {2}127\.96\.0\.1/);
   assert.match(frame, /NOT BOUND: EADDRINUSE/);
+  assert.match(frame, /refused 3 \(no endpoints 1, local error 2\)/);
   assert.match(frame, /127\.0\.0\.1:8080 +default\/pod-a +ready +0 +0 +0 +2\.0KiB +0B +1\.0KiB\/s +0B\/s/);
   assert.match(renderTopFrame(second, null), /127\.0\.0\.1:8080 .* - +-\n/);
 });
@@ -152,7 +161,7 @@ test('a UDP Service port: flow, datagram, drop and kernel families; status page,
     table,
     sync: {
       servicePorts: () => [{ index: 1, service: 'default/dns', port: 'dns/UDP', protocol: 'UDP', endpoints: [{ slot: 3, host: '127.0.0.7', port: 5353, name: 'default/dns-0' }] }],
-      listeners: () => [{ id: '127.96.0.9:53/UDP', service: 'default/dns', role: 'clusterIP', bound: true }],
+      listeners: () => [{ id: '127.96.0.9:53/UDP', service: 'default/dns', role: 'clusterIP', bound: true, failures: 0, shared: false }],
     },
     services: () => [{ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'default', name: 'dns' }, spec: { type: 'ClusterIP', clusterIP: '127.96.0.9', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] } } as Service],
     workers: () => 1,
@@ -167,6 +176,7 @@ test('a UDP Service port: flow, datagram, drop and kernel families; status page,
   table.countFlowEnd(1, 'idle');
   table.countUdpDrops(1, 'noEndpoints', 2);
   table.countUdpDrops(1, 'maxFlows', 1);
+  table.countUdpDrops(1, 'localError', 4);
   table.icmpRefused(3, true);
   table.workerFlowOpened(0);
   const m = readMetrics(src);
@@ -178,6 +188,8 @@ test('a UDP Service port: flow, datagram, drop and kernel families; status page,
   assert.is(sampleValue(f, 'switchyard_udp_flows_ended_total', { ...svc, reason: 'idle' }), 1);
   assert.is(sampleValue(f, 'switchyard_udp_dropped_datagrams_total', { ...svc, cause: 'no_endpoints' }), 2);
   assert.is(sampleValue(f, 'switchyard_udp_dropped_datagrams_total', { ...svc, cause: 'max_flows' }), 1);
+  assert.is(sampleValue(f, 'switchyard_udp_dropped_datagrams_total', { ...svc, cause: 'local_error' }), 4);
+  assert.is(sampleValue(f, 'switchyard_udp_dropped_datagrams_total', { ...svc, cause: 'upstream_error' }), 0);
   assert.is(sampleValue(f, 'switchyard_service_port_bytes_sent_total', svc), 400);
   assert.is(sampleValue(f, 'switchyard_udp_endpoint_icmp_refused_total', { ...svc, endpoint: '127.0.0.7:5353' }), 1);
   assert.is(sampleValue(f, 'switchyard_udp_endpoint_datagrams_sent_total', { ...svc, endpoint: '127.0.0.7:5353' }), 5);
@@ -191,14 +203,15 @@ test('a UDP Service port: flow, datagram, drop and kernel families; status page,
   const html = statusBody(doc, null);
   assert.ok(html.includes('<b>1</b> live flows · 2 total · 5 datagrams in · 5 out'), html);
   assert.ok(html.includes('7 dropped by the kernel'));
+  assert.ok(html.includes('7 (no endpoints 2, max flows 1, local error 4) datagrams dropped'), 'drops by cause');
   assert.ok(html.includes('<td>1</td><td>5 / 5</td>'), 'the endpoint\'s ICMP refusals and datagrams');
   const frame = renderTopFrame(doc, null);
-  assert.match(frame, /PORT dns\/UDP {2}flows 1 {2}total 2 {2}datagrams in 5 out 5 .* ended idle 1 endpoint 0 refused 0 closed 0 {2}dropped 3/);
+  assert.match(frame, /PORT dns\/UDP {2}flows 1 {2}total 2 {2}datagrams in 5 out 5 .* ended idle 1 endpoint 0 refused 0 closed 0 {2}dropped 7 \(no endpoints 2, max flows 1, local error 4\)/);
   assert.match(frame, /kernel drops 7/);
   assert.match(frame, /ENDPOINT +POD +HEALTH +FLOWS +TOTAL +REFUSED +DGRAMS-IN +DGRAMS-OUT/);
   assert.match(frame, /127\.0\.0\.7:5353 +default\/dns-0 +ready +1 +2 +1 +5 +5 /);
   const text = describeService(src.services()[0], [], [], Date.now(), doc.services[0]);
-  assert.match(text, /Flows: +1 live, 2 created, 5 datagrams in, 5 out, 3 dropped\n/);
+  assert.match(text, /Flows: +1 live, 2 created, 5 datagrams in, 5 out, 7 \(no endpoints 2, max flows 1, local error 4\) dropped\n/);
   assert.not.match(describeService(src.services()[0], [], [], Date.now()), /Flows:/, 'without live figures, kubectl\'s layout');
 });
 

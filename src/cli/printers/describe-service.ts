@@ -4,6 +4,7 @@ import type { ServiceStatus } from '../../model/status-document.ts';
 import { formatLabels } from '../../model/selector.ts';
 import { DescribeWriter, writeAnnotations, writeEvents, writeLabels } from './describe-writer.ts';
 import { joinHostPort } from '../../model/ip-address.ts';
+import { causesText } from '../../web/status-markup.ts';
 
 /** The Endpoints line for one Service port: ready addresses of the Service's slices (formatEndpointSlices). */
 export function formatEndpointSlices(slices: EndpointSlice[], portName: string): string {
@@ -45,8 +46,7 @@ function ingressString(svc: Service): string {
 function flowsLine(status: ServiceStatus | undefined, label: string): string | undefined {
   const p = status?.ports.find((x) => x.port === label);
   if (!p?.udp) return undefined;
-  const dropped = Object.values(p.udp.drops).reduce((a, b) => a + b, 0);
-  return `${p.activeConnections} live, ${p.connectionsTotal} created, ${p.udp.datagramsReceived} datagrams in, ${p.udp.datagramsSent} out, ${dropped} dropped`;
+  return `${p.activeConnections} live, ${p.connectionsTotal} created, ${p.udp.datagramsReceived} datagrams in, ${p.udp.datagramsSent} out, ${causesText(p.udp.drops)} dropped`;
 }
 
 /** The whole describe text. `slices` are the Service's own (label kubernetes.io/service-name);
