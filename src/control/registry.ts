@@ -527,7 +527,11 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     readinessChanged: (services) => readinessChangedNow(services),
     setLeading(next) {
       if (next === leading) return;
+      // The health loop starts from the verdicts the previous leader published, not from scratch.
+      if (next && followerReadiness) readiness?.adopt?.(followerReadiness);
       leading = next;
+      // Slices changed unseen while this instance led: the follower's index is rebuilt when next read.
+      followerReadiness?.invalidate();
       // A new leader publishes everything the controllers compute (what the old one left behind
       // included); a follower's endpoints follow the published readiness from now on.
       recomputeAll();
@@ -539,6 +543,9 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     leading: () => leading,
     setReadiness(source) {
       readiness = source;
+      // A loop that starts on the leader (an instance that won the election while starting) takes
+      // over from the previous one, too.
+      if (leading && followerReadiness) source?.adopt?.(followerReadiness);
     },
     setAdmission(check) {
       admission = check;

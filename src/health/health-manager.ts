@@ -7,7 +7,7 @@
 // Pods no Service selects). Per-change work is proportional to what changed (HealthTargetIndex,
 // fed by update-health-index.ts). The live targets are a HealthTargetSet; log lines and events go
 // through health-reporter.ts.
-import type { ReadinessSource } from '../control/control-plane-api.ts';
+import type { PublishedVerdicts, ReadinessSource } from '../control/control-plane-api.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import type { Pod } from '../model/types.ts';
@@ -21,7 +21,7 @@ import { PassiveEjector, type EjectionOptions, type EjectorSlots } from './passi
 import type { ProbeOutcome } from './probe-outcome.ts';
 import { closeHttpProbeAgents } from './probe-http.ts';
 import { ProbeScheduler } from './probe-scheduler.ts';
-import { probeDue, recordProbeResult } from './probe-state.ts';
+import { initialProbeState, probeDue, recordProbeResult } from './probe-state.ts';
 import { runProbe, type RunProbe } from './run-probe.ts';
 import { updateHealthIndex } from './update-health-index.ts';
 
@@ -274,6 +274,17 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
       const t = targets.get(`manual:${joinHostPort(ip, port)}`);
       return t ? t.state.ready : undefined;
     },
+    adopt(published: PublishedVerdicts) {
+      if (closed) return;
+      const now = clock.now();
+      for (const t of targets.values()) {
+        const verdict = publishedVerdict(t.spec, published);
+        if (verdict === undefined || verdict === t.state.ready) continue;
+        // A fresh run from the published state: the next probes move it by the usual thresholds.
+        t.state = initialProbeState(verdict);
+        if (!t.spec.pod) ejector.setActiveDown(t.spec.ip, t.spec.port!, !verdict, now);
+      }
+    },
     isEjected: (ip, port) => ejector.isEjected(ip, port),
     status: () => [...targets.values()].map((t) => ({
       key: t.spec.key, kind: t.spec.kind, endpoint: t.spec.port !== undefined ? joinHostPort(t.spec.ip, t.spec.port) : t.spec.ip,
@@ -290,4 +301,13 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
       await closeHttpProbeAgents();
     },
   };
+}
+
+/** What the leading instance published about the endpoint `s` probes: its Pod's Ready condition,
+ *  or the manual endpoint's conditions (ready unless published not ready); undefined: nothing to
+ *  start from (a Pod it never published). A Pod not ready on its own declared condition seeds its
+ *  probes not ready too: harmless, its first successful probes bring them back. */
+function publishedVerdict(s: TargetSpec, published: PublishedVerdicts): boolean | undefined {
+  if (!s.pod) return published.endpoint(s.ip, s.port!) ?? true;
+  return published.pod(s.pod.namespace, s.pod.name, s.pod.uid);
 }
