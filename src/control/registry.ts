@@ -26,13 +26,15 @@ import { ApiError, badRequest, conflictError, invalidError, notFoundError } from
 import { namespaceOf } from '../model/namespace-of.ts';
 import { truncateForMessage } from '../model/truncate.ts';
 import { podConditionReady } from '../model/pod-ready.ts';
-import type { ApiKindName, ApiObject, EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Namespace, Pod, Service } from '../model/types.ts';
+import type { ApiKindName, ApiObject, EndpointSlice, KindName, KubeObject, Lease, LoadBalancerIngress, Namespace, Pod, Service } from '../model/types.ts';
 import { KINDS, objectKey } from '../model/types.ts';
-import type { InputChange, Store, StoreChange, StoreOp } from '../store/store.ts';
+import type { InputChange, LeaderState, Store, StoreChange, StoreOp } from '../store/store.ts';
 import { ClaimConflictError } from '../store/etcd-store.ts';
+import { resourceOfKind } from '../api/api-resources.ts';
 import { claimOps, parseClaim } from './allocation-claims.ts';
 import { createInputFollower } from './input-follower.ts';
 import { createPublishedReadiness, type PublishedReadiness } from './published-readiness.ts';
+import { controllerLease, LEASE_NAMESPACE } from './controller-lease.ts';
 import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
 import { createDiscoveredPodOverlay, type DiscoveredPod, type DiscoverySyncResult } from './discovered-pods.ts';
 import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, DeleteOptions, PatchOptions, PatchType, ReadinessSource } from './control-plane-api.ts';
@@ -114,6 +116,11 @@ export interface Registry extends ControlPlaneApi {
    */
   setLeading(leading: boolean): void;
   leading(): boolean;
+  /**
+   * The controllers' election as this instance sees it: while it leads, published as the Lease
+   * `kube-system/NAME` (controller-lease.ts). Call it before setLeading(true) and on every renewal.
+   */
+  setLeaderLease(name: string, state: LeaderState | undefined): void;
   /** Waits for queued writes, then closes the store. */
   close(): Promise<void>;
 }
@@ -142,8 +149,14 @@ function generatedName(prefix: string): string {
   return s;
 }
 
-const resourceOf = (kind: ApiKindName) => kind === 'Event' ? 'events' : kind === 'Namespace' ? 'namespaces' : KINDS[kind].resource;
-const groupOf = (kind: ApiKindName) => (kind === 'EndpointSlice' ? 'discovery.k8s.io' : '');
+const resourceOf = (kind: ApiKindName) => resourceOfKind(kind).resource;
+const groupOf = (kind: ApiKindName) => resourceOfKind(kind).group;
+/** Events and Leases are the server's own record: the API reads them, never writes them. */
+function assertWritable(kind: ApiKindName, verb: 'delete' | 'patch'): asserts kind is Exclude<ApiKindName, 'Event' | 'Lease'> {
+  if (!resourceOfKind(kind).verbs.includes(verb)) {
+    throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', `${verb} is not supported on resources of kind "${resourceOf(kind)}"`);
+  }
+}
 
 function storeFailure(err: unknown, kind: ApiKindName, name: string): ApiError {
   const code = (err as { code?: unknown }).code;
@@ -172,6 +185,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   // author's declaration: a readinessProbe adds to it instead of replacing it.
   // A follower takes readiness from what the leader published (published-readiness.ts).
   let followerReadiness: PublishedReadiness | undefined;
+  let leaderLease: { name: string; state: LeaderState } | undefined;
   const activeReadiness = (): ReadinessSource | undefined => (leading ? readiness : followerReadiness);
   const isReady = (pod: Pod) => (discovered.isDiscovered(namespaceOf(pod.metadata), pod.metadata.name ?? '')
     ? podConditionReady(pod) && (readiness?.podReady(pod) ?? true)
@@ -220,6 +234,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     controllers: () => leading,
     // Discovered Pods belong to the instance that discovered them; a shared store never sees them.
     localOnly: shared ? (ns, name) => discovered.isDiscovered(ns, name) : undefined,
+    lease: (ns, name) => (ns === LEASE_NAMESPACE && leaderLease?.name === name
+      ? controllerLease(name, leaderLease.state, cache.get('Lease', ns, name) as Lease | undefined) : undefined),
   });
   const fenced = () => shared !== undefined && leading && opts.leading !== undefined;
 
@@ -401,7 +417,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
 
   async function deleteLocked(kind: ApiKindName, namespace: string, name: string, o: DeleteOptions): Promise<ApiObject> {
     if (kind === 'Namespace') return namespaces.delete(name, o);
-    if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'delete is not supported on resources of kind "events"');
+    assertWritable(kind, 'delete');
     const readOnly = discovered.readOnlyError(kind, namespace, name);
     if (readOnly) throw readOnly;
     const prev = index.get(kind, namespace, name);
@@ -433,7 +449,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   }
 
   async function patchLocked(kind: ApiKindName, namespace: string, name: string, type: PatchType, patch: unknown, o: PatchOptions): Promise<ApplyResult> {
-    if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'patch is not supported on resources of kind "events"');
+    assertWritable(kind, 'patch');
     const ns = kind === 'Namespace' ? '' : namespace;
     const current = published(kind, ns, name);
     const declaredObj = kind === 'Namespace' ? declaredNamespaces.get(name) : index.get(kind, namespace, name);
@@ -541,6 +557,11 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       }
     },
     leading: () => leading,
+    setLeaderLease(name, state) {
+      leaderLease = state ? { name, state } : undefined;
+      publisher.markObject(objectKey('Lease', LEASE_NAMESPACE, name));
+      flusher.schedule();
+    },
     setReadiness(source) {
       readiness = source;
       // A loop that starts on the leader (an instance that won the election while starting) takes

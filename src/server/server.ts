@@ -184,9 +184,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
     const reg = registry;
     if (elect) {
+      // The Lease object is set before the registry leads, so that the first publication has it.
+      const publishLease = () => reg.setLeaderLease(LEADER_LEASE, election?.state());
       election = store.shared!.elect(LEADER_LEASE, {
         identity, ttlSeconds: o.leaseSeconds ?? 5,
-        onChange: (leading) => reg.setLeading(leading),
+        onChange: (leading) => {
+          if (leading) publishLease();
+          reg.setLeading(leading);
+        },
+        onRenewed: publishLease,
       });
     }
     // Before the -f manifests are applied, so that they are held to the budget too.

@@ -55,7 +55,11 @@ export function startEtcdElection(o: { client: Etcd3; key: string; feed: EtcdFee
     try {
       if (!lease) {
         const l = o.client.lease(o.options.ttlSeconds, { autoKeepAlive: true });
-        l.on('keepaliveSucceeded', () => { if (l === lease) lastRenew = Date.now(); });
+        l.on('keepaliveSucceeded', () => {
+          if (l !== lease) return;
+          lastRenew = Date.now();
+          if (leading) o.options.onRenewed?.();
+        });
         l.on('lost', (err: Error) => {
           if (l !== lease) return;
           o.log(`leader election: lease lost (${err.message})`);

@@ -75,6 +75,8 @@ export interface ElectionOptions {
   identity: string;
   ttlSeconds: number;
   onChange(leading: boolean): void;
+  /** The leader's lease was renewed (state().renewedAt moved); only while leading. */
+  onRenewed?(): void;
 }
 
 export interface LeaderState {
