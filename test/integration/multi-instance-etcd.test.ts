@@ -1,8 +1,10 @@
 // Two switchyard processes on one real 3-member etcd cluster, acting as one: 200 Services created
 // concurrently through both get 200 distinct ClusterIPs and NodePort sets; a change made through A
 // reaches B's data plane (traffic through B's NodePort); losing etcd's quorum makes both report not
-// ready while B keeps serving, and they recover; kill -9 of the leader lets the other take over and
-// compute endpoints; a restarted instance catches up. Every process is stopped by PID.
+// ready while B keeps serving, and they recover; the Lease in kube-system names the leader
+// (switchyard and kubectl get/describe); kill -9 of the leader lets the other take over and compute
+// endpoints, starting from the readiness the old one published (no probed Pod taken out); a
+// restarted instance catches up. Every process is stopped by PID.
 // Both run in this one network namespace (the one-host-each case is test/e2e/multi-host-netns), so
 // they cannot both hold a ClusterIP: whichever binds first owns it, the other reports
 // FailedToBindPort and retries (exclusive port ownership). The test checks that on one Service and
@@ -11,16 +13,20 @@
 import { Agent, fetch } from 'undici';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.ts';
 import { freePort, randomLoopback } from '../helpers/free-port.ts';
+import { kubectlRunner } from '../helpers/kubectl.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { connectAndGreet, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
 
 let cluster: EtcdCluster;
+let work = '';
+let kubeconfig = '';
+const kubectl = kubectlRunner(() => kubeconfig, () => work);
 let a: SwitchyardProcess;
 let b: SwitchyardProcess;
 const backends: TcpBackend[] = [];
@@ -44,11 +50,19 @@ const api = async (s: SwitchyardProcess, method: string, path: string, body?: un
     .catch((err) => { throw new Error(`${method} ${path}: ${err.message} (${err.cause?.code ?? err.cause?.message})`); });
   return { status: r.status, body: await r.json().catch(() => undefined) as Record<string, any> };
 };
-const pod = (name: string, be: TcpBackend) => ({
+const pod = (name: string, be: TcpBackend, readinessProbe?: unknown) => ({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web' } },
-  spec: { containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: be.port }] }] },
+  spec: { containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: be.port }], ...(readinessProbe ? { readinessProbe } : {}) }] },
   status: { podIP: be.ip, conditions: [{ type: 'Ready', status: 'True' }] },
 });
+const LEASE = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/switchyard-controller';
+const leaderOf = (s: SwitchyardProcess) => s.output().lastIndexOf(`-${s.child.pid} now leads`) > s.output().lastIndexOf(`-${s.child.pid} no longer leads`);
+/** The ready and not-ready addresses (ip:port) of the web Service's Endpoints, as `s` serves them. */
+const webEndpoints = async (s: SwitchyardProcess) => {
+  const subsets = ((await api(s, 'GET', '/api/v1/namespaces/default/endpoints/web')).body?.subsets ?? []) as any[];
+  const list = (k: string) => subsets.flatMap((ss) => (ss[k] ?? []).flatMap((a: { ip: string }) => ss.ports.map((p: { port: number }) => `${a.ip}:${p.port}`)));
+  return { ready: list('addresses'), notReady: list('notReadyAddresses') };
+};
 const greetingVia = async (s: SwitchyardProcess, nodePort: number) => {
   try {
     const { socket, name } = await connectAndGreet(s.nodeAddress, nodePort, 2000);
@@ -63,7 +77,8 @@ test.before(async () => {
   const args = ['--store', cluster.url(prefix), '--leader-elect-lease-duration', String(TTL), '--dns', 'off', '--no-default-probe', '--workers', '1'];
   a = await startSwitchyard(args);
   b = await startSwitchyard(args, { stateDir: mkdtempSync(join(tmpdir(), 'switchyard-state-')), nodeAddress: randomLoopback(), serviceCidr: a.serviceCidr, adminPort: await freePort() });
-  for (const n of ['b1', 'b2', 'b3']) backends.push(await startTcpBackend(n, '127.0.0.1'));
+  for (const n of ['b1', 'b2', 'b3', 'b4']) backends.push(await startTcpBackend(n, '127.0.0.1'));
+  work = mkdtempSync(join(tmpdir(), 'sy-multi-'));
 });
 
 test.after(async () => {
@@ -71,6 +86,7 @@ test.after(async () => {
   for (const be of backends) await be.close();
   await cluster?.stop();
   await agent.close();
+  if (work) removeDir(work);
 });
 
 test('200 Services created at once through both instances: 200 ClusterIPs, distinct NodePorts', async () => {
@@ -136,6 +152,39 @@ test('a change made through A reaches B\'s data plane', async () => {
   });
 });
 
+test('who leads: the Lease in kube-system, through either instance, with switchyard get/describe and kubectl', async () => {
+  const leader = await until('a leader', () => (leaderOf(a) ? a : leaderOf(b) ? b : undefined));
+  const holder = `-${leader.child.pid}`;
+  for (const s of [a, b]) {
+    await until('the Lease names the leader', async () => (await api(s, 'GET', LEASE)).body?.spec?.holderIdentity?.endsWith(holder));
+  }
+  const lease = (await api(b, 'GET', LEASE)).body;
+  assert.is(lease.spec.leaseDurationSeconds, TTL);
+  assert.match(lease.spec.acquireTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  assert.is(typeof lease.spec.leaseTransitions, 'number');
+  await until('renewals show', async () => (await api(a, 'GET', LEASE)).body.spec.renewTime > lease.spec.renewTime);
+  const writes = await api(a, 'DELETE', LEASE);
+  assert.is(writes.status, 405, 'read-only: the election is the lock');
+
+  const get = await b.cli(['get', 'leases', '-n', 'kube-system']);
+  assert.is(get.code, 0, get.stderr);
+  const [header, row] = get.stdout.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
+  assert.equal(header, ['NAME', 'HOLDER', 'AGE']);
+  assert.equal(row.slice(0, 2), ['switchyard-controller', lease.spec.holderIdentity]);
+  kubeconfig = join(work, 'kubeconfig');
+  writeFileSync(kubeconfig, (await b.cli(['kubeconfig'])).stdout);
+  const kget = await kubectl(['get', 'leases', '-n', 'kube-system']);
+  assert.is(kget.code, 0, kget.stderr);
+  assert.equal(kget.stdout.trim().split('\n')[1].trim().split(/\s{2,}/).slice(0, 2), ['switchyard-controller', lease.spec.holderIdentity]);
+  // describe: kubectl's generic describer, the same text from both (renewals move two fields).
+  const steady = (t: string) => t.replace(/(Renew Time|Resource Version):( +)\S+/g, '$1:$2-');
+  const mine = await b.cli(['describe', 'lease', 'switchyard-controller', '-n', 'kube-system']);
+  const theirs = await kubectl(['describe', 'lease', 'switchyard-controller', '-n', 'kube-system']);
+  assert.is(theirs.code, 0, theirs.stderr);
+  assert.match(mine.stdout, new RegExp(`Holder Identity: +${lease.spec.holderIdentity}\n`));
+  assert.is(steady(mine.stdout), steady(theirs.stdout));
+});
+
 test('without an etcd quorum both report not ready and keep serving; they recover', async () => {
   await cluster.kill9(1);
   await cluster.kill9(2);
@@ -147,10 +196,16 @@ test('without an etcd quorum both report not ready and keep serving; they recove
   for (const s of [a, b]) await until('ready again', async () => (await fetch(`${s.url}/readyz`)).status === 200, 30_000);
 });
 
-test('kill -9 of the leader: the other takes over and computes endpoints; the restarted one catches up', async () => {
-  const leaderOf = (s: SwitchyardProcess) => s.output().lastIndexOf(`-${s.child.pid} now leads`) > s.output().lastIndexOf(`-${s.child.pid} no longer leads`);
+test('kill -9 of the leader: the other takes over from its published readiness and computes endpoints; the restarted one catches up', async () => {
   const leader = await until('a leader', () => (leaderOf(a) ? a : leaderOf(b) ? b : undefined));
   const other = leader === a ? b : a;
+  // A Pod with a readinessProbe the old leader has seen pass: the new leader must not publish it
+  // not ready (until its own first probe) when it takes over.
+  const probed = `127.0.0.1:${backends[3].port}`;
+  await api(leader, 'POST', '/api/v1/namespaces/default/pods', pod('p4', backends[3], { tcpSocket: { port: 'http' }, periodSeconds: 1 }));
+  await until('p4 ready', async () => (await webEndpoints(other)).ready.includes(probed));
+  const rvBefore = (await api(other, 'GET', '/api/v1/namespaces/default/endpoints')).body.metadata.resourceVersion;
+  const before = (await api(other, 'GET', LEASE)).body.spec;
   const killedAt = Date.now();
   await leader.kill9();
   await api(other, 'POST', '/api/v1/namespaces/default/pods', pod('p3', backends[2]));
@@ -161,9 +216,19 @@ test('kill -9 of the leader: the other takes over and computes endpoints; the re
 ${other.output().slice(-2000)}`); throw e; });
   const tookMs = Date.now() - killedAt;
   assert.ok(leaderOf(other), 'the survivor leads');
+  // Every version of the web Endpoints since before the kill, from the watch history.
+  const history = await fetch(`${other.url}/api/v1/namespaces/default/endpoints?watch=1&timeoutSeconds=1&resourceVersion=${rvBefore}&fieldSelector=metadata.name%3Dweb`, { dispatcher: agent });
+  const versions = (await history.text()).trim().split('\n').map((l) => JSON.parse(l).object);
+  assert.ok(versions.length > 0);
+  const outs = versions.flatMap((ep: any) => (ep.subsets ?? []).flatMap((ss: any) => (ss.notReadyAddresses ?? []).map((x: { ip: string }) => `${x.ip}:${ss.ports[0].port}`)));
+  assert.equal(outs, [], 'no probed Pod taken out by the takeover, not even for a moment');
+  const after = (await api(other, 'GET', LEASE)).body.spec;
+  assert.ok(after.holderIdentity.endsWith(`-${other.child.pid}`), 'the Lease names the new leader');
+  assert.is(after.leaseTransitions, before.leaseTransitions + 1);
   console.log(`  endpoints computed by the new leader ${tookMs} ms after kill -9 of the old one (lease TTL ${TTL} s)`);
   // The killed instance comes back and catches up with what changed while it was gone.
   await api(other, 'DELETE', '/api/v1/namespaces/default/pods/p2');
+  await api(other, 'DELETE', '/api/v1/namespaces/default/pods/p4');
   const again = await leader.restart();
   if (leader === a) a = again; else b = again;
   await until('the restarted instance sends to b3', async () => {
