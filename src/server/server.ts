@@ -246,6 +246,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const discovery = docker;
     dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: { ...o.dns, shared: store.shared !== undefined }, log: o.log });
     const runningDns = dns;
+    const readiness = notReady(store, descriptorReadiness(budget.limit, openDescriptors));
     const metrics: MetricsSource = {
       // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
       table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
@@ -260,11 +261,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           maxUdpFlows: budget.maxUdpFlows,
         };
       },
+      notReady: readiness,
+      store: store.shared ? () => ({
+        message: store.shared!.status().message, leader: election?.state().holder, leading: reg.leading(),
+      }) : undefined,
     };
     sampler = startStatusSampler(metrics, { log: o.log });
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
-      log: (line) => o.log('warn', line), notReady: notReady(store, descriptorReadiness(budget.limit, openDescriptors)),
+      log: (line) => o.log('warn', line), notReady: readiness,
       extraRoutes: metricsRoutes(metrics, sampler),
     });
     const runningSampler = sampler;

@@ -185,15 +185,19 @@ test('who leads: the Lease in kube-system, through either instance, with switchy
   assert.is(steady(mine.stdout), steady(theirs.stdout));
 });
 
-test('without an etcd quorum both report not ready and keep serving; they recover', async () => {
+test('without an etcd quorum both report not ready (/readyz, top, the status page) and keep serving; they recover', async () => {
   await cluster.kill9(1);
   await cluster.kill9(2);
   for (const s of [a, b]) await until('not ready', async () => (await fetch(`${s.url}/readyz`)).status === 503);
   assert.match(await (await fetch(`${b.url}/readyz`)).text(), /etcd .* unreachable/);
+  const top = await b.cli(['top', '--once']);
+  assert.match(top.stdout, /\nNOT READY: etcd [^\n]* unreachable for \d+ s[^\n]*; serving the last known state of revision \d+\n/);
+  assert.match(await (await fetch(`${b.url}/`)).text(), /data-testid="not-ready">Not ready: etcd [^<]* unreachable/);
   assert.is(await greetingVia(b, nodePort), 'b2', 'the last known state is served');
   await cluster.restart(1);
   await cluster.restart(2);
   for (const s of [a, b]) await until('ready again', async () => (await fetch(`${s.url}/readyz`)).status === 200, 30_000);
+  assert.not.match((await b.cli(['top', '--once'])).stdout, /NOT READY/);
 });
 
 test('kill -9 of the leader: the other takes over from its published readiness and computes endpoints; the restarted one catches up', async () => {
