@@ -77,7 +77,10 @@ export async function openEtcdStore(conn: EtcdConnection, opts: EtcdStoreOptions
     const w = await client.watch().prefix(P).startRevision(String(fromRevision)).withPreviousKV().create();
     watchConnected = true;
     w.on('data', (res: IWatchResponse) => { lastContact = Date.now(); feed.deliver(res); });
-    w.on('connected', () => { watchConnected = true; lastContact = Date.now(); });
+    // A connected stream proves no quorum (a member cut off from the others accepts it too, and
+    // the client reconnects to one again and again while the majority is down): only a
+    // linearizable read (the ping) or delivered data count as contact.
+    w.on('connected', () => { watchConnected = true; });
     w.on('disconnected', (err: Error) => { watchConnected = false; lastError = err.message; });
     w.on('error', (err: Error) => {
       // etcd cancelled the watch (its start revision was compacted while this instance was away):
