@@ -94,10 +94,12 @@ export function renderTopScreen(doc: StatusDocument, store: HistoryStore, prev: 
  *  short: what /readyz says), and with a shared store, where it stands and who leads. */
 export function instanceLines(doc: StatusDocument): string[] {
   const out: string[] = [];
-  if (doc.readiness && !doc.readiness.ready) out.push(`NOT READY: ${doc.readiness.reason ?? 'no reason given'}`);
+  // One line each: a client library's error text may span several.
+  const flat = (t: string) => t.replace(/\s+/g, ' ');
+  if (doc.readiness && !doc.readiness.ready) out.push(`NOT READY: ${flat(doc.readiness.reason ?? 'no reason given')}`);
   if (doc.store) {
     const leader = doc.store.leading ? 'this instance' : doc.store.leader ?? 'nobody yet';
-    out.push(`STORE ${doc.store.message}; controllers led by ${leader}${doc.store.leading && doc.store.leader ? ` (${doc.store.leader})` : ''}`);
+    out.push(flat(`STORE ${doc.store.message}; controllers led by ${leader}${doc.store.leading && doc.store.leader ? ` (${doc.store.leader})` : ''}`));
   }
   return out;
 }
