@@ -22,6 +22,7 @@ import { kubectlRunner } from '../helpers/kubectl.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { connectAndGreet, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
+import { waitForValue } from '../helpers/wait-for.ts';
 
 let cluster: EtcdCluster;
 let work = '';
@@ -32,15 +33,9 @@ let b: SwitchyardProcess;
 const backends: TcpBackend[] = [];
 const TTL = 2;
 
-const until = async <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+/** waitForValue for checks that answer false (or any falsy value) while the state is not there yet. */
+const until = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> =>
+  waitForValue(what, async () => (await fn()) || undefined, ms);
 // At most 32 connections per instance, as a client pool keeps them: the admin API closes idle
 // connections of a client holding more than 64 (connection-guard.ts), and a connection undici has
 // opened but not yet sent its request on is idle to it.
