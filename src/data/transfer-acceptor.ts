@@ -8,7 +8,7 @@ import type { Transferable } from 'node:worker_threads';
 import type { ListenerSpec, MainToWorker } from '../shared/messages.ts';
 import { BindError, bindMain } from './bind-main.ts';
 import { resetSocket } from './reset-socket.ts';
-import { listenerContext } from './worker-main.ts';
+import { listenerContext } from './listener-context.ts';
 
 export interface TransferTarget { id: number; post(m: MainToWorker, transfer: Transferable[]): void }
 

@@ -35,10 +35,3 @@ export function hostWorker<T, R>(filename: string, task: T, transferList: Transf
   void result.then((r) => { if (r instanceof Error) void destroy(); });
   return { result, threads: () => (destroyed ? [] : piscina.threads), destroy };
 }
-
-/** Quick deaths in a row back off: a worker that lived less than `quickMs` is restarted after
- *  `baseMs` × 2^(quick deaths before it), at most `maxMs`; one that lived longer, at once. Pure. */
-export function restartDelay(livedMs: number, quickDeaths: number, o = { quickMs: 10_000, baseMs: 100, maxMs: 30_000 }): { delayMs: number; quickDeaths: number } {
-  if (livedMs >= o.quickMs) return { delayMs: 0, quickDeaths: 0 };
-  return { delayMs: Math.min(o.maxMs, o.baseMs * 2 ** quickDeaths), quickDeaths: quickDeaths + 1 };
-}

@@ -1,35 +1,35 @@
 // The data-plane worker pool, on the main thread. Each worker runs one long-lived task
 // (worker-main.ts) for its life, hosted by piscina (worker-host.ts: one single-thread pool per
 // worker, so that a replacement failing during its bootstrap cannot stop all later replacements).
-// A crashed worker's slot gets a new worker — at once, or backing off while it keeps dying
-// quickly — which is re-sent every snapshot and every listener it binds.
+// A crashed worker's id gets a new worker (worker-supervisor.ts: when, and when the start gives up
+// instead), which is re-sent every snapshot and every listener it binds (pool-listeners.ts); the
+// pool's side of each worker's port is worker-channel.ts.
 // Accept modes: 'transfer' binds on the main thread and hands each accepted socket to a worker
 // through its MessagePort (transfer-acceptor.ts); 'reuseport' binds one SO_REUSEPORT listener per
 // worker. UDP listeners are bound by the workers in both modes (per worker, or one worker each).
-import type { AddressInfo, Server } from 'node:net';
-import { MessageChannel, type MessagePort, type Transferable, type Worker } from 'node:worker_threads';
+import type { AddressInfo } from 'node:net';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { SyError } from '../model/sy-error.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
-import { createWorkerLedger } from '../shared/worker-ledger.ts';
+import { createWorkerLedger, type WorkerLedger } from '../shared/worker-ledger.ts';
 import type { ListenerSpec, MainToWorker, ServicePortSnapshot, WorkerToMain } from '../shared/messages.ts';
 import { BindError } from './bind-main.ts';
 import { bindOnWorkers } from './bind-on-workers.ts';
 import { createListeningCensus, type ListeningCensus } from './listening-census.ts';
+import { PoolListeners, type BoundAddress } from './pool-listeners.ts';
 import { createTransferAcceptor } from './transfer-acceptor.ts';
-import { hostWorker, restartDelay, type HostedWorker } from './worker-host.ts';
+import { WorkerChannel } from './worker-channel.ts';
+import { hostWorker, type HostedWorker } from './worker-host.ts';
 import type { WorkerConfig, WorkerResult, WorkerTask } from './worker-main.ts';
+import { WorkerSupervisor } from './worker-supervisor.ts';
 
 export { BindError } from './bind-main.ts';
+export type { BoundAddress } from './pool-listeners.ts';
 
 export type AcceptMode = 'transfer' | 'reuseport';
-/** reuseport by measurement (bench/profile-run.ts: 2 workers, nginx backends, 3 interleaved rounds
- *  beside HAProxy; bench/README.md "Where the time goes"): CPU per new connection 2.3–2.6×
- *  HAProxy's against transfer's 2.9–3.6× (305–350 vs 386–557 µs), and 25–40 % more connections/s
- *  in the quick bench, because transfer adds an accept, a postMessage and a socket object on the
- *  main thread per connection. Keep-alive requests cost the same in both. What transfer still has
- *  over it: a crashed worker's own accept queue is reset with its listener (docs/architecture.md,
- *  "Accepting connections"). */
+/** reuseport by measurement: less CPU per new connection and more connections per second, since
+ *  transfer adds an accept, a postMessage and a socket object on the main thread per connection
+ *  (docs/architecture.md, "Accepting connections", with the figures and what transfer still offers). */
 export const DEFAULT_ACCEPT_MODE: AcceptMode = 'reuseport';
 
 /** How UDP listeners are bound: 'per-worker' — every worker binds each with SO_REUSEPORT and the
@@ -65,8 +65,6 @@ export interface WorkerPoolOptions {
   census?: ListeningCensus;
 }
 
-export interface BoundAddress { address: string; port: number }
-
 export interface WorkerPool {
   readonly accept: AcceptMode;
   readonly size: number;
@@ -91,21 +89,6 @@ export interface WorkerPool {
   threads(): Worker[];
 }
 
-interface WorkerSlot {
-  id: number;
-  port: MessagePort;
-  ready: boolean;
-  /** False once the port has closed (the worker drained or died): nothing sent will be answered. */
-  open: boolean;
-  /** Per listener id: who waits for this worker's `listening` / `unlistened` reply. */
-  waiters: Map<string, (m: WorkerToMain) => void>;
-  /** Settles when the worker ended, or would have: never hangs on a worker that failed to start. */
-  task: Promise<unknown>;
-  host: HostedWorker<WorkerResult> | null;
-}
-
-/** `owner`: the worker that binds a UDP listener alone ('single' UDP sockets). */
-interface ListenerState { spec: ListenerSpec; bound: BoundAddress; server?: Server; owner?: number }
 
 export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool> {
   const mode = o.accept ?? DEFAULT_ACCEPT_MODE;
@@ -117,97 +100,75 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     maxUdpFlows: o.maxUdpFlows ?? 0, udpReusePort: udpMode === 'per-worker', udpRecvBufferBytes: o.udpRecvBufferBytes ?? 0,
   };
   const workerFile = o.workerFile ?? fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+  const census = o.census ?? createListeningCensus();
 
   const snapshots = new Map<number, ServicePortSnapshot>();
-  const listeners = new Map<string, ListenerState>();
-  const slots: WorkerSlot[] = [];
-  let restarts = 0;
+  const listeners = new PoolListeners(n);
+  // Per worker id, the current thread's channel, host and ledger; a replacement takes over the id.
+  const workers: WorkerChannel[] = [];
+  const hosts: HostedWorker<WorkerResult>[] = [];
+  const ledgers: WorkerLedger[] = [];
   let rr = 0;
   let syncs = 0;
   let draining: Promise<void> | null = null;
   let closed = false;
-  const readyWaiters: (() => void)[] = [];
+  const stopping = () => closed || draining !== null;
+  // Settles the start: every worker ready, or one gave up (WorkerRestartPolicy); null once started.
+  let start: { resolve(): void; reject(err: Error): void } | null = null;
+  const supervisor = new WorkerSupervisor({
+    // Monotonic; not unref'd: a pending replacement is work the process still has to do.
+    clock: { now: () => performance.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    spawn: startWorker, died: workerDied, log,
+    replacing: (id) => o.table.workerRestarted(id),
+    failed: (err) => start?.reject(err),
+  });
 
-  const send = (slot: WorkerSlot, m: MainToWorker, transfer?: Transferable[]) => slot.port.postMessage(m, transfer ?? []);
-  const broadcast = (m: MainToWorker) => { for (const s of slots) send(s, m); };
+  const broadcast = (m: MainToWorker) => { for (const w of workers) w.post(m); };
 
-  /** Per slot: quick deaths in a row, and the pending restart (cancelled by a drain). */
-  const quickDeaths: number[] = [];
-  const restartTimers = new Set<NodeJS.Timeout>();
-  // Until every worker has been ready once, a worker that keeps failing to start ends the start:
-  // a process that never serves is better told to its supervisor (systemd, Docker) by an exit
-  // than by retrying for ever. After that, crashed workers are replaced without limit.
-  let started = false;
-  let failStart: ((err: Error) => void) | null = null;
-
-  function startWorker(id: number): void {
+  function startWorker(id: number): Promise<WorkerResult | Error> {
     const { port1, port2 } = new MessageChannel();
-    const slot: WorkerSlot = { id, port: port1, ready: false, open: true, waiters: new Map(), task: Promise.resolve(), host: null };
-    slots[id] = slot;
-    const ledger = createWorkerLedger(o.table);
-    port1.on('message', (m: WorkerToMain) => onMessage(slot, m));
+    const w = new WorkerChannel(id, port1);
+    workers[id] = w;
+    const ledger = ledgers[id] = createWorkerLedger(o.table);
+    port1.on('message', (m: WorkerToMain) => onMessage(w, m));
     // The worker's end closes when it drains or dies: no socket may be posted into it after that,
     // and whoever waits for one of its replies would wait forever.
-    port1.on('close', () => { slot.ready = false; slot.open = false; answerWaiters(slot); });
+    port1.on('close', () => w.gone());
     // Messages queue on the port until the worker attaches; state goes first, in order.
-    send(slot, { type: 'config', drainTimeoutMs: config.drainTimeoutMs, accessLog: config.accessLog });
-    for (const s of snapshots.values()) send(slot, { type: 'servicePort', snapshot: s });
-    for (const l of listeners.values()) {
-      if (l.spec.protocol === 'UDP' ? l.owner === undefined || l.owner === id : mode === 'reuseport') {
-        send(slot, { type: 'listen', listener: { ...l.spec, port: l.bound.port } });
-      }
-    }
+    w.post({ type: 'config', drainTimeoutMs: config.drainTimeoutMs, accessLog: config.accessLog });
+    for (const s of snapshots.values()) w.post({ type: 'servicePort', snapshot: s });
+    for (const listener of listeners.boundBy(id)) w.post({ type: 'listen', listener });
     const task: WorkerTask = { workerId: id, port: port2, tableBuffer: o.table.buffer, ledgerBuffer: ledger.buffer, config };
-    const startedAt = Date.now();
-    const host = hostWorker<WorkerTask, WorkerResult>(workerFile, task, [port2]);
-    slot.host = host;
-    slot.task = host.result.then((r) => {
-      if (!(r instanceof Error)) return r;
-      // The worker crashed, exited or never started: the thread runs none of our code any more, so
-      // its ledger is final. Its connections died with it; give back what they held.
-      slot.ready = false;
-      const held = ledger.releaseInto(o.table);
-      if (held.connections > 0 || held.flows > 0) {
-        log('warn', `data-plane worker ${id} died holding ${held.connections} connections and ${held.flows} UDP flows; ` +
-          'they are lost (their clients start again) and their active counts were released');
-      }
-      port1.close();
-      answerWaiters(slot);
-      if (closed || draining) return r;
-      const livedMs = Date.now() - startedAt;
-      const next = restartDelay(livedMs, quickDeaths[id] ?? 0);
-      quickDeaths[id] = next.quickDeaths;
-      if (!started && next.quickDeaths >= START_ATTEMPTS) {
-        // No replacement: the start fails, so this is not counted as a restart.
-        log('error', `data-plane worker ${id} failed to start (${r.message}); giving up after ${START_ATTEMPTS} attempts`);
-        failStart?.(workerStartError(id, r));
-        return r;
-      }
-      restarts++;
-      o.table.workerRestarted(id);
-      log('error', `data-plane worker ${id} stopped ${Math.round(livedMs / 100) / 10} s after it started (${r.message}); starting a replacement` +
-        (next.delayMs === 0 ? '' : ` in ${next.delayMs / 1000} s (quick failure ${next.quickDeaths} in a row)`));
-      if (next.delayMs === 0) { startWorker(id); return r; }
-      const timer = setTimeout(() => { restartTimers.delete(timer); if (!closed && !draining) startWorker(id); }, next.delayMs);
-      restartTimers.add(timer);
-      return r;
-    });
+    const host = hosts[id] = hostWorker<WorkerTask, WorkerResult>(workerFile, task, [port2]);
+    return host.result;
   }
 
-  function onMessage(slot: WorkerSlot, m: WorkerToMain): void {
+  /** The worker crashed, exited or never started: the thread runs none of our code any more, so its
+   *  ledger is final. Its connections died with it; give back what they held. */
+  function workerDied(id: number): void {
+    const w = workers[id];
+    const held = ledgers[id].releaseInto(o.table);
+    if (held.connections > 0 || held.flows > 0) {
+      log('warn', `data-plane worker ${id} died holding ${held.connections} connections and ${held.flows} UDP flows; ` +
+        'they are lost (their clients start again) and their active counts were released');
+    }
+    w.port.close();
+    w.gone();
+  }
+
+  function onMessage(w: WorkerChannel, m: WorkerToMain): void {
     switch (m.type) {
       case 'ready':
-        slot.ready = true;
-        if (slots.every((s) => s.ready)) for (const w of readyWaiters.splice(0)) w();
+        w.ready = true;
+        if (start && workers.every((s) => s.ready)) start.resolve();
         transfer.flush();
         break;
       case 'listening':
-      case 'unlistened': {
-        const w = slot.waiters.get(m.id);
-        if (w) { slot.waiters.delete(m.id); w(m); }
-        else if (m.type === 'listening' && m.error && m.error.code !== 'SY_DRAINING') log('error', `worker ${slot.id} cannot listen on ${m.id}: ${m.error.code} ${m.error.message}`);
+      case 'unlistened':
+        if (!w.answer(m) && m.type === 'listening' && m.error && m.error.code !== 'SY_DRAINING') {
+          log('error', `worker ${w.id} cannot listen on ${m.id}: ${m.error.code} ${m.error.message}`);
+        }
         break;
-      }
       case 'accessLog':
         o.accessLog?.(m.lines);
         break;
@@ -219,73 +180,47 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     }
   }
 
-  /** A worker that will never reply: its waiters get an empty `unlistened`, as if it had no listener. */
-  function answerWaiters(slot: WorkerSlot): void {
-    const waiters = [...slot.waiters.values()];
-    slot.waiters.clear();
-    for (const w of waiters) w({ type: 'unlistened', id: '' });
-  }
-
-  const ask = (slot: WorkerSlot, id: string, m: MainToWorker) => new Promise<WorkerToMain>((resolve) => {
-    if (!slot.open) { resolve({ type: 'unlistened', id: '' }); return; }
-    slot.waiters.set(id, resolve);
-    send(slot, m);
-  });
-
-  function nextWorker(): WorkerSlot | null {
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[rr++ % slots.length];
-      if (s.ready) return s;
+  /** The next ready worker, round-robin: the transfer acceptor's target, per connection. */
+  function nextWorker(): WorkerChannel | null {
+    for (let i = 0; i < workers.length; i++) {
+      const w = workers[rr++ % workers.length];
+      if (w.ready) return w;
     }
     return null;
   }
-
-  const census = o.census ?? createListeningCensus();
 
   // Also thrown by a listen still binding when the drain began: it must not leave a listener behind.
   const shuttingDown = () => new BindError('SY_DRAINING', 'the data plane is shutting down');
 
   const transfer = createTransferAcceptor({
-    nextWorker: () => {
-      const w = nextWorker();
-      return w && { id: w.id, post: (m, list) => send(w, m, list) };
-    },
-    stopping: () => closed || draining !== null,
+    nextWorker, stopping, log,
     countSourceRangeRefusal: (index) => o.table.countRefusal(index, 'sourceRange'),
-    log,
   });
 
   async function listenTransfer(spec: ListenerSpec): Promise<BoundAddress> {
     const server = await transfer.listen(spec);
     const a = server.address() as AddressInfo;
     const bound = { address: a.address, port: a.port };
-    listeners.set(spec.id, { spec, bound, server });
+    listeners.set({ spec, bound, server });
     return bound;
-  }
-
-  /** 'single' UDP sockets: the worker owning the fewest UDP listeners (the lowest id on a tie). */
-  function udpOwner(): number {
-    const owned = slots.map(() => 0);
-    for (const l of listeners.values()) if (l.owner !== undefined) owned[l.owner]++;
-    return owned.indexOf(Math.min(...owned));
   }
 
   /** A listener the workers bind: TCP in reuseport mode and every UDP listener, on every worker
    *  (SO_REUSEPORT) or, for 'single' UDP sockets, on one; only where no other socket is bound
    *  (bind-on-workers.ts). */
   async function listenOnWorkers(spec: ListenerSpec): Promise<BoundAddress> {
-    const owner = spec.protocol === 'UDP' && udpMode === 'single' ? udpOwner() : undefined;
-    const targets = owner === undefined ? slots : [slots[owner]];
+    const owner = spec.protocol === 'UDP' && udpMode === 'single' ? listeners.udpOwner() : undefined;
+    const targets = owner === undefined ? workers : [workers[owner]];
     const port = await bindOnWorkers(spec, {
-      census, shuttingDown, stopping: () => closed || draining !== null,
+      census, shuttingDown, stopping,
       listen(concrete) {
         // Recorded first, so a worker replaced meanwhile is sent this listener too.
-        listeners.set(spec.id, { spec, bound: { address: spec.address, port: concrete.port }, owner });
-        return Promise.all(targets.map((s) => ask(s, spec.id, { type: 'listen', listener: concrete })));
+        listeners.set({ spec, bound: { address: spec.address, port: concrete.port }, owner });
+        return Promise.all(targets.map((w) => w.ask(spec.id, { type: 'listen', listener: concrete })));
       },
       async unlisten() {
         listeners.delete(spec.id);
-        await Promise.all(targets.map((s) => ask(s, spec.id, { type: 'unlisten', id: spec.id })));
+        await Promise.all(targets.map((w) => w.ask(spec.id, { type: 'unlisten', id: spec.id })));
       },
     });
     return { address: spec.address, port };
@@ -294,7 +229,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   const pool: WorkerPool = {
     accept: mode,
     size: n,
-    get restarts() { return restarts; },
+    get restarts() { return supervisor.restarts; },
     setServicePort(snapshot) {
       snapshots.set(snapshot.index, snapshot);
       broadcast({ type: 'servicePort', snapshot });
@@ -304,39 +239,32 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       broadcast({ type: 'removeServicePort', index });
     },
     async listen(spec) {
-      if (closed || draining) throw shuttingDown();
+      if (stopping()) throw shuttingDown();
       const existing = listeners.get(spec.id);
       if (existing) return existing.bound;
       return mode === 'transfer' && spec.protocol === 'TCP' ? listenTransfer(spec) : listenOnWorkers(spec);
     },
     async sync() {
-      if (closed || draining) return; // drained workers have closed their ports
+      if (stopping()) return; // drained workers have closed their ports
       // An unlisten of an id no listener has is answered and changes nothing; ports deliver in order.
       const id = `\0sync-${syncs++}`;
-      await Promise.all(slots.map((s) => ask(s, id, { type: 'unlisten', id })));
+      await Promise.all(workers.map((w) => w.ask(id, { type: 'unlisten', id })));
     },
-    async sharedListeners() {
-      // The transfer acceptor's listeners are bound without SO_REUSEPORT: nobody can join them.
-      const all = [...listeners.values()].filter((l) => !l.server);
-      const counts = await Promise.all(all.map((l) => census.count(l.bound.address, l.bound.port, l.spec.protocol)));
-      return all.filter((l, i) => (counts[i] ?? 0) > (l.owner === undefined ? n : 1)).map((l) => l.spec.id);
-    },
+    sharedListeners: () => listeners.shared((address, port, protocol) => census.count(address, port, protocol)),
     async unlisten(id) {
       const l = listeners.get(id);
       if (!l) return;
       listeners.delete(id);
       if (l.server) { l.server.close(); return; }
-      await Promise.all((l.owner === undefined ? slots : [slots[l.owner]]).map((s) => ask(s, id, { type: 'unlisten', id })));
+      await Promise.all(listeners.workersOf(l).map((i) => workers[i].ask(id, { type: 'unlisten', id })));
     },
     drain(timeoutMs) {
       draining ??= (async () => {
-        for (const t of restartTimers) clearTimeout(t);
-        restartTimers.clear();
-        for (const l of listeners.values()) l.server?.close();
-        listeners.clear();
+        const stopped = supervisor.stop();
+        listeners.closeAll();
         transfer.reset();
         broadcast({ type: 'drain', timeoutMs });
-        await Promise.allSettled(slots.map((s) => s.task));
+        await stopped;
       })();
       return draining;
     },
@@ -344,33 +272,24 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       if (closed) return;
       await pool.drain(0);
       closed = true;
-      for (const s of slots) s.port.close();
-      await Promise.all(slots.map((s) => s.host?.destroy()));
+      for (const w of workers) w.port.close();
+      await Promise.all(hosts.map((h) => h.destroy()));
     },
-    threads: () => slots.flatMap((s) => s.host?.threads() ?? []),
+    threads: () => hosts.flatMap((h) => h.threads()),
   };
 
-  for (let i = 0; i < n; i++) startWorker(i);
+  for (let i = 0; i < n; i++) supervisor.start(i);
   try {
     await new Promise<void>((resolve, reject) => {
-      failStart = reject;
-      if (slots.every((s) => s.ready)) resolve(); else readyWaiters.push(resolve);
+      start = { resolve, reject };
+      if (workers.every((w) => w.ready)) resolve();
     });
   } catch (err) {
     // Nothing of the pool may outlive the failed start: no restart, no thread, no port.
     await pool.close();
     throw err;
   }
-  started = true;
-  failStart = null;
+  start = null;
+  supervisor.poolReady();
   return pool;
-}
-
-/** Quick failures in a row of one worker, before the pool was ever ready, that end the start
- *  (with restartDelay's backoff: about 1.5 s of waiting between them). */
-export const START_ATTEMPTS = 5;
-
-function workerStartError(id: number, last: Error): Error {
-  return new SyError('SY_WORKER_START_FAILED', `data-plane worker ${id} failed to start ${START_ATTEMPTS} times in a row; the last error: ${last.message}. ` +
-    'Check that Node.js is 24 or newer and that the install is complete (npm ci); the log has every failure.', { cause: last });
 }

@@ -5,24 +5,28 @@
 // notice names (coalesced) and the Pods they select are recomputed, a Pod whose probes changed when
 // the registry asks about it, and everything on a slow timer as a safety net (it also picks up
 // Pods no Service selects). Per-change work is proportional to what changed (HealthTargetIndex,
-// fed by update-health-index.ts). The live targets are a HealthTargetSet; log lines and events go
-// through health-reporter.ts.
+// fed by update-health-index.ts). The live targets are a HealthTargetSet, brought up to date by a
+// diff (target-changes.ts); bursts of changes are coalesced (coalesced-changes.ts); a Pod's verdict
+// is pod-readiness.ts; log lines and events go through health-reporter.ts.
 import type { PublishedVerdicts, ReadinessSource } from '../control/control-plane-api.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
+import { CoalescedChanges } from './coalesced-changes.ts';
 import type { Pod } from '../model/types.ts';
 import { systemClock, type HealthClock } from './health-clock.ts';
 import type { HealthRegistry } from './health-registry.ts';
 import { createHealthReporter } from './health-reporter.ts';
 import { HealthTargetSet, type HealthTarget } from './health-target-set.ts';
-import { podProbeTargets, probedContainers, type DefaultProbeOptions, type TargetSpec } from './health-targets.ts';
+import type { DefaultProbeOptions, TargetSpec } from './health-targets.ts';
 import { HealthTargetIndex } from './health-target-index.ts';
 import { PassiveEjector, type EjectionOptions, type EjectorSlots } from './passive-ejector.ts';
+import { podReadiness } from './pod-readiness.ts';
 import type { ProbeOutcome } from './probe-outcome.ts';
 import { closeHttpProbeAgents } from './probe-http.ts';
 import { ProbeScheduler } from './probe-scheduler.ts';
 import { initialProbeState, probeDue, recordProbeResult } from './probe-state.ts';
 import { runProbe, type RunProbe } from './run-probe.ts';
+import { targetChanges } from './target-changes.ts';
 import { updateHealthIndex } from './update-health-index.ts';
 
 export type { HealthRegistry } from './health-registry.ts';
@@ -84,37 +88,21 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
   const index = new HealthTargetIndex();
   const report = createHealthReporter(o.registry, o.log, index.backends);
   const indexSources = { index, registry: o.registry, defaultProbe: o.defaultProbe, onServiceRecomputed: o.onServiceRecomputed };
-  const pendingServices = new Set<string>();
-  const pendingPods = new Set<string>();
-  let pendingAll = false;
-  const readinessServices = new Set<string>();
-  let readinessAll = false;
   let closed = false;
-  let syncTimer: unknown;
-  let readinessTimer: unknown;
   let passiveTimer: unknown;
   let resyncTimer: unknown;
 
   const podKey = (namespace: string, name: string) => `${namespace}/${name}`;
 
-  /** Asks the registry to recompute those Services' endpoints (every Service when undefined). */
-  function readinessChanged(services?: string[]) {
-    if (closed) return;
-    if (services) for (const s of services) readinessServices.add(s);
-    else readinessAll = true;
-    if (readinessTimer !== undefined) return;
-    // Coalesced: transitions of many Pods in one burst cost one endpoint recomputation.
-    readinessTimer = clock.setTimeout(() => {
-      readinessTimer = undefined;
-      if (closed) return;
-      const only = readinessAll ? undefined : [...readinessServices];
-      readinessAll = false;
-      readinessServices.clear();
-      try {
-        Promise.resolve(o.registry.readinessChanged(only)).catch((err) => o.log('error', `health: readiness update failed: ${(err as Error).message}`));
-      } catch (err) { o.log('error', `health: readiness update failed: ${(err as Error).message}`); }
-    }, 0);
-  }
+  // Readiness transitions: asks the registry to recompute those Services' endpoints (all of them
+  // when a change names none).
+  const readiness = new CoalescedChanges(clock, ({ all, services }) => {
+    try {
+      Promise.resolve(o.registry.readinessChanged(all ? undefined : services)).catch((err) => o.log('error', `health: readiness update failed: ${(err as Error).message}`));
+    } catch (err) { o.log('error', `health: readiness update failed: ${(err as Error).message}`); }
+  });
+  // Change notices (and Pods found edited by podReady): the targets to recompute.
+  const changes = new CoalescedChanges(clock, ({ all, services, pods }) => safely(() => update(services, pods, all || !o.registry.get)));
 
   function transition(t: HealthTarget, outcome: ProbeOutcome) {
     const s = t.spec;
@@ -123,7 +111,7 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     // new connections at once; the recomputation shows the verdict in the endpoint conditions
     // (get endpointslices, get endpoints) and clears READY as well.
     if (!s.pod) ejector.setActiveDown(s.ip, s.port!, !t.state.ready, clock.now());
-    readinessChanged(s.services);
+    readiness.add(s.services);
   }
 
   async function probe(t: HealthTarget) {
@@ -161,25 +149,13 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     if (closed) return;
     const now = clock.now();
     const touched = updateHealthIndex(indexSources, services, pods, all, now);
-    const moved: string[] = [];
-    let movedAll = false;
-    for (const key of touched.targets) {
-      const spec = index.target(key);
-      const existing = targets.get(key);
-      if (existing && spec && existing.spec.fingerprint === spec.fingerprint) {
-        existing.spec = spec; // Services and Pod metadata may change without resetting state
-        continue;
-      }
-      if (existing) {
-        // A target that held its endpoint out goes away: the endpoint's Services must see it back.
-        if (!existing.state.ready) { if (existing.spec.services.length) moved.push(...existing.spec.services); else movedAll = true; }
-        dropTarget(existing);
-      }
-      if (spec) addTarget(spec);
-    }
+    const c = targetChanges(touched.targets, (key) => index.target(key), (key) => targets.get(key));
+    for (const { target, spec } of c.refresh) target.spec = spec;
+    for (const t of c.drop) dropTarget(t);
+    for (const spec of c.add) addTarget(spec);
     if (touched.backends.size) ejector.setBackends(index.backends.values(), now);
-    if (movedAll) readinessChanged();
-    else if (moved.length) readinessChanged(moved);
+    if (c.readmit.all) readiness.add();
+    else if (c.readmit.services.length) readiness.add(c.readmit.services);
   }
 
   function addTarget(spec: TargetSpec) {
@@ -192,25 +168,6 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     targets.delete(t);
     scheduler.remove(s.key);
     if (s.kind === 'manual' && !t.state.ready) ejector.setActiveDown(s.ip, s.port!, false, clock.now());
-  }
-
-  /** Coalesces updates: Services and Pods (`ns/name`) to recompute, or everything when none are named. */
-  function scheduleSync(services?: Iterable<string>, pods?: Iterable<string>) {
-    if (closed) return;
-    if (!services && !pods) pendingAll = true;
-    for (const s of services ?? []) pendingServices.add(s);
-    for (const p of pods ?? []) pendingPods.add(p);
-    if (syncTimer !== undefined) return;
-    syncTimer = clock.setTimeout(() => {
-      syncTimer = undefined;
-      const all = pendingAll || !o.registry.get;
-      const services = [...pendingServices];
-      const pods = [...pendingPods];
-      pendingAll = false;
-      pendingServices.clear();
-      pendingPods.clear();
-      safely(() => update(services, pods, all));
-    }, 0);
   }
 
   const sync = () => update([], [], true);
@@ -241,34 +198,19 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
     resyncTimer = clock.setTimeout(() => { safely(sync); if (!closed) resyncLoop(); }, o.resyncIntervalMs ?? 30_000);
   }
 
-  const unsubscribe = o.registry.subscribe((notice) => scheduleSync(notice.services, []));
+  const unsubscribe = o.registry.subscribe((notice) => changes.add(notice.services, []));
   sync();
   // Pods with a readinessProbe start not ready; the registry computed endpoints before we existed.
-  if ([...targets.values()].some((t) => t.spec.kind === 'pod')) readinessChanged();
+  if ([...targets.values()].some((t) => t.spec.kind === 'pod')) readiness.add();
   passiveLoop();
   resyncLoop();
 
   return {
     podReady(pod: Pod): boolean | undefined {
       if (closed) return undefined;
-      const pk = podKey(namespaceOf(pod.metadata), pod.metadata.name ?? '');
-      if (probedContainers(pod).length > 0) {
-        // Compare with what the Pod asks for now: a new or changed probe has not succeeded yet.
-        const wanted = podProbeTargets(pod, [], clock.now());
-        if (wanted.length === 0) return undefined; // terminal or IP-less: not an endpoint anyway
-        let ready = true;
-        for (const w of wanted) {
-          const t = targets.get(w.key);
-          // A Pod edit that moves no endpoint sends no change notice; this is where we learn of it.
-          if (!t || t.spec.fingerprint !== w.fingerprint) { scheduleSync([], [pk]); ready = false; } else if (!t.state.ready) ready = false;
-        }
-        return ready;
-      }
-      const implicit = targets.implicitOf(pk);
-      if (!implicit) return undefined;
-      for (const t of implicit) if (!t.state.ready && (!pod.metadata.uid || t.spec.pod?.uid === pod.metadata.uid)) return false;
-      // Implicit probes only take readiness away; a passing one defers to the Pod's own condition.
-      return undefined;
+      const r = podReadiness(pod, targets, clock.now());
+      if (r.stale) changes.add([], [podKey(namespaceOf(pod.metadata), pod.metadata.name ?? '')]);
+      return r.ready;
     },
     endpointReady(ip, port) {
       const t = targets.get(`manual:${joinHostPort(ip, port)}`);
@@ -295,7 +237,9 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
       if (closed) return;
       closed = true;
       unsubscribe();
-      for (const h of [syncTimer, readinessTimer, passiveTimer, resyncTimer]) clock.clearTimeout(h);
+      changes.close();
+      readiness.close();
+      for (const h of [passiveTimer, resyncTimer]) clock.clearTimeout(h);
       scheduler.close();
       abort.abort();
       await closeHttpProbeAgents();

@@ -2,21 +2,25 @@
 // On every change notice it recomputes, for each affected Service, its Service ports' endpoint
 // snapshots (published to all workers) and its listeners (bound or closed through the worker pool).
 // Listeners that already exist are never re-created, so a change never drops an established
-// connection; a removed endpoint keeps its slot until its connections drain.
+// connection; a removed endpoint keeps its slot until its connections drain. The steps: what the
+// Service wants (desired-service-ports.ts, plan-listeners.ts: data), which table index each port
+// holds (service-port-indexes.ts), the listeners' diff and binds (service-listeners.ts), all run on
+// one serialized chain (service-sync-queue.ts).
 import type { Registry } from '../control/registry.ts';
 import type { EndpointSlots } from './endpoint-slots.ts';
 import type { WorkerPool } from '../data/worker-pool.ts';
 import type { EndpointSnapshot, ListenerSpec } from '../shared/messages.ts';
-import type { Service, ServicePort } from '../model/types.ts';
-import { portKey, servicePortEndpoints } from '../model/service-port-endpoints.ts';
+import type { Pod, Service } from '../model/types.ts';
+import { desiredServicePorts } from './desired-service-ports.ts';
 import { isProxied, planListeners } from './plan-listeners.ts';
-import { servicePortOptions, weightFromAnnotations, type DataPlaneDefaults } from './service-port-options.ts';
+import { servicePortOptions, type DataPlaneDefaults } from './service-port-options.ts';
 import type { LbAddressPool } from './lb-address-pool.ts';
 import { ServiceListeners, type ListenerStatus } from './service-listeners.ts';
+import { ServicePortIndexes } from './service-port-indexes.ts';
+import { ServiceSyncQueue } from './service-sync-queue.ts';
 import { AffinityGroups } from './affinity-groups.ts';
 
 export type { ListenerStatus } from './service-listeners.ts';
-import { joinHostPort } from '../model/ip-address.ts';
 
 export interface DataPlaneSyncOptions {
   registry: Registry;
@@ -60,35 +64,20 @@ export interface PublishedServicePort {
 }
 
 export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
-  // Per Service, so that syncing one Service never walks the others' ports or listeners.
-  const portIndexes = new Map<string, Map<string, number>>(); // `ns/name` → portKey → table index
-  const generations = new Map<number, number>();
+  const indexes = new ServicePortIndexes(() => o.slots.allocServicePort());
   const published = new Map<number, PublishedServicePort>();
-  const pending = new Set<string>();
   const affinity = new AffinityGroups(o.slots.table.maxServicePorts, (key) => o.slots.table.forgetAffinity(key));
-  let running: Promise<void> = Promise.resolve();
-  let closed = false;
+  const queue = new ServiceSyncQueue(syncService, (message) => o.log('error', message));
 
   const serviceKeyOf = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
+  const getService = (key: string) => {
+    const [ns, name] = key.split('/');
+    return o.registry.get('Service', ns, name) as Service | undefined;
+  };
   const listeners = new ServiceListeners({
     pool: o.pool, event, clock: o.clock ?? Date.now, random: o.random ?? Math.random, maxListeners: o.maxListeners ?? 0,
-    service: (key) => {
-      const [ns, name] = key.split('/');
-      return o.registry.get('Service', ns, name) as Service | undefined;
-    },
+    service: getService,
   });
-
-  function indexFor(serviceKey: string, port: ServicePort): number {
-    let ports = portIndexes.get(serviceKey);
-    if (!ports) portIndexes.set(serviceKey, ports = new Map());
-    const key = portKey(port);
-    let index = ports.get(key);
-    if (index === undefined) {
-      index = o.slots.allocServicePort();
-      ports.set(key, index);
-    }
-    return index;
-  }
 
   /** Records a Service event and logs it; `logSuffix` goes to the log line only (events aggregate
    *  repeats by message, so what changes between repeats stays out of it). */
@@ -98,31 +87,21 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
     o.log(type === 'Warning' ? 'warn' : 'info', `service ${serviceKeyOf(service)}: ${reason}: ${message}${logSuffix}`);
   }
 
+  /** Publishes a snapshot of every Service port the Service has; the table indexes they hold. */
   function publishEndpoints(service: Service, serviceKey: string): Set<number> {
     const live = new Set<number>();
-    const byPort = servicePortEndpoints(service, o.registry.serviceSlices(service.metadata.namespace!, service.metadata.name!));
+    const ports = desiredServicePorts(service, o.registry.serviceSlices(service.metadata.namespace!, service.metadata.name!),
+      (ns, name) => o.registry.get('Pod', ns, name) as Pod | undefined);
     const { options, problems } = servicePortOptions(service, o.defaults, o.algorithms);
     for (const p of problems) event(service, 'Warning', 'InvalidAnnotation', p);
-    for (const port of service.spec.ports ?? []) {
-      if ((port.protocol ?? 'TCP') === 'SCTP') continue; // not carried by switchyard; validation accepts it
-      const index = indexFor(serviceKey, port);
+    for (const { port, protocol, label, endpoints: desired } of ports) {
+      const index = indexes.indexFor(serviceKey, port);
       live.add(index);
-      const desired = (byPort.get(portKey(port)) ?? []).map((ep) => {
-        const pod = ep.targetRef?.kind === 'Pod' && ep.targetRef.name
-          ? o.registry.get('Pod', ep.targetRef.namespace ?? service.metadata.namespace!, ep.targetRef.name) : undefined;
-        return {
-          ip: ep.ip, port: ep.port, ready: ep.ready, serving: ep.serving, terminating: ep.terminating,
-          weight: weightFromAnnotations(pod?.metadata.annotations),
-          name: pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : joinHostPort(ep.ip, ep.port),
-        };
-      });
-      const generation = (generations.get(index) ?? 0) + 1;
-      generations.set(index, generation);
+      const generation = indexes.nextGeneration(index);
       const endpoints = o.slots.update(index, desired);
-      const protocol = port.protocol === 'UDP' ? 'UDP' : 'TCP';
-      published.set(index, { index, service: serviceKey, port: `${port.name || port.port}/${protocol}`, protocol, endpoints });
+      published.set(index, { index, service: serviceKey, port: label, protocol, endpoints });
       o.pool.setServicePort({
-        index, name: `${serviceKey}:${port.name || port.port}/${port.protocol ?? 'TCP'}`, generation, endpoints,
+        index, name: `${serviceKey}:${label}`, generation, endpoints,
         options: { ...options, affinityKey: affinity.keyFor(serviceKey, port.port, index) },
       });
     }
@@ -130,19 +109,13 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   }
 
   function retirePorts(serviceKey: string, keep: Set<number>) {
-    const ports = portIndexes.get(serviceKey);
-    if (!ports) return;
-    for (const [key, index] of ports) {
-      if (keep.has(index)) continue;
-      ports.delete(key);
+    for (const index of indexes.retire(serviceKey, keep)) {
       affinity.release(index);
-      generations.delete(index);
       published.delete(index);
       o.slots.update(index, []);
       o.pool.removeServicePort(index);
       o.slots.freeServicePort(index);
     }
-    if (ports.size === 0) portIndexes.delete(serviceKey);
   }
 
   async function syncListeners(service: Service | undefined, serviceKey: string) {
@@ -154,7 +127,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
           || o.lbPool.acquire(serviceKey, service.status?.loadBalancer?.ingress?.[0]?.ip);
         if (!lbAddress) event(service, 'Warning', 'LoadBalancerPoolExhausted', 'no free address in the LoadBalancer address pool; EXTERNAL-IP stays <pending>');
       } else o.lbPool.release(serviceKey);
-      wanted = planListeners({ service, servicePortIndex: (p) => indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress });
+      wanted = planListeners({ service, servicePortIndex: (p) => indexes.indexFor(serviceKey, p), nodeAddresses: o.nodeAddresses, loadBalancerAddress: lbAddress });
     } else o.lbPool.release(serviceKey);
     await listeners.reconcile(serviceKey, service, wanted);
     if (service?.spec.type === 'LoadBalancer') {
@@ -165,52 +138,35 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   }
 
   async function syncService(serviceKey: string) {
-    const [ns, name] = serviceKey.split('/');
-    const service = o.registry.get('Service', ns, name) as Service | undefined;
+    const service = getService(serviceKey);
     const live = service && isProxied(service) ? publishEndpoints(service, serviceKey) : new Set<number>();
     await syncListeners(service, serviceKey);
     retirePorts(serviceKey, live);
   }
 
-  function schedule(keys: Iterable<string>) {
-    for (const k of keys) pending.add(k);
-    running = running.then(async () => {
-      while (pending.size && !closed) {
-        const [key] = pending;
-        pending.delete(key);
-        try { await syncService(key); } catch (err) { o.log('error', `sync of service ${key} failed: ${(err as Error).stack}`); }
-      }
-    });
-  }
-
-  const unsubscribe = o.registry.subscribe((notice) => schedule(notice.services));
-  schedule(o.registry.list('Service').map((s) => serviceKeyOf(s as Service)));
+  const unsubscribe = o.registry.subscribe((notice) => queue.schedule(notice.services));
+  queue.schedule(o.registry.list('Service').map((s) => serviceKeyOf(s as Service)));
 
   const timer = setInterval(() => {
     o.slots.sweep();
-    if (!listeners.retryDue()) return;
-    running = running.then(() => listeners.retry(() => closed));
+    if (listeners.retryDue()) queue.run('listener retry', () => listeners.retry(() => queue.closed));
   }, o.retryIntervalMs ?? 1000);
   timer.unref();
 
   // A process may join a reuseport listener after it was bound (nothing stops one of the same user
   // from doing so): say so while it lasts, so that the lost share of connections is explained.
-  const shareTimer = setInterval(() => {
-    running = running.then(() => (closed ? undefined : listeners.checkShared()))
-      .catch((err) => o.log('error', `listener share check failed: ${(err as Error).message}`));
-  }, o.shareCheckIntervalMs ?? 5000);
+  const shareTimer = setInterval(() => queue.run('listener share check', () => listeners.checkShared()), o.shareCheckIntervalMs ?? 5000);
   shareTimer.unref();
 
   return {
-    settled: () => running,
+    settled: () => queue.settled(),
     listeners: () => listeners.status(),
     servicePorts: () => [...published.values()].sort((a, b) => (a.service + a.port).localeCompare(b.service + b.port)),
     async close() {
-      closed = true;
       clearInterval(timer);
       clearInterval(shareTimer);
       unsubscribe();
-      await running;
+      await queue.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import { addressesOverlap, canonicalIP } from '../model/ip-address.ts';
 import { SyError } from '../model/sy-error.ts';
 import type { Service } from '../model/types.ts';
 import type { ListenerSpec } from '../shared/messages.ts';
+import { listenerChanges } from './listener-changes.ts';
 
 /** What the status page, /metrics and describe show of one listener. */
 export interface ListenerStatus {
@@ -74,28 +75,23 @@ export class ServiceListeners {
 
   /** Makes `wanted` the listeners of Service `key`: others closed, new ones bound (in order). */
   async reconcile(key: string, service: Service | undefined, wanted: ListenerSpec[]): Promise<void> {
-    for (const id of [...this.idsOf.get(key) ?? []]) {
+    const changes = listenerChanges(key, [...this.idsOf.get(key) ?? []], this.byId, wanted);
+    for (const id of changes.close) {
       const state = this.byId.get(id)!;
-      const next = wanted.find((l) => l.id === id);
-      if (next && next.servicePortIndex === state.spec.servicePortIndex && next.sourceRanges.join() === state.spec.sourceRanges.join()) continue;
       this.forget(state);
       if (state.bound) { this.bound--; await this.o.pool.unlisten(id); }
     }
-    const fresh: ListenerState[] = [];
-    for (const spec of wanted) {
-      const existing = this.byId.get(spec.id);
-      if (existing && existing.service !== key) {
-        if (service) this.o.event(service, 'Warning', 'FailedToListen', `${spec.id} is already used by Service ${existing.service}`);
-        continue;
-      }
-      if (existing) continue;
+    if (service) {
+      for (const { spec, by } of changes.taken) this.o.event(service, 'Warning', 'FailedToListen', `${spec.id} is already used by Service ${by}`);
+    }
+    const fresh = changes.open.map((spec): ListenerState => {
       const state: ListenerState = { spec, service: key, bound: false, failures: 0, retryAt: 0, shared: false };
       this.byId.set(spec.id, state);
       let ids = this.idsOf.get(key);
       if (!ids) this.idsOf.set(key, ids = new Set());
       ids.add(spec.id);
-      fresh.push(state);
-    }
+      return state;
+    });
     // A few binds at a time: each waits for a round trip to every worker and for the listening
     // census, which binds in flight together share.
     for (let i = 0; i < fresh.length; i += BIND_CONCURRENCY) {

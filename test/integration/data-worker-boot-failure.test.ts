@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEndpointTable } from '../../src/shared/endpoint-table.ts';
 import { createEndpointSlots } from '../../src/proxy/endpoint-slots.ts';
-import { START_ATTEMPTS, startWorkerPool, type WorkerPool } from '../../src/data/worker-pool.ts';
-import { restartDelay } from '../../src/data/worker-host.ts';
+import { startWorkerPool, type WorkerPool } from '../../src/data/worker-pool.ts';
+import { WorkerRestartPolicy } from '../../src/data/worker-restart-policy.ts';
 import type { ServicePortOptions } from '../../src/shared/messages.ts';
 import { echoBackend, exchange, until } from '../helpers/data-plane.ts';
 
@@ -43,12 +43,6 @@ async function rig(logs: string[]): Promise<{ pool: WorkerPool; port: number; cl
 function closeWithin(r: { close(): Promise<void> }, ms = 10_000): Promise<boolean> {
   return Promise.race([r.close().then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), ms).unref())]);
 }
-
-test('restart delays: at once after a long life, doubling while workers keep dying quickly, capped', () => {
-  assert.equal(restartDelay(60_000, 3), { delayMs: 0, quickDeaths: 0 });
-  assert.equal([0, 1, 2, 3].map((k) => restartDelay(50, k).delayMs), [100, 200, 400, 800]);
-  assert.equal(restartDelay(50, 20), { delayMs: 30_000, quickDeaths: 21 });
-});
 
 test('replacements that fail during bootstrap are retried, backing off, until one starts and serves', async () => {
   const logs: string[] = [];
@@ -93,7 +87,7 @@ test('workers that never start fail the start with SY_WORKER_START_FAILED, and n
       .then(() => null, (e: NodeJS.ErrnoException) => e);
     assert.ok(err, 'the start succeeded');
     assert.is(err!.code, 'SY_WORKER_START_FAILED');
-    assert.match(err!.message, `failed to start ${START_ATTEMPTS} times in a row`);
+    assert.match(err!.message, `failed to start ${WorkerRestartPolicy.defaults.startAttempts} times in a row`);
     assert.match(err!.message, 'failed during bootstrap (test)');
     assert.ok(logs.some((l) => l.includes('giving up')), logs.join('\n'));
     const left = Number(readFileSync(failures, 'utf8'));

@@ -17,7 +17,7 @@ test('the timeline: answers per second, latency percentiles and a log-spaced his
   now += 500;
   cpu += 250_000;
   const t = rec.finish();
-  assert.equal(t.times, [10_500]);
+  assert.equal([t.startedAt, t.times], [10_000, [10_500]]);
   assert.equal([t.requests, t.errors, t.generatorCores], [[8], [2], [0.5]], 'per second over half a second');
   assert.ok(Math.abs(t.p50[0]! - 0.2) < 0.01 && Math.abs(t.p99[0]! - 5) < 0.1, `${t.p50} ${t.p99}`);
   assert.is(t.histogram.reduce((a, b) => a + b, 0), 4);
@@ -39,7 +39,7 @@ test('server samples are aligned on the run and cut to it', () => {
     ports: [{ service: 'default/web', port: 'http/TCP', endpoints: [], series: { connectP50: [1, 2, 3, 4, 5], connectP99: [6, 7, 8, 9, 10] } }],
   } as StatusHistory;
   const report = { service: 'default/web', spread: null } as unknown as BenchReport;
-  const timeline = { times: [2000, 3000], requests: [1, 1], errors: [0, 0], p50: [1, 1], p99: [1, 1], generatorCores: [0, 0], histogram: [] };
+  const timeline = { startedAt: 900, times: [2000, 3000], requests: [1, 1], errors: [0, 0], p50: [1, 1], p99: [1, 1], generatorCores: [0, 0], histogram: [] };
   const d = benchPageData(report, timeline, history, 'http/TCP');
   assert.equal(d.switchyardCores, [0.3, 0.4]);
   assert.equal(d.server, { times: [1000, 2000, 3000], connectP50: [2, 3, 4], connectP99: [7, 8, 9] });

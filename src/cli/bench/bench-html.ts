@@ -33,11 +33,13 @@ export function alignSeries(times: readonly number[], at: readonly number[], val
   });
 }
 
-/** The server's samples that fall within the run (its history reaches before and after it). */
-function runWindow(run: readonly number[], times: readonly number[], p50: readonly (number | null)[], p99: readonly (number | null)[]): NonNullable<BenchPageData['server']> {
-  const first = (run[0] ?? 0) - 1000;
-  const last = run[run.length - 1] ?? Infinity;
-  const keep = times.map((t, i) => (t >= first && t <= last + 500 ? i : -1)).filter((i) => i >= 0);
+/** The server's samples that fall within the run (its history reaches before and after it). A
+ *  sample covers the second before it, so the run's window opens when the load started: the first
+ *  tick of the run's own timeline can come late (its timer waits on the load driver's start-up)
+ *  and would cut off the sample holding the run's first connections. */
+function runWindow(timeline: BenchTimeline, times: readonly number[], p50: readonly (number | null)[], p99: readonly (number | null)[]): NonNullable<BenchPageData['server']> {
+  const last = timeline.times[timeline.times.length - 1] ?? Infinity;
+  const keep = times.map((t, i) => (t >= timeline.startedAt && t <= last + 500 ? i : -1)).filter((i) => i >= 0);
   return { times: keep.map((i) => times[i]), connectP50: keep.map((i) => p50[i] ?? null), connectP99: keep.map((i) => p99[i] ?? null) };
 }
 
@@ -47,7 +49,7 @@ export function benchPageData(report: BenchReport, timeline: BenchTimeline, hist
   return {
     timeline, latencyBucketsMs: [...LATENCY_BUCKETS_MS],
     switchyardCores: history ? alignSeries(timeline.times, history.times, history.process.cpuCores ?? [], 750) : timeline.times.map(() => null),
-    server: history && port ? runWindow(timeline.times, history.times, port.series.connectP50 ?? [], port.series.connectP99 ?? []) : null,
+    server: history && port ? runWindow(timeline, history.times, port.series.connectP50 ?? [], port.series.connectP99 ?? []) : null,
     spread: report.spread ? { total: report.spread.total, endpoints: report.spread.endpoints.map(({ endpoint, pod, connections }) => ({ endpoint, pod, connections })) } : null,
   };
 }

@@ -14,6 +14,8 @@ export const LATENCY_BUCKETS_MS: readonly number[] = (() => {
 })();
 
 export interface BenchTimeline {
+  /** ms since the epoch when the recorder started (before the load's first connection). */
+  startedAt: number;
   /** ms since the epoch at the end of each second. */
   times: number[];
   /** Answers and errors per second. */
@@ -36,11 +38,11 @@ export interface TimelineRecorder {
 }
 
 export function startTimeline(clock: () => number = Date.now, cpuMicros: () => number = () => { const c = process.cpuUsage(); return c.user + c.system; }): TimelineRecorder {
-  const t: BenchTimeline = { times: [], requests: [], errors: [], p50: [], p99: [], generatorCores: [], histogram: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+  const t: BenchTimeline = { startedAt: clock(), times: [], requests: [], errors: [], p50: [], p99: [], generatorCores: [], histogram: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0) };
   const second = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2 });
   let requests = 0;
   let errors = 0;
-  let last = clock();
+  let last = t.startedAt;
   let lastCpu = cpuMicros();
   function close() {
     const now = clock();
