@@ -54,7 +54,7 @@ export interface AdminServerOptions {
   port: number;
   token?: string;
   extraRoutes?: AdminRoute[];
-  /** /readyz answers 503 with this reason while it returns one (e.g. out of file descriptors). */
+  /** /readyz answers 503 with this reason while it returns one (out of file descriptors, the shared store unreachable). */
   notReady?: () => string | undefined;
   log?: (line: string) => void;
   limits?: Partial<AdminLimits>;

@@ -28,6 +28,10 @@ export interface MetricsSource {
   extraMetrics?(): string;
   /** The descriptor budget and how much of it is used. */
   descriptors?(): DescriptorFigures;
+  /** Why this instance is not ready (what /readyz says); undefined when it is. */
+  notReady?(): string | undefined;
+  /** The shared store's state and the controllers' leader; undefined without a shared store. */
+  store?(): StatusDocument['store'];
 }
 
 export interface DescriptorFigures {
@@ -175,5 +179,14 @@ export function readStatus(src: MetricsSource): StatusDocument & Required<Pick<S
       ports: m.servicePorts.filter((p) => p.service === name),
     };
   }).sort((a, b) => a.name.localeCompare(b.name));
-  return { time: m.time, services, workers: m.workers, process: { cpuSeconds: m.process.cpuSeconds, residentBytes: m.process.residentBytes } };
+  const doc: StatusDocument & Required<Pick<StatusDocument, 'process'>> = {
+    time: m.time, services, workers: m.workers, process: { cpuSeconds: m.process.cpuSeconds, residentBytes: m.process.residentBytes },
+  };
+  if (src.notReady) {
+    const why = src.notReady();
+    doc.readiness = why === undefined ? { ready: true } : { ready: false, reason: why };
+  }
+  const store = src.store?.();
+  if (store) doc.store = store;
+  return doc;
 }

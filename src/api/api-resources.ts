@@ -1,6 +1,7 @@
 // The resources switchyard serves, as discovery publishes them and the REST paths name them. Pure.
 import type { ApiKindName } from '../model/types.ts';
 import { endpoints, event, namespace, service } from './core-types.ts';
+import { lease } from './coordination-types.ts';
 import { endpointSlice } from './discovery-types.ts';
 import { pod } from './pod-types.ts';
 import type { Schema } from './schema.ts';
@@ -31,6 +32,8 @@ export const API_RESOURCES: ApiResource[] = [
   { kind: 'Event', resource: 'events', singular: 'event', group: '', version: 'v1', apiVersion: 'v1', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['ev'], schema: event },
   { kind: 'Namespace', resource: 'namespaces', singular: 'namespace', group: '', version: 'v1', apiVersion: 'v1', namespaced: false, verbs: ALL_VERBS, shortNames: ['ns'], schema: namespace },
   { kind: 'EndpointSlice', resource: 'endpointslices', singular: 'endpointslice', group: 'discovery.k8s.io', version: 'v1', apiVersion: 'discovery.k8s.io/v1', namespaced: true, verbs: ALL_VERBS, schema: endpointSlice },
+  // Read-only: the leader publishes it from its etcd election, which is the lock.
+  { kind: 'Lease', resource: 'leases', singular: 'lease', group: 'coordination.k8s.io', version: 'v1', apiVersion: 'coordination.k8s.io/v1', namespaced: true, verbs: ['get', 'list', 'watch'], schema: lease },
 ];
 
 const BY_KIND = new Map(API_RESOURCES.map((r) => [r.kind, r]));

@@ -12,6 +12,7 @@ export const SELECTABLE_FIELDS: Record<ApiKindName, string[]> = {
   Event: [...META, 'involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid',
     'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
   Namespace: ['metadata.name', 'status.phase'],
+  Lease: META,
 };
 
 /** Field path → value (as a string, as field selectors compare) of the selectable fields of `o`. */

@@ -53,6 +53,7 @@ export const TABLE_COLUMNS: Record<ApiKindName, TableColumn[]> = {
     col('Message', 'A human-readable description of the status of this operation.'), col('First Seen', 'Time when this Event was first seen.', 1),
     col('Count', 'The number of times this event has occurred.', 1, '', 'integer'), col('Name', 'Name of the event.', 1, 'name')],
   Namespace: [NAME, col('Status', 'The status of the namespace'), AGE],
+  Lease: [NAME, col('Holder', 'The holder of the lease.'), AGE],
 };
 
 /** printers.go listWithMoreString: `a,b,c + N more...`, or `<unset>` when empty. */
@@ -195,6 +196,8 @@ export function rowCells(obj: ApiObject, now: number, wide = true): (string | nu
         age((obj.firstTimestamp ?? obj.eventTime ?? obj.metadata.creationTimestamp) ?? undefined, now), obj.count ?? 1, name];
     case 'Namespace':
       return [name, obj.status?.phase ?? 'Active', created];
+    case 'Lease':
+      return [name, obj.spec.holderIdentity ?? '', created];
   }
 }
 

@@ -28,12 +28,22 @@ export interface PickContext {
   usableWeight(): number;
   /** The usable candidate owning weight position p, 0 <= p < usableWeight(). */
   usableAtWeight(p: number): number;
+  /** Changes whenever a candidate's weight may have changed (a balancer's cached state is stale then). */
+  weightEpoch(): number;
+  /** Candidate i's identity (`address:port`): the same on every worker and every instance. */
+  identity(i: number): string;
+  /** An unsigned 32-bit hash of the connecting client's address (0 when unknown); set for balancers with `hashesClient`. */
+  clientHash(): number;
+  /** State a balancer keeps per Service port between picks (a lookup table); undefined at first. */
+  memo: unknown;
 }
 
 export interface Balancer {
   readonly name: string;
   /** Index of the chosen candidate, or -1 only when no candidate is usable. */
   pick(ctx: PickContext): number;
+  /** Picks by the client's address (ctx.clientHash()); it is then the affinity itself, on every instance alike. */
+  readonly hashesClient?: boolean;
 }
 
 /** First usable candidate scanning circularly from `start`; with `positiveOnly`, weight-0 ones are skipped.

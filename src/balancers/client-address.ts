@@ -80,3 +80,20 @@ export function parseClientAddress(ip: string, out: Int32Array): boolean {
 function group(k: number, gap: number, shift: number): number {
   return gap < 0 || k < gap ? groups[k] : k < gap + shift ? 0 : groups[k - shift];
 }
+
+/** An unsigned 32-bit hash of a parsed address (parseClientAddress's words); the same on every instance. */
+export function clientAddressHash(words: Int32Array): number {
+  let h = 0x9747b28c;
+  for (let w = 0; w < 4; w++) {
+    let k = Math.imul(words[w], 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = ((h << 13) | (h >>> 19));
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= 16;
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -3,6 +3,7 @@
 import { badRequest } from '../model/api-error.ts';
 import type { Balancer } from './balancer.ts';
 import { leastConnections } from './least-connections.ts';
+import { maglev } from './maglev.ts';
 import { random } from './random.ts';
 import { roundRobin } from './round-robin.ts';
 import { weightedLeastConnections } from './weighted-least-connections.ts';
@@ -10,7 +11,7 @@ import { weightedRandom } from './weighted-random.ts';
 import { weightedRoundRobin } from './weighted-round-robin.ts';
 
 const balancers = new Map<string, Balancer>(
-  [roundRobin, leastConnections, random, weightedRoundRobin, weightedRandom, weightedLeastConnections].map((b) => [b.name, b]),
+  [roundRobin, leastConnections, random, weightedRoundRobin, weightedRandom, weightedLeastConnections, maglev].map((b) => [b.name, b]),
 );
 
 export function balancerNames(): string[] {

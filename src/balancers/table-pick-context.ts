@@ -34,8 +34,12 @@ export class TablePickContext implements PickContext {
   private fallbackSet: UsableSet | undefined;
   /** The usable set of the current mode (begin() switches it), read by every usable* call. */
   private set: UsableSet;
+  private readonly identities: readonly string[];
+  private client = 0;
+  memo: unknown = undefined;
 
-  constructor(table: EndpointTable, port: number, slots: readonly number[], random: () => number) {
+  constructor(table: EndpointTable, port: number, slots: readonly number[], random: () => number, identities: readonly string[] = []) {
+    this.identities = identities;
     this.table = table;
     this.port = port;
     this.count = slots.length;
@@ -61,6 +65,12 @@ export class TablePickContext implements PickContext {
       this.set = fallback ? (this.fallbackSet ??= new UsableSet(this.count)) : this.readySet;
     }
   }
+
+  /** The hash clientHash() returns for the next pick (a hashing balancer's key). */
+  setClientHash(hash: number): void { this.client = hash; }
+  clientHash(): number { return this.client; }
+  identity(i: number): string { return this.identities[i] ?? String(this.entries[2 * i]); }
+  weightEpoch(): number { return this.table.weightEpoch(); }
 
   slotAt(i: number): number { return this.entries[2 * i]; }
   generationAt(i: number): number { return this.entries[2 * i + 1]; }

@@ -2,8 +2,8 @@
 // paths, turns Status bodies into ApiError, and turns "nobody is listening" into one actionable
 // line (ServerUnreachable) instead of a stack trace. Runs in the CLI process.
 import { Agent, request } from 'undici';
-import type { KindName } from '../model/types.ts';
-import { KINDS } from '../model/types.ts';
+import { resourceOfKind } from '../api/api-resources.ts';
+import type { NamespacedKind } from './resource-args.ts';
 import type { Status } from '../model/api-error.ts';
 import { ApiError } from '../model/api-error.ts';
 import { SyError } from '../model/sy-error.ts';
@@ -66,8 +66,8 @@ export interface AdminClientOptions {
 }
 
 /** `/api/v1/namespaces/ns/services/name` and friends; namespace undefined = all namespaces. */
-export function resourcePath(kind: KindName, namespace?: string, name?: string): string {
-  const { resource, apiVersion } = KINDS[kind];
+export function resourcePath(kind: NamespacedKind, namespace?: string, name?: string): string {
+  const { resource, apiVersion } = resourceOfKind(kind);
   const base = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
   const ns = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
   return `${base}${ns}/${resource}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;

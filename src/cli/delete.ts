@@ -1,14 +1,13 @@
 // `switchyard delete (-f PATH… | TYPE NAME… | TYPE/NAME…) [--ignore-not-found] [--dry-run]` —
 // kubectl delete. Prints `service "web" deleted` per object. Runs in the CLI process.
-import type { KindName } from '../model/types.ts';
 import { ApiError } from '../model/api-error.ts';
 import { resourcePath } from './admin-client.ts';
 import { formatApiError, UsageError } from './cli-error.ts';
 import { readManifestObjects } from './manifest-objects.ts';
-import { parseResourceArgs, singularResource } from './resource-args.ts';
+import { parseResourceArgs, singularResource, type NamespacedKind } from './resource-args.ts';
 import { stringsFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
 
-interface Target { kind: KindName; namespace: string; name: string }
+interface Target { kind: NamespacedKind; namespace: string; name: string }
 
 async function fromFiles(ctx: CliContext, paths: string[]): Promise<{ targets: Target[]; failed: boolean }> {
   const targets: Target[] = [];

@@ -1,20 +1,21 @@
 // `switchyard describe TYPE [NAME…]` — kubectl describe for services, endpoints and pods. CLI process.
-import type { EndpointSlice, Endpoints, KindName, KubeEvent, KubeObject, Pod, Service } from '../model/types.ts';
+import type { ApiObject, EndpointSlice, Endpoints, KubeEvent, Pod, Service } from '../model/types.ts';
 import type { ServiceStatus, StatusDocument } from '../model/status-document.ts';
 import { ApiError } from '../model/api-error.ts';
 import { resourcePath } from './admin-client.ts';
 import { formatApiError, UsageError } from './cli-error.ts';
 import { listObjects } from './get.ts';
 import { describeEndpoints } from './printers/describe-endpoints.ts';
+import { describeGeneric } from './printers/describe-generic.ts';
 import { describePod } from './printers/describe-pod.ts';
 import { describeService } from './printers/describe-service.ts';
-import { parseResourceArgs } from './resource-args.ts';
+import { parseResourceArgs, type NamespacedKind } from './resource-args.ts';
 import type { CliContext, FlagValues, Verb } from './verb.ts';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-const DESCRIBABLE: KindName[] = ['Service', 'Endpoints', 'Pod'];
+const DESCRIBABLE: NamespacedKind[] = ['Service', 'Endpoints', 'Pod', 'Lease'];
 
-async function eventsFor(ctx: CliContext, obj: KubeObject): Promise<KubeEvent[]> {
+async function eventsFor(ctx: CliContext, obj: ApiObject): Promise<KubeEvent[]> {
   const ns = obj.metadata.namespace ?? ctx.namespace;
   const res = await ctx.client.call('GET', `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, undefined,
     { fieldSelector: `involvedObject.name=${obj.metadata.name},involvedObject.kind=${obj.kind}` });
@@ -44,23 +45,24 @@ async function serviceStatus(ctx: CliContext, svc: Service): Promise<ServiceStat
 }
 
 /** The describe text of one object, events (and a Service's slices) fetched from the server. */
-export async function describeObject(ctx: CliContext, obj: KubeObject): Promise<string> {
+export async function describeObject(ctx: CliContext, obj: ApiObject): Promise<string> {
   const events = await eventsFor(ctx, obj);
   const now = ctx.now();
   switch (obj.kind) {
     case 'Service': return describeService(obj as Service, await serviceSlices(ctx, obj as Service), events, now, await serviceStatus(ctx, obj as Service));
     case 'Endpoints': return describeEndpoints(obj as Endpoints, events, now);
     case 'Pod': return describePod(obj as Pod, events, now);
-    default: throw new UsageError(`describe supports services, endpoints and pods, not ${obj.kind}`, 'describe');
+    case 'Lease': return describeGeneric(obj, events, now);
+    default: throw new UsageError(`describe supports services, endpoints, pods and leases, not ${obj.kind}`, 'describe');
   }
 }
 
 async function run(ctx: CliContext, _flags: FlagValues, args: string[]): Promise<number> {
   const { kind, refs } = parseResourceArgs(args, 'describe');
   for (const k of [kind, ...refs.map((r) => r.kind)]) {
-    if (k && !DESCRIBABLE.includes(k)) throw new UsageError(`describe supports services (svc), endpoints (ep) and pods (po), not ${k}`, 'describe');
+    if (k && !DESCRIBABLE.includes(k)) throw new UsageError(`describe supports services (svc), endpoints (ep), pods (po) and leases, not ${k}`, 'describe');
   }
-  const objects: KubeObject[] = [];
+  const objects: ApiObject[] = [];
   const errors: string[] = [];
   if (refs.length === 0) {
     objects.push(...await listObjects(ctx, kind!));
@@ -68,7 +70,7 @@ async function run(ctx: CliContext, _flags: FlagValues, args: string[]): Promise
   } else {
     for (const ref of refs) {
       try {
-        objects.push((await ctx.client.call('GET', resourcePath(ref.kind, ctx.namespace, ref.name))).body as KubeObject);
+        objects.push((await ctx.client.call('GET', resourcePath(ref.kind, ctx.namespace, ref.name))).body as ApiObject);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         errors.push(formatApiError(err));
@@ -89,11 +91,12 @@ export const describeVerb: Verb = {
   help: `Show details of a specific resource, or of every resource of a type.
 
 Usage:
-  switchyard describe (svc|ep|po) [NAME ...] [-n NAMESPACE | -A]
+  switchyard describe (svc|ep|po|lease) [NAME ...] [-n NAMESPACE | -A]
 
 Examples:
   switchyard describe svc web
   switchyard describe endpoints web
+  switchyard describe lease -n kube-system    # which instance runs the controllers (shared etcd store)
 `,
   options: {},
   run,

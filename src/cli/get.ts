@@ -1,23 +1,23 @@
 // `switchyard get TYPE [NAME…] [-o wide|yaml|json|name] [-l SELECTOR]` — kubectl get. CLI process.
-import type { KindName, KubeObject } from '../model/types.ts';
-import { KINDS } from '../model/types.ts';
+import type { ApiObject } from '../model/types.ts';
+import { resourceOfKind } from '../api/api-resources.ts';
 import { ApiError } from '../model/api-error.ts';
 import type { Table } from '../api/table-columns.ts';
 import { resourcePath, TABLE_ACCEPT } from './admin-client.ts';
 import { formatApiError, UsageError } from './cli-error.ts';
 import { printTable } from './printers/get-table.ts';
 import { renderObjects, type OutputFormat } from './printers/object-output.ts';
-import { parseResourceArgs } from './resource-args.ts';
+import { parseResourceArgs, type NamespacedKind } from './resource-args.ts';
 import { stringFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
 
 const OUTPUTS = ['wide', 'yaml', 'json', 'name'];
 
 /** Lists one kind in the context's namespace (or all), optionally filtered by a label selector. */
-export async function listObjects(ctx: CliContext, kind: KindName, labelSelector?: string): Promise<KubeObject[]> {
+export async function listObjects(ctx: CliContext, kind: NamespacedKind, labelSelector?: string): Promise<ApiObject[]> {
   const ns = ctx.allNamespaces ? undefined : ctx.namespace;
   const query = labelSelector ? { labelSelector } : undefined;
   const res = await ctx.client.call('GET', resourcePath(kind, ns), undefined, query);
-  return ((res.body as { items?: KubeObject[] })?.items ?? []).map((o) => ({ ...o, kind, apiVersion: o.apiVersion ?? KINDS[kind].apiVersion })) as KubeObject[];
+  return ((res.body as { items?: ApiObject[] })?.items ?? []).map((o) => ({ ...o, kind, apiVersion: o.apiVersion ?? resourceOfKind(kind).apiVersion })) as ApiObject[];
 }
 
 async function run(ctx: CliContext, flags: FlagValues, args: string[]): Promise<number> {
@@ -31,11 +31,11 @@ async function run(ctx: CliContext, flags: FlagValues, args: string[]): Promise<
   }
   const errors: string[] = [];
   if (output === 'yaml' || output === 'json' || output === 'name') {
-    const found: KubeObject[] = [];
+    const found: ApiObject[] = [];
     if (refs.length === 0) found.push(...await listObjects(ctx, kind!, stringFlag(flags, 'selector')));
     for (const ref of refs) {
       try {
-        found.push((await ctx.client.call('GET', resourcePath(ref.kind, ctx.namespace, ref.name))).body as KubeObject);
+        found.push((await ctx.client.call('GET', resourcePath(ref.kind, ctx.namespace, ref.name))).body as ApiObject);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         errors.push(formatApiError(err));
@@ -44,8 +44,8 @@ async function run(ctx: CliContext, flags: FlagValues, args: string[]): Promise<
     if (found.length > 0 || refs.length === 0) ctx.out(renderObjects(found, output as OutputFormat, refs.length !== 1));
   } else {
     // Human output is the server's Table (the columns live in one place, src/api/table-columns.ts).
-    const tables = new Map<KindName, Table>();
-    const add = (k: KindName, t: Table) => {
+    const tables = new Map<NamespacedKind, Table>();
+    const add = (k: NamespacedKind, t: Table) => {
       const seen = tables.get(k);
       if (seen) seen.rows.push(...t.rows);
       else tables.set(k, t);
@@ -81,7 +81,7 @@ async function run(ctx: CliContext, flags: FlagValues, args: string[]): Promise<
 export const getVerb: Verb = {
   name: 'get',
   summary: 'Display one or many resources',
-  help: `Display one or many resources (services, endpoints, endpointslices, pods).
+  help: `Display one or many resources (services, endpoints, endpointslices, pods, events, leases).
 
 Usage:
   switchyard get TYPE [NAME ...] [-o wide|yaml|json|name] [-l key=value] [-n NAMESPACE | -A]
@@ -91,6 +91,7 @@ Examples:
   switchyard get svc
   switchyard get services web -o yaml
   switchyard get ep -A
+  switchyard get leases -n kube-system    # who leads, when instances share an etcd store
 `,
   options: {
     output: { type: 'string', short: 'o' },

@@ -1,39 +1,43 @@
-// Resolves kubectl-style resource arguments (`svc web`, `svc/web`, `endpointslices.discovery.k8s.io`)
-// to the served kinds. Pure; runs in the CLI process.
-import type { KindName } from '../model/types.ts';
-import { KINDS } from '../model/types.ts';
+// Resolves kubectl-style resource arguments (`svc web`, `svc/web`, `endpointslices.discovery.k8s.io`,
+// `leases`) to the served namespaced kinds (api-resources.ts: the applied kinds, and the server's
+// read-only Events and Leases). Pure; runs in the CLI process.
+import { API_RESOURCES, resourceOfKind } from '../api/api-resources.ts';
+import type { ApiKindName } from '../model/types.ts';
 import { UsageError } from './cli-error.ts';
 
-const ALIASES = new Map<string, KindName>();
-for (const [kind, info] of Object.entries(KINDS) as [KindName, (typeof KINDS)[KindName]][]) {
-  const group = info.apiVersion.includes('/') ? info.apiVersion.split('/')[0] : '';
-  for (const n of [info.resource, kind.toLowerCase(), ...info.short]) {
-    ALIASES.set(n, kind);
-    if (group) ALIASES.set(`${n}.${group}`, kind);
+/** The kinds these verbs name: every served kind but the cluster-scoped Namespace. */
+export type NamespacedKind = Exclude<ApiKindName, 'Namespace'>;
+
+const ALIASES = new Map<string, NamespacedKind>();
+for (const r of API_RESOURCES) {
+  if (!r.namespaced || r.kind === 'Namespace') continue;
+  for (const n of [r.resource, r.singular, ...r.shortNames ?? []]) {
+    ALIASES.set(n, r.kind);
+    if (r.group) ALIASES.set(`${n}.${r.group}`, r.kind);
   }
 }
 
 /** The resource name kubectl prints in `deleted` lines: `services`→`service`, with its group. */
-export function singularResource(kind: KindName): string {
-  const group = KINDS[kind].apiVersion.includes('/') ? '.' + KINDS[kind].apiVersion.split('/')[0] : '';
-  return kind.toLowerCase() + group;
+export function singularResource(kind: NamespacedKind): string {
+  const r = resourceOfKind(kind);
+  return r.singular + (r.group ? `.${r.group}` : '');
 }
 
-function resolveKind(word: string, verb: string): KindName {
+function resolveKind(word: string, verb: string): NamespacedKind {
   const kind = ALIASES.get(word.toLowerCase());
   if (!kind) {
-    throw new UsageError(`the server doesn't have a resource type "${word}" (switchyard serves services (svc), endpoints (ep), endpointslices and pods (po))`, verb);
+    throw new UsageError(`the server doesn't have a resource type "${word}" (switchyard serves services (svc), endpoints (ep), endpointslices, pods (po), events (ev) and leases)`, verb);
   }
   return kind;
 }
 
-export interface ResourceRef { kind: KindName; name: string }
+export interface ResourceRef { kind: NamespacedKind; name: string }
 
 /**
  * `TYPE [NAME…]` or `TYPE/NAME…`. Returns the kind (when one type is given) and the named refs;
  * `names` is empty when only a type was given.
  */
-export function parseResourceArgs(args: string[], verb: string): { kind?: KindName; refs: ResourceRef[] } {
+export function parseResourceArgs(args: string[], verb: string): { kind?: NamespacedKind; refs: ResourceRef[] } {
   if (args.length === 0) throw new UsageError('you must specify the type of resource (services, endpoints, endpointslices or pods)', verb);
   if (args[0].includes('/')) {
     const refs = args.map((a) => {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_UDP_FLOWS, startServer, SERVER_DEFAULTS, type ServerOptions } from '../server/server.ts';
 import { defaultStateDir } from '../store/default-state-dir.ts';
+import { parseEtcdUrl } from '../store/etcd-connection.ts';
 import type { SyErrorCode } from '../model/error-codes.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 import { SyError } from '../model/sy-error.ts';
@@ -20,6 +21,15 @@ function usage(): string {
       --admin ADDR           admin API address (default ${joinHostPort(d.admin.host, d.admin.port)})
       --token-file FILE      require this bearer token on the admin API
       --state-dir DIR        where applied objects are kept (default ${defaultStateDir()})
+      --store sqlite|etcd://HOST:PORT[,HOST:PORT…][/PREFIX]
+                             the store: the embedded SQLite file in --state-dir (default), or an etcd
+                             cluster several switchyard instances share (etcds:// for TLS)
+      --etcd-cacert FILE     CA certificate of the etcd members (implies TLS)
+      --etcd-cert FILE       client certificate for etcd, with --etcd-key FILE
+      --etcd-user USER[:PASSWORD]  etcd user (the password may come from $ETCD_PASSWORD)
+      --leader-elect true|false    with etcd: one instance runs the endpoint controller and the health
+                             loop, elected with an etcd lease (default true)
+      --leader-elect-lease-duration S  the lease's TTL: how soon another instance takes over (default 5)
       --service-cidr CIDR    ClusterIP range (default ${d.serviceCidr})
       --node-port-range R    NodePort range (default ${d.nodePortRange})
       --node-address ADDR    address NodePorts listen on, repeatable (default ${d.nodeAddresses.join(', ')})
@@ -100,6 +110,36 @@ function dockerOptions(v: DockerFlags): ServerOptions['docker'] {
   return { host: process.env.DOCKER_HOST, namespace, addressMode, network: v['docker-network'] };
 }
 
+interface StoreFlags { store?: string; 'etcd-cacert'?: string; 'etcd-cert'?: string; 'etcd-key'?: string; 'etcd-user'?: string }
+
+function storeOption(v: StoreFlags): ServerOptions['store'] {
+  const etcdFlags = (['etcd-cacert', 'etcd-cert', 'etcd-key', 'etcd-user'] as const).filter((f) => v[f] !== undefined);
+  if (v.store === undefined || v.store === 'sqlite') {
+    if (etcdFlags.length) fail(`--${etcdFlags[0]} needs --store etcd://HOST:PORT`);
+    return undefined;
+  }
+  if (!/^etcds?:\/\//.test(v.store)) fail(`--store ${v.store}: expected sqlite or etcd://HOST:PORT[,HOST:PORT...][/PREFIX]`);
+  let connection;
+  try {
+    connection = parseEtcdUrl(v.store);
+  } catch (err) {
+    fail(`--store: ${(err as Error).message}`);
+  }
+  if (v['etcd-cacert'] || v['etcd-cert'] || v['etcd-key']) {
+    if (!v['etcd-cacert']) fail('--etcd-cert and --etcd-key need --etcd-cacert (the CA the members\' certificates are signed by)');
+    if (!v['etcd-cert'] !== !v['etcd-key']) fail('--etcd-cert and --etcd-key go together');
+    connection.tls = { caFile: v['etcd-cacert'], certFile: v['etcd-cert'], keyFile: v['etcd-key'] };
+  }
+  if (v['etcd-user']) {
+    const colon = v['etcd-user'].indexOf(':');
+    const username = colon < 0 ? v['etcd-user'] : v['etcd-user'].slice(0, colon);
+    const password = colon < 0 ? process.env.ETCD_PASSWORD : v['etcd-user'].slice(colon + 1);
+    if (!username || password === undefined) fail('--etcd-user: expected USER:PASSWORD, or USER with $ETCD_PASSWORD set');
+    connection.auth = { username, password };
+  }
+  return { kind: 'etcd', connection };
+}
+
 const SYSTEM_RESOLVERS = 'resolv.conf';
 
 /** `--dns-forward` may stand alone (the system's resolvers): give parseArgs the value it needs. */
@@ -138,6 +178,8 @@ export async function serve(argv: string[]): Promise<number> {
         discover: { type: 'string', multiple: true }, 'docker-namespace': { type: 'string' },
         'docker-address': { type: 'string' }, 'docker-network': { type: 'string' },
         'cluster-domain': { type: 'string' }, dns: { type: 'string' }, 'dns-ttl': { type: 'string' }, 'dns-forward': { type: 'string' },
+        store: { type: 'string' }, 'etcd-cacert': { type: 'string' }, 'etcd-cert': { type: 'string' }, 'etcd-key': { type: 'string' },
+        'etcd-user': { type: 'string' }, 'leader-elect': { type: 'string' }, 'leader-elect-lease-duration': { type: 'string' },
       },
     });
   } catch (err) {
@@ -161,6 +203,10 @@ export async function serve(argv: string[]): Promise<number> {
     options = {
       ...SERVER_DEFAULTS,
       docker,
+      store: storeOption(v),
+      leaderElect: v['leader-elect'] === undefined ? true : v['leader-elect'] === 'true' ? true
+        : v['leader-elect'] === 'false' ? false : fail(`--leader-elect ${v['leader-elect']}: expected true or false`),
+      leaseSeconds: intFlag('leader-elect-lease-duration', v['leader-elect-lease-duration'], 5, 2),
       stateDir: v['state-dir'] ?? defaultStateDir(),
       files: v.filename ?? [],
       admin: { ...(v.admin ? hostPort(v.admin) : SERVER_DEFAULTS.admin), token },

@@ -36,7 +36,7 @@ export function renderTopScreen(doc: StatusDocument, store: HistoryStore, prev: 
   const cores = processCores(doc, prev);
   const head = `switchyard top — ${new Date(doc.time).toISOString().slice(11, 19)} — ${services.length} Services, ${doc.workers.length} workers` +
     `${doc.process ? `, CPU ${cores === null ? '-' : cores.toFixed(2)} cores, memory ${bytes(doc.process.residentBytes)}` : ''}`;
-  const lines = [fit(`${head}   (q quits)`, columns)];
+  const lines = [fit(`${head}   (q quits)`, columns), ...instanceLines(doc).map((l) => fit(l, columns))];
   // Name, state, figures, then two sparklines sharing what width is left.
   const nameWidth = Math.min(44, Math.max(24, Math.floor(columns * 0.3)));
   const figures = 8 + 7 + 9 + 9;
@@ -88,6 +88,20 @@ export function renderTopScreen(doc: StatusDocument, store: HistoryStore, prev: 
   }
   lines.push(...body, '', fit(`WORKERS  ${workers}`, columns));
   return lines;
+}
+
+/** What the instance as a whole is in: not ready and why (the shared store away, descriptors
+ *  short: what /readyz says), and with a shared store, where it stands and who leads. */
+export function instanceLines(doc: StatusDocument): string[] {
+  const out: string[] = [];
+  // One line each: a client library's error text may span several.
+  const flat = (t: string) => t.replace(/\s+/g, ' ');
+  if (doc.readiness && !doc.readiness.ready) out.push(`NOT READY: ${flat(doc.readiness.reason ?? 'no reason given')}`);
+  if (doc.store) {
+    const leader = doc.store.leading ? 'this instance' : doc.store.leader ?? 'nobody yet';
+    out.push(flat(`STORE ${doc.store.message}; controllers led by ${leader}${doc.store.leading && doc.store.leader ? ` (${doc.store.leader})` : ''}`));
+  }
+  return out;
 }
 
 function byTraffic(a: Row, b: Row): number {

@@ -7,7 +7,7 @@
 import { processCores, type PortHistory, type StatusDocument } from '../model/status-document.ts';
 import { mergeHistory, newHistoryStore, type HistoryStore } from '../web/client/history-store.ts';
 import { causesText } from '../web/status-markup.ts';
-import { renderTopScreen } from './top-screen.ts';
+import { instanceLines, renderTopScreen } from './top-screen.ts';
 import { UsageError } from './cli-error.ts';
 import { stringFlag, type CliContext, type FlagValues, type Verb } from './verb.ts';
 
@@ -49,6 +49,7 @@ export function renderTopFrame(doc: StatusDocument, prev: StatusDocument | null,
   const cores = processCores(doc, prev);
   const proc = doc.process ? `, CPU ${cores === null ? '-' : `${cores.toFixed(2)} cores`}, memory ${bytes(doc.process.residentBytes)}` : '';
   lines.push(`switchyard top — ${new Date(doc.time).toISOString()} — ${services.length} Services, ${doc.workers.length} workers${proc}`);
+  lines.push(...instanceLines(doc));
   for (const s of services) {
     lines.push('', `SERVICE ${s.name}  ${s.type}  ${s.clusterIP}`);
     for (const l of s.listeners) {

@@ -57,6 +57,19 @@ export interface ReadinessSource {
    * false while its probe fails; true or undefined leaves the conditions its author wrote.
    */
   endpointReady?(ip: string, port: number): boolean | undefined;
+  /**
+   * This instance takes the controllers over from another one sharing the store: every verdict
+   * starts from what that instance published, and probes change it from there (a new leader must
+   * not take every probed endpoint out until its own first probes).
+   */
+  adopt?(published: PublishedVerdicts): void;
+}
+
+/** The readiness verdicts the leading instance published (its Pods' Ready conditions, the
+ *  conditions of manual endpoints in its EndpointSlices); undefined where it published none. */
+export interface PublishedVerdicts {
+  pod(namespace: string, name: string, uid?: string): boolean | undefined;
+  endpoint(ip: string, port: number): boolean | undefined;
 }
 
 /** Emitted after each committed change: the keys (`namespace/name`) of Services whose spec or endpoints changed. */

@@ -16,7 +16,13 @@ export interface PublishFlush {
   close(): void;
 }
 
-export function createPublishFlush(o: { publisher: Publisher; store: Store; writes: WriteQueue; log(message: string): void }): PublishFlush {
+export function createPublishFlush(o: {
+  publisher: Publisher; store: Store; writes: WriteQueue; log(message: string): void;
+  /** Whether commits are the leader's, fenced by its lease. */
+  fenced?(): boolean;
+  /** A fenced commit was refused: this instance no longer leads. */
+  fencedOut?(): void;
+}): PublishFlush {
   let scheduled: NodeJS.Immediate | undefined;
   let retry: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -25,9 +31,14 @@ export function createPublishFlush(o: { publisher: Publisher; store: Store; writ
     const { ops, marks } = o.publisher.take();
     if (ops.length === 0) return;
     try {
-      await o.store.commit(ops);
+      await o.store.commit(ops, { fenced: o.fenced?.() ?? false });
     } catch (err) {
       o.publisher.remark(marks);
+      if ((err as { code?: string }).code === 'SY_STORE_FENCED' && o.fencedOut) {
+        o.fencedOut();
+        if (!closed) schedule();
+        return;
+      }
       o.log(`publishing server-side changes failed (retrying in 1 s): ${(err as Error).message}`);
       if (!closed) retry = setTimeout(() => { retry = undefined; schedule(); }, 1000).unref();
     }

@@ -86,7 +86,9 @@ export async function createPublishedCache(store: Store): Promise<PublishedCache
       });
     },
     fingerprint: (key) => prints.get(key),
-    revision: () => revision,
+    // A shared store may have numbered changes this cache holds nothing of (its own bookkeeping,
+    // other kinds): its revision covers them, so every instance reports the same one.
+    revision: () => Math.max(revision, store.revision()),
     keysIn(namespace) {
       const out: string[] = [];
       for (const [kind, m] of byKind) {

@@ -6,7 +6,7 @@
 // change costs the same with 10 or 10,000 objects. Main thread.
 import { randomUUID } from 'node:crypto';
 import { namespaceOf } from '../model/namespace-of.ts';
-import type { ApiObject, KubeObject, Namespace } from '../model/types.ts';
+import type { ApiObject, KubeObject, Lease, Namespace } from '../model/types.ts';
 import { objectKey } from '../model/types.ts';
 import type { StoreOp } from '../store/store.ts';
 import type { EndpointViews } from './endpoint-views.ts';
@@ -28,6 +28,15 @@ export interface PublisherDeps {
   /** The client view of a stored Service or Pod (status, readiness). */
   view<T extends KubeObject>(obj: T): T;
   clock(): number;
+  /**
+   * Whether this instance runs the controllers (default always). Without them it publishes no
+   * Endpoints or EndpointSlices: the leader does, from the same inputs.
+   */
+  controllers?(): boolean;
+  /** Pods that stay with this instance and are never published (discovered ones, on a shared store). */
+  localOnly?(namespace: string, name: string): boolean;
+  /** The controllers' Lease as this instance, leading, would publish it (controller-lease.ts). */
+  lease?(namespace: string, name: string): Lease | undefined;
 }
 
 export interface Marks {
@@ -66,8 +75,9 @@ export function createPublisher(d: PublisherDeps): Publisher {
     const { kind, namespace, name } = parseKey(key);
     if (kind === 'Event') return d.events.byKey(key);
     if (kind === 'Namespace') return wantedNamespace(name);
+    if (kind === 'Lease') return d.lease?.(namespace, name);
     const obj = d.index.get(kind as KubeObject['kind'], namespace, name);
-    if (!obj) return undefined;
+    if (!obj || (kind === 'Pod' && d.localOnly?.(namespace, name))) return undefined;
     if (obj.kind === 'Service' || obj.kind === 'Pod') return d.view(obj);
     return obj.kind === 'EndpointSlice' && !obj.endpoints ? { ...obj, endpoints: [] } : obj;
   };
@@ -136,7 +146,7 @@ export function createPublisher(d: PublisherDeps): Publisher {
       for (const ns of BUILT_IN_NAMESPACES) marks.namespaces.add(ns);
       for (const name of d.declaredNamespaces.keys()) marks.namespaces.add(name);
       // Published objects without an input any more (deleted while the server was down) go too.
-      for (const kind of ['Service', 'Pod', 'Endpoints', 'EndpointSlice', 'Namespace', 'Event'] as const) {
+      for (const kind of ['Service', 'Pod', 'Endpoints', 'EndpointSlice', 'Namespace', 'Event', 'Lease'] as const) {
         for (const o of d.cache.list(kind)) {
           const key = kind === 'Namespace' ? objectKey(kind, '', o.metadata.name ?? '') : objectKey(kind, namespaceOf(o.metadata), o.metadata.name ?? '');
           marks.objects.add(key);
@@ -150,6 +160,11 @@ export function createPublisher(d: PublisherDeps): Publisher {
       const taken = marks;
       marks = { objects: new Set(), services: new Set(), namespaces: new Set() };
       for (const key of d.events.takeChanged()) taken.objects.add(key);
+      // A follower leaves the controllers' objects to the leader (who marks everything on taking over).
+      if (d.controllers && !d.controllers()) {
+        taken.services.clear();
+        for (const key of taken.objects) if (key.startsWith('Lease/')) taken.objects.delete(key);
+      }
       // Op order is watch order: a namespace before what it holds, an object before the
       // Endpoints and EndpointSlices the controllers derive from it.
       const derivedWanted = new Map<string, ApiObject | undefined>();

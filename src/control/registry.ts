@@ -26,9 +26,15 @@ import { ApiError, badRequest, conflictError, invalidError, notFoundError } from
 import { namespaceOf } from '../model/namespace-of.ts';
 import { truncateForMessage } from '../model/truncate.ts';
 import { podConditionReady } from '../model/pod-ready.ts';
-import type { ApiKindName, ApiObject, EndpointSlice, KindName, KubeObject, LoadBalancerIngress, Namespace, Pod, Service } from '../model/types.ts';
+import type { ApiKindName, ApiObject, EndpointSlice, KindName, KubeObject, Lease, LoadBalancerIngress, Namespace, Pod, Service } from '../model/types.ts';
 import { KINDS, objectKey } from '../model/types.ts';
-import type { Store, StoreChange, StoreOp } from '../store/store.ts';
+import type { InputChange, LeaderState, Store, StoreChange, StoreOp } from '../store/store.ts';
+import { ClaimConflictError } from '../store/etcd-store.ts';
+import { resourceOfKind } from '../api/api-resources.ts';
+import { claimOps, parseClaim } from './allocation-claims.ts';
+import { createInputFollower } from './input-follower.ts';
+import { createPublishedReadiness, type PublishedReadiness } from './published-readiness.ts';
+import { controllerLease, LEASE_NAMESPACE } from './controller-lease.ts';
 import { createClusterIpAllocator } from './cluster-ip-allocator.ts';
 import { createDiscoveredPodOverlay, type DiscoveredPod, type DiscoverySyncResult } from './discovered-pods.ts';
 import type { ApplyOptions, ApplyResult, ChangeNotice, ControlPlaneApi, DeleteOptions, PatchOptions, PatchType, ReadinessSource } from './control-plane-api.ts';
@@ -46,7 +52,8 @@ import { createPublisher } from './publisher.ts';
 import { createPublishedCache } from './published-cache.ts';
 import { restoreStoredObjects } from './restore-stored-objects.ts';
 import { sameContent } from './same-content.ts';
-import { allocateService, keepAllocations, releaseService, type ServiceAllocation } from './service-allocations.ts';
+import { allocateService, heldClusterIp, keepAllocations, releaseService, type ServiceAllocation } from './service-allocations.ts';
+import { heldNodePorts } from './node-port-allocator.ts';
 import { startWatch } from './watch-feed.ts';
 import { createWriteQueue } from './write-queue.ts';
 
@@ -62,6 +69,11 @@ export interface RegistryOptions {
   eventCapacity?: number;
   /** Told when publishing server-side changes failed (they are retried). */
   log?: (message: string) => void;
+  /**
+   * With a store several instances share: whether this instance starts as the controllers' leader
+   * (true without leader election: every instance then runs them). Changed with setLeading().
+   */
+  leading?: boolean;
 }
 
 export interface Registry extends ControlPlaneApi {
@@ -97,8 +109,32 @@ export interface Registry extends ControlPlaneApi {
   setLoadBalancerIngress(namespace: string, name: string, ingress: LoadBalancerIngress[]): void;
   /** Resolves once every server-side change made so far is published. */
   flushed(): Promise<void>;
+  /**
+   * This instance became (true) or stopped being (false) the leader that runs the controllers:
+   * computes and publishes Endpoints, EndpointSlices and readiness. Followers compute endpoints for
+   * their own data plane from what the leader published.
+   */
+  setLeading(leading: boolean): void;
+  leading(): boolean;
+  /**
+   * The controllers' election as this instance sees it: while it leads, published as the Lease
+   * `kube-system/NAME` (controller-lease.ts). Call it before setLeading(true) and on every renewal.
+   */
+  setLeaderLease(name: string, state: LeaderState | undefined): void;
   /** Waits for queued writes, then closes the store. */
   close(): Promise<void>;
+}
+
+/** Allocation attempts when other instances keep taking the addresses or ports offered. */
+const MAX_ALLOCATION_ATTEMPTS = 32;
+
+/** An allocation lost to another instance: allocate again (inside applyLocked). */
+class RetryAllocation extends Error {
+  readonly claimed: string[];
+  constructor(claimed: string[]) {
+    super('allocation lost to another instance');
+    this.claimed = claimed;
+  }
 }
 
 /** `next` as it would be stored (defaulted, allocations filled in) and the stored version, if any. */
@@ -113,8 +149,14 @@ function generatedName(prefix: string): string {
   return s;
 }
 
-const resourceOf = (kind: ApiKindName) => kind === 'Event' ? 'events' : kind === 'Namespace' ? 'namespaces' : KINDS[kind].resource;
-const groupOf = (kind: ApiKindName) => (kind === 'EndpointSlice' ? 'discovery.k8s.io' : '');
+const resourceOf = (kind: ApiKindName) => resourceOfKind(kind).resource;
+const groupOf = (kind: ApiKindName) => resourceOfKind(kind).group;
+/** Events and Leases are the server's own record: the API reads them, never writes them. */
+function assertWritable(kind: ApiKindName, verb: 'delete' | 'patch'): asserts kind is Exclude<ApiKindName, 'Event' | 'Lease'> {
+  if (!resourceOfKind(kind).verbs.includes(verb)) {
+    throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', `${verb} is not supported on resources of kind "${resourceOf(kind)}"`);
+  }
+}
 
 function storeFailure(err: unknown, kind: ApiKindName, name: string): ApiError {
   const code = (err as { code?: unknown }).code;
@@ -129,6 +171,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const { store } = opts;
   const clock = opts.clock ?? Date.now;
   const log = opts.log ?? (() => {});
+  const shared = store.shared;
+  let leading = opts.leading ?? true;
   const ips = createClusterIpAllocator(opts.serviceCidr, opts.reservedClusterIPs);
   const ports = createNodePortAllocator(opts.nodePortRange);
   const events = createEventLog({ capacity: opts.eventCapacity, clock });
@@ -139,11 +183,15 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const discovered = createDiscoveredPodOverlay({ index, events, clock });
   // A discovered Pod's own Ready condition is its engine's verdict (a Docker HEALTHCHECK), not an
   // author's declaration: a readinessProbe adds to it instead of replacing it.
+  // A follower takes readiness from what the leader published (published-readiness.ts).
+  let followerReadiness: PublishedReadiness | undefined;
+  let leaderLease: { name: string; state: LeaderState } | undefined;
+  const activeReadiness = (): ReadinessSource | undefined => (leading ? readiness : followerReadiness);
   const isReady = (pod: Pod) => (discovered.isDiscovered(namespaceOf(pod.metadata), pod.metadata.name ?? '')
     ? podConditionReady(pod) && (readiness?.podReady(pod) ?? true)
-    : readiness?.podReady(pod) ?? podConditionReady(pod));
+    : activeReadiness()?.podReady(pod) ?? podConditionReady(pod));
   let nameAddresses: NameAddresses | undefined;
-  const views = createEndpointViews(index, isReady, (ip, port) => readiness?.endpointReady?.(ip, port), (name) => nameAddresses?.(name));
+  const views = createEndpointViews(index, isReady, (ip, port) => activeReadiness()?.endpointReady?.(ip, port), (name) => nameAddresses?.(name));
   const ingress = new Map<string, LoadBalancerIngress[]>();
   const subscribers = new Set<(notice: ChangeNotice) => void>();
   const writes = createWriteQueue();
@@ -157,7 +205,23 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     }
   };
 
+  const reserveHeld = (svc: Service) => {
+    const ip = heldClusterIp(svc);
+    if (ip) ips.allocate(ip);
+    for (const p of heldNodePorts(svc)) ports.allocate(p);
+  };
   const cache = await createPublishedCache(store);
+  if (shared) followerReadiness = createPublishedReadiness(cache);
+  // Other instances' declared changes (and this one's, seen again): subscribed before the load so
+  // that nothing committed in between is missed; applied inside the write queue, between writes.
+  let following: ((changes: InputChange[]) => void) | undefined;
+  const pendingInputs: InputChange[][] = [];
+  const unfollow = shared?.onInputChange((changes) => {
+    // Another instance's allocations are kept from this one's allocator at once, not after the
+    // writes queued before them: a burst of creates would otherwise keep offering taken addresses.
+    for (const c of changes) if (c.object?.kind === 'Service') reserveHeld(c.object);
+    if (following) following(changes); else pendingInputs.push(changes);
+  });
   const declared = await restoreStoredObjects(store, { index, ips, ports, events });
   for (const ns of declared.namespaces) declaredNamespaces.set(ns.metadata.name ?? '', ns);
   events.restore(cache.list('Event') as never);
@@ -165,27 +229,73 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
 
   const viewSources = { ingress: (ns: string, name: string) => ingress.get(serviceKey(ns, name)), isReady };
   const view = <T extends KubeObject>(obj: T): T => clientView(obj, viewSources);
-  const publisher = createPublisher({ index, views, cache, events, declaredNamespaces, view, clock });
+  const publisher = createPublisher({
+    index, views, cache, events, declaredNamespaces, view, clock,
+    controllers: () => leading,
+    // Discovered Pods belong to the instance that discovered them; a shared store never sees them.
+    localOnly: shared ? (ns, name) => discovered.isDiscovered(ns, name) : undefined,
+    lease: (ns, name) => (ns === LEASE_NAMESPACE && leaderLease?.name === name
+      ? controllerLease(name, leaderLease.state, cache.get('Lease', ns, name) as Lease | undefined) : undefined),
+  });
+  const fenced = () => shared !== undefined && leading && opts.leading !== undefined;
 
-  const flusher = createPublishFlush({ publisher, store, writes, log });
+  const flusher = createPublishFlush({ publisher, store, writes, log, fenced, fencedOut: () => stepDown() });
+  function stepDown() {
+    if (!leading || !fenced()) return;
+    log('this instance lost the leader lease while writing; the new leader publishes endpoints');
+    leading = false;
+    recomputeAll();
+  }
+  function recomputeAll() {
+    const changed: string[] = [];
+    for (const ns of index.namespaces()) changed.push(...views.recompute(ns));
+    notify(changed);
+  }
+  const follower = shared ? createInputFollower({ index, ips, ports, views, publisher, declaredNamespaces, notify, released: (svc) => ingress.delete(serviceKey(namespaceOf(svc.metadata), svc.metadata.name ?? '')), schedule: () => flusher.schedule() }) : undefined;
+  if (follower) {
+    following = (changes) => { void writes.run(async () => follower.apply(changes)).catch((err) => log(`following the shared store failed: ${(err as Error).message}`)); };
+    for (const p of pendingInputs.splice(0)) following(p);
+  }
+  // The leader's verdicts reach a follower as published Pods and EndpointSlices.
+  const unwatchReadiness = shared ? store.onChange((changes) => {
+    if (leading) return;
+    const services = new Set<string>();
+    for (const c of changes) {
+      if (c.key.startsWith('EndpointSlice/')) {
+        followerReadiness?.invalidate();
+        const svc = c.object.metadata.labels?.['kubernetes.io/service-name'];
+        if (svc) services.add(`${namespaceOf(c.object.metadata)}/${svc}`);
+      } else if (c.key.startsWith('Pod/')) {
+        const ns = namespaceOf(c.object.metadata);
+        for (const n of affectedServices(index, ns, [index.get('Pod', ns, c.object.metadata.name ?? '')])) services.add(`${ns}/${n}`);
+      }
+    }
+    if (services.size > 0) queueMicrotask(() => readinessChangedNow([...services]));
+  }) : undefined;
   // Start-up: bring the published objects in line with the declared ones (nothing when unchanged).
-  publisher.markAll();
+  // A follower leaves that to the leader, who marks everything when it takes over.
+  if (leading) publisher.markAll();
   await writes.run(flusher.flush);
 
   /** Commits `input` ops plus every published change marked so far; reverts with `undo` on failure. */
   async function commitWrite(input: StoreOp[], kind: ApiKindName, name: string, ownKey: string, undo: () => void): Promise<StoreChange[]> {
-    const { ops, marks } = publisher.take();
-    const seen = cache.getKey(ownKey);
-    for (const o of ops) {
-      // The store refuses the write if another writer changed this object since it was read.
-      if ((o.op === 'publish' || o.op === 'unpublish') && o.key === ownKey) o.expectRevision = seen ? Number(seen.metadata.resourceVersion) : 0;
-    }
-    try {
-      return await store.commit([...input, ...ops]);
-    } catch (err) {
-      undo();
-      publisher.remark(marks);
-      throw storeFailure(err, kind, name);
+    for (let attempt = 0; ; attempt++) {
+      const { ops, marks } = publisher.take();
+      const seen = cache.getKey(ownKey);
+      for (const o of ops) {
+        // The store refuses the write if another writer changed this object since it was read.
+        if ((o.op === 'publish' || o.op === 'unpublish') && o.key === ownKey) o.expectRevision = seen ? Number(seen.metadata.resourceVersion) : 0;
+      }
+      try {
+        return await store.commit([...input, ...ops], { fenced: fenced() });
+      } catch (err) {
+        publisher.remark(marks);
+        // Deposed while writing: the user's change goes on without the controllers' part.
+        if ((err as { code?: string }).code === 'SY_STORE_FENCED' && attempt === 0) { stepDown(); continue; }
+        undo();
+        if (err instanceof ClaimConflictError) throw new RetryAllocation(err.claimed);
+        throw storeFailure(err, kind, name);
+      }
     }
   }
 
@@ -203,7 +313,23 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   /** apply() inside the write queue: validate, default, allocate, commit, publish. */
   async function applyLocked(raw: unknown, o: ApplyOptions & { managedByApply?: boolean }): Promise<ApplyResult> {
     const warnings = checkFieldValidation(raw, o.fieldValidation);
-    const result = await applyChecked(raw, o);
+    let result: ApplyResult;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        result = await applyChecked(structuredClone(raw), o);
+        break;
+      } catch (err) {
+        if (!(err instanceof RetryAllocation)) throw err;
+        // Another instance holds these: never offer them again, and allocate anew. (After the
+        // failed attempt gave its own reservations back, so these stay taken.)
+        for (const k of err.claimed) {
+          const c = parseClaim(k);
+          if (c && 'ip' in c) ips.allocate(c.ip);
+          else if (c) ports.allocate(c.port);
+        }
+        if (attempt >= MAX_ALLOCATION_ATTEMPTS) throw storeFailure(new ClaimConflictError(shared?.location ?? 'store', []), 'Service', '');
+      }
+    }
     return warnings.length > 0 ? { ...result, warnings } : result;
   }
 
@@ -274,7 +400,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       publisher.markObject(key);
       for (const s of changed) publisher.markService(s);
       publisher.markNamespace(ns);
-      await commitWrite([{ op: 'put', key, object: obj }], obj.kind, name, key, () => {
+      const claims = shared && obj.kind === 'Service' ? claimOps(key, prev as Service | undefined, obj) : [];
+      await commitWrite([{ op: 'put', key, object: obj }, ...claims], obj.kind, name, key, () => {
         if (prev) index.put(prev); else index.remove(obj.kind, ns, name);
         notify(views.recompute(ns, affectedServices(index, ns, [prev, obj])));
       });
@@ -290,7 +417,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
 
   async function deleteLocked(kind: ApiKindName, namespace: string, name: string, o: DeleteOptions): Promise<ApiObject> {
     if (kind === 'Namespace') return namespaces.delete(name, o);
-    if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'delete is not supported on resources of kind "events"');
+    assertWritable(kind, 'delete');
     const readOnly = discovered.readOnlyError(kind, namespace, name);
     if (readOnly) throw readOnly;
     const prev = index.get(kind, namespace, name);
@@ -308,7 +435,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     publisher.markObject(key);
     for (const s of changed) publisher.markService(s);
     publisher.markNamespace(namespace);
-    const changes = await commitWrite([{ op: 'delete', key }], kind, name, key, () => {
+    const claims = shared && prev.kind === 'Service' ? claimOps(key, prev, undefined) : [];
+    const changes = await commitWrite([{ op: 'delete', key }, ...claims], kind, name, key, () => {
       index.put(prev);
       notify(views.recompute(namespace, affectedServices(index, namespace, [prev])));
     });
@@ -321,7 +449,7 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   }
 
   async function patchLocked(kind: ApiKindName, namespace: string, name: string, type: PatchType, patch: unknown, o: PatchOptions): Promise<ApplyResult> {
-    if (kind === 'Event') throw new ApiError(405, 'MethodNotAllowed', 'SY_METHOD_NOT_ALLOWED', 'patch is not supported on resources of kind "events"');
+    assertWritable(kind, 'patch');
     const ns = kind === 'Namespace' ? '' : namespace;
     const current = published(kind, ns, name);
     const declaredObj = kind === 'Namespace' ? declaredNamespaces.get(name) : index.get(kind, namespace, name);
@@ -349,6 +477,26 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
     list: (kind: ApiKindName, ns?: string) => cache.list(kind, ns),
     revision: () => cache.revision(),
   };
+
+  function readinessChangedNow(services?: string[]): void {
+    const changed: string[] = [];
+    if (services === undefined) {
+      for (const ns of index.namespaces()) changed.push(...views.recompute(ns));
+      for (const ns of index.namespaces()) for (const p of index.list('Pod', ns)) publisher.markObject(objectKey('Pod', ns, p.metadata.name ?? ''));
+    } else {
+      const byNs = new Map<string, Set<string>>();
+      for (const key of services) {
+        const slash = key.indexOf('/');
+        const ns = key.slice(0, slash);
+        byNs.set(ns, (byNs.get(ns) ?? new Set()).add(key.slice(slash + 1)));
+      }
+      for (const [ns, names] of byNs) changed.push(...views.recompute(ns, names));
+      publisher.markPodsOf(services);
+    }
+    for (const s of changed) publisher.markService(s);
+    flusher.schedule();
+    notify(changed);
+  }
 
   return {
     apply: (raw, o = {}) => writes.run(() => applyLocked(raw, o)),
@@ -392,27 +540,33 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
         return result;
       });
     },
-    readinessChanged(services) {
-      const changed: string[] = [];
-      if (services === undefined) {
-        for (const ns of index.namespaces()) changed.push(...views.recompute(ns));
-        for (const ns of index.namespaces()) for (const p of index.list('Pod', ns)) publisher.markObject(objectKey('Pod', ns, p.metadata.name ?? ''));
-      } else {
-        const byNs = new Map<string, Set<string>>();
-        for (const key of services) {
-          const slash = key.indexOf('/');
-          const ns = key.slice(0, slash);
-          byNs.set(ns, (byNs.get(ns) ?? new Set()).add(key.slice(slash + 1)));
-        }
-        for (const [ns, names] of byNs) changed.push(...views.recompute(ns, names));
-        publisher.markPodsOf(services);
+    readinessChanged: (services) => readinessChangedNow(services),
+    setLeading(next) {
+      if (next === leading) return;
+      // The health loop starts from the verdicts the previous leader published, not from scratch.
+      if (next && followerReadiness) readiness?.adopt?.(followerReadiness);
+      leading = next;
+      // Slices changed unseen while this instance led: the follower's index is rebuilt when next read.
+      followerReadiness?.invalidate();
+      // A new leader publishes everything the controllers compute (what the old one left behind
+      // included); a follower's endpoints follow the published readiness from now on.
+      recomputeAll();
+      if (leading) {
+        publisher.markAll();
+        flusher.schedule();
       }
-      for (const s of changed) publisher.markService(s);
+    },
+    leading: () => leading,
+    setLeaderLease(name, state) {
+      leaderLease = state ? { name, state } : undefined;
+      publisher.markObject(objectKey('Lease', LEASE_NAMESPACE, name));
       flusher.schedule();
-      notify(changed);
     },
     setReadiness(source) {
       readiness = source;
+      // A loop that starts on the leader (an instance that won the election while starting) takes
+      // over from the previous one, too.
+      if (leading && followerReadiness) source?.adopt?.(followerReadiness);
     },
     setAdmission(check) {
       admission = check;
@@ -434,6 +588,8 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
       closed = true;
       flusher.close();
       await writes.close();
+      unfollow?.();
+      unwatchReadiness?.();
       subscribers.clear();
       cache.close();
       await store.close();

@@ -54,7 +54,7 @@ export async function startWatch(store: Store, cache: PublishedCache, start: Wat
       // The cache follows the store synchronously, so its snapshot and this listener meet exactly.
       delivered = cache.revision();
       const initial: ApiObject[] = [];
-      const all = ['Namespace', 'Service', 'Endpoints', 'EndpointSlice', 'Pod', 'Event'] as const;
+      const all = ['Namespace', 'Service', 'Endpoints', 'EndpointSlice', 'Pod', 'Event', 'Lease'] as const;
       for (const kind of start.kind ? [start.kind] : all) {
         for (const o of cache.list(kind)) if (!kinds || kinds(o)) initial.push(o);
       }

@@ -5,7 +5,7 @@
 import { ApiError } from '../model/api-error.ts';
 import { getBalancer } from '../balancers/registry.ts';
 import type { Balancer } from '../balancers/balancer.ts';
-import { parseClientAddress } from '../balancers/client-address.ts';
+import { clientAddressHash, parseClientAddress } from '../balancers/client-address.ts';
 import { TablePickContext } from '../balancers/table-pick-context.ts';
 import type { EndpointTable } from '../shared/endpoint-table.ts';
 import { stateGeneration } from '../shared/slot-state.ts';
@@ -64,7 +64,7 @@ class TableEndpointPicker implements EndpointPicker {
     for (const e of snapshot.endpoints) this.hostOfSlot[e.slot] = e.host;
     this.ports[snapshot.index] = {
       snapshot,
-      ctx: new TablePickContext(this.table, snapshot.index, slots, this.random),
+      ctx: new TablePickContext(this.table, snapshot.index, slots, this.random, snapshot.endpoints.map((e) => `${e.host}:${e.port}`)),
       balancer,
       results: snapshot.endpoints.map((e) => Object.freeze({ slot: e.slot, host: e.host, port: e.port, name: e.name })),
       indexOfSlot: new Map(slots.map((s, i) => [s, i])),
@@ -80,6 +80,13 @@ class TableEndpointPicker implements EndpointPicker {
   pick(servicePortIndex: number, clientIp: string, tried: readonly number[]): PickResult | null {
     const st = this.ports[servicePortIndex];
     if (!st) return null;
+    if (st.balancer.hashesClient) {
+      // The hash is the affinity, the same on every instance: no per-instance table to consult.
+      st.ctx.setClientHash(parseClientAddress(clientIp, this.addr) ? clientAddressHash(this.addr) : 0);
+      const j = this.choose(st, tried);
+      if (j < 0 && tried.length === 0) this.table.countRefusal(servicePortIndex, 'noEndpoints');
+      return j < 0 ? null : st.results[j];
+    }
     const timeout = st.snapshot.options.affinitySeconds;
     const sticky = timeout > 0 && parseClientAddress(clientIp, this.addr);
     const now = sticky ? Math.floor(this.nowSeconds()) : 0;

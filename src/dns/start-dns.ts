@@ -23,6 +23,11 @@ export interface DnsSettings {
   ttl: number;
   /** --dns-forward: undefined = names outside the zone are REFUSED; 'system' = /etc/resolv.conf's servers. */
   forward?: 'system' | string[];
+  /**
+   * Several instances share the store: the built-in Service is theirs together, so one started
+   * with DNS off leaves it alone instead of deleting it for all.
+   */
+  shared?: boolean;
 }
 
 export interface RunningDns {
@@ -77,7 +82,7 @@ export async function startDns(o: {
       const current = registry.get('Service', KUBE_DNS_NAMESPACE, KUBE_DNS_NAME) as Service | undefined;
       try {
         if (!plan) {
-          if (current && isKubeDnsService(current)) await registry.delete('Service', KUBE_DNS_NAMESPACE, KUBE_DNS_NAME);
+          if (current && isKubeDnsService(current) && !settings.shared) await registry.delete('Service', KUBE_DNS_NAMESPACE, KUBE_DNS_NAME);
           return;
         }
         const desired = kubeDnsService({ ...plan, zone: zoneName });

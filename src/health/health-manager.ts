@@ -8,7 +8,7 @@
 // fed by update-health-index.ts). The live targets are a HealthTargetSet, brought up to date by a
 // diff (target-changes.ts); bursts of changes are coalesced (coalesced-changes.ts); a Pod's verdict
 // is pod-readiness.ts; log lines and events go through health-reporter.ts.
-import type { ReadinessSource } from '../control/control-plane-api.ts';
+import type { PublishedVerdicts, ReadinessSource } from '../control/control-plane-api.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { CoalescedChanges } from './coalesced-changes.ts';
@@ -24,7 +24,7 @@ import { podReadiness } from './pod-readiness.ts';
 import type { ProbeOutcome } from './probe-outcome.ts';
 import { closeHttpProbeAgents } from './probe-http.ts';
 import { ProbeScheduler } from './probe-scheduler.ts';
-import { probeDue, recordProbeResult } from './probe-state.ts';
+import { initialProbeState, probeDue, recordProbeResult } from './probe-state.ts';
 import { runProbe, type RunProbe } from './run-probe.ts';
 import { targetChanges } from './target-changes.ts';
 import { updateHealthIndex } from './update-health-index.ts';
@@ -49,6 +49,8 @@ export interface HealthManagerOptions {
   maxConcurrent: number;
   /** Full recomputation of targets as a safety net, besides change notices. Default 30 s. */
   resyncIntervalMs?: number;
+  /** Whether active probes run now (only the controllers' leader probes when instances share a store); default always. */
+  probing?: () => boolean;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Runs one probe; the real runners by default (tests inject their own). */
   runProbe?: RunProbe;
@@ -115,6 +117,7 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
   async function probe(t: HealthTarget) {
     const s = t.spec;
     const now = clock.now();
+    if (o.probing && !o.probing()) return;
     if (!probeDue(s.startedAtMs, s.initialDelaySeconds, now)) return;
     const outcome = await run(s.check, s.timeoutMs, abort.signal);
     // Replaced or removed while it ran: its result belongs to a target that no longer exists.
@@ -213,6 +216,17 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
       const t = targets.get(`manual:${joinHostPort(ip, port)}`);
       return t ? t.state.ready : undefined;
     },
+    adopt(published: PublishedVerdicts) {
+      if (closed) return;
+      const now = clock.now();
+      for (const t of targets.values()) {
+        const verdict = publishedVerdict(t.spec, published);
+        if (verdict === undefined || verdict === t.state.ready) continue;
+        // A fresh run from the published state: the next probes move it by the usual thresholds.
+        t.state = initialProbeState(verdict);
+        if (!t.spec.pod) ejector.setActiveDown(t.spec.ip, t.spec.port!, !verdict, now);
+      }
+    },
     isEjected: (ip, port) => ejector.isEjected(ip, port),
     status: () => [...targets.values()].map((t) => ({
       key: t.spec.key, kind: t.spec.kind, endpoint: t.spec.port !== undefined ? joinHostPort(t.spec.ip, t.spec.port) : t.spec.ip,
@@ -231,4 +245,13 @@ export function startHealthManager(o: HealthManagerOptions): HealthManager {
       await closeHttpProbeAgents();
     },
   };
+}
+
+/** What the leading instance published about the endpoint `s` probes: its Pod's Ready condition,
+ *  or the manual endpoint's conditions (ready unless published not ready); undefined: nothing to
+ *  start from (a Pod it never published). A Pod not ready on its own declared condition seeds its
+ *  probes not ready too: harmless, its first successful probes bring them back. */
+function publishedVerdict(s: TargetSpec, published: PublishedVerdicts): boolean | undefined {
+  if (!s.pod) return published.endpoint(s.ip, s.port!) ?? true;
+  return published.pod(s.pod.namespace, s.pod.name, s.pod.uid);
 }

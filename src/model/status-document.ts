@@ -87,6 +87,12 @@ export interface StatusDocument {
   time: number; services: ServiceStatus[]; workers: WorkerStats[];
   /** switchyard's process, every thread (absent from servers older than this field). */
   process?: { cpuSeconds: number; residentBytes: number };
+  /** What /readyz answers, and why not (the shared store unreachable, out of descriptors); absent
+   *  from servers older than this field. */
+  readiness?: { ready: boolean; reason?: string };
+  /** With a store shared by several instances (etcd): where it stands, and which instance runs the
+   *  controllers (the Lease's holder; `leading` when it is this one). */
+  store?: { message: string; leader?: string; leading: boolean };
   /** Only when asked for (`?since=`), and from servers that keep history. */
   history?: StatusHistory;
 }

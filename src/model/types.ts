@@ -234,9 +234,25 @@ export interface Namespace {
   status?: { phase?: 'Active' | 'Terminating' };
 }
 
+/** coordination.k8s.io/v1 Lease: who runs the controllers when instances share a store, published
+ *  by the leader from its election (read-only through the API: the election is the lock, not this). */
+export interface Lease {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: ObjectMeta;
+  spec: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    /** MicroTime: RFC 3339 with microseconds. */
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
 export type KubeObject = Service | Endpoints | EndpointSlice | Pod;
-/** Everything the API serves: the applied kinds, Events and Namespaces. */
-export type ApiObject = KubeObject | KubeEvent | Namespace;
+/** Everything the API serves: the applied kinds, Events, Namespaces and Leases. */
+export type ApiObject = KubeObject | KubeEvent | Namespace | Lease;
 export type ApiKindName = ApiObject['kind'];
 export type KindName = KubeObject['kind'];
 

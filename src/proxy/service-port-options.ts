@@ -10,6 +10,12 @@ export interface DataPlaneDefaults {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   connectAttempts: number;
+  /**
+   * The algorithm of `sessionAffinity: ClientIP` Services without an algorithm annotation: `maglev`
+   * when several instances share a store, so that a client keeps its endpoint whichever instance it
+   * reaches (the affinity table is per instance). Undefined: the default algorithm plus the table.
+   */
+  clientIpAlgorithm?: string;
 }
 
 export const ANNOTATION_ALGORITHM = 'switchyard.io/lb-algorithm';
@@ -41,6 +47,7 @@ export function servicePortOptions(service: Service, defaults: DataPlaneDefaults
   const ann = service.metadata.annotations ?? {};
   const problems: string[] = [];
   let algorithm = defaults.algorithm;
+  if (defaults.clientIpAlgorithm && service.spec.sessionAffinity === 'ClientIP') algorithm = defaults.clientIpAlgorithm;
   if (ann[ANNOTATION_ALGORITHM] !== undefined) {
     if (knownAlgorithms.includes(ann[ANNOTATION_ALGORITHM])) algorithm = ann[ANNOTATION_ALGORITHM];
     else problems.push(`annotation ${ANNOTATION_ALGORITHM}: unknown algorithm "${ann[ANNOTATION_ALGORITHM]}"; using ${algorithm} (valid: ${knownAlgorithms.join(', ')})`);

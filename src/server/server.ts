@@ -2,7 +2,11 @@
 // Main thread. `switchyard serve` is a thin CLI around startServer(); tests start it in-process.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/sqlite-store.ts';
+import { openEtcdStore } from '../store/etcd-store.ts';
+import type { EtcdConnection } from '../store/etcd-connection.ts';
+import type { LeaderElection, Store } from '../store/store.ts';
 import { createRegistry, type Registry } from '../control/registry.ts';
 import { startAdminServer } from '../admin/admin-server.ts';
 import { createEndpointTable } from '../shared/endpoint-table.ts';
@@ -35,6 +39,14 @@ export { DEFAULT_MAX_UDP_FLOWS } from './descriptor-budget.ts';
 
 export interface ServerOptions {
   stateDir: string;
+  /** Where objects are kept: the embedded SQLite file in stateDir (default), or an etcd cluster several instances share. */
+  store?: { kind: 'sqlite' } | { kind: 'etcd'; connection: EtcdConnection };
+  /** With etcd: run the controllers (endpoints, health loop) on one elected instance (default true). */
+  leaderElect?: boolean;
+  /** The leader lease's TTL in seconds (default 5): how soon another instance takes over. */
+  leaseSeconds?: number;
+  /** This instance's name in the leader lease (default HOSTNAME-PID). */
+  identity?: string;
   files: string[];
   admin: { host: string; port: number; token?: string };
   serviceCidr: string;
@@ -113,8 +125,15 @@ export const SERVER_DEFAULTS: Omit<ServerOptions, 'stateDir' | 'files' | 'log'> 
   dns: { clusterDomain: 'cluster.local', ttl: 5 },
 };
 
+/** The Lease that names the controllers' leader (kube-system/switchyard-controller, as kube-controller-manager's). */
+export const LEADER_LEASE = 'switchyard-controller';
+
 export interface RunningServer {
   registry: Registry;
+  /** Reachability of a shared store; undefined with the embedded one. */
+  storeStatus(): { ready: boolean; message: string } | undefined;
+  /** The controllers' leader election; undefined without a shared store or with election off. */
+  election: LeaderElection | undefined;
   pool: WorkerPool;
   health: HealthManager;
   sync: DataPlaneSync;
@@ -138,7 +157,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   o.log('info', `descriptor budget: ${budget.summary}`);
   // Counted at most once a second for /readyz and the status sampler alike (a directory read).
   const openDescriptors = cachedFor(1000, countOpenDescriptors);
-  const store = await openSqliteStore(o.stateDir);
+  const store: Store = o.store?.kind === 'etcd'
+    ? await openEtcdStore(o.store.connection, { log: (m) => o.log('info', m) })
+    : await openSqliteStore(o.stateDir);
+  const elect = store.shared !== undefined && (o.leaderElect ?? true);
+  const identity = o.identity ?? `${hostname()}-${process.pid}`;
+  let election: LeaderElection | undefined;
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
   let startedSync: DataPlaneSync | undefined;
@@ -154,8 +178,23 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     // later never finds it taken.
     const reserved = [defaultKubeDnsIP(o.serviceCidr)];
     if (o.dns.address !== undefined) reserved.push(kubeDnsPlan(o.serviceCidr, o.dns.address)?.clusterIP);
-    registry = await createRegistry({ store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange });
+    registry = await createRegistry({
+      store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange,
+      leading: elect ? false : undefined, log: (m) => o.log('warn', m),
+    });
     const reg = registry;
+    if (elect) {
+      // The Lease object is set before the registry leads, so that the first publication has it.
+      const publishLease = () => reg.setLeaderLease(LEADER_LEASE, election?.state());
+      election = store.shared!.elect(LEADER_LEASE, {
+        identity, ttlSeconds: o.leaseSeconds ?? 5,
+        onChange: (leading) => {
+          if (leading) publishLease();
+          reg.setLeading(leading);
+        },
+        onRenewed: publishLease,
+      });
+    }
     // Before the -f manifests are applied, so that they are held to the budget too.
     listenerBudget = createListenerBudget({
       registry: reg, nodeAddresses: o.nodeAddresses, max: budget.maxListeners, perListener: budget.perListener, openFileLimit: budget.limit,
@@ -182,7 +221,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
     const sync = startDataPlaneSync({
       registry: reg, slots, pool, lbPool, nodeAddresses: o.nodeAddresses,
-      defaults: { algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts },
+      defaults: {
+        algorithm: o.algorithm, connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, connectAttempts: o.connectAttempts,
+        clientIpAlgorithm: store.shared ? 'maglev' : undefined,
+      },
       algorithms: balancerNames(), log: o.log, maxListeners: budget.maxListeners,
     });
     startedSync = sync;
@@ -190,6 +232,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const health = startHealthManager({
       registry: reg, slots, log: o.log, maxConcurrent: MAX_CONCURRENT_PROBES, defaultProbe: o.defaultProbe,
       ejection: { enabled: o.ejectAfterFailures > 0, consecutiveFailures: Math.max(1, o.ejectAfterFailures) },
+      // Probes run on the leader only; passive ejection stays local to every instance.
+      probing: elect ? () => reg.leading() : undefined,
     });
     startedHealth = health;
     reg.setReadiness(health);
@@ -200,8 +244,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await docker.ready();
     }
     const discovery = docker;
-    dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: o.dns, log: o.log });
+    dns = await startDns({ registry: reg, serviceCidr: o.serviceCidr, settings: { ...o.dns, shared: store.shared !== undefined }, log: o.log });
     const runningDns = dns;
+    const readiness = notReady(store, descriptorReadiness(budget.limit, openDescriptors));
     const metrics: MetricsSource = {
       // The data plane's Services: the built-in kube-dns has no listener there (DNS has its own families).
       table, sync, services: () => (reg.list('Service') as Service[]).filter((s) => !isKubeDnsService(s)), workers: () => pool!.size,
@@ -216,11 +261,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           maxUdpFlows: budget.maxUdpFlows,
         };
       },
+      notReady: readiness,
+      store: store.shared ? () => ({
+        message: store.shared!.status().message, leader: election?.state().holder, leading: reg.leading(),
+      }) : undefined,
     };
     sampler = startStatusSampler(metrics, { log: o.log });
     const admin = await startAdminServer({
       control: reg, host: o.admin.host, port: o.admin.port, token: o.admin.token,
-      log: (line) => o.log('warn', line), notReady: descriptorReadiness(budget.limit, openDescriptors),
+      log: (line) => o.log('warn', line), notReady: readiness,
       extraRoutes: metricsRoutes(metrics, sampler),
     });
     const runningSampler = sampler;
@@ -228,7 +277,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const running = pool;
     let stopping: Promise<void> | undefined;
     return {
-      registry: reg, pool: running, sync, adminUrl, health, dns: runningDns, fqdn: runningFqdn,
+      registry: reg, pool: running, sync, adminUrl, health, dns: runningDns, fqdn: runningFqdn, election,
+      storeStatus: () => store.shared?.status(),
       async reload() {
         const lines = await applyManifestPaths(reg, o.files);
         reportApply(lines);
@@ -238,6 +288,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       stop() {
         stopping ??= (async () => {
           await discovery?.close();
+          // Hand the lease over at once rather than after its TTL.
+          await election?.close();
           await admin.close();
           runningSampler.close();
           await runningDns.close();
@@ -261,6 +313,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   } catch (err) {
     // Undo what was started, last first: discovery, DNS, the loops, the workers, the registry they read.
     await docker?.close().catch(() => {});
+    await election?.close().catch(() => {});
     sampler?.close();
     listenerBudget?.close();
     await dns?.close().catch(() => {});
@@ -283,4 +336,13 @@ function within(p: Promise<unknown>, ms: number): Promise<boolean> {
     timer.unref();
     p.then(() => { clearTimeout(timer); resolve(true); }, () => { clearTimeout(timer); resolve(true); });
   });
+}
+
+/** /readyz's reason to answer 503: the shared store unreachable first (this instance serves a state
+ *  that may be stale), then the descriptor budget. */
+function notReady(store: Store, descriptors: () => string | undefined): () => string | undefined {
+  return () => {
+    const s = store.shared?.status();
+    return s && !s.ready ? s.message : descriptors();
+  };
 }

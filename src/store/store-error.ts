@@ -10,7 +10,10 @@ export type StoreErrorCode =
   | 'SY_STORE_WRITE'
   | 'SY_STORE_CLOSED'
   | 'SY_STORE_CONFLICT'
-  | 'SY_STORE_COMPACTED';
+  | 'SY_STORE_COMPACTED'
+  | 'SY_STORE_FENCED'
+  | 'SY_STORE_UNAVAILABLE'
+  | 'SY_STORE_URL';
 
 export class StoreError extends SyError {
   declare readonly code: StoreErrorCode;

@@ -23,7 +23,77 @@ export type StoreOp =
    */
   | { op: 'publish'; key: string; object: ApiObject; expectRevision?: number }
   /** Removes the API object under `key`; its DELETED change carries its last state. */
-  | { op: 'unpublish'; key: string; expectRevision?: number };
+  | { op: 'unpublish'; key: string; expectRevision?: number }
+  /**
+   * Takes an allocation (a ClusterIP, a NodePort) for `owner`: the commit fails with
+   * SY_STORE_CONFLICT (its `claimed` lists the key) when another owner holds it. Compare-and-swap
+   * where several writers share the store; a single writer's allocator is the whole truth, so the
+   * embedded stores keep nothing for it.
+   */
+  | { op: 'claim'; key: string; owner: string }
+  /** Gives an allocation back (only if `owner` holds it). */
+  | { op: 'release'; key: string; owner: string };
+
+export interface CommitOptions {
+  /**
+   * A controller's write (derived Endpoints, readiness): with leader election on, it commits only
+   * while this instance still holds the leader lease, else fails with SY_STORE_FENCED.
+   */
+  fenced?: boolean;
+}
+
+/** A declared input changed, by this instance or another one sharing the store. */
+export interface InputChange {
+  key: string;
+  /** The new object; undefined when it was deleted. */
+  object?: KubeObject;
+}
+
+/** Whether a networked store is reachable (what /readyz and `top` report). */
+export interface StoreStatus {
+  ready: boolean;
+  /** Why not, or what it is connected to. */
+  message: string;
+}
+
+/**
+ * What a store shared by several instances (etcd) adds: every declared change whoever made it,
+ * reachability, and leader election for the controllers.
+ */
+export interface SharedStoreFeatures {
+  /** Declared inputs as they change (this instance's commits included), in revision order, before that revision's onChange. */
+  onInputChange(fn: (changes: InputChange[]) => void): () => void;
+  status(): StoreStatus;
+  /** Runs for the leader lease `name`; the handle says who leads. */
+  elect(name: string, options: ElectionOptions): LeaderElection;
+  /** The endpoints it talks to (for messages). */
+  readonly location: string;
+}
+
+export interface ElectionOptions {
+  /** This instance's identity (unique per process). */
+  identity: string;
+  ttlSeconds: number;
+  onChange(leading: boolean): void;
+  /** The leader's lease was renewed (state().renewedAt moved); only while leading. */
+  onRenewed?(): void;
+}
+
+export interface LeaderState {
+  holder?: string;
+  /** When the current holder acquired it (ms since the epoch). */
+  acquiredAt?: number;
+  renewedAt?: number;
+  transitions: number;
+  ttlSeconds: number;
+}
+
+export interface LeaderElection {
+  leading(): boolean;
+  state(): LeaderState;
+  /** Gives the lease up (a clean stop lets another instance take over at once). */
+  close(): Promise<void>;
+}
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -52,7 +122,7 @@ export interface Store {
    * publish/unpublish op gets its own revision, in op order; the changes are returned and also
    * delivered to every onChange listener (synchronously, before the promise resolves).
    */
-  commit(ops: StoreOp[]): Promise<StoreChange[]>;
+  commit(ops: StoreOp[], options?: CommitOptions): Promise<StoreChange[]>;
   /**
    * The changes after `revision`, oldest first. Throws StoreError SY_STORE_COMPACTED when the
    * history no longer reaches back that far (the API answers 410 Expired and clients re-list).
@@ -66,6 +136,8 @@ export interface Store {
   onChange(fn: (changes: StoreChange[]) => void): () => void;
   /** Releases the state directory (and its lock). */
   close(): Promise<void>;
+  /** Present on stores several instances share (etcd). */
+  shared?: SharedStoreFeatures;
 }
 
 /** How long and how much change history a store keeps for watches. */

@@ -40,7 +40,11 @@ export function pageMeta(doc: StatusDocument, prev: StatusDocument | null): stri
   const cores = processCores(doc, prev);
   const proc = doc.process
     ? ` · CPU <span data-testid="cpu">${cores === null ? '–' : `${cores.toFixed(2)} cores`}</span> · memory ${bytesText(doc.process.residentBytes)}` : '';
-  return `Updated <time data-testid="updated">${esc(new Date(doc.time).toISOString())}</time> · ${doc.services.length} Services · ${doc.workers.length} workers${proc}`;
+  const notReady = doc.readiness && !doc.readiness.ready
+    ? `<br><strong class="bad" data-testid="not-ready">Not ready: ${esc(doc.readiness.reason ?? 'no reason given')}</strong>` : '';
+  const store = doc.store
+    ? `<br><span data-testid="store">${esc(doc.store.message)} · controllers led by ${doc.store.leading ? 'this instance' : esc(doc.store.leader ?? 'nobody yet')}</span>` : '';
+  return `Updated <time data-testid="updated">${esc(new Date(doc.time).toISOString())}</time> · ${doc.services.length} Services · ${doc.workers.length} workers${proc}${notReady}${store}`;
 }
 
 /** What a collapsed Service shows: its traffic now and anything wrong with it. */

@@ -11,40 +11,21 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomLoopback } from '../helpers/free-port.ts';
+import { KUBECTL, kubectlRunner } from '../helpers/kubectl.ts';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { waitForValue } from '../helpers/wait-for.ts';
 
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 let sy: SwitchyardProcess;
 let work = '';
 let kubeconfigPath = '';
-let cacheRuns = 0;
 let backend: Server;
 let backendIp = '';
 let backendPort = 0;
 /** The kubectl's minor version: Debian's kubernetes-client is 1.20, which validates with OpenAPI v2. */
 let minor = 32;
 
-interface Run { code: number; stdout: string; stderr: string }
-
-/** Runs kubectl against switchyard; `background` returns the child for watches. */
-function kubectl(args: string[], stdin?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const cache = join(work, `cache-${++cacheRuns}`);
-    const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfigPath };
-    delete env.FORCE_COLOR;
-    delete env.NO_COLOR;
-    const child = spawn(KUBECTL, ['--cache-dir', cache, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', (err) => { clearTimeout(timer); resolve({ code: -1, stdout, stderr: String(err) }); });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
-    child.stdin.end(stdin ?? '');
-  });
-}
+/** Runs kubectl against switchyard. */
+const kubectl = kubectlRunner(() => kubeconfigPath, () => work);
 
 async function ok(args: string[], stdin?: string): Promise<string> {
   const r = await kubectl(args, stdin);
@@ -114,7 +95,7 @@ test.after(async () => {
   if (work) removeDir(work);
 });
 
-test('version and discovery: kubectl sees a 1.32 server with services, endpoints, endpointslices, pods, events, namespaces', async () => {
+test('version and discovery: kubectl sees a 1.32 server with services, endpoints, endpointslices, pods, events, namespaces, leases', async () => {
   assert.match(await ok(['version']), /Server Version: .*v1\.32\.0\+switchyard\./);
   const resources = await ok(['api-resources', '-o', 'wide']);
   const byName = new Map(resources.trim().split('\n').slice(1).map((l) => [columns(l)[0], l]));
@@ -122,7 +103,12 @@ test('version and discovery: kubectl sees a 1.32 server with services, endpoints
   assert.match(byName.get('services') ?? '', /svc\s+v1\s+true\s+Service\s+(create,delete,get,list,patch,update,watch\s+all|\[create delete get list patch update watch\])/);
   assert.match(byName.get('endpointslices') ?? '', /discovery\.k8s\.io\/v1\s+true\s+EndpointSlice/);
   for (const r of ['endpoints', 'pods', 'events', 'namespaces']) assert.ok(byName.has(r), `${r} listed`);
+  assert.match(byName.get('leases') ?? '', /coordination\.k8s\.io\/v1\s+true\s+Lease/);
   assert.match(await ok(['get', 'ns']), /default\s+Active/);
+  // One instance on its own store elects no leader: no Lease (several on etcd: multi-instance-etcd).
+  const leases = await kubectl(['get', 'leases', '-n', 'kube-system']);
+  assert.is(leases.code, 0, leases.stderr);
+  assert.match(leases.stderr, /No resources found in kube-system namespace/);
 });
 
 test('apply creates, reports unchanged, configures; get prints switchyard get\'s columns in every output', async () => {

@@ -55,6 +55,12 @@ export interface SwitchyardProcess {
 export interface StartOptions {
   /** Run under this soft and hard open-file limit (`ulimit -n` in the shell that execs Node). */
   fdLimit?: number;
+  /** Run inside this network namespace (`ip netns exec NS node …`; exec keeps the PID). */
+  netns?: string;
+  /** The admin API's address (default 127.0.0.1); any other needs `tokenFile`. */
+  adminHost?: string;
+  /** serve --token-file, and the same token for cli(). */
+  tokenFile?: string;
 }
 
 export async function startSwitchyard(extraArgs: string[] = [], reuse?: { stateDir: string; nodeAddress: string; serviceCidr: string; adminPort: number }, opts: StartOptions = {}): Promise<SwitchyardProcess> {
@@ -62,13 +68,16 @@ export async function startSwitchyard(extraArgs: string[] = [], reuse?: { stateD
   const nodeAddress = reuse?.nodeAddress ?? randomLoopback();
   const serviceCidr = reuse?.serviceCidr ?? randomServiceCidr();
   const adminPort = reuse?.adminPort ?? await freePort();
-  const url = `http://127.0.0.1:${adminPort}`;
-  const args = [BIN, 'serve', '--admin', `127.0.0.1:${adminPort}`, '--state-dir', stateDir, '--service-cidr', serviceCidr,
-    '--node-address', nodeAddress, '--workers', '2', ...extraArgs];
-  // `exec` keeps the PID: stopping the child stops Node itself.
-  const child = opts.fdLimit === undefined
-    ? spawn(process.execPath, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn('sh', ['-c', `ulimit -n ${opts.fdLimit} && exec "$@"`, 'sh', process.execPath, ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const adminHost = opts.adminHost ?? '127.0.0.1';
+  const url = `http://${adminHost}:${adminPort}`;
+  const args = [BIN, 'serve', '--admin', `${adminHost}:${adminPort}`, '--state-dir', stateDir, '--service-cidr', serviceCidr,
+    '--node-address', nodeAddress, '--workers', '2', ...(opts.tokenFile ? ['--token-file', opts.tokenFile] : []), ...extraArgs];
+  // `exec` keeps the PID (ip netns exec execs too): stopping the child stops Node itself.
+  const child = opts.fdLimit !== undefined
+    ? spawn('sh', ['-c', `ulimit -n ${opts.fdLimit} && exec "$@"`, 'sh', process.execPath, ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    : opts.netns !== undefined
+      ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, args, { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -89,7 +98,7 @@ export async function startSwitchyard(extraArgs: string[] = [], reuse?: { stateD
   const self: SwitchyardProcess = {
     url, stateDir, nodeAddress, serviceCidr, child,
     output: () => out,
-    cli: (a, stdin) => runCli(a, { server: url, stdin }),
+    cli: (a, stdin) => runCli(a, { server: url, stdin, env: opts.tokenFile ? { SWITCHYARD_TOKEN_FILE: opts.tokenFile } : undefined }),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 90_000);

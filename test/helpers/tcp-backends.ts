@@ -34,10 +34,10 @@ export function startTcpBackend(name: string, ip = '127.0.0.1', port = 0): Promi
   });
 }
 
-/** Connect, read the greeting line (the backend's name), keep the socket open. */
-export function connectAndGreet(host: string, port: number, timeoutMs = 5000): Promise<{ socket: net.Socket; name: string }> {
+/** Connect (from `localAddress`, when given), read the greeting line (the backend's name), keep the socket open. */
+export function connectAndGreet(host: string, port: number, timeoutMs = 5000, localAddress?: string): Promise<{ socket: net.Socket; name: string }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ host, port, ...(localAddress ? { localAddress } : {}) });
     let buf = '';
     const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no greeting from ${host}:${port}`)); }, timeoutMs);
     socket.on('error', (e) => { clearTimeout(timer); reject(e); });

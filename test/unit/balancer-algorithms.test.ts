@@ -37,11 +37,11 @@ function setup(algorithm: string, desired: DesiredEndpoint[], seed = 1) {
 const counts = (xs: (string | null)[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [String(x)]: (m[String(x)] ?? 0) + 1 }), {});
 
 test('registry lists every algorithm and rejects unknown names with SY_UNKNOWN_ALGORITHM', () => {
-  assert.equal(balancerNames(), ['least-connections', 'random', 'round-robin', 'weighted-least-connections', 'weighted-random', 'weighted-round-robin']);
+  assert.equal(balancerNames(), ['least-connections', 'maglev', 'random', 'round-robin', 'weighted-least-connections', 'weighted-random', 'weighted-round-robin']);
   assert.is(getBalancer('random').name, 'random');
   try { getBalancer('fastest'); assert.unreachable(); } catch (e) {
     assert.is((e as ApiError).code, 'SY_UNKNOWN_ALGORITHM');
-    assert.match((e as Error).message, /"fastest".*least-connections, random, round-robin, weighted-least-connections, weighted-random, weighted-round-robin/);
+    assert.match((e as Error).message, /"fastest".*least-connections, maglev, random, round-robin, weighted-least-connections, weighted-random, weighted-round-robin/);
   }
 });
 

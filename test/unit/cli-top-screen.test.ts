@@ -62,4 +62,15 @@ test('a UDP port\'s rate is its new flows per second', () => {
   assert.match(row, /1\/1 ready +3\.0 +3 /);
 });
 
+test('an instance not ready says why under the title; a shared store says who leads', () => {
+  const doc: StatusDocument = {
+    time: 1000, workers: [], services: [],
+    readiness: { ready: false, reason: 'etcd 127.0.0.1:2379 unreachable for 3 s; serving the last known state of revision 9' },
+    store: { message: 'etcd 127.0.0.1:2379 unreachable for 3 s; serving the last known state of revision 9', leader: 'host-1', leading: true },
+  };
+  const lines = renderTopScreen(doc, newHistoryStore(), null, { columns: 200, rows: 10 });
+  assert.is(lines[1], 'NOT READY: etcd 127.0.0.1:2379 unreachable for 3 s; serving the last known state of revision 9');
+  assert.match(lines[2], /^STORE etcd .*; controllers led by this instance \(host-1\)$/);
+});
+
 test.run();

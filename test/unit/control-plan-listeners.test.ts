@@ -42,6 +42,14 @@ test('portKey matches slice port name and protocol', () => {
   assert.is(portKey({ name: 'dns', protocol: 'UDP' }), 'dns/UDP');
 });
 
+test('several instances: ClientIP affinity picks maglev unless an annotation says otherwise', () => {
+  const d = { algorithm: 'round-robin', connectTimeoutMs: 1, idleTimeoutMs: 2, connectAttempts: 3, clientIpAlgorithm: 'maglev' };
+  const algos = ['round-robin', 'random', 'maglev'];
+  assert.is(servicePortOptions(svc({ sessionAffinity: 'ClientIP' }), d, algos).options.algorithm, 'maglev');
+  assert.is(servicePortOptions(svc({}), d, algos).options.algorithm, 'round-robin');
+  assert.is(servicePortOptions(svc({ sessionAffinity: 'ClientIP' }, { 'switchyard.io/lb-algorithm': 'random' }), d, algos).options.algorithm, 'random');
+});
+
 test('service port options: annotations, affinity, problems reported', () => {
   const d = { algorithm: 'round-robin', connectTimeoutMs: 1, idleTimeoutMs: 2, connectAttempts: 3 };
   const ok = servicePortOptions(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } },

@@ -48,8 +48,8 @@ async function setup(opts: { defaultProbe?: typeof DEFAULT_PROBE } = {}) {
   probes.bind(clock);
   const slots = createEndpointSlots(createEndpointTable({ maxSlots: 64, maxServicePorts: 8, affinityEntries: 8 }));
   const logs: string[] = [];
-  const start = () => {
-    const health = startHealthManager({
+  const start = (probing?: () => boolean) => {
+    const health = startHealthManager({ probing,
       registry: registry.registry, slots, clock, random: () => 0, defaultProbe: opts.defaultProbe ?? DEFAULT_PROBE, maxConcurrent: 8,
       log: (_l, m) => logs.push(m), runProbe: (c, t, sig) => probes.run(c, t, sig), ejection: { consecutiveFailures: 3, intervalMs: 1000, baseEjectionMs: 5000 },
     });
@@ -205,6 +205,44 @@ test('manual EndpointSlice endpoints: a failing one gets EJECTED in the table; t
   await registry.put(manualSlice({ 'switchyard.io/health-check': 'false' }));
   await clock.advance(1);
   assert.equal(health.status(), []);
+  await health.close();
+});
+
+test('a new leader starts from the verdicts the old one published; its probes move them from there', async () => {
+  const { clock, registry, probes, slots, start } = await setup();
+  const ext: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext', namespace: 'default' }, spec: { ports: [{ port: 80, protocol: 'TCP', targetPort: 9000 }] } };
+  const probe: Probe = { tcpSocket: { port: 'http' }, periodSeconds: 2, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 };
+  for (const o of [web, ext, manualSlice(), backendPod('a', '10.0.0.1', probe), backendPod('b', '10.0.0.2', probe)]) await registry.put(o);
+  const index = slots.allocServicePort();
+  slots.update(index, ['10.0.1.1', '10.0.1.2'].map((ip) => ({ ip, port: 9000, ready: true, serving: true, terminating: false, weight: 1, name: ip })));
+  let leading = false;
+  const health = start(() => leading);
+  const pod = (name: string) => registry.registry.get!('Pod', 'default', name) as Pod;
+  await clock.advance(3_000);
+  assert.is(probes.calls.length, 0, 'a follower does not probe');
+  assert.is(health.podReady(pod('a')), false, 'its own state is a fresh start');
+  // What the old leader published: a ready, b not; the manual 10.0.1.2 not ready.
+  health.adopt!({
+    pod: (_ns, name) => (name === 'a' ? true : name === 'b' ? false : undefined),
+    endpoint: (ip) => (ip === '10.0.1.2' ? false : undefined),
+  });
+  leading = true;
+  const ejected = (ip: string) => (slots.table.flags(slots.slotOf(ip, 9000)!) & EJECTED) !== 0;
+  assert.is(health.podReady(pod('a')), true);
+  assert.is(health.podReady(pod('b')), false);
+  assert.is(health.endpointReady('10.0.1.1', 9000), true);
+  assert.is(health.endpointReady('10.0.1.2', 9000), false);
+  assert.is(ejected('10.0.1.2'), true, 'held out of the data plane as the old leader had it');
+  // From there, kubelet's thresholds: a fails (one failure is not enough), b and 10.0.1.2 recover.
+  probes.healthy.set('10.0.0.2:8080', true);
+  probes.healthy.set('10.0.1.1:9000', true);
+  probes.healthy.set('10.0.1.2:9000', true);
+  await clock.advance(2_000);
+  assert.is(health.podReady(pod('a')), true, 'one failure is below failureThreshold');
+  assert.is(health.podReady(pod('b')), true);
+  assert.is(ejected('10.0.1.2'), false);
+  await clock.advance(4_000);
+  assert.is(health.podReady(pod('a')), false, 'three failures in a row');
   await health.close();
 });
 

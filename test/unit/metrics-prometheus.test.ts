@@ -123,6 +123,25 @@ test('every family switchyard exposes has HELP and TYPE', () => {
   }
 });
 
+test('an instance not ready (its shared store away) says so, and why, in the document, the page and top', () => {
+  const { src } = source();
+  assert.is(readStatus(src).readiness, undefined, 'a source that does not know leaves it out');
+  let why: string | undefined;
+  src.notReady = () => why;
+  src.store = () => ({ message: why ? 'etcd 127.0.0.1:2379 unreachable for 4 s; serving the last known state of revision 12' : 'etcd 127.0.0.1:2379 at revision 12', leader: 'host-7', leading: false });
+  const ready = readStatus(src);
+  assert.equal(ready.readiness, { ready: true });
+  assert.not.match(renderTopFrame(ready, null), /NOT READY/);
+  assert.match(renderTopFrame(ready, null), /\nSTORE etcd 127\.0\.0\.1:2379 at revision 12; controllers led by host-7\n/);
+  assert.not.ok(pageMeta(ready, null).includes('not-ready'));
+  why = 'etcd 127.0.0.1:2379 unreachable for 4 s; serving the last known state of revision 12';
+  const away = readStatus(src);
+  assert.equal(away.readiness, { ready: false, reason: why });
+  assert.match(renderTopFrame(away, null), /^switchyard top — [^\n]*\nNOT READY: etcd 127\.0\.0\.1:2379 unreachable for 4 s; serving the last known state of revision 12\n/);
+  assert.ok(pageMeta(away, null).includes('<strong class="bad" data-testid="not-ready">Not ready: etcd 127.0.0.1:2379 unreachable'));
+  assert.ok(pageMeta({ ...away, store: { message: 'etcd x', leader: 'me', leading: true } }, null).includes('controllers led by this instance'));
+});
+
 test('status document, page body and top frame show listeners, endpoints, health and rates', () => {
   const { src, table } = source();
   const first = readStatus(src);

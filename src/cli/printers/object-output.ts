@@ -1,14 +1,16 @@
 // `-o yaml|json|name` output. kubectl prints objects through Go maps, so keys come out sorted at
 // every level; several objects are wrapped in a `List`. Pure; runs in the CLI process.
 import { stringify } from 'yaml';
-import type { KindName, KubeObject } from '../../model/types.ts';
+import { resourceOfKind } from '../../api/api-resources.ts';
+import type { ApiObject } from '../../model/types.ts';
 
 export type OutputFormat = 'yaml' | 'json' | 'name';
 
-/** kubectl's `-o name` prefix of the served kinds (resource, then `.group` for non-core groups). */
-const NAME_PREFIX: Record<KindName, string> = {
-  Service: 'service', Endpoints: 'endpoints', EndpointSlice: 'endpointslice.discovery.k8s.io', Pod: 'pod',
-};
+/** kubectl's `-o name` prefix of a served kind: its singular resource, then `.group` for non-core groups. */
+function namePrefix(kind: ApiObject['kind']): string {
+  const r = resourceOfKind(kind);
+  return r ? r.singular + (r.group ? `.${r.group}` : '') : String(kind).toLowerCase();
+}
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
@@ -20,12 +22,12 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-function objectName(obj: KubeObject): string {
-  return `${NAME_PREFIX[obj.kind] ?? obj.kind.toLowerCase()}/${obj.metadata.name ?? ''}`;
+function objectName(obj: ApiObject): string {
+  return `${namePrefix(obj.kind)}/${obj.metadata.name ?? ''}`;
 }
 
 /** One object prints as itself; zero or several as a v1 List (as `kubectl get -o yaml` does). */
-export function renderObjects(objects: KubeObject[], format: OutputFormat, asList: boolean): string {
+export function renderObjects(objects: ApiObject[], format: OutputFormat, asList: boolean): string {
   if (format === 'name') return objects.map((o) => objectName(o) + '\n').join('');
   const doc = asList || objects.length !== 1
     ? { apiVersion: 'v1', items: objects, kind: 'List', metadata: { resourceVersion: '' } }
