@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { resourceOfKind } from '../api/api-resources.ts';
 import { prepareObject, resourceName } from '../config/prepare-object.ts';
 import { validateServiceUpdate } from '../config/validate-service-update.ts';
-import { ApiError, badRequest, conflictError, invalidError, notFoundError } from '../model/api-error.ts';
+import { ApiError, badRequest, invalidError, modifiedConflict, notFoundError } from '../model/api-error.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import { truncateForMessage } from '../model/truncate.ts';
 import type { ApiKindName, ApiObject, KubeObject, Namespace, Service } from '../model/types.ts';
@@ -101,7 +101,7 @@ export function createObjectWrites(d: ObjectWriteDeps) {
     }
     const wantedVersion = obj.metadata.resourceVersion;
     if (wantedVersion && current && wantedVersion !== current.metadata.resourceVersion) {
-      throw conflictError(resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw modifiedConflict(resource, name);
     }
     delete obj.metadata.resourceVersion;
     let alloc: ServiceAllocation | undefined;
