@@ -19,6 +19,7 @@ import { DEFAULT_SERVICE_CIDR } from '../control/cluster-ip-allocator.ts';
 import { DEFAULT_NODE_PORT_RANGE } from '../control/node-port-allocator.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
+import { unprobedReadiness } from '../health/unprobed-readiness.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
 import { readUdpKernelDrops } from '../admin/udp-kernel-drops.ts';
 import type { MetricsSource } from '../admin/metrics-snapshot.ts';
@@ -180,7 +181,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (o.dns.address !== undefined) reserved.push(kubeDnsPlan(o.serviceCidr, o.dns.address)?.clusterIP);
     registry = await createRegistry({
       store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange,
-      leading: elect ? false : undefined, log: (m) => o.log('warn', m),
+      leading: elect ? false : undefined, log: (m) => o.log('warn', m), readiness: unprobedReadiness,
     });
     const reg = registry;
     if (elect) {
@@ -294,7 +295,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           runningSampler.close();
           await runningDns.close();
           runningFqdn.close();
-          reg.setReadiness(undefined);
+          reg.setReadiness(unprobedReadiness);
           reg.setAdmission(undefined);
           listenerBudget?.close();
           await health.close();
@@ -318,7 +319,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     listenerBudget?.close();
     await dns?.close().catch(() => {});
     fqdn?.close();
-    if (registry) registry.setReadiness(undefined);
+    if (registry) registry.setReadiness(unprobedReadiness);
     await startedHealth?.close().catch(() => {});
     await startedSync?.close().catch(() => {});
     await pool?.close().catch(() => {});
