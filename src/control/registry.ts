@@ -183,10 +183,11 @@ export async function createRegistry(opts: RegistryOptions): Promise<Registry> {
   const discovered = createDiscoveredPodOverlay({ index, events, clock });
   // A discovered Pod's own Ready condition is its engine's verdict (a Docker HEALTHCHECK), not an
   // author's declaration: a readinessProbe adds to it instead of replacing it.
-  // A follower takes readiness from what the leader published (published-readiness.ts).
+  // A follower takes readiness from what the leader published (published-readiness.ts), and so
+  // does a leader until its health loop is set: it continues from the last leader's verdicts.
   let followerReadiness: PublishedReadiness | undefined;
   let leaderLease: { name: string; state: LeaderState } | undefined;
-  const activeReadiness = (): ReadinessSource | undefined => (leading ? readiness : followerReadiness);
+  const activeReadiness = (): ReadinessSource | undefined => (leading ? readiness ?? followerReadiness : followerReadiness);
   const isReady = (pod: Pod) => (discovered.isDiscovered(namespaceOf(pod.metadata), pod.metadata.name ?? '')
     ? podConditionReady(pod) && (readiness?.podReady(pod) ?? true)
     : activeReadiness()?.podReady(pod) ?? podConditionReady(pod));

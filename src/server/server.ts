@@ -163,6 +163,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     : await openSqliteStore(o.stateDir);
   const elect = store.shared !== undefined && (o.leaderElect ?? true);
   const identity = o.identity ?? `${hostname()}-${process.pid}`;
+  // Readiness while no health loop runs (before it starts, after it stops): a probed Pod is not
+  // ready; on a shared store the registry goes by the verdicts the leader published instead.
+  const withoutHealth = elect ? undefined : unprobedReadiness;
   let election: LeaderElection | undefined;
   let registry: Registry | undefined;
   let pool: WorkerPool | undefined;
@@ -181,7 +184,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (o.dns.address !== undefined) reserved.push(kubeDnsPlan(o.serviceCidr, o.dns.address)?.clusterIP);
     registry = await createRegistry({
       store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange,
-      leading: elect ? false : undefined, log: (m) => o.log('warn', m), readiness: unprobedReadiness,
+      leading: elect ? false : undefined, log: (m) => o.log('warn', m),
+      readiness: withoutHealth,
     });
     const reg = registry;
     if (elect) {
@@ -295,7 +299,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           runningSampler.close();
           await runningDns.close();
           runningFqdn.close();
-          reg.setReadiness(unprobedReadiness);
+          reg.setReadiness(withoutHealth);
           reg.setAdmission(undefined);
           listenerBudget?.close();
           await health.close();
@@ -319,7 +323,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     listenerBudget?.close();
     await dns?.close().catch(() => {});
     fqdn?.close();
-    if (registry) registry.setReadiness(unprobedReadiness);
+    if (registry) registry.setReadiness(withoutHealth);
     await startedHealth?.close().catch(() => {});
     await startedSync?.close().catch(() => {});
     await pool?.close().catch(() => {});
