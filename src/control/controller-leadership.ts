@@ -2,9 +2,10 @@
 // or several without election, every instance leads. With election (several instances on a
 // shared store) the leader's health loop decides readiness and its commits of controller output
 // are fenced by its lease; a follower's endpoints (and data plane) follow what the leader
-// published (published-readiness.ts). A discovered Pod's own Ready condition is its engine's
-// verdict (a Docker HEALTHCHECK) seen only here, so a local probe adds to it, leader or not.
-// State and decisions only: recomputing and publishing on a change is the registry's. Main thread.
+// published (published-readiness.ts), and so does a leader until its health loop is set. A
+// discovered Pod's own Ready condition is its engine's verdict (a Docker HEALTHCHECK) seen only
+// here, so a local probe adds to it, leader or not. State and decisions only: recomputing and
+// publishing on a change is the registry's. Main thread.
 import { podConditionReady } from '../model/pod-ready.ts';
 import { namespaceOf } from '../model/namespace-of.ts';
 import type { Lease, Pod } from '../model/types.ts';
@@ -47,7 +48,9 @@ export function createControllerLeadership(o: LeadershipOptions): ControllerLead
   let leading = o.leading;
   let readiness = o.readiness;
   let held: { name: string; state: LeaderState } | undefined;
-  const active = (): ReadinessSource | undefined => (leading ? readiness : o.published);
+  // A leader whose health loop is not set yet (a lone instance restarting on a shared store) goes
+  // by the last leader's verdicts too, so that the loop adopts those rather than its own.
+  const active = (): ReadinessSource | undefined => (leading ? readiness ?? o.published : o.published);
   const fenced = () => o.elected && leading;
   return {
     leading: () => leading,

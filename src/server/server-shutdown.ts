@@ -5,6 +5,7 @@
 // stop), and the registry with its store last. Main thread.
 import type { AdminServer } from '../admin/admin-server.ts';
 import type { StatusSampler } from '../admin/status-sampler.ts';
+import type { ReadinessSource } from '../control/control-plane-api.ts';
 import type { Registry } from '../control/registry.ts';
 import type { WorkerPool } from '../data/worker-pool.ts';
 import type { DockerDiscovery } from '../discovery/docker-discovery.ts';
@@ -23,6 +24,8 @@ const STOP_GRACE_MS = 5000;
 export interface StartedParts {
   store: Store;
   registry?: Registry;
+  /** The registry's readiness once the health loop is gone (unprobed-readiness.ts, or none). */
+  readinessWithoutHealth?: ReadinessSource;
   election?: LeaderElection;
   listenerBudget?: ListenerBudget;
   fqdn?: FqdnResolver;
@@ -53,7 +56,7 @@ export async function shutDown(p: StartedParts, how: Shutdown): Promise<void> {
   await step(() => p.dns?.close());
   await step(() => p.fqdn?.close());
   await step(() => {
-    p.registry?.setReadiness(undefined);
+    p.registry?.setReadiness(p.readinessWithoutHealth);
     p.registry?.setAdmission(undefined);
   });
   await step(() => p.listenerBudget?.close());

@@ -13,6 +13,7 @@ import { startDataPlaneSync, type DataPlaneSync } from '../proxy/data-plane-sync
 import { createLbAddressPool } from '../proxy/lb-address-pool.ts';
 import { applyManifestPaths, type ApplyLine } from './apply-manifest-paths.ts';
 import { startHealthManager, type HealthManager } from '../health/health-manager.ts';
+import { unprobedReadiness } from '../health/unprobed-readiness.ts';
 import { metricsRoutes } from '../admin/metrics-routes.ts';
 import { startStatusSampler } from '../admin/status-sampler.ts';
 import { joinHostPort } from '../model/ip-address.ts';
@@ -68,7 +69,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   // Counted at most once a second for /readyz and the status sampler alike (a directory read).
   const openDescriptors = cachedFor(1000, countOpenDescriptors);
   const { store, elected, elect } = await openServerStore(o);
-  const started: StartedParts = { store };
+  // Readiness while no health loop runs (before it starts, after it stops): a probed Pod is not
+  // ready; on a shared store the registry goes by the verdicts the leader published instead.
+  const withoutHealth = elected ? undefined : unprobedReadiness;
+  const started: StartedParts = { store, readinessWithoutHealth: withoutHealth };
   try {
     // kube-dns's address is kept from automatic allocation even with DNS off, so that turning it on
     // later never finds it taken.
@@ -76,7 +80,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (o.dns.address !== undefined) reserved.push(kubeDnsPlan(o.serviceCidr, o.dns.address)?.clusterIP);
     const registry = started.registry = await createRegistry({
       store, serviceCidr: o.serviceCidr, reservedClusterIPs: reserved.filter((ip) => ip !== undefined), nodePortRange: o.nodePortRange,
-      leading: elected ? false : undefined, log: (m) => o.log('warn', m),
+      leading: elected ? false : undefined, log: (m) => o.log('warn', m), readiness: withoutHealth,
     });
     const election = started.election = elect(registry);
     // Before the -f manifests are applied, so that they are held to the budget too.

@@ -177,6 +177,19 @@ test('leadership: a follower follows the published verdicts; the leader its own,
   assert.is(leader.invalidated(), 2);
 });
 
+test('leadership: a leader without its health loop goes by the published verdicts', () => {
+  const leader = verdicts({ p: false }, { '10.0.0.1:80': false });
+  const l = leadership({ leading: true, published: leader.source });
+  assert.is(l.podReady(pod('p')), false);
+  assert.is(l.endpointReady('10.0.0.1', 80), false);
+  const local = verdicts({ p: true });
+  l.setReadiness(local.source);
+  assert.is(l.podReady(pod('p')), true);
+  assert.is(l.endpointReady('10.0.0.1', 80), undefined);
+  l.setReadiness(undefined);
+  assert.is(l.podReady(pod('p')), false);
+});
+
 test('leadership: without election nothing is fenced and stepping down does nothing', () => {
   const l = leadership({ leading: true, elected: false });
   assert.is(l.fenced(), false);
