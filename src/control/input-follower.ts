@@ -9,10 +9,10 @@ import type { KubeObject, Namespace, Service } from '../model/types.ts';
 import type { InputChange } from '../store/store.ts';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.ts';
 import { affectedServices, type EndpointViews } from './endpoint-views.ts';
-import { heldNodePorts, type NodePortAllocator } from './node-port-allocator.ts';
+import type { NodePortAllocator } from './node-port-allocator.ts';
 import type { ObjectIndex } from './object-index.ts';
 import type { Publisher } from './publisher.ts';
-import { heldClusterIp, releaseService } from './service-allocations.ts';
+import { releaseService, reserveHeld } from './service-allocations.ts';
 
 export interface InputFollowerDeps {
   index: ObjectIndex;
@@ -29,12 +29,6 @@ export interface InputFollowerDeps {
 }
 
 export function createInputFollower(d: InputFollowerDeps) {
-  const reserve = (svc: Service) => {
-    // Taken already when this instance lost a claim race for it: that is fine.
-    const ip = heldClusterIp(svc);
-    if (ip) d.ips.allocate(ip);
-    for (const p of heldNodePorts(svc)) d.ports.allocate(p);
-  };
   return {
     apply(changes: InputChange[]): void {
       const changed: string[] = [];
@@ -59,7 +53,7 @@ export function createInputFollower(d: InputFollowerDeps) {
           releaseService(d.ips, d.ports, prev);
           if (!obj) d.released(prev);
         }
-        if (obj?.kind === 'Service') reserve(obj);
+        if (obj?.kind === 'Service') reserveHeld(d.ips, d.ports, obj);
         const services = d.views.recompute(namespaceOf(obj?.metadata ?? prev!.metadata), affectedServices(d.index, ns, [prev, obj]));
         for (const s of services) d.publisher.markService(s);
         changed.push(...services);

@@ -4,7 +4,8 @@
 // what already runs is untouched (a Service with 10,000 ports used to bind listeners until the
 // process ran out of descriptors). Main thread; the registry calls admit() inside its write queue,
 // and the change notices that follow every committed write keep the per-Service counts current.
-import type { AdmissionCheck, Registry } from '../control/registry.ts';
+import type { AdmissionCheck } from '../control/control-plane-api.ts';
+import type { Registry } from '../control/registry.ts';
 import { ApiError } from '../model/api-error.ts';
 import { truncateForMessage } from '../model/truncate.ts';
 import type { KubeObject, Service } from '../model/types.ts';
