@@ -5,7 +5,7 @@
 // own writes. Main thread, inside the registry's write queue (never between a write's validation
 // and its commit).
 import { namespaceOf } from '../model/namespace-of.ts';
-import type { KubeObject, Namespace, Service } from '../model/types.ts';
+import { parseObjectKey, type KubeObject, type Namespace, type Service } from '../model/types.ts';
 import type { InputChange } from '../store/store.ts';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.ts';
 import { affectedServices, type EndpointViews } from './endpoint-views.ts';
@@ -33,10 +33,7 @@ export function createInputFollower(d: InputFollowerDeps) {
     apply(changes: InputChange[]): void {
       const changed: string[] = [];
       for (const c of changes) {
-        const a = c.key.indexOf('/');
-        const b = c.key.indexOf('/', a + 1);
-        const kind = c.key.slice(0, a);
-        const name = c.key.slice(b + 1);
+        const { kind, namespace: ns, name } = parseObjectKey(c.key);
         if (kind === 'Namespace') {
           const prev = d.declaredNamespaces.get(name);
           if (JSON.stringify(prev) === JSON.stringify(c.object)) continue;
@@ -45,7 +42,6 @@ export function createInputFollower(d: InputFollowerDeps) {
           continue;
         }
         const obj = c.object as KubeObject | undefined;
-        const ns = c.key.slice(a + 1, b);
         const prev = d.index.get(kind as KubeObject['kind'], ns, name);
         if (JSON.stringify(prev) === JSON.stringify(obj)) continue;
         if (obj) d.index.put(obj); else d.index.remove(kind as KubeObject['kind'], ns, name);

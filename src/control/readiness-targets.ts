@@ -4,7 +4,7 @@
 //   every Service whose selector matches the Pod this instance declared under that name.
 // - The health loop and the FQDN resolver name Services as `namespace/name`, recomputed one
 //   namespace at a time.
-import { namespaceOf } from '../model/namespace-of.ts';
+import { namespaceOf, splitNamespacedKey } from '../model/namespace-of.ts';
 import { LABEL_SERVICE_NAME } from '../model/well-known-labels.ts';
 import type { StoreChange } from '../store/store.ts';
 import { affectedServices } from './endpoint-views.ts';
@@ -37,11 +37,10 @@ export function publishedReadinessTargets(changes: readonly StoreChange[], index
 export function servicesByNamespace(keys: Iterable<string>): Map<string, Set<string>> {
   const byNs = new Map<string, Set<string>>();
   for (const key of keys) {
-    const slash = key.indexOf('/');
-    const ns = key.slice(0, slash);
+    const [ns, name] = splitNamespacedKey(key);
     let names = byNs.get(ns);
     if (!names) byNs.set(ns, names = new Set());
-    names.add(key.slice(slash + 1));
+    names.add(name);
   }
   return byNs;
 }
