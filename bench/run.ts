@@ -20,7 +20,7 @@ import { writeResults } from './write-results.ts';
 import { runIdlePhase, runPickCost, runScalingPhase } from './extra-phases.ts';
 import { ensureFdLimit } from './fd-limit.ts';
 import { createProgress } from './progress-bar.ts';
-import { SERVER_DEFAULTS } from '../src/server/server.ts';
+import { SERVER_DEFAULTS } from '../src/server/server-options.ts';
 import { haproxyAvailable, startHaproxy } from './start-haproxy.ts';
 import { startNginxBackend, type NginxBackend } from './start-nginx-backend.ts';
 import { nginxStreamAvailable, startNginxStream } from './start-nginx-stream.ts';

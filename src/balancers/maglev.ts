@@ -32,15 +32,19 @@ export function isPrime(n: number): boolean {
   return true;
 }
 
+/** The smallest table: the paper's and Envoy's default size, ≥ 100 entries each up to 655 endpoints. */
+export const MIN_TABLE_SIZE = 65537;
+
 /**
  * The table size for `count` endpoints: the first prime ≥ TABLE_FACTOR × count on a fixed ladder
- * (each rung about twice the last). A size that followed the count exactly would change with every
- * endpoint added or removed and reshuffle every client; on the ladder it changes only when the
- * count crosses a rung, and every instance with the same count picks the same size.
+ * starting at MIN_TABLE_SIZE (each rung about twice the last). A new size reshuffles every client,
+ * so the size must not follow the count: it changes only when the count crosses a rung (first at
+ * 656 endpoints), and every instance with the same count picks the same size. A smaller first
+ * rung would cross at a few dozen endpoints, where adding one is common.
  */
 export function tableSize(count: number): number {
   const want = TABLE_FACTOR * Math.max(1, count);
-  let m = 251;
+  let m = MIN_TABLE_SIZE;
   while (m < want) {
     m = m * 2 + 1;
     while (!isPrime(m)) m++;
@@ -60,17 +64,23 @@ export function buildMaglevTable(offset: ArrayLike<number>, skip: ArrayLike<numb
   for (let i = 0; i < n; i++) maxW = Math.max(maxW, weight[i]);
   const w = new Float64Array(n);
   for (let i = 0; i < n; i++) w[i] = maxW > 0 ? Math.max(0, weight[i]) / maxW : 1;
-  const next = new Float64Array(n); // position in each endpoint's permutation
+  // Endpoint i's permutation is (offset + j × skip) mod size for j = 0, 1, …; `at[i]` is its next
+  // position, advanced by adding skip (< size) and wrapping once, so no product can leave int32.
+  const at = new Int32Array(n);
+  const step = new Int32Array(n);
+  for (let i = 0; i < n; i++) { at[i] = offset[i] % size; step[i] = skip[i] % size; }
   const taken = new Float64Array(n); // entries each endpoint filled
   let filled = 0;
   for (let round = 1; filled < size; round++) {
     for (let i = 0; i < n && filled < size; i++) {
       // Weighted turns: endpoint i may hold up to round × its relative weight entries by now.
       if (w[i] === 0 || taken[i] + 1 > round * w[i] + 1e-9) continue;
-      let c = (offset[i] + next[i] * skip[i]) % size;
-      while (entries[c] >= 0) { next[i]++; c = (offset[i] + next[i] * skip[i]) % size; }
+      let c = at[i];
+      const s = step[i];
+      while (entries[c] >= 0) { c += s; if (c >= size) c -= size; }
       entries[c] = i;
-      next[i]++;
+      c += s;
+      at[i] = c >= size ? c - size : c;
       taken[i]++;
       filled++;
     }

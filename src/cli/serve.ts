@@ -2,7 +2,9 @@
 // Main thread. SIGHUP re-reads the -f paths; SIGTERM/SIGINT stop accepting, drain, exit 0.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_UDP_FLOWS, startServer, SERVER_DEFAULTS, type ServerOptions } from '../server/server.ts';
+import { DEFAULT_MAX_UDP_FLOWS } from '../server/descriptor-budget.ts';
+import { startServer } from '../server/server.ts';
+import { SERVER_DEFAULTS, type ServerOptions } from '../server/server-options.ts';
 import { defaultStateDir } from '../store/default-state-dir.ts';
 import { parseEtcdUrl } from '../store/etcd-connection.ts';
 import type { SyErrorCode } from '../model/error-codes.ts';

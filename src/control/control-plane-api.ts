@@ -72,6 +72,13 @@ export interface PublishedVerdicts {
   endpoint(ip: string, port: number): boolean | undefined;
 }
 
+/**
+ * A check every create or update must pass after validation and allocation, before it is stored
+ * (dry runs included), given `next` as it would be stored (defaulted, allocations filled in) and
+ * the stored version, if any. Throws an ApiError to refuse.
+ */
+export type AdmissionCheck = (next: KubeObject, prev: KubeObject | undefined) => void;
+
 /** Emitted after each committed change: the keys (`namespace/name`) of Services whose spec or endpoints changed. */
 export interface ChangeNotice {
   services: string[];

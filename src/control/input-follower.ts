@@ -5,14 +5,14 @@
 // own writes. Main thread, inside the registry's write queue (never between a write's validation
 // and its commit).
 import { namespaceOf } from '../model/namespace-of.ts';
-import type { KubeObject, Namespace, Service } from '../model/types.ts';
+import { parseObjectKey, type KubeObject, type Namespace, type Service } from '../model/types.ts';
 import type { InputChange } from '../store/store.ts';
 import type { ClusterIpAllocator } from './cluster-ip-allocator.ts';
 import { affectedServices, type EndpointViews } from './endpoint-views.ts';
-import { heldNodePorts, type NodePortAllocator } from './node-port-allocator.ts';
+import type { NodePortAllocator } from './node-port-allocator.ts';
 import type { ObjectIndex } from './object-index.ts';
 import type { Publisher } from './publisher.ts';
-import { heldClusterIp, releaseService } from './service-allocations.ts';
+import { releaseService, reserveHeld } from './service-allocations.ts';
 
 export interface InputFollowerDeps {
   index: ObjectIndex;
@@ -29,20 +29,11 @@ export interface InputFollowerDeps {
 }
 
 export function createInputFollower(d: InputFollowerDeps) {
-  const reserve = (svc: Service) => {
-    // Taken already when this instance lost a claim race for it: that is fine.
-    const ip = heldClusterIp(svc);
-    if (ip) d.ips.allocate(ip);
-    for (const p of heldNodePorts(svc)) d.ports.allocate(p);
-  };
   return {
     apply(changes: InputChange[]): void {
       const changed: string[] = [];
       for (const c of changes) {
-        const a = c.key.indexOf('/');
-        const b = c.key.indexOf('/', a + 1);
-        const kind = c.key.slice(0, a);
-        const name = c.key.slice(b + 1);
+        const { kind, namespace: ns, name } = parseObjectKey(c.key);
         if (kind === 'Namespace') {
           const prev = d.declaredNamespaces.get(name);
           if (JSON.stringify(prev) === JSON.stringify(c.object)) continue;
@@ -51,7 +42,6 @@ export function createInputFollower(d: InputFollowerDeps) {
           continue;
         }
         const obj = c.object as KubeObject | undefined;
-        const ns = c.key.slice(a + 1, b);
         const prev = d.index.get(kind as KubeObject['kind'], ns, name);
         if (JSON.stringify(prev) === JSON.stringify(obj)) continue;
         if (obj) d.index.put(obj); else d.index.remove(kind as KubeObject['kind'], ns, name);
@@ -59,7 +49,7 @@ export function createInputFollower(d: InputFollowerDeps) {
           releaseService(d.ips, d.ports, prev);
           if (!obj) d.released(prev);
         }
-        if (obj?.kind === 'Service') reserve(obj);
+        if (obj?.kind === 'Service') reserveHeld(d.ips, d.ports, obj);
         const services = d.views.recompute(namespaceOf(obj?.metadata ?? prev!.metadata), affectedServices(d.index, ns, [prev, obj]));
         for (const s of services) d.publisher.markService(s);
         changed.push(...services);

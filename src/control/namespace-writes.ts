@@ -2,7 +2,7 @@
 // one with everything in it, at once (upstream finalizes the same, asynchronously). default and
 // kube-system always exist and cannot be deleted. Runs inside the registry's write queue; main
 // thread.
-import { ApiError, conflictError, notFoundError } from '../model/api-error.ts';
+import { ApiError, conflictError, modifiedConflict, notFoundError } from '../model/api-error.ts';
 import type { ApiObject, KubeObject, Namespace, Service } from '../model/types.ts';
 import { objectKey } from '../model/types.ts';
 import type { StoreChange, StoreOp } from '../store/store.ts';
@@ -49,7 +49,7 @@ export function createNamespaceWrites(d: NamespaceWriteDeps) {
     const prev = d.declaredNamespaces.get(name);
     const current = published(name);
     if (ns.metadata.resourceVersion && current && ns.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      throw conflictError('namespaces', name, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw modifiedConflict('namespaces', name);
     }
     delete ns.metadata.resourceVersion;
     if (o.mode === 'create' && current) throw new ApiError(409, 'AlreadyExists', 'SY_ALREADY_EXISTS', `namespaces "${name}" already exists`, { name, kind: 'namespaces' });

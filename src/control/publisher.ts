@@ -5,9 +5,9 @@
 // whose wanted content differs from the published one. Unmarked keys are never looked at, so one
 // change costs the same with 10 or 10,000 objects. Main thread.
 import { randomUUID } from 'node:crypto';
-import { namespaceOf } from '../model/namespace-of.ts';
+import { namespaceOf, splitNamespacedKey } from '../model/namespace-of.ts';
 import type { ApiObject, KubeObject, Lease, Namespace } from '../model/types.ts';
-import { objectKey } from '../model/types.ts';
+import { objectKey, parseObjectKey } from '../model/types.ts';
 import type { StoreOp } from '../store/store.ts';
 import type { EndpointViews } from './endpoint-views.ts';
 import type { EventLog } from './event-log.ts';
@@ -59,12 +59,6 @@ export interface Publisher {
   markAll(): void;
 }
 
-function parseKey(key: string): { kind: string; namespace: string; name: string } {
-  const a = key.indexOf('/');
-  const b = key.indexOf('/', a + 1);
-  return { kind: key.slice(0, a), namespace: key.slice(a + 1, b), name: key.slice(b + 1) };
-}
-
 export function createPublisher(d: PublisherDeps): Publisher {
   let marks: Marks = { objects: new Set(), services: new Set(), namespaces: new Set() };
   /** Service key → keys of the Endpoints/EndpointSlices published for it; and the reverse. */
@@ -72,7 +66,7 @@ export function createPublisher(d: PublisherDeps): Publisher {
   const ownerOf = new Map<string, string>();
 
   const inputView = (key: string): ApiObject | undefined => {
-    const { kind, namespace, name } = parseKey(key);
+    const { kind, namespace, name } = parseObjectKey(key);
     if (kind === 'Event') return d.events.byKey(key);
     if (kind === 'Namespace') return wantedNamespace(name);
     if (kind === 'Lease') return d.lease?.(namespace, name);
@@ -122,8 +116,7 @@ export function createPublisher(d: PublisherDeps): Publisher {
     markNamespace: (ns) => { marks.namespaces.add(ns); },
     markPodsOf(serviceKeys) {
       for (const sk of serviceKeys) {
-        const slash = sk.indexOf('/');
-        const view = d.views.get(sk.slice(0, slash), sk.slice(slash + 1));
+        const view = d.views.get(...splitNamespacedKey(sk));
         for (const s of view?.generated ?? []) {
           for (const ep of s.endpoints ?? []) {
             const ref = ep.targetRef;
@@ -169,9 +162,8 @@ export function createPublisher(d: PublisherDeps): Publisher {
       // Endpoints and EndpointSlices the controllers derive from it.
       const derivedWanted = new Map<string, ApiObject | undefined>();
       for (const sk of taken.services) {
-        const slash = sk.indexOf('/');
-        const ns = sk.slice(0, slash);
-        const view = d.views.get(ns, sk.slice(slash + 1));
+        const [ns, name] = splitNamespacedKey(sk);
+        const view = d.views.get(ns, name);
         const keys = new Set<string>();
         if (view?.endpoints) {
           const k = objectKey('Endpoints', ns, view.endpoints.metadata.name ?? '');

@@ -130,3 +130,13 @@ export function releaseService(ips: ClusterIpAllocator, ports: NodePortAllocator
   if (ip) ips.release(ip);
   for (const p of heldNodePorts(svc)) ports.release(p);
 }
+
+/**
+ * Marks taken what a Service another instance stored holds (restored or followed), so automatic
+ * allocation never offers it. Taken already is fine: this instance may have lost the claim race.
+ */
+export function reserveHeld(ips: ClusterIpAllocator, ports: NodePortAllocator, svc: Service): void {
+  const ip = heldClusterIp(svc);
+  if (ip) ips.allocate(ip);
+  for (const p of heldNodePorts(svc)) ports.allocate(p);
+}

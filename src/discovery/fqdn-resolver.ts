@@ -7,6 +7,7 @@
 import { Resolver } from 'node:dns/promises';
 import { lookup as hostLookup } from 'node:dns/promises';
 import type { Registry } from '../control/registry.ts';
+import { splitNamespacedKey } from '../model/namespace-of.ts';
 import { fqdnNames } from '../model/resolve-fqdn-slice.ts';
 import type { Service } from '../model/types.ts';
 import { SyError } from '../model/sy-error.ts';
@@ -68,7 +69,7 @@ export function startFqdnResolver(o: {
 
   const event = (services: Iterable<string>, type: 'Normal' | 'Warning', reason: string, message: string) => {
     for (const key of services) {
-      const [namespace, name] = key.split('/');
+      const [namespace, name] = splitNamespacedKey(key);
       o.registry.recordEvent({ kind: 'Service', namespace, name }, type, reason, message, 'switchyard-fqdn-resolver');
     }
     o.log(type === 'Warning' ? 'warn' : 'info', `${reason}: ${message}`);
@@ -110,9 +111,7 @@ export function startFqdnResolver(o: {
 
   /** Re-reads which names `serviceKey` refers to. */
   function scan(serviceKey: string) {
-    const slash = serviceKey.indexOf('/');
-    const ns = serviceKey.slice(0, slash);
-    const svcName = serviceKey.slice(slash + 1);
+    const [ns, svcName] = splitNamespacedKey(serviceKey);
     const svc = o.registry.get('Service', ns, svcName) as Service | undefined;
     const wanted = new Set<string>();
     if (svc) for (const slice of o.registry.declaredServiceSlices(ns, svcName)) for (const n of fqdnNames(slice)) wanted.add(n);

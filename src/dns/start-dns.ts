@@ -6,6 +6,7 @@ import type { Registry } from '../control/registry.ts';
 import {
   KUBE_DNS_NAME, KUBE_DNS_NAMESPACE, isKubeDnsService, kubeDnsService,
 } from '../model/kube-dns-service.ts';
+import { splitNamespacedKey } from '../model/namespace-of.ts';
 import { SyError } from '../model/sy-error.ts';
 import type { Service } from '../model/types.ts';
 import { createDnsAnswerer } from './dns-answerer.ts';
@@ -107,9 +108,7 @@ export async function startDns(o: {
   const nameServers = [plan.clusterIP, ...plan.externalIPs];
   zone.set('#zone', zoneRecords(zoneName, nameServers, settings.ttl, Math.floor(Date.now() / 1000)));
   const sync = (key: string) => {
-    const slash = key.indexOf('/');
-    const ns = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const [ns, name] = splitNamespacedKey(key);
     const svc = registry.get('Service', ns, name) as Service | undefined;
     zone.set(key, svc ? serviceRecords(svc, registry.serviceSlices(ns, name), zoneName) : []);
   };

@@ -1,5 +1,6 @@
 // What the health loop tells people: log lines, and Kubernetes events on the Pods and Services a
 // verdict concerns (`get events`, `describe`). Main thread.
+import { splitNamespacedKey } from '../model/namespace-of.ts';
 import { joinHostPort } from '../model/ip-address.ts';
 import type { ObjectReference } from '../model/types.ts';
 import type { HealthRegistry } from './health-registry.ts';
@@ -32,7 +33,7 @@ export function createHealthReporter(registry: HealthRegistry, log: Log, backend
     event(ref, type, reason, message);
   };
   const serviceEvent = (key: string, type: 'Normal' | 'Warning', reason: string, message: string) => {
-    const [namespace, name] = key.split('/');
+    const [namespace, name] = splitNamespacedKey(key);
     event({ kind: 'Service', namespace, name }, type, reason, message);
   };
 

@@ -1,6 +1,7 @@
 // Reads the registry into the health loop's HealthTargetIndex: only the Services and Pods a change
 // names, so per-change work is proportional to what changed, or every object on a full resync
 // (which also picks up Pods no Service selects and objects that went away). Main thread.
+import { splitNamespacedKey } from '../model/namespace-of.ts';
 import type { KubeObject, Pod, Service } from '../model/types.ts';
 import type { HealthRegistry } from './health-registry.ts';
 import { serviceHealthContribution, serviceKey, type DefaultProbeOptions } from './health-targets.ts';
@@ -30,14 +31,14 @@ export function updateHealthIndex(src: HealthIndexSources, services: Iterable<st
   const allPods = all ? byKey(registry.list('Pod') as Pod[]) : undefined;
   const serviceKeys = all ? new Set([...allServices!.keys(), ...index.serviceKeys()]) : services;
   for (const sk of serviceKeys) {
-    const [ns, name] = sk.split('/');
+    const [ns, name] = splitNamespacedKey(sk);
     const svc = all ? allServices!.get(sk) : registry.get!('Service', ns, name) as Service | undefined;
     src.onServiceRecomputed?.(sk);
     index.setService(sk, svc && serviceHealthContribution(svc, allPods?.values() ?? podsOf(ns), slicesOf(ns, name), src.defaultProbe, nowMs), touched);
   }
   const podKeys = new Set([...touched.pods, ...pods, ...(all ? [...allPods!.keys(), ...index.podKeys()] : [])]);
   for (const pk of podKeys) {
-    const [ns, name] = pk.split('/');
+    const [ns, name] = splitNamespacedKey(pk);
     index.setPod(pk, all ? allPods!.get(pk) : registry.get!('Pod', ns, name) as Pod | undefined, nowMs, touched);
   }
   return touched;

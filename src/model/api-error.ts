@@ -85,3 +85,8 @@ export function conflictError(resource: string, name: string, why: string): ApiE
   const shown = truncateForMessage(name);
   return new ApiError(409, 'Conflict', 'SY_CONFLICT', `Operation cannot be fulfilled on ${resource} "${shown}": ${why}`, { name: shown, kind: resource });
 }
+
+/** The 409 of a lost optimistic-concurrency race, in the apiserver's words: apply on the latest version. */
+export function modifiedConflict(resource: string, name: string): ApiError {
+  return conflictError(resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+}

@@ -5,3 +5,9 @@ import type { ObjectMeta } from './types.ts';
 export function namespaceOf(meta: ObjectMeta | undefined): string {
   return meta?.namespace || 'default';
 }
+
+/** A `namespace/name` key (how Services and Pods are named across the server) into its two parts. */
+export function splitNamespacedKey(key: string): [namespace: string, name: string] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}

@@ -268,3 +268,10 @@ export const KINDS: Record<KindName, { resource: string; apiVersion: string; sho
 export function objectKey(kind: string, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
 }
+
+/** An objectKey() back into its parts (names hold no `/`). */
+export function parseObjectKey(key: string): { kind: string; namespace: string; name: string } {
+  const a = key.indexOf('/');
+  const b = key.indexOf('/', a + 1);
+  return { kind: key.slice(0, a), namespace: key.slice(a + 1, b), name: key.slice(b + 1) };
+}

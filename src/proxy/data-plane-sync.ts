@@ -10,6 +10,7 @@ import type { Registry } from '../control/registry.ts';
 import type { EndpointSlots } from './endpoint-slots.ts';
 import type { WorkerPool } from '../data/worker-pool.ts';
 import type { EndpointSnapshot, ListenerSpec } from '../shared/messages.ts';
+import { splitNamespacedKey } from '../model/namespace-of.ts';
 import type { Pod, Service } from '../model/types.ts';
 import { desiredServicePorts } from './desired-service-ports.ts';
 import { isProxied, planListeners } from './plan-listeners.ts';
@@ -71,7 +72,7 @@ export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
 
   const serviceKeyOf = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
   const getService = (key: string) => {
-    const [ns, name] = key.split('/');
+    const [ns, name] = splitNamespacedKey(key);
     return o.registry.get('Service', ns, name) as Service | undefined;
   };
   const listeners = new ServiceListeners({

@@ -4,7 +4,9 @@
 // what already runs is untouched (a Service with 10,000 ports used to bind listeners until the
 // process ran out of descriptors). Main thread; the registry calls admit() inside its write queue,
 // and the change notices that follow every committed write keep the per-Service counts current.
-import type { AdmissionCheck, Registry } from '../control/registry.ts';
+import type { AdmissionCheck } from '../control/control-plane-api.ts';
+import type { Registry } from '../control/registry.ts';
+import { splitNamespacedKey } from '../model/namespace-of.ts';
 import { ApiError } from '../model/api-error.ts';
 import { truncateForMessage } from '../model/truncate.ts';
 import type { KubeObject, Service } from '../model/types.ts';
@@ -49,8 +51,7 @@ export function createListenerBudget(o: ListenerBudgetOptions): ListenerBudget {
     if (n > 0) counts.set(key, n); else counts.delete(key);
   };
   const recount = (key: string) => {
-    const slash = key.indexOf('/');
-    const svc = o.registry.get('Service', key.slice(0, slash), key.slice(slash + 1)) as Service | undefined;
+    const svc = o.registry.get('Service', ...splitNamespacedKey(key)) as Service | undefined;
     set(key, svc ? listenersNeeded(svc, o.nodeAddresses) : 0);
   };
   for (const s of o.registry.list('Service')) recount(keyOf(s));

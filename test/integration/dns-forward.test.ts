@@ -8,7 +8,8 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, SERVER_DEFAULTS, type RunningServer } from '../../src/server/server.ts';
+import { startServer, type RunningServer } from '../../src/server/server.ts';
+import { SERVER_DEFAULTS } from '../../src/server/server-options.ts';
 import { freePort, randomLoopback, randomServiceCidr } from '../helpers/free-port.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-dnsfwd-'));

@@ -104,9 +104,11 @@ test('claims are compare-and-swap: concurrent claims of one key, exactly one win
   assert.is(won.length, 1);
   assert.instance(lost[0].reason, ClaimConflictError);
   assert.equal((lost[0].reason as ClaimConflictError).claimed, ['clusterip/10.0.0.5']);
+  const winner = results[0].status === 'fulfilled' ? a : b;
+  // a's published copy follows etcd's watch: when b won, wait until a has seen that commit.
+  await until('a has seen the winning commit', () => a.revision() >= winner.revision());
   assert.is((await a.loadPublished()).objects.length, 1, 'the losing commit changed nothing');
   // The owner may claim again (idempotent) and release; then the other can take it.
-  const winner = results[0].status === 'fulfilled' ? a : b;
   const owner = winner === a ? 'Service/default/a' : 'Service/default/b';
   await winner.commit([{ op: 'claim', key: 'clusterip/10.0.0.5', owner }]);
   await winner.commit([{ op: 'release', key: 'clusterip/10.0.0.5', owner }, publish('x')]);

@@ -42,8 +42,10 @@ test('the table is a prime of at least 100 entries per endpoint, from a fixed la
     const m = tableSize(n);
     assert.ok(isPrime(m) && m >= 100 * n, `${n} → ${m}`);
   }
-  assert.is(tableSize(3), 503);
-  assert.is(tableSize(19), tableSize(20), 'one endpoint more or less keeps the size');
+  assert.is(tableSize(3), 65537);
+  assert.is(tableSize(655), 65537, 'one size up to 655 endpoints: adding one never reshuffles');
+  assert.ok(tableSize(656) > 65537);
+  assert.is(tableSize(999), tableSize(1000), 'one endpoint more or less keeps the size');
   const t = buildMaglevTable([0, 5, 9], [1, 3, 7], [1, 1, 1], 307);
   assert.ok(t.every((i) => i >= 0 && i < 3), 'every entry filled');
 });
@@ -99,6 +101,26 @@ test('removing one of 20 endpoints moves its clients and almost nobody else', ()
   // Adding it back restores the original mapping exactly (the table is a function of the set).
   a.update(eps);
   assert.equal(cs.map((c) => a.pick(c)), before);
+});
+
+test('adding an endpoint to a small set moves clients only to it, about its share', () => {
+  for (const n of [3, 10, 40]) {
+    const eps = Array.from({ length: n }, (_, i) => ep(i));
+    const a = instance(eps);
+    const cs = clients(5000, 6 + n);
+    const before = cs.map((c) => a.pick(c));
+    a.update([...eps, ep(n)]);
+    const after = cs.map((c) => a.pick(c));
+    let toNew = 0;
+    let elsewhere = 0;
+    for (let k = 0; k < cs.length; k++) {
+      if (before[k] === after[k]) continue;
+      if (after[k] === `e${n}`) toNew++; else elsewhere++;
+    }
+    const share = cs.length / (n + 1);
+    assert.ok(toNew > share / 2 && toNew < share * 2, `${n} + 1: ${toNew} moved to the new endpoint, its share ${share}`);
+    assert.ok(elsewhere / cs.length < 0.03, `${n} + 1: ${elsewhere} of ${cs.length} moved between old endpoints`);
+  }
 });
 
 test('an unusable endpoint\'s clients go elsewhere, the same way on every instance; the rest stay', () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../../src/cli/serve.ts';
-import { SERVER_DEFAULTS } from '../../src/server/server.ts';
+import { SERVER_DEFAULTS } from '../../src/server/server-options.ts';
 
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
