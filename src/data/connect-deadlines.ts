@@ -11,6 +11,12 @@
 // traffic it fires about once per timeout period. A deadline passes no earlier than its time and
 // late only by the timer's own lateness. Time is the thread clock's (performance.now()), or a
 // test's manual one (useDeadlineClock).
+//
+// Due deadlines pass in the check phase after the timer, not in the timer itself: a thread held up
+// past a deadline (a busy CPU) runs its timers before the I/O that completed meanwhile, so a connect
+// the kernel completed in time would be abandoned as timed out — and retried, adding load where
+// there is too much already. The poll phase between them delivers that connect, which clears its
+// deadline first.
 import type { Clock } from '../model/clock.ts';
 import { threadClock } from './thread-clock.ts';
 
@@ -30,6 +36,8 @@ const lists = new Map<number, DeadlineList>();
 let clock: Clock = threadClock;
 let timer: unknown = null;
 let timerAt = Infinity;
+/** When the timer last fired: expireDue() passes what was due then. */
+let firedAt = 0;
 
 /** The time deadlines are measured in: pass it to setDeadline. */
 export function deadlineNow(): number {
@@ -93,10 +101,17 @@ function arm(at: number, now: number): void {
 function fire(): void {
   timer = null;
   timerAt = Infinity;
-  const now = clock.now();
+  firedAt = clock.now();
+  setImmediate(expireDue);
+}
+
+/** Check phase after fire(): passes the deadlines that were due when the timer fired, so before the
+ *  poll phase in between began (one set during that phase waits for the next timer and its poll). */
+function expireDue(): void {
+  const due = firedAt;
   for (const list of lists.values()) {
     // A callback may start a new attempt (a retry): it joins a tail, with a deadline after now.
-    while (list.head && list.head.deadlineAt <= now) {
+    while (list.head && list.head.deadlineAt <= due) {
       const e = list.head;
       clearDeadline(e);
       e.deadlinePassed();
@@ -107,5 +122,5 @@ function fire(): void {
     if (list.head) next = Math.min(next, list.head.deadlineAt);
     else lists.delete(ms);
   }
-  if (next < timerAt) arm(next, now);
+  if (next < timerAt) arm(next, clock.now());
 }

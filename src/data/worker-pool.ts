@@ -107,6 +107,8 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
   // Per worker id, the current thread's channel, host and ledger; a replacement takes over the id.
   const workers: WorkerChannel[] = [];
   const hosts: HostedWorker<WorkerResult>[] = [];
+  // Hosts of workers that ended, until their thread has exited: close() waits for them too.
+  const retiring = new Set<Promise<void>>();
   const ledgers: WorkerLedger[] = [];
   let rr = 0;
   let syncs = 0;
@@ -154,6 +156,9 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
     }
     w.port.close();
     w.gone();
+    const gone = hosts[id].destroy();
+    retiring.add(gone);
+    void gone.then(() => retiring.delete(gone));
   }
 
   function onMessage(w: WorkerChannel, m: WorkerToMain): void {
@@ -273,7 +278,7 @@ export async function startWorkerPool(o: WorkerPoolOptions): Promise<WorkerPool>
       await pool.drain(0);
       closed = true;
       for (const w of workers) w.port.close();
-      await Promise.all(hosts.map((h) => h.destroy()));
+      await Promise.all([...hosts.map((h) => h.destroy()), ...retiring]);
     },
     threads: () => hosts.flatMap((h) => h.threads()),
   };

@@ -19,6 +19,7 @@
 // and the difference is delivered as changes.
 import { Etcd3, type IKeyValue, type IWatchResponse, type Watcher, type ICompare, type IRequestOp } from 'etcd3';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.ts';
+import { EtcdContact } from './etcd-contact.ts';
 import { startEtcdElection, type EtcdElection } from './etcd-election.ts';
 import { createEtcdFeed, type EtcdFeed } from './etcd-feed.ts';
 import { etcdRevisionOf } from './etcd-revision.ts';
@@ -69,25 +70,20 @@ export async function openEtcdStore(conn: EtcdConnection, opts: EtcdStoreOptions
 
   let open = true;
   let watcher: Watcher | undefined;
-  let watchConnected = false;
-  let lastContact = Date.now();
-  let lastError = '';
+  const contact = new EtcdContact(Date.now);
 
   const watch = async (fromRevision: number) => {
     const w = await client.watch().prefix(P).startRevision(String(fromRevision)).withPreviousKV().create();
-    watchConnected = true;
-    w.on('data', (res: IWatchResponse) => { lastContact = Date.now(); feed.deliver(res); });
-    // A connected stream proves no quorum (a member cut off from the others accepts it too, and
-    // the client reconnects to one again and again while the majority is down): only a
-    // linearizable read (the ping) or delivered data count as contact.
-    w.on('connected', () => { watchConnected = true; });
-    w.on('disconnected', (err: Error) => { watchConnected = false; lastError = err.message; });
+    contact.watchConnected();
+    w.on('data', (res: IWatchResponse) => { contact.answered(); feed.deliver(res); });
+    // Connected again is no contact yet (etcd-contact.ts): the ping or data must follow.
+    w.on('connected', () => contact.watchConnected());
+    w.on('disconnected', (err: Error) => contact.watchLost(err));
     w.on('error', (err: Error) => {
       // etcd cancelled the watch (its start revision was compacted while this instance was away):
       // list everything again at the current revision and deliver the difference.
-      watchConnected = false;
-      lastError = err.message;
-      if (open) relist().catch((e) => { lastError = (e as Error).message; });
+      contact.watchLost(err);
+      if (open) relist().catch((e: Error) => contact.failed(e));
     });
     watcher = w;
   };
@@ -96,12 +92,13 @@ export async function openEtcdStore(conn: EtcdConnection, opts: EtcdStoreOptions
     for (let delay = 200; open; delay = Math.min(delay * 2, 5000)) {
       try {
         const all = await client.getAll().prefix(P).options(callOpts()).exec();
+        contact.answered();
         feed.resync(all.kvs, Number(all.header.revision));
         log(`etcd watch restarted: listed everything again at revision ${all.header.revision}`);
         await watch(Number(all.header.revision) + 1);
         return;
       } catch (err) {
-        lastError = (err as Error).message;
+        contact.failed(err as Error);
         await new Promise((r) => setTimeout(r, delay).unref());
       }
     }
@@ -116,15 +113,15 @@ export async function openEtcdStore(conn: EtcdConnection, opts: EtcdStoreOptions
   const ping = setInterval(() => {
     client.kv.range({ key: Buffer.from(P), range_end: prefixEnd(P), sort_order: 'Descend', sort_target: 'Mod', limit: 1, keys_only: true }, { deadline: Date.now() + 1000 })
       .then((res) => {
-        lastContact = Date.now();
+        contact.answered();
         const newest = Number(res.kvs[0]?.mod_revision ?? 0);
         behind = newest > feed.etcdRevision() ? behind + 1 : 0;
         if (behind >= 3 && open) {
           behind = 0;
           log(`etcd watch is behind (revision ${feed.etcdRevision()}, etcd has ${newest}); listing again`);
-          relist().catch((e) => { lastError = (e as Error).message; });
+          relist().catch((e: Error) => contact.failed(e));
         }
-      }, (err: Error) => { lastError = err.message; });
+      }, (err: Error) => contact.failed(err));
   }, 1000);
   ping.unref();
 
@@ -198,7 +195,7 @@ export async function openEtcdStore(conn: EtcdConnection, opts: EtcdStoreOptions
       } catch (err) {
         throw unavailable(err, 'committing a change');
       }
-      lastContact = Date.now();
+      contact.answered();
       const rev = Number(res.header.revision);
       if (res.succeeded) return feed.committed(rev, timeout * 6);
       for (let i = 0; i < recheck.length; i++) fresh.set(recheck[i], res.responses[i]?.response_range?.kvs[0] ?? null);
@@ -242,9 +239,10 @@ export async function openEtcdStore(conn: EtcdConnection, opts: EtcdStoreOptions
       location,
       onInputChange: (fn: (changes: InputChange[]) => void) => feed.onInputChange(fn),
       status(): StoreStatus {
-        const silentMs = Date.now() - lastContact;
-        if (watchConnected && silentMs < 3000) return { ready: true, message: `etcd ${location} at revision ${feed.etcdRevision()}` };
-        return { ready: false, message: `etcd ${location} unreachable for ${Math.round(silentMs / 1000)} s${lastError ? ` (${lastError})` : ''}; serving the last known state of revision ${feed.etcdRevision()}` };
+        const { ready, silentMs } = contact.state();
+        if (ready) return { ready: true, message: `etcd ${location} at revision ${feed.etcdRevision()}` };
+        const why = contact.lastError;
+        return { ready: false, message: `etcd ${location} unreachable for ${Math.round(silentMs / 1000)} s${why ? ` (${why})` : ''}; serving the last known state of revision ${feed.etcdRevision()}` };
       },
       elect(name, options) {
         const e = startEtcdElection({ client, key: `${P}leader/${name}`, feed, name, options, log });

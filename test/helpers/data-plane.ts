@@ -44,8 +44,11 @@ export async function blackholeBackend(): Promise<{ port: number; close(): Promi
     const s = createConnection(port, '127.0.0.1');
     s.on('error', () => {});
     fillers.push(s);
-    const connected = await Promise.race([once(s, 'connect').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]);
-    if (!connected) break;
+    await Promise.race([once(s, 'connect'), new Promise((r) => setTimeout(r, 300))]);
+    // A loop that was held up runs the timer before the I/O that completed the connect meanwhile:
+    // let one poll phase pass before taking the connect for pending.
+    await new Promise((r) => setImmediate(r));
+    if (s.connecting) break;
   }
   return {
     port,
@@ -80,9 +83,11 @@ export async function deadPort(): Promise<number> {
   return port;
 }
 
-/** Polls `cond` every 25 ms, at most `tries` times; fails the test naming `what` if it never holds. */
-export async function until(cond: () => boolean, what: string, tries = 400): Promise<void> {
-  for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+/** Polls `cond` every 25 ms; fails the test naming `what` if it does not hold within `timeoutMs`
+ *  (generous: a worker thread's start on a loaded machine takes seconds). */
+export async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   assert.ok(cond(), `timed out waiting for ${what}`);
 }
 

@@ -52,9 +52,10 @@ test('replacements that fail during bootstrap are retried, backing off, until on
     writeFileSync(failures, '2');
     await r.pool.threads()[0].terminate();
     // The crash, then two replacements that die while loading: three restarts, the last one serves.
-    await until(() => r.pool.restarts === 3 && r.pool.threads().length === 1, 'a replacement that starts', 800);
+    await until(() => r.pool.restarts === 3 && r.pool.threads().length === 1, 'a replacement that starts');
+    // Refused until the replacement has bound its listener (reuseport, the only worker).
     let got = '';
-    for (let i = 0; i < 100 && got !== 'after'; i++) {
+    for (const end = Date.now() + 30_000; got !== 'after' && Date.now() < end;) {
       got = await exchange(r.port, 'after');
       if (got !== 'after') await new Promise((res) => setTimeout(res, 50));
     }

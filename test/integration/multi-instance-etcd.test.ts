@@ -92,10 +92,14 @@ test('200 Services created at once through both instances: 200 ClusterIPs, disti
   const results = await Promise.all(creates);
   assert.equal(results.filter((r) => r.status !== 201).map((r) => r.body?.message), []);
   for (const s of [a, b]) {
-    const list = await until('both list all 200', async () => {
+    // Each instance lists what its etcd watch delivered: 200 commits by two writers at once take a
+    // while on a loaded machine.
+    let seen = 0;
+    const list = await until(`${s === a ? 'A' : 'B'} to list all 200`, async () => {
       const l = (await api(s, 'GET', '/api/v1/namespaces/default/services')).body.items as any[];
-      return l.filter((x) => x.metadata.name.startsWith('svc-')).length === 200 && l;
-    });
+      seen = l.filter((x) => x.metadata.name.startsWith('svc-')).length;
+      return seen === 200 && l;
+    }, 60_000).catch((e: Error) => { throw new Error(`${e.message} (it lists ${seen}; its log:\n${s.output().slice(-3000)})`); });
     const svcs = list.filter((x) => x.metadata.name.startsWith('svc-'));
     assert.is(new Set(svcs.map((x) => x.spec.clusterIP)).size, 200, 'distinct ClusterIPs');
     const ports = svcs.flatMap((x) => x.spec.ports.map((p: { nodePort: number }) => p.nodePort));
@@ -107,8 +111,14 @@ test('200 Services created at once through both instances: 200 ClusterIPs, disti
   const deletes = await Promise.all(Array.from({ length: 200 }, (_, i) => api(i % 2 ? a : b, 'DELETE', `/api/v1/namespaces/default/services/svc-${i}`)));
   assert.equal(deletes.filter((r) => r.status !== 200).map((r) => r.body?.message), []);
   for (const s of [a, b]) {
-    await until('both list none', async () => ((await api(s, 'GET', '/api/v1/namespaces/default/services')).body.items as any[])
-      .every((x) => !x.metadata.name.startsWith('svc-')));
+    let left: string[] = [];
+    let listRv = '';
+    await until(`${s === a ? 'A' : 'B'} to list none`, async () => {
+      const { body } = await api(s, 'GET', '/api/v1/namespaces/default/services');
+      listRv = body.metadata.resourceVersion;
+      left = (body.items as any[]).filter((x) => x.metadata.name.startsWith('svc-')).map((x) => x.metadata.name);
+      return left.length === 0;
+    }, 60_000).catch((e: Error) => { throw new Error(`${e.message} (it lists ${left.join(' ')} at revision ${listRv}; its log:\n${s.output().slice(-3000)})`); });
   }
 });
 
@@ -192,12 +202,15 @@ test('without an etcd quorum both report not ready (/readyz, top, the status pag
     for (const s of [a, b]) await until('not ready', async () => (await fetch(`${s.url}/readyz`)).status === 503);
     // And it stays so while the majority is away (the client's reconnects to the one member left
     // are no contact with etcd): sampled for 3 s.
-    const samples: number[] = [];
+    const samples: string[] = [];
     for (const end = Date.now() + 3000; Date.now() < end;) {
-      samples.push((await fetch(`${a.url}/readyz`)).status, (await fetch(`${b.url}/readyz`)).status);
+      for (const [name, s] of [['A', a], ['B', b]] as const) {
+        const r = await fetch(`${s.url}/readyz`);
+        samples.push(`${name} ${r.status} ${await r.text()}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(samples.filter((c) => c !== 503), [], 'not ready throughout');
+    assert.equal(samples.filter((l) => !/^[AB] 503 /.test(l)), [], 'not ready throughout');
     assert.match(await (await fetch(`${b.url}/readyz`)).text(), /etcd .* unreachable/);
     const top = await b.cli(['top', '--once']);
     assert.ok(/\nNOT READY: etcd [^\n]* unreachable for \d+ s[^\n]*; serving the last known state of revision \d+\n/.test(top.stdout), JSON.stringify(top));

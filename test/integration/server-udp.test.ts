@@ -69,7 +69,7 @@ test('SIGHUP with an unchanged manifest leaves flows alone; deleting a Pod ends 
   assert.equal(log(), [], 'no flow ended');
   // B's Pod goes: its flows end at once and their next datagram goes to A.
   assert.is((await sy.cli(['delete', 'pod', 'echo-1'])).code, 0);
-  await until(() => log().length === 3, 'the three flows to B ended', 600);
+  await until(() => log().length === 3, 'the three flows to B ended');
   assert.ok(log().every((l) => l.end === 'endpoint-removed' && l.protocol === 'UDP'));
   const after = await Promise.all(clients.map((c, i) => c.ask(`c${i}`, 7000, ip)));
   assert.equal(after.map(tag), ['A', 'A', 'A', 'A', 'A', 'A']);
@@ -82,7 +82,7 @@ test('deleting the Service closes its listeners and ends its flows; SIGTERM drai
   assert.is(tag(await c.ask('x', 7000, ip)), 'A');
   const before = log().length;
   assert.is((await sy.cli(['delete', 'svc', 'echo'])).code, 0);
-  await until(() => log().length > before, 'flows ended with the Service', 600);
+  await until(() => log().length > before, 'flows ended with the Service');
   assert.ok(log().slice(before).every((l) => l.end === 'listener-closed' || l.end === 'service-port-removed'), JSON.stringify(log().slice(before)));
   assert.is(await c.ask('y', 7000, ip, 300), 'TIMEOUT', 'no listener any more');
   // Back (the Pod too), with a live flow: SIGTERM ends it within the drain's short idle limit and
