@@ -78,23 +78,29 @@ export const parseProcNetTcp = (text: string, v6: boolean): Listening[] => parse
 /** Every socket of a /proc/net/udp{,6} text, bound (07) or connected (01). */
 export const parseProcNetUdp = (text: string, v6: boolean): Listening[] => parseProcNet(text, v6);
 
-const CHUNK = 16 * 1024;
+const CHUNK = 256 * 1024;
+/** A line whose state column is not LISTEN (0A). */
+const NOT_LISTENING = /^\s*\d+: \S+ \S+ (?!0A)[0-9A-F]{2} /m;
 
 /** The head of a /proc/net/tcp{,6} file up to the end of its listening section (whole lines).
  *  Synchronous: the kernel answers the first reads in a fraction of a millisecond, less than one
- *  trip through the thread pool would cost. */
+ *  trip through the thread pool would cost. Each read's lines are searched once (searching the
+ *  whole text again per read made a census quadratic in the listeners), and reads are large: a
+ *  listener is about 150 bytes, and each read has the kernel find its place in the table again. */
 function readListeningSection(path: string): string {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     let text = '';
+    let searched = 0;
     for (;;) {
       const n = readSync(fd, buf, 0, CHUNK, null);
       if (n === 0) return text;
       text += buf.toString('latin1', 0, n);
-      // A state column other than LISTEN (0A) in a complete line: the listening section is over.
-      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-      if (/^\s*\d+: \S+ \S+ (?!0A)[0-9A-F]{2} /m.test(complete)) return complete;
+      const end = text.lastIndexOf('\n') + 1;
+      // A state other than LISTEN in a complete line: the listening section is over.
+      if (end > searched && NOT_LISTENING.test(text.slice(searched, end))) return text.slice(0, end);
+      searched = Math.max(searched, end);
     }
   } finally {
     closeSync(fd);
