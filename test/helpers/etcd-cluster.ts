@@ -69,7 +69,8 @@ export async function startEtcdCluster(opts: { members?: number; host?: string }
 
   for (const m of members) launch(m, 'new');
   try {
-    await Promise.all(members.map((m) => healthy(m, 20_000)));
+    // Generous: on a starved machine (CPU steal) a first election can take many times its timeout.
+    await Promise.all(members.map((m) => healthy(m, 60_000)));
   } catch (err) {
     for (const m of members) await stopMember(m, 'SIGKILL');
     rmSync(root, { recursive: true, force: true });
@@ -82,7 +83,7 @@ export async function startEtcdCluster(opts: { members?: number; host?: string }
     kill9: (i) => stopMember(members[i], 'SIGKILL'),
     async restart(i) {
       launch(members[i], 'existing');
-      await healthy(members[i], 20_000);
+      await healthy(members[i], 60_000);
     },
     pids: () => members.map((m) => m.child?.pid ?? 0),
     async stop() {

@@ -37,7 +37,7 @@ const until = async (what: string, fn: () => boolean, ms = 10_000) => {
 test.before(async () => { cluster = await startEtcdCluster(); });
 test.before.each(() => { prefix = `/sy-test-${process.pid}-${++prefixN}/`; });
 test.after.each(async () => { for (const s of opened.splice(0)) await s.close(); });
-test.after(async () => { await cluster.stop(); });
+test.after(async () => { await cluster?.stop(); });
 
 test('each published object gets its own revision from etcd; listeners see every change in order', async () => {
   const store = await open();

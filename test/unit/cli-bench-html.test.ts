@@ -44,6 +44,9 @@ test('server samples are aligned on the run and cut to it', () => {
   assert.equal(d.switchyardCores, [0.3, 0.4]);
   assert.equal(d.server, { times: [1000, 2000, 3000], connectP50: [2, 3, 4], connectP99: [7, 8, 9] });
   assert.is(benchPageData(report, timeline, null, 'http/TCP').server, null);
+  // A server whose timer fired late: the sample covering the run's end (3700) still belongs to it.
+  const late = { ...history, times: [0, 1000, 2400, 3700, 9000] } as StatusHistory;
+  assert.equal(benchPageData(report, timeline, late, 'http/TCP').server, { times: [1000, 2400, 3700], connectP50: [2, 3, 4], connectP99: [7, 8, 9] });
 });
 
 test('what limited the run, and the --report flag', () => {

@@ -33,13 +33,14 @@ export function alignSeries(times: readonly number[], at: readonly number[], val
   });
 }
 
-/** The server's samples that fall within the run (its history reaches before and after it). A
- *  sample covers the second before it, so the run's window opens when the load started: the first
- *  tick of the run's own timeline can come late (its timer waits on the load driver's start-up)
- *  and would cut off the sample holding the run's first connections. */
+/** The server's samples that cover the run: from the load's start (a sample covers the second
+ *  before it, and the run's own first tick can come late while the load driver starts up) through
+ *  the first sample at or after the run's last tick (the one covering its end, however late the
+ *  server's timer fired on a starved main thread). */
 function runWindow(timeline: BenchTimeline, times: readonly number[], p50: readonly (number | null)[], p99: readonly (number | null)[]): NonNullable<BenchPageData['server']> {
-  const last = timeline.times[timeline.times.length - 1] ?? Infinity;
-  const keep = times.map((t, i) => (t >= timeline.startedAt && t <= last + 500 ? i : -1)).filter((i) => i >= 0);
+  const lastTick = timeline.times[timeline.times.length - 1] ?? timeline.startedAt;
+  const end = times.find((t) => t >= lastTick) ?? Infinity;
+  const keep = times.map((t, i) => (t >= timeline.startedAt && t <= end ? i : -1)).filter((i) => i >= 0);
   return { times: keep.map((i) => times[i]), connectP50: keep.map((i) => p50[i] ?? null), connectP99: keep.map((i) => p99[i] ?? null) };
 }
 
