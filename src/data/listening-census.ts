@@ -22,8 +22,9 @@
 // iterator walks the listening hash before the established one), so a TCP read stops at the first
 // line in another state: only the listening section is generated and parsed. The UDP files have no
 // such order and are read whole: a line per UDP socket, listeners and flows' upstream sockets (about
-// 2 MB at 16,384 flows). Requests that arrive while a read is pending share the next read. Where
-// the files do not exist (not Linux) the count is undefined and callers skip the check.
+// 2 MB at 16,384 flows). Requests that arrive while a read is pending share the next read, and
+// reads are spaced so that they take at most a fifth of the main thread (READ_DUTY). Where the
+// files do not exist (not Linux) the count is undefined and callers skip the check.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { addressCovers, canonicalIP } from '../model/ip-address.ts';
 
@@ -39,44 +40,50 @@ const LISTEN = '0A';
 
 interface Listening { address: string; port: number }
 
-/** `0100007F:1F90` → 127.0.0.1:8080; the kernel prints the 32-bit words in host order, little-endian
- *  on the machines switchyard runs on (x86-64, arm64). */
-function parseV4(hex: string): Listening {
-  const [a, p] = hex.split(':');
-  const n = parseInt(a, 16);
-  return { address: `${n & 255}.${(n >>> 8) & 255}.${(n >>> 16) & 255}.${n >>> 24}`, port: parseInt(p, 16) };
+/** `0100007F` → 127.0.0.1; the kernel prints the 32-bit words in host order, little-endian on the
+ *  machines switchyard runs on (x86-64, arm64). */
+function decodeV4(hex: string): string {
+  const n = parseInt(hex, 16);
+  return `${n & 255}.${(n >>> 8) & 255}.${(n >>> 16) & 255}.${n >>> 24}`;
 }
 
-function parseV6(hex: string): Listening {
-  const [a, p] = hex.split(':');
+function decodeV6(hex: string): string {
   const groups: string[] = [];
   for (let w = 0; w < 4; w++) {
-    const word = a.slice(w * 8, w * 8 + 8);
+    const word = hex.slice(w * 8, w * 8 + 8);
     // Each 32-bit word is little-endian: its bytes in reverse.
     const bytes = [6, 4, 2, 0].map((b) => word.slice(b, b + 2));
     groups.push(bytes[0] + bytes[1], bytes[2] + bytes[3]);
   }
-  return { address: normalise(groups.join(':')), port: parseInt(p, 16) };
+  return normalise(groups.join(':'));
 }
 
-/** The sockets of a /proc/net text; with `onlyState`, those at its head in that state, up to the
- *  first line in another (the end of the TCP files' listening section). */
-function parseProcNet(text: string, v6: boolean, onlyState?: string): Listening[] {
-  const out: Listening[] = [];
-  const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const cols = lines[i].trim().split(/\s+/);
-    if (cols.length < 4) continue;
-    if (onlyState !== undefined && cols[3] !== onlyState) break;
-    out.push(v6 ? parseV6(cols[1]) : parseV4(cols[1]));
+const decode = (hex: string): string => (hex.length > 8 ? decodeV6(hex) : decodeV4(hex));
+
+/** Local address (hex), local port (hex) and state of each socket line. */
+const SOCKET_LINE = /^\s*\d+: ([0-9A-F]+):([0-9A-F]{4}) [0-9A-F]+:[0-9A-F]{4} ([0-9A-F]{2}) /gm;
+
+/** Calls `each` with the local address (hex) and port of every socket of a /proc/net text; with
+ *  `onlyState`, of those at its head in that state, up to the first line in another (the end of the
+ *  TCP files' listening section). Addresses stay hex: most lines are never asked about. */
+function scanProcNet(text: string, onlyState: string | undefined, each: (hex: string, port: number) => void): void {
+  SOCKET_LINE.lastIndex = 0;
+  for (let m = SOCKET_LINE.exec(text); m; m = SOCKET_LINE.exec(text)) {
+    if (onlyState !== undefined && m[3] !== onlyState) break;
+    each(m[1], parseInt(m[2], 16));
   }
+}
+
+function parseProcNet(text: string, onlyState?: string): Listening[] {
+  const out: Listening[] = [];
+  scanProcNet(text, onlyState, (hex, port) => out.push({ address: decode(hex), port }));
   return out;
 }
 
 /** The listening sockets at the head of a /proc/net/tcp{,6} text. */
-export const parseProcNetTcp = (text: string, v6: boolean): Listening[] => parseProcNet(text, v6, LISTEN);
+export const parseProcNetTcp = (text: string): Listening[] => parseProcNet(text, LISTEN);
 /** Every socket of a /proc/net/udp{,6} text, bound (07) or connected (01). */
-export const parseProcNetUdp = (text: string, v6: boolean): Listening[] => parseProcNet(text, v6);
+export const parseProcNetUdp = (text: string): Listening[] => parseProcNet(text);
 
 const CHUNK = 256 * 1024;
 /** A line whose state column is not LISTEN (0A). */
@@ -113,34 +120,56 @@ function normalise(address: string): string {
 }
 
 const FILES = {
-  TCP: { v4: '/proc/net/tcp', v6: '/proc/net/tcp6', parse: parseProcNetTcp },
-  UDP: { v4: '/proc/net/udp', v6: '/proc/net/udp6', parse: parseProcNetUdp },
+  TCP: { paths: ['/proc/net/tcp', '/proc/net/tcp6'], state: LISTEN },
+  UDP: { paths: ['/proc/net/udp', '/proc/net/udp6'], state: undefined },
 } as const;
 
-/** `read(path)` returns the text to parse: for the TCP files their listening section is enough. */
-export function createListeningCensus(read: (path: string) => string | Promise<string> = readProcNet): ListeningCensus {
-  const pending: Record<'TCP' | 'UDP', Promise<Listening[] | undefined> | null> = { TCP: null, UDP: null };
+/** A census's reads take at most this share of the main thread: after a read that took d ms, the
+ *  next starts no sooner than d / READ_DUTY ms after it. The TCP listening section grows with the
+ *  listeners bound (ours too: one line per worker each), so binding 1,000 listeners one census
+ *  after another costs seconds of kernel time; spaced out, binds in flight wait a little and share
+ *  a read. */
+const READ_DUTY = 0.2;
 
-  function snapshot(protocol: 'TCP' | 'UDP'): Promise<Listening[] | undefined> {
-    // One read serves every request made before it starts; later ones wait for the next.
-    return pending[protocol] ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
-      pending[protocol] = null;
-      const f = FILES[protocol];
-      const attempt = async (path: string) => { try { return await read(path); } catch { return undefined; } };
-      const v4 = await attempt(f.v4);
-      const v6 = await attempt(f.v6);
-      if (v4 === undefined) return undefined;
-      return [...f.parse(v4, false), ...f.parse(v6 ?? '', true)];
-    });
+/** A snapshot: the sockets' addresses (hex, as the kernel prints them) by port. */
+type Snapshot = Map<number, string[]>;
+
+/** `read(path)` returns the text to parse: for the TCP files their listening section is enough. */
+export function createListeningCensus(read: (path: string) => string | Promise<string> = readProcNet,
+  clock: () => number = () => performance.now()): ListeningCensus {
+  const pending: Record<'TCP' | 'UDP', Promise<Snapshot | undefined> | null> = { TCP: null, UDP: null };
+  const nextReadAt = { TCP: 0, UDP: 0 };
+
+  async function take(protocol: 'TCP' | 'UDP'): Promise<Snapshot | undefined> {
+    const wait = nextReadAt[protocol] - clock();
+    await new Promise<void>((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
+    pending[protocol] = null;
+    const started = clock();
+    const byPort: Snapshot = new Map();
+    const f = FILES[protocol];
+    for (const [i, path] of f.paths.entries()) {
+      let text: string;
+      try { text = await read(path); } catch {
+        if (i === 0) return undefined; // no v4 file: this system does not say
+        continue;
+      }
+      scanProcNet(text, f.state, (hex, port) => {
+        const list = byPort.get(port);
+        if (list) list.push(hex); else byPort.set(port, [hex]);
+      });
+    }
+    nextReadAt[protocol] = clock() + (clock() - started) * (1 / READ_DUTY - 1);
+    return byPort;
   }
 
   return {
     async count(address, port, protocol = 'TCP') {
-      const all = await snapshot(protocol);
-      if (!all) return undefined;
+      // One read serves every request made before it starts; later ones wait for the next.
+      const byPort = await (pending[protocol] ??= take(protocol));
+      if (!byPort) return undefined;
       const want = normalise(address);
       let n = 0;
-      for (const l of all) if (l.port === port && addressCovers(want, l.address)) n++;
+      for (const hex of byPort.get(port) ?? []) if (addressCovers(want, decode(hex))) n++;
       return n;
     },
   };

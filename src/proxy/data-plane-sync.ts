@@ -5,7 +5,7 @@
 // connection; a removed endpoint keeps its slot until its connections drain. The steps: what the
 // Service wants (desired-service-ports.ts, plan-listeners.ts: data), which table index each port
 // holds (service-port-indexes.ts), the listeners' diff and binds (service-listeners.ts), all run on
-// one serialized chain (service-sync-queue.ts).
+// one chain (service-sync-queue.ts) that syncs up to SYNC_CONCURRENCY Services at once.
 import type { Registry } from '../control/registry.ts';
 import type { EndpointSlots } from './endpoint-slots.ts';
 import type { WorkerPool } from '../data/worker-pool.ts';
@@ -64,11 +64,15 @@ export interface PublishedServicePort {
   endpoints: EndpointSnapshot[];
 }
 
+/** Services synced at once: enough for their binds to share a listening census (the cost that
+ *  grows with the listeners bound), few enough that the workers' bind round trips stay short. */
+const SYNC_CONCURRENCY = 64;
+
 export function startDataPlaneSync(o: DataPlaneSyncOptions): DataPlaneSync {
   const indexes = new ServicePortIndexes(() => o.slots.allocServicePort());
   const published = new Map<number, PublishedServicePort>();
   const affinity = new AffinityGroups(o.slots.table.maxServicePorts, (key) => o.slots.table.forgetAffinity(key));
-  const queue = new ServiceSyncQueue(syncService, (message) => o.log('error', message));
+  const queue = new ServiceSyncQueue(syncService, (message) => o.log('error', message), SYNC_CONCURRENCY);
 
   const serviceKeyOf = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
   const getService = (key: string) => {

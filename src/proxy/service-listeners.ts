@@ -1,7 +1,8 @@
 // The listening sockets of every Service, as the data-plane sync wants them: bound through the
 // worker pool, retried with back-off when a bind fails, kept within the descriptor budget's
 // listener share, and watched for another process that joins one (SO_REUSEPORT). Main thread; the
-// sync calls into it from its one serialized chain, so no two calls interleave.
+// sync's queue reconciles several Services at once (their binds then share the listening census),
+// while retries and share checks run alone.
 import type { WorkerPool } from '../data/worker-pool.ts';
 import { addressesOverlap, canonicalIP } from '../model/ip-address.ts';
 import { SyError } from '../model/sy-error.ts';
@@ -28,6 +29,10 @@ interface ListenerState extends Omit<ListenerStatus, 'id' | 'role'> {
   spec: ListenerSpec;
   /** When the next bind attempt is due (ms since the epoch). */
   retryAt: number;
+  /** A bind is in flight: it counts as ours for overlap checks before it is bound. */
+  binding?: boolean;
+  /** The spec's address as canonical text, for overlap checks. */
+  address: string;
 }
 
 export type ServiceEvent = (service: Service, type: 'Normal' | 'Warning', reason: string, message: string, logSuffix?: string) => void;
@@ -60,7 +65,7 @@ export class ServiceListeners {
   private readonly byId = new Map<string, ListenerState>();
   private readonly idsOf = new Map<string, Set<string>>(); // `ns/name` → ids of its listeners
   private bound = 0;
-  private binding = 0;
+  private bindsInFlight = 0;
 
   constructor(o: ServiceListenersOptions) { this.o = o; }
 
@@ -85,7 +90,7 @@ export class ServiceListeners {
       for (const { spec, by } of changes.taken) this.o.event(service, 'Warning', 'FailedToListen', `${spec.id} is already used by Service ${by}`);
     }
     const fresh = changes.open.map((spec): ListenerState => {
-      const state: ListenerState = { spec, service: key, bound: false, failures: 0, retryAt: 0, shared: false };
+      const state: ListenerState = { spec, service: key, bound: false, failures: 0, retryAt: 0, shared: false, address: canonical(spec.address) };
       this.byId.set(spec.id, state);
       let ids = this.idsOf.get(key);
       if (!ids) this.idsOf.set(key, ids = new Set());
@@ -141,7 +146,7 @@ export class ServiceListeners {
     const { o } = this;
     let counted = false;
     try {
-      if (o.maxListeners > 0 && this.bound + this.binding >= o.maxListeners) {
+      if (o.maxListeners > 0 && this.bound + this.bindsInFlight >= o.maxListeners) {
         throw new SyError('SY_LISTENER_BUDGET', `the server's descriptor budget allows ${o.maxListeners} listeners and all are in use; ` +
           'delete Services or ports you no longer need, or have the server restarted with a higher open-file limit');
       }
@@ -150,11 +155,11 @@ export class ServiceListeners {
       // traffic, whichever was bound first.
       const own = this.ownOverlapping(state);
       if (own) throw new SyError('SY_LISTEN_FAILED', `it overlaps ${own.spec.id} of Service ${own.service}`, { systemCode: 'EADDRINUSE' });
-      this.binding++;
-      counted = true;
+      this.bindsInFlight++;
+      counted = state.binding = true;
       await o.pool.listen(state.spec);
-      this.binding--;
-      counted = false;
+      this.bindsInFlight--;
+      counted = state.binding = false;
       this.bound++;
       state.bound = true;
       if (state.error && service) o.event(service, 'Normal', 'ListenerBound', `listening on ${state.spec.id} again`);
@@ -162,7 +167,7 @@ export class ServiceListeners {
       state.reason = undefined;
       state.failures = 0;
     } catch (err) {
-      if (counted) this.binding--;
+      if (counted) { this.bindsInFlight--; state.binding = false; }
       const e = err as SyError;
       state.failures++;
       const delay = listenerRetryDelayMs(state.failures, o.random);
@@ -180,11 +185,12 @@ export class ServiceListeners {
     }
   }
 
-  /** Another listener of this switchyard bound on an overlapping address, the same port and protocol. */
+  /** Another listener of this switchyard bound (or binding) on an overlapping address, the same
+   *  port and protocol. */
   private ownOverlapping(state: ListenerState): ListenerState | undefined {
     for (const l of this.byId.values()) {
-      if (l !== state && l.bound && l.spec.port === state.spec.port && l.spec.protocol === state.spec.protocol
-        && addressesOverlap(canonical(l.spec.address), canonical(state.spec.address))) return l;
+      if (l !== state && (l.bound || l.binding) && l.spec.port === state.spec.port && l.spec.protocol === state.spec.protocol
+        && addressesOverlap(l.address, state.address)) return l;
     }
     return undefined;
   }

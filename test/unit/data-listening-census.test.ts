@@ -15,10 +15,10 @@ const TCP6 = `  sl  local_address                         remote_address        
 `;
 
 test('parses listening sockets of /proc/net/tcp and tcp6 (little-endian words), skips other states', () => {
-  assert.equal(parseProcNetTcp(TCP, false), [
+  assert.equal(parseProcNetTcp(TCP), [
     { address: '127.0.0.1', port: 8080 }, { address: '127.0.0.1', port: 8080 }, { address: '0.0.0.0', port: 30000 },
   ]);
-  assert.equal(parseProcNetTcp(TCP6, true), [{ address: '::1', port: 8081 }, { address: '127.0.0.2', port: 8082 }]);
+  assert.equal(parseProcNetTcp(TCP6), [{ address: '::1', port: 8081 }, { address: '127.0.0.2', port: 8082 }]);
 });
 
 test('counts the sockets that would take an address\'s traffic: that address, or inside a wildcard; one read per turn', async () => {
@@ -50,7 +50,7 @@ const UDP6 = `  sl  local_address                         remote_address        
 `;
 
 test('UDP: every socket of /proc/net/udp and udp6 counts, bound (07) or connected (01); TCP and UDP are read apart', async () => {
-  assert.equal(parseProcNetUdp(UDP, false).map((l) => `${l.address}:${l.port}`), ['127.0.0.1:38648', '127.0.0.5:55946', '127.0.0.5:55946', '127.0.0.6:55946']);
+  assert.equal(parseProcNetUdp(UDP).map((l) => `${l.address}:${l.port}`), ['127.0.0.1:38648', '127.0.0.5:55946', '127.0.0.5:55946', '127.0.0.6:55946']);
   const paths: string[] = [];
   const census = createListeningCensus(async (path) => {
     paths.push(path);
@@ -62,6 +62,22 @@ test('UDP: every socket of /proc/net/udp and udp6 counts, bound (07) or connecte
   // [::]:55946 (dual stack) takes nothing from 127.0.0.5 or 0.0.0.0: they are more specific for v4.
   assert.equal([udp5, udp6, udpAny, tcp], [2, 1, 3, 2]);
   assert.equal(paths.sort(), ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/udp', '/proc/net/udp6']);
+});
+
+test('reads are spaced out: after a read of d ms the next starts d × 4 ms after it, and requests meanwhile share it', async () => {
+  let now = 1000;
+  const starts: number[] = [];
+  const census = createListeningCensus((path) => {
+    if (!path.endsWith('6')) { starts.push(now); now += 5; }
+    return path.endsWith('6') ? TCP6 : TCP;
+  }, () => now);
+  assert.is(await census.count('127.0.0.1', 8080), 2);
+  // The next read is due at 1025 (5 ms read × 4); the clock says 1005 now, so it waits ~20 ms.
+  const t0 = performance.now();
+  const later = [census.count('127.0.0.1', 8080), census.count('0.0.0.0', 30000)];
+  assert.equal(await Promise.all(later), [2, 1]);
+  assert.ok(performance.now() - t0 >= 18, 'waited for its turn (a timer never fires early)');
+  assert.equal(starts, [1000, 1005], 'one read for both requests made while waiting');
 });
 
 test.run();

@@ -6,6 +6,7 @@ import { desiredServicePorts } from '../../src/proxy/desired-service-ports.ts';
 import { listenerChanges, type HeldListener } from '../../src/proxy/listener-changes.ts';
 import { ServicePortIndexes } from '../../src/proxy/service-port-indexes.ts';
 import { ServiceSyncQueue } from '../../src/proxy/service-sync-queue.ts';
+import { ServiceListeners } from '../../src/proxy/service-listeners.ts';
 import type { EndpointSlice, Pod, Service } from '../../src/model/types.ts';
 import type { ListenerSpec } from '../../src/shared/messages.ts';
 import { pod, service } from './model-fixtures.ts';
@@ -86,6 +87,26 @@ test('listener diff: a deleted Service closes everything it holds; nothing held 
   assert.equal(listenerChanges('default/api', [], new Map(), [spec('x'), spec('y')]).open.map((l) => l.id), ['x', 'y']);
 });
 
+test('listeners of two Services reconciled at once: an overlapping bind in flight counts as ours', async () => {
+  const asked: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const events: string[] = [];
+  const listeners = new ServiceListeners({
+    pool: { async listen(spec) { asked.push(spec.id); await gate; return { address: spec.address, port: spec.port }; }, async unlisten() {}, async sharedListeners() { return []; } },
+    event: (_svc, type, reason, message) => events.push(`${type} ${reason} ${message}`),
+    service: (key) => service(key.split('/')[1], { ports: [] }), clock: () => 0, random: () => 0.5, maxListeners: 0,
+  });
+  const spec = (id: string, address: string): ListenerSpec => ({ id, address, port: 30080, protocol: 'TCP', servicePortIndex: 0, role: 'nodePort', sourceRanges: [] });
+  const first = listeners.reconcile('default/a', service('a', { ports: [] }), [spec('wild', '0.0.0.0')]);
+  const second = listeners.reconcile('default/b', service('b', { ports: [] }), [spec('one', '127.0.0.9')]);
+  release();
+  await Promise.all([first, second]);
+  assert.equal(asked, ['wild'], 'the pool was asked for the first only');
+  assert.equal(listeners.status().map((l) => [l.id, l.bound]), [['wild', true], ['one', false]]);
+  assert.match(events.join('\n'), /FailedToBindPort cannot listen on one \(nodePort\): it overlaps wild of Service default\/a/);
+});
+
 test('sync queue: one Service at a time, each once while it waits, errors logged, periodic work in line', async () => {
   const log: string[] = [];
   const order: string[] = [];
@@ -111,6 +132,33 @@ test('sync queue: one Service at a time, each once while it waits, errors logged
   assert.is(log.length, 2);
   assert.match(log[0], /^sync of service bad failed: Error: boom/);
   assert.is(log[1], 'check failed: census gone');
+});
+
+test('sync queue: several at once, in the order named, never one beside itself, periodic work alone', async () => {
+  const order: string[] = [];
+  const gates = new Map<string, () => void>();
+  const queue = new ServiceSyncQueue(async (key) => {
+    order.push(`start ${key}`);
+    await new Promise<void>((r) => gates.set(key, r));
+    order.push(`end ${key}`);
+  }, () => {}, 2);
+  const tick = () => new Promise((r) => setImmediate(r));
+  queue.schedule(['a', 'b', 'c']);
+  queue.run('retry', async () => { order.push('retry'); });
+  await tick();
+  assert.equal(order, ['start a', 'start b'], 'two at once, in the order named');
+  queue.schedule(['a']);
+  gates.get('b')!();
+  await tick();
+  assert.equal(order.slice(2), ['end b', 'start c'], 'a, named again while it runs, waits for itself');
+  gates.get('a')!();
+  await tick();
+  assert.equal(order.slice(4), ['end a', 'start a']);
+  gates.get('c')!();
+  await tick();
+  gates.get('a')!();
+  await queue.settled();
+  assert.equal(order.slice(6), ['end c', 'end a', 'retry'], 'periodic work after every sync named before it');
 });
 
 test('sync queue: once closed, nothing queued starts; close waits for the running step', async () => {
