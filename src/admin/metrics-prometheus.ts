@@ -125,14 +125,14 @@ export function renderPrometheus(m: MetricsSnapshot): string {
 
   const d = m.descriptors;
   if (d) {
-    w.family('switchyard_listener_budget', 'gauge', 'Listeners the Services may have in all (--max-listeners, by default a quarter of the open-file limit); 0 = unlimited.');
+    w.family('switchyard_listener_budget', 'gauge', 'Listeners the Services may have in all (--max-listeners, by default half of the open-file limit less the process\'s reserve); 0 = unlimited.');
     w.sample('switchyard_listener_budget', [], d.maxListeners);
     w.family('switchyard_listeners_needed', 'gauge', 'Listeners the stored Services need (one per port and address).');
     w.sample('switchyard_listeners_needed', [], d.listenersNeeded);
-    w.family('switchyard_connection_budget', 'gauge', 'Proxied connections admitted at once (--max-connections, by default what the open-file limit leaves); 0 = unlimited.');
+    w.family('switchyard_connection_budget', 'gauge', 'Proxied connections that may be open at once now: what the open-file limit leaves beside the reserve, the listeners the Services need and the live UDP flows (two descriptors each), or --max-connections if lower; 0 = unlimited.');
     w.sample('switchyard_connection_budget', [], d.maxConnections);
     if (d.maxUdpFlows !== undefined) {
-      w.family('switchyard_udp_flow_budget', 'gauge', 'Live UDP flows admitted at once, one socket each (--max-udp-flows, by default a share of what the open-file limit leaves); 0 = unlimited.');
+      w.family('switchyard_udp_flow_budget', 'gauge', 'Live UDP flows that may be open at once now, one socket each: what the open-file limit leaves beside the reserve, the listeners and the proxied connections, or --max-udp-flows (default 16384) if lower; 0 = unlimited.');
       w.sample('switchyard_udp_flow_budget', [], d.maxUdpFlows);
     }
     if (d.open !== undefined) {

@@ -41,9 +41,9 @@ export interface DescriptorFigures {
   /** Listeners allowed in all, and needed by the stored Services; 0 = unlimited. */
   maxListeners: number;
   listenersNeeded: number;
-  /** Proxied connections admitted at once; 0 = unlimited. */
+  /** Proxied connections admission allows now (the explicit cap or the shared room); 0 = unlimited. */
   maxConnections: number;
-  /** Live UDP flows at once; 0 = unlimited. Absent: not budgeted by this source. */
+  /** Live UDP flows admission allows now; 0 = unlimited. Absent: not budgeted by this source. */
   maxUdpFlows?: number;
 }
 

@@ -42,13 +42,13 @@ function usage(): string {
       --connect-timeout MS   per attempt (default ${d.connectTimeoutMs})
       --connect-attempts N   endpoints tried per connection, first included (default ${d.connectAttempts})
       --idle-timeout MS      close connections idle this long (default ${d.idleTimeoutMs})
-      --max-connections N    global limit on proxied connections (default: what the open-file
-                             limit leaves after listeners and UDP flows, two descriptors each)
+      --max-connections N    global limit on proxied connections (default: none beyond the open-file
+                             limit, whose descriptors connections share with listeners and UDP flows)
       --max-listeners N      listeners (address, port, protocol) all Services may have together; an
-                             apply needing more is refused (default: a quarter of the open-file
-                             limit, one descriptor per worker per listener where workers bind it)
-      --max-udp-flows N      global limit on live UDP flows, each one socket to its endpoint (default:
-                             a third of what the open-file limit leaves after listeners, at most ${DEFAULT_MAX_UDP_FLOWS})
+                             apply needing more is refused (default: half of the open-file limit,
+                             one descriptor per worker per listener where workers bind it)
+      --max-udp-flows N      global limit on live UDP flows, each one socket to its endpoint (default
+                             ${DEFAULT_MAX_UDP_FLOWS}, fewer when the open-file limit leaves fewer)
       --udp-sockets MODE     per-worker (every worker binds each UDP listener, SO_REUSEPORT) | single (one worker per listener) (default ${d.udpSockets})
       --udp-recv-buffer BYTES  receive buffer of UDP listeners, capped by net.core.rmem_max (default ${d.udpRecvBufferBytes})
       --drain-timeout MS     how long removed endpoints and SIGTERM let connections finish (default ${d.drainTimeoutMs})

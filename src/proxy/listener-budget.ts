@@ -29,6 +29,8 @@ export interface ListenerBudgetOptions {
   /** For the message: what one listener costs and the limit the budget comes from. */
   perListener: number;
   openFileLimit: number | undefined;
+  /** Called with used() at the start and whenever it changes. */
+  onChange?: (used: number) => void;
 }
 
 /** A LoadBalancer Service without loadBalancerIP gets one address from the pool: any distinct key counts it. */
@@ -47,14 +49,17 @@ export function createListenerBudget(o: ListenerBudgetOptions): ListenerBudget {
   let total = 0;
   const keyOf = (s: KubeObject) => `${s.metadata.namespace}/${s.metadata.name}`;
   const set = (key: string, n: number) => {
+    const before = total;
     total += n - (counts.get(key) ?? 0);
     if (n > 0) counts.set(key, n); else counts.delete(key);
+    if (total !== before) o.onChange?.(total);
   };
   const recount = (key: string) => {
     const svc = o.registry.get('Service', ...splitNamespacedKey(key)) as Service | undefined;
     set(key, svc ? listenersNeeded(svc, o.nodeAddresses) : 0);
   };
   for (const s of o.registry.list('Service')) recount(keyOf(s));
+  o.onChange?.(total);
   const unsubscribe = o.registry.subscribe((notice) => { for (const k of notice.services) recount(k); });
 
   const admit: AdmissionCheck = (next) => {

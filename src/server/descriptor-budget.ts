@@ -1,14 +1,16 @@
-// How the process's file descriptors (RLIMIT_NOFILE) are shared out, decided once at start-up on the
-// main thread: a reserve for the process itself, listening sockets up to --max-listeners, and the
-// rest for proxied connections (two descriptors each: client and upstream) and UDP flows (one each:
-// the flow's connected socket to its endpoint). Without it one Service
-// with 10,000 ports bound listeners until the process ran out: every accept and connect then failed
-// with EMFILE, healthy backends were ejected for it and the admin API stopped answering.
+// How the process's file descriptors (RLIMIT_NOFILE) are shared out, decided at start-up on the
+// main thread: a reserve for the process itself, and a room that listening sockets, proxied
+// connections (two descriptors each: client and upstream) and UDP flows (one each: the flow's
+// connected socket to its endpoint) share as they are used. Without it one Service with 10,000
+// ports bound listeners until the process ran out: every accept and connect then failed with
+// EMFILE, healthy backends were ejected for it and the admin API stopped answering.
 //
-// Like HAProxy, which derives maxconn from `ulimit -n` (and refuses a configuration that cannot
-// fit), the limits here are derived from the soft limit unless given, and an explicit setting that
-// cannot fit is refused at start-up. Node cannot raise the limit itself (no setrlimit): the error
-// says to run `ulimit -n` first.
+// Like HAProxy, which derives maxconn from `ulimit -n` less what its listeners take (and refuses a
+// configuration that cannot fit), connections get whatever the listeners do not: the listeners the
+// stored Services need are reserved first (at most --max-listeners, by default half the room, so
+// that an apply can never take the descriptors traffic needs), and the workers' admissions share
+// the rest between connections and flows (endpoint-table.ts, connectionRoom and flowRoom). Node
+// cannot raise the limit itself (no setrlimit): the errors say to run `ulimit -n` first.
 import { readdirSync, readFileSync } from 'node:fs';
 import { SyError } from '../model/sy-error.ts';
 
@@ -17,8 +19,8 @@ import { SyError } from '../model/sy-error.ts';
  *  thread's event loop and pipes. Measured: 36 descriptors for an idle serve with 2 workers. */
 export const RESERVED_BASE = 256;
 export const RESERVED_PER_WORKER = 16;
-/** Share of the descriptors left after the reserve that listeners may take by default. */
-export const LISTENER_SHARE = 0.25;
+/** Share of the room that listeners may take by default. */
+export const LISTENER_SHARE = 0.5;
 /** Live UDP flows at most by default, whatever the limit: 8,000 DNS clients with a flow each, twice over. */
 export const DEFAULT_MAX_UDP_FLOWS = 16_384;
 
@@ -31,86 +33,82 @@ export interface DescriptorBudgetInput {
   udpSockets: 'per-worker' | 'single';
   /** --max-listeners; 0 = derive from the limit. */
   maxListeners: number;
-  /** --max-connections; 0 = derive from the limit. */
+  /** --max-connections; 0 = only what the room allows. */
   maxConnections: number;
-  /** --max-udp-flows; 0 = derive from the limit. */
+  /** --max-udp-flows; 0 = the default (DEFAULT_MAX_UDP_FLOWS). */
   maxUdpFlows: number;
 }
 
 export interface DescriptorBudget {
   limit: number | undefined;
   reserved: number;
+  /** Descriptors listeners, connections and flows share: the limit less the reserve; -1 = no limit. */
+  room: number;
   /** Descriptors one listener may take: one per worker where every worker binds it (TCP with
    *  reuseport, UDP with per-worker sockets), else one. The most either protocol takes, so that any
    *  mix of TCP and UDP listeners fits. */
   perListener: number;
   /** Listeners (address, port, protocol) the Services may have in all; 0 = unlimited. */
   maxListeners: number;
-  /** Proxied connections at once across the workers (the data plane's admission); 0 = unlimited. */
+  /** Proxied connections at once across the workers beyond what the room allows (--max-connections); 0 = no such cap. */
   maxConnections: number;
-  /** Live UDP flows across the workers, each holding its upstream socket; 0 = unlimited. */
+  /** Live UDP flows across the workers beyond what the room allows; 0 = no such cap. */
   maxUdpFlows: number;
   /** One line for the log: what the limit allows. */
   summary: string;
 }
 
 /**
- * Shares the limit out: the reserve; listeners (perListener descriptors each); then what is left
- * between proxied connections (client and upstream: two each) and UDP flows (their upstream socket:
- * one each; the client side is the listener's socket). By default flows get a third of it (at most
- * DEFAULT_MAX_UDP_FLOWS), which leaves as many connections as flows, and connections the rest.
- * Throws an SyError with code SY_FD_BUDGET when explicit settings cannot fit the limit.
+ * The reserve, the room, and the caps within it. Throws an SyError with code SY_FD_BUDGET when an
+ * explicit setting cannot fit the room even alone.
  */
 export function planDescriptorBudget(i: DescriptorBudgetInput): DescriptorBudget {
   const workers = Math.max(1, i.workers);
   const perListener = i.accept === 'reuseport' || i.udpSockets === 'per-worker' ? workers : 1;
   const reserved = RESERVED_BASE + RESERVED_PER_WORKER * workers;
+  const maxUdpFlows = i.maxUdpFlows > 0 ? i.maxUdpFlows : DEFAULT_MAX_UDP_FLOWS;
   if (i.limit === undefined || !Number.isFinite(i.limit)) {
-    const maxUdpFlows = i.maxUdpFlows > 0 ? i.maxUdpFlows : DEFAULT_MAX_UDP_FLOWS;
     return {
-      limit: undefined, reserved, perListener, maxListeners: i.maxListeners, maxConnections: i.maxConnections, maxUdpFlows,
+      limit: undefined, reserved, room: -1, perListener, maxListeners: i.maxListeners, maxConnections: i.maxConnections, maxUdpFlows,
       summary: 'the open-file limit is unlimited or unknown: listeners, connections and UDP flows are limited only by ' +
         `--max-listeners, --max-connections and --max-udp-flows (${maxUdpFlows})`,
     };
   }
-  const usable = i.limit - reserved;
+  const room = i.limit - reserved;
   const raise = (needed: number) => `raise the limit first (ulimit -n ${needed}, or LimitNOFILE= in a systemd unit)`;
-  if (usable < perListener + 3) {
+  if (room < perListener + 3) {
     throw budgetError(`the open-file limit (${i.limit}, ulimit -n) leaves nothing for listeners, connections and UDP flows after the ${reserved} descriptors switchyard keeps for itself; ${raise(reserved + 1024)}`);
   }
-  const maxListeners = i.maxListeners > 0 ? i.maxListeners : Math.max(1, Math.floor((usable * LISTENER_SHARE) / perListener));
+  const maxListeners = i.maxListeners > 0 ? i.maxListeners : Math.max(1, Math.floor((room * LISTENER_SHARE) / perListener));
   const listenerFds = maxListeners * perListener;
-  if (listenerFds > usable - 3) {
+  if (listenerFds > room - 3) {
     throw budgetError(`--max-listeners ${maxListeners} needs ${listenerFds} descriptors (${perListener} per listener with ${i.workers} workers binding it) ` +
       `but the open-file limit is ${i.limit} (ulimit -n) and ${reserved} are kept for the process itself; lower --max-listeners or ${raise(reserved + listenerFds + 1024)}`);
   }
-  const traffic = usable - listenerFds;
-  const after = `after ${reserved} for the process and ${listenerFds} for ${maxListeners} listeners`;
-  const both = i.maxConnections > 0 && i.maxUdpFlows > 0;
-  if (both && 2 * i.maxConnections + i.maxUdpFlows > traffic) {
-    throw budgetError(`--max-connections ${i.maxConnections} and --max-udp-flows ${i.maxUdpFlows} need ${2 * i.maxConnections + i.maxUdpFlows} descriptors ` +
-      `(two per connection, one per flow) but only ${traffic} are left of the open-file limit ${i.limit} (ulimit -n) ${after}; ` +
-      `lower one of them or --max-listeners, or ${raise(reserved + listenerFds + 2 * i.maxConnections + i.maxUdpFlows)}`);
+  const after = `after ${reserved} kept for the process`;
+  if (i.maxConnections > 0 && 2 * i.maxConnections > room - perListener) {
+    throw budgetError(`--max-connections ${i.maxConnections} needs ${2 * i.maxConnections} descriptors (client and upstream each) but only ${room} ` +
+      `are left of the open-file limit ${i.limit} (ulimit -n) ${after}, and a listener needs some; ` +
+      `lower --max-connections, or ${raise(reserved + 2 * i.maxConnections + 1024)}`);
   }
-  if (i.maxConnections > 0 && 2 * i.maxConnections > traffic - 1) {
-    throw budgetError(`--max-connections ${i.maxConnections} needs ${2 * i.maxConnections} descriptors (client and upstream each) but only ${traffic} ` +
-      `are left of the open-file limit ${i.limit} (ulimit -n) ${after}, and UDP flows need some; ` +
-      `lower --max-connections or --max-listeners, or ${raise(reserved + listenerFds + 2 * i.maxConnections + 1024)}`);
+  if (i.maxUdpFlows > 0 && i.maxUdpFlows > room - perListener) {
+    throw budgetError(`--max-udp-flows ${i.maxUdpFlows} needs ${i.maxUdpFlows} descriptors (one socket per flow) but only ${room} ` +
+      `are left of the open-file limit ${i.limit} (ulimit -n) ${after}, and a listener needs some; ` +
+      `lower --max-udp-flows, or ${raise(reserved + i.maxUdpFlows + 1024)}`);
   }
-  if (i.maxUdpFlows > 0 && i.maxUdpFlows > traffic - 2) {
-    throw budgetError(`--max-udp-flows ${i.maxUdpFlows} needs ${i.maxUdpFlows} descriptors (one socket per flow) but only ${traffic} ` +
-      `are left of the open-file limit ${i.limit} (ulimit -n) ${after}, and proxied connections need some; ` +
-      `lower --max-udp-flows or --max-listeners, or ${raise(reserved + listenerFds + i.maxUdpFlows + 1024)}`);
-  }
-  const maxUdpFlows = i.maxUdpFlows > 0 ? i.maxUdpFlows
-    : i.maxConnections > 0 ? Math.min(DEFAULT_MAX_UDP_FLOWS, traffic - 2 * i.maxConnections)
-    : Math.max(1, Math.min(DEFAULT_MAX_UDP_FLOWS, Math.floor(traffic / 3)));
-  const maxConnections = i.maxConnections > 0 ? i.maxConnections : Math.floor((traffic - maxUdpFlows) / 2);
+  const caps = [i.maxConnections > 0 ? `at most ${i.maxConnections} connections` : '', `at most ${maxUdpFlows} UDP flows`].filter(Boolean).join(', ');
   return {
-    limit: i.limit, reserved, perListener, maxListeners, maxConnections, maxUdpFlows,
-    summary: `open-file limit ${i.limit} (ulimit -n): up to ${maxListeners} listeners (${perListener} descriptor${perListener === 1 ? '' : 's'} each), ` +
-      `${maxConnections} proxied connections (2 each) and ${maxUdpFlows} UDP flows (1 each), ${reserved} kept for the process`,
+    limit: i.limit, reserved, room, perListener, maxListeners, maxConnections: i.maxConnections, maxUdpFlows,
+    summary: `open-file limit ${i.limit} (ulimit -n): ${reserved} kept for the process; the other ${room} shared as they are used by listeners ` +
+      `(at most ${maxListeners}, ${perListener} descriptor${perListener === 1 ? '' : 's'} each, reserved while a Service needs them), ` +
+      `proxied connections (2 each: up to ${Math.floor(room / 2)} without listeners or flows) and UDP flows (1 each; ${caps})`,
   };
+}
+
+/** The room left to connections and UDP flows once the stored Services' listeners are reserved;
+ *  -1 (no limit) stays -1. */
+export function trafficRoom(budget: Pick<DescriptorBudget, 'room' | 'perListener'>, listenersNeeded: number): number {
+  return budget.room < 0 ? -1 : Math.max(0, budget.room - listenersNeeded * budget.perListener);
 }
 
 function budgetError(message: string): SyError {

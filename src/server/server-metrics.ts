@@ -31,6 +31,12 @@ export interface ServerMetricsParts {
   openDescriptors(): number | 'exhausted' | undefined;
 }
 
+/** The lower of a setting (0 = none) and a room (Infinity = no limit); 0 = unlimited. */
+const capNow = (setting: number, room: number): number => {
+  const cap = Math.min(setting > 0 ? setting : Infinity, room);
+  return cap === Infinity ? 0 : cap;
+};
+
 export function serverMetrics(p: ServerMetricsParts): MetricsSource & { notReady(): string | undefined } {
   const shared = p.store.shared;
   const descriptorsShort = descriptorReadiness(p.budget.limit, p.openDescriptors);
@@ -46,8 +52,10 @@ export function serverMetrics(p: ServerMetricsParts): MetricsSource & { notReady
       const open = p.openDescriptors();
       return {
         open: typeof open === 'number' ? open : undefined, limit: p.budget.limit,
-        maxListeners: p.budget.maxListeners, listenersNeeded: p.listenerBudget.used(), maxConnections: p.budget.maxConnections,
-        maxUdpFlows: p.budget.maxUdpFlows,
+        maxListeners: p.budget.maxListeners, listenersNeeded: p.listenerBudget.used(),
+        // What admission allows now: the explicit cap, or fewer where the shared room does.
+        maxConnections: capNow(p.budget.maxConnections, p.table.connectionRoom()),
+        maxUdpFlows: capNow(p.budget.maxUdpFlows, p.table.flowRoom()),
       };
     },
     // /readyz's reason to answer 503: the shared store unreachable first (this instance serves a

@@ -24,7 +24,7 @@ import { startFqdnResolver, systemLookup, type FqdnResolver } from '../discovery
 import { defaultKubeDnsIP, kubeDnsPlan } from '../dns/kube-dns-plan.ts';
 import { createListenerBudget } from '../proxy/listener-budget.ts';
 import type { LeaderElection } from '../store/store.ts';
-import { cachedFor, countOpenDescriptors, planDescriptorBudget, readOpenFileLimit } from './descriptor-budget.ts';
+import { cachedFor, countOpenDescriptors, planDescriptorBudget, readOpenFileLimit, trafficRoom } from './descriptor-budget.ts';
 import { openAccessLog } from './access-log-sink.ts';
 import type { ServerOptions } from './server-options.ts';
 import { serverMetrics } from './server-metrics.ts';
@@ -83,9 +83,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       leading: elected ? false : undefined, log: (m) => o.log('warn', m), readiness: withoutHealth,
     });
     const election = started.election = elect(registry);
-    // Before the -f manifests are applied, so that they are held to the budget too.
+    const table = createEndpointTable({ maxSlots: o.maxSlots, maxServicePorts: MAX_SERVICE_PORTS, affinityEntries: AFFINITY_ENTRIES });
+    // Before the -f manifests are applied, so that they are held to the budget too. What their
+    // listeners need is reserved from the room the workers' connections and flows share.
     const listenerBudget = started.listenerBudget = createListenerBudget({
       registry, nodeAddresses: o.nodeAddresses, max: budget.maxListeners, perListener: budget.perListener, openFileLimit: budget.limit,
+      onChange: (needed) => table.setDescriptorRoom(trafficRoom(budget, needed)),
     });
     registry.setAdmission(listenerBudget.admit);
     const fqdn = started.fqdn = startFqdnResolver({ registry, lookup: systemLookup(o.fqdnNameservers), log: o.log });
@@ -94,7 +97,6 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     };
     if (o.files.length) reportApply(await applyManifestPaths(registry, o.files));
 
-    const table = createEndpointTable({ maxSlots: o.maxSlots, maxServicePorts: MAX_SERVICE_PORTS, affinityEntries: AFFINITY_ENTRIES });
     const slots = createEndpointSlots(table);
     const accessLog = started.accessLog = openAccessLog(o.accessLog);
     const pool = started.pool = await startWorkerPool({

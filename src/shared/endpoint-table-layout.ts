@@ -9,14 +9,17 @@
 import { ApiError } from '../model/api-error.ts';
 
 const MAGIC = 0x53594554; // "SYET"
-const VERSION = 6;
+const VERSION = 7;
 
 // Header words (Int32).
 const H_MAGIC = 0, H_VERSION = 1, H_SLOTS = 2, H_PORTS = 3, H_AFF = 4, H_WORKERS = 7;
 // H_STATE_EPOCH counts changes of any slot's usability (flags or generation): pickers keep the
 // usable endpoints of a Service port compacted in a list they rebuild when it moves.
 // H_UDP_FLOWS: live UDP flows across every worker, held under --max-udp-flows.
-export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6, H_STATE_EPOCH = 8, H_UDP_FLOWS = 9;
+// H_FD_ROOM: file descriptors proxied connections (two each) and UDP flows (one each) may hold
+// together: the descriptor budget's share less what the stored Services' listeners reserve,
+// written by the main thread whenever that changes; negative = no limit.
+export const H_GLOBAL_ACTIVE = 5, H_WEIGHT_EPOCH = 6, H_STATE_EPOCH = 8, H_UDP_FLOWS = 9, H_FD_ROOM = 10;
 const HEADER_WORDS = 16;
 // Slot state words (Int32, flags and generation), one per slot in a dense region of their own: it is
 // what every pick reads first for every candidate it looks at, and 30,000 of them take 117 KiB.
@@ -144,6 +147,7 @@ export function allocateEndpointTable(sizes: EndpointTableSizes): SharedArrayBuf
   head[H_PORTS] = sizes.maxServicePorts;
   head[H_AFF] = aff;
   head[H_WORKERS] = workers;
+  head[H_FD_ROOM] = -1;
   head[H_VERSION] = VERSION;
   head[H_MAGIC] = MAGIC;
   return buffer;

@@ -29,8 +29,11 @@ import { healthy, retiredState, stateFlags, stateGeneration, withFlags } from '.
 // code; an imported binding it reads from the exporting module's cell at every use. Indexing with
 // the imports directly made slotState + active + weight of one slot about 1.5 ns slower (4.2 -> 5.7
 // ns, a scratch microbenchmark on this box); with these copies it is 4.2-4.3 ns, as before the split.
-const { H_GLOBAL_ACTIVE, H_STATE_EPOCH, H_UDP_FLOWS, H_WEIGHT_EPOCH, P_ACTIVE, P_CURSOR, PORT_WORDS, S_ACTIVE, S_CONSEC_FAIL, S_WEIGHT } = layout;
+const { H_FD_ROOM, H_GLOBAL_ACTIVE, H_STATE_EPOCH, H_UDP_FLOWS, H_WEIGHT_EPOCH, P_ACTIVE, P_CURSOR, PORT_WORDS, S_ACTIVE, S_CONSEC_FAIL, S_WEIGHT } = layout;
 const { SL_FAILS, SL_ICMP_REFUSED, SL_TOTAL, SLOT_LONGS, SLOT_WORDS } = layout;
+
+/** A limit setting (0 = unlimited) as a cap on a count. */
+const capOf = (max: number): number => (max > 0 ? max : Infinity);
 
 export class EndpointTable extends EndpointTableMetrics {
   readonly maxSlots: number;
@@ -161,17 +164,20 @@ export class EndpointTable extends EndpointTableMetrics {
   }
   /** Admission: +1 unless that would exceed max (0 = unlimited). A CAS loop, so the limit is exact
    *  across workers: no interleaving of two workers' admissions can push the count past max. */
-  tryAddPortActive(port: number, max: number): boolean { return this.tryIncrement(this.portBase + port * PORT_WORDS + P_ACTIVE, max); }
-  tryAddGlobalActive(max: number): boolean { return this.tryIncrement(H_GLOBAL_ACTIVE, max); }
-  /** A new UDP flow, unless --max-udp-flows (max; 0 = unlimited) are live across every worker. */
-  tryAddUdpFlow(max: number): boolean { return this.tryIncrement(H_UDP_FLOWS, max); }
+  tryAddPortActive(port: number, max: number): boolean { return this.tryIncrement(this.portBase + port * PORT_WORDS + P_ACTIVE, capOf(max)); }
+  /** A new proxied connection, unless --max-connections (max; 0 = unlimited) are admitted across
+   *  every worker or the descriptor room (connectionRoom) is used up. */
+  tryAddGlobalActive(max: number): boolean { return this.tryIncrement(H_GLOBAL_ACTIVE, Math.min(capOf(max), this.connectionRoom())); }
+  /** A new UDP flow, unless --max-udp-flows (max; 0 = unlimited) are live across every worker or
+   *  the descriptor room (flowRoom) is used up. */
+  tryAddUdpFlow(max: number): boolean { return this.tryIncrement(H_UDP_FLOWS, Math.min(capOf(max), this.flowRoom())); }
   addUdpFlows(delta: number): number { return Atomics.add(this.i32, H_UDP_FLOWS, delta) + delta; }
   udpFlows(): number { return Atomics.load(this.i32, H_UDP_FLOWS); }
-  private tryIncrement(at: number, max: number): boolean {
-    if (max <= 0) { Atomics.add(this.i32, at, 1); return true; }
+  private tryIncrement(at: number, cap: number): boolean {
+    if (cap === Infinity) { Atomics.add(this.i32, at, 1); return true; }
     for (;;) {
       const v = Atomics.load(this.i32, at);
-      if (v >= max) return false;
+      if (v >= cap) return false;
       if (Atomics.compareExchange(this.i32, at, v, v + 1) === v) return true;
     }
   }
@@ -185,6 +191,28 @@ export class EndpointTable extends EndpointTableMetrics {
   }
 
   globalActive(): number { return Atomics.load(this.i32, H_GLOBAL_ACTIVE); }
+
+  // ---- the descriptor room that connections and UDP flows share ----
+  // The two admissions each read the other's count, so two workers admitting at the same instant
+  // (one a connection, one a flow) can together take up to two descriptors more than the room:
+  // a few per worker at most, inside the budget's per-worker reserve. Each count itself stays exact
+  // (its CAS loop).
+
+  /** Main thread: descriptors connections and flows may hold now (negative: no limit). SC store;
+   *  admissions after it see the new room. */
+  setDescriptorRoom(room: number): void { Atomics.store(this.i32, H_FD_ROOM, room); }
+  descriptorRoom(): number { return Atomics.load(this.i32, H_FD_ROOM); }
+  /** Proxied connections the room allows in all beside the live UDP flows (two descriptors each);
+   *  Infinity without a limit. */
+  connectionRoom(): number {
+    const room = Atomics.load(this.i32, H_FD_ROOM);
+    return room < 0 ? Infinity : Math.max(0, Math.floor((room - this.udpFlows()) / 2));
+  }
+  /** UDP flows the room allows in all beside the admitted connections (one descriptor each). */
+  flowRoom(): number {
+    const room = Atomics.load(this.i32, H_FD_ROOM);
+    return room < 0 ? Infinity : Math.max(0, room - 2 * this.globalActive());
+  }
   addGlobalActive(delta: number): number { return Atomics.add(this.i32, H_GLOBAL_ACTIVE, delta) + delta; }
 
   /** Main thread: take back the active counts a dead worker still held (see WorkerLedger), never

@@ -1,13 +1,15 @@
 // The descriptor budget through a real `switchyard serve` run under `ulimit -n 2048` with 2 workers:
 // a Service with 10,000 ports (20,000 listening sockets) is refused before anything is bound, with a
 // 403 that says why, while a connection already proxied keeps flowing and new ones are served; a
-// Service that fits is accepted. A NodePort Service the range cannot hold is a 422 naming the field,
+// Service that fits is accepted. Connections take all the room the listeners leave, and no more. A NodePort Service the range cannot hold is a 422 naming the field,
 // and leaves nothing allocated behind.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { removeDir, startSwitchyard, type SwitchyardProcess } from '../helpers/switchyard-process.ts';
 import { connectAndGreet, roundTrip, startTcpBackend, type TcpBackend } from '../helpers/tcp-backends.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
+import { waitForValue } from '../helpers/wait-for.ts';
+import type net from 'node:net';
 
 const FD_LIMIT = 2048;
 let sy: SwitchyardProcess;
@@ -65,11 +67,14 @@ subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ port: ${backend.port} }] }
   assert.ok(await roundTrip(fresh.socket, 'new\n'));
   fresh.socket.destroy();
   assert.is((await fetch(`${sy.url}/readyz`)).status, 200);
-  const m = parsePrometheusText(await (await fetch(`${sy.url}/metrics`)).text());
-  // 2048 - 288 kept = 1760: a quarter for listeners (2 workers: 220 of them), then of the 1320 left a
-  // third for UDP flows (one socket each) and the rest for connections (two each).
-  assert.equal([sampleValue(m, 'switchyard_listener_budget'), sampleValue(m, 'switchyard_udp_flow_budget'), sampleValue(m, 'switchyard_connection_budget')],
-    [220, 440, 440]);
+  // 2048 - 288 kept = 1760 shared: listeners at most half of it (2 workers: 440 of them); the one
+  // listener needed holds 2, which leaves 1758 for UDP flows (one socket each) and connections
+  // (two each), once the two above are closed.
+  const m = await waitForValue('the closed connections released', async () => {
+    const now = parsePrometheusText(await (await fetch(`${sy.url}/metrics`)).text());
+    return sampleValue(now, 'switchyard_udp_flow_budget') === 1758 ? now : undefined;
+  });
+  assert.equal([sampleValue(m, 'switchyard_listener_budget'), sampleValue(m, 'switchyard_connection_budget')], [440, 879]);
   assert.is(sampleValue(m, 'switchyard_listeners_needed'), 1);
   assert.is(sampleValue(m, 'process_max_fds'), FD_LIMIT);
   assert.ok(sampleValue(m, 'process_open_fds') < FD_LIMIT);
@@ -77,6 +82,31 @@ subsets: [{ addresses: [{ ip: 127.0.0.1 }], ports: [{ port: ${backend.port} }] }
   // What fits is accepted and served.
   const small = await sy.cli(['apply', '-f', '-'], service('small', 10));
   assert.is(small.code, 0, small.stderr);
+});
+
+test('connections take what the listeners leave of the room, past any fixed share; one more is refused', async () => {
+  const ip = JSON.parse((await sy.cli(['get', 'svc', 'echo', '-o', 'json'])).stdout).spec.clusterIP;
+  const metric = async (name: string) => sampleValue(parsePrometheusText(await (await fetch(`${sy.url}/metrics`)).text()), name);
+  // 11 listeners needed now (echo and small's 10), 22 descriptors: (1760 - 22) / 2 connections.
+  assert.is(await metric('switchyard_listeners_needed'), 11);
+  const room = await metric('switchyard_connection_budget');
+  assert.is(room, 869);
+  const held: net.Socket[] = [];
+  try {
+    for (let i = 0; i < room; i += 100) {
+      const batch = await Promise.all(Array.from({ length: Math.min(100, room - i) }, () => connectAndGreet(ip, 7600)));
+      held.push(...batch.map((c) => c.socket));
+    }
+    assert.is(held.length, room, 'every connection the room holds is served (a fixed third of it used to be the cap)');
+    const extra = await connectAndGreet(ip, 7600, 3000).then((c) => { held.push(c.socket); return 'served'; }, () => 'refused');
+    assert.is(extra, 'refused', 'one more than the room holds');
+    assert.is(await metric('switchyard_udp_flow_budget'), 0, 'and no descriptor is left for a UDP flow');
+    assert.ok(await roundTrip(held[0], 'still\n'), 'the held connections flow on');
+    assert.is((await fetch(`${sy.url}/readyz`)).status, 200, 'the process is not out of descriptors: the reserve holds');
+  } finally {
+    for (const s of held) s.destroy();
+  }
+  await waitForValue('the room back', async () => ((await metric('switchyard_udp_flow_budget')) === 1738 ? true : undefined));
 });
 
 test('a NodePort Service the range cannot hold is a 422 naming the field; nothing is left allocated', async () => {

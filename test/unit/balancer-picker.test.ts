@@ -68,6 +68,21 @@ test('tryAdmit: global limit first, then the Service port limit; release frees b
   assert.equal([s.table.portActive(s.index), s.table.globalActive()], [2, 3]);
 });
 
+test('the descriptor room: connections (two each) and UDP flows (one each) share it; the caps still hold', () => {
+  const s = setup(opts());
+  s.table.setDescriptorRoom(7);
+  assert.equal([s.picker.tryAdmit(s.index, 0), s.picker.tryAdmit(s.index, 0), s.picker.tryAdmit(s.index, 0)], ['ok', 'ok', 'ok']);
+  assert.is(s.picker.tryAdmit(s.index, 0), 'global', 'three connections hold 6 of 7');
+  assert.is(s.picker.tryAdmitFlow(s.index, 0), true, 'one descriptor left: a flow fits');
+  assert.is(s.picker.tryAdmitFlow(s.index, 0), false);
+  s.picker.release(s.index);
+  assert.equal([s.table.connectionRoom(), s.table.flowRoom()], [3, 3], 'a connection closed: room for 3 in all beside the flow, or 3 flows beside the 2 connections');
+  assert.is(s.picker.tryAdmit(s.index, 2), 'global', '--max-connections 2 is lower than the room');
+  assert.is(s.picker.tryAdmitFlow(s.index, 1), false, '--max-udp-flows 1 is lower than the room');
+  s.table.setDescriptorRoom(-1);
+  assert.equal([s.table.connectionRoom(), s.picker.tryAdmit(s.index, 0), s.picker.tryAdmitFlow(s.index, 0)], [Infinity, 'ok', true], 'no limit');
+});
+
 test('the Cluster policy: ready endpoints; when none is ready, serving-and-terminating ones; never the rest', () => {
   const a = ep(0);
   const b = ep(1, { ready: false, serving: true, terminating: true });

@@ -29,7 +29,7 @@ test('a worker view attached to the buffer reads the header sizes and sees the s
   assert.equal([t.refusals(2, 'sourceRange'), t.refusals(2, 'noEndpoints'), t.portTotalConnections(2)], [1, 0, 1]);
 });
 
-test('layout version 6, word by word: moving any word needs a new VERSION', () => {
+test('layout version 7, word by word: moving any word needs a new VERSION', () => {
   // Sizes 10 slots, 3 Service ports, 64 affinity entries, 4 worker rows. Int32 region: header 16,
   // slot states at 16 (one word each, 12 words to keep 16-byte alignment), slot records at 28
   // (stride 4), ports at 68 (stride 4), affinity at 80 (stride 10), 720 words. BigInt64 region from
@@ -38,7 +38,7 @@ test('layout version 6, word by word: moving any word needs a new VERSION', () =
   assert.is(t.buffer.byteLength, 720 * 4 + 269 * 8);
   const i32 = new Int32Array(t.buffer, 0, 720);
   const i64 = new BigInt64Array(t.buffer, 720 * 4);
-  assert.equal([...i32.subarray(0, 10)], [0x53594554, 6, 10, 3, 64, 0, 0, 4, 0, 0]);
+  assert.equal([...i32.subarray(0, 11)], [0x53594554, 7, 10, 3, 64, 0, 0, 4, 0, 0, -1], 'header; the descriptor room starts unlimited');
   t.updateFlags(9, READY | SERVING, 0);
   t.setWeight(9, 7);
   t.slotOpened(9);
@@ -62,6 +62,10 @@ test('layout version 6, word by word: moving any word needs a new VERSION', () =
   assert.ok(t.tryAddUdpFlow(2));
   assert.ok(!t.tryAddUdpFlow(2), '--max-udp-flows is exact');
   assert.equal([i32[76], i32[77], i32[5], i32[8], i32[9]], [1, 1, 1, 2, 2], 'cursor, port active, global active, state epoch, UDP flows');
+  t.setDescriptorRoom(4);
+  assert.is(i32[10], 4, 'the descriptor room');
+  assert.ok(!t.tryAddGlobalActive(0), 'one connection and two flows hold all four');
+  t.setDescriptorRoom(-1);
   assert.ok(t.rememberAffinity(1, addr('10.1.2.3'), 3, 5, 100, 10));
   const used = [...Array(64).keys()].filter((e) => i32[80 + e * 10] !== 0);
   assert.is(used.length, 1);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { descriptorReadiness, planDescriptorBudget, readOpenFileLimit, READY_MARGIN } from '../../src/server/descriptor-budget.ts';
+import { descriptorReadiness, planDescriptorBudget, readOpenFileLimit, READY_MARGIN, trafficRoom } from '../../src/server/descriptor-budget.ts';
 import { listenersNeeded } from '../../src/proxy/listener-budget.ts';
 import type { Service } from '../../src/model/types.ts';
 
@@ -8,31 +8,30 @@ const plan = (limit: number | undefined, more: Partial<Parameters<typeof planDes
   planDescriptorBudget({ limit, workers: 2, accept: 'reuseport', udpSockets: 'per-worker', maxListeners: 0, maxConnections: 0, maxUdpFlows: 0, ...more });
 const code = (fn: () => unknown) => { try { fn(); return 'none'; } catch (e) { return `${(e as { code?: string }).code}: ${(e as Error).message}`; } };
 
-test('derived from the limit: a reserve, a quarter of the rest for listeners, a third of what is left for UDP flows, connections the rest', () => {
+test('derived from the limit: a reserve, and a room listeners, connections and flows share; listeners at most half of it', () => {
   const b = plan(20_000);
-  assert.equal([b.reserved, b.perListener, b.maxListeners, b.maxUdpFlows, b.maxConnections], [288, 2, 2464, 4928, 4928]);
-  assert.ok(b.reserved + b.maxListeners * b.perListener + 2 * b.maxConnections + b.maxUdpFlows <= 20_000);
-  assert.match(b.summary, 'open-file limit 20000 (ulimit -n): up to 2464 listeners (2 descriptors each), 4928 proxied connections (2 each) and 4928 UDP flows (1 each)');
+  assert.equal([b.reserved, b.room, b.perListener, b.maxListeners, b.maxConnections, b.maxUdpFlows], [288, 19_712, 2, 4928, 0, 16_384]);
+  assert.match(b.summary, 'open-file limit 20000 (ulimit -n): 288 kept for the process; the other 19712 shared as they are used by listeners (at most 4928, 2 descriptors each');
+  assert.match(b.summary, 'proxied connections (2 each: up to 9856 without listeners or flows)');
   // A listener costs what the protocol costing most takes: transfer binds TCP once, but per-worker UDP sockets are one per worker.
   assert.equal([plan(20_000, { accept: 'transfer' }).perListener, plan(20_000, { accept: 'transfer', udpSockets: 'single' }).perListener], [2, 1]);
-  const t = plan(20_000, { accept: 'transfer', udpSockets: 'single' });
-  assert.equal([t.maxListeners, t.maxUdpFlows, t.maxConnections], [4928, 4928, 4928]);
-  assert.is(plan(1_000_000).maxUdpFlows, 16_384, 'flows are capped at the default however large the limit');
+  assert.is(plan(20_000, { accept: 'transfer', udpSockets: 'single' }).maxListeners, 9856);
   const u = plan(undefined, { maxConnections: 5 });
-  assert.equal([u.maxListeners, u.maxConnections, u.maxUdpFlows], [0, 5, 16_384]);
+  assert.equal([u.room, u.maxListeners, u.maxConnections, u.maxUdpFlows], [-1, 0, 5, 16_384]);
 });
 
-test('explicit settings are kept when they fit and refused with SY_FD_BUDGET when they cannot', () => {
-  const b = plan(4096, { maxListeners: 100, maxConnections: 1000 });
-  assert.equal([b.maxListeners, b.maxConnections, b.maxUdpFlows], [100, 1000, 4096 - 288 - 200 - 2000], 'flows take what connections leave');
-  const f = plan(4096, { maxListeners: 100, maxUdpFlows: 1000 });
-  assert.equal([f.maxUdpFlows, f.maxConnections], [1000, Math.floor((4096 - 288 - 200 - 1000) / 2)], 'connections take what flows leave');
-  assert.equal([plan(4096, { maxListeners: 100, maxConnections: 1000, maxUdpFlows: 1608 }).maxUdpFlows], [1608], 'both, exactly fitting');
+test('the traffic room: what the stored Services\' listeners leave; no limit stays no limit', () => {
+  const b = plan(20_000);
+  assert.equal([trafficRoom(b, 0), trafficRoom(b, 10), trafficRoom(b, 20_000)], [19_712, 19_692, 0]);
+  assert.is(trafficRoom(plan(undefined), 10), -1);
+});
+
+test('explicit settings are kept when they fit the room alone and refused with SY_FD_BUDGET when they cannot', () => {
+  const b = plan(4096, { maxListeners: 100, maxConnections: 1000, maxUdpFlows: 3000 });
+  assert.equal([b.maxListeners, b.maxConnections, b.maxUdpFlows], [100, 1000, 3000], 'together more than the room: they share it as used');
   assert.match(code(() => plan(4096, { maxListeners: 5000 })), /^SY_FD_BUDGET: --max-listeners 5000 needs 10000 descriptors .*ulimit -n/);
   assert.match(code(() => plan(4096, { maxConnections: 5000 })), /^SY_FD_BUDGET: --max-connections 5000 needs 10000 descriptors/);
   assert.match(code(() => plan(4096, { maxUdpFlows: 5000 })), /^SY_FD_BUDGET: --max-udp-flows 5000 needs 5000 descriptors \(one socket per flow\)/);
-  assert.match(code(() => plan(4096, { maxListeners: 100, maxConnections: 1000, maxUdpFlows: 1609 })),
-    /^SY_FD_BUDGET: --max-connections 1000 and --max-udp-flows 1609 need 3609 descriptors \(two per connection, one per flow\) but only 3608 are left/);
   assert.match(code(() => plan(256)), /^SY_FD_BUDGET: the open-file limit \(256, ulimit -n\) leaves nothing/);
 });
 
