@@ -127,13 +127,26 @@ export function createDnsAnswerer(o: DnsAnswererOptions): DnsAnswerer {
   const ra = o.forwarding ? 0x80 : 0;
   const apexKey = wireKey(zone.zone);
   const soaNode = () => zone.node(wireKey(zone.zone));
-  let soaCache: { version: number; rr: Buffer | undefined } = { version: -1, rr: undefined };
-  const soaRecord = (): Buffer | undefined => {
+  const v4ReverseKey = wireKey('in-addr.arpa');
+  // The cluster zone's SOA, and the same one owned by the reverse zone a denied reverse name lies
+  // in (CoreDNS serves `in-addr.arpa` and `ip6.arpa` as zones of their own), re-encoded when the
+  // zone changes.
+  let soaCache: { version: number; rr?: Buffer; v4?: Buffer; v6?: Buffer } = { version: -1 };
+  const soaRecords = () => {
     if (soaCache.version !== zone.version) {
       const soa = soaNode()?.records.find((r) => r.type === 'SOA');
-      soaCache = { version: zone.version, rr: soa ? encodeRecord(soa, ttl) : undefined };
+      soaCache = soa ? {
+        version: zone.version, rr: encodeRecord(soa, ttl),
+        v4: encodeRecord({ ...soa, name: 'in-addr.arpa' }, ttl), v6: encodeRecord({ ...soa, name: 'ip6.arpa' }, ttl),
+      } : { version: zone.version };
     }
-    return soaCache.rr;
+    return soaCache;
+  };
+  const soaRecord = (): Buffer | undefined => soaRecords().rr;
+  /** The SOA that lets a resolver cache the denial of `key`: the cluster zone's or a reverse zone's. */
+  const denialSoa = (key: string): Buffer | undefined => {
+    const c = soaRecords();
+    return key.endsWith(apexKey) ? c.rr : key.endsWith(v4ReverseKey) ? c.v4 : c.v6;
   };
 
   function prepare(node: ZoneNode, qtype: number): Prepared {
@@ -180,9 +193,8 @@ export function createDnsAnswerer(o: DnsAnswererOptions): DnsAnswerer {
   }
 
   /** A response with no answers built for this query alone (NXDOMAIN, REFUSED, errors). */
-  function bare(msg: Uint8Array, rcode: number, prefix: number, soa: boolean): Buffer {
+  function bare(msg: Uint8Array, rcode: number, prefix: number, authority?: Buffer): Buffer {
     const qlen = q.questionEnd > 0 ? q.questionEnd - HEADER_BYTES : 0;
-    const authority = soa ? soaRecord() : undefined;
     const edns = q.edns && q.questionEnd > 0;
     const size = prefix + HEADER_BYTES + qlen + (authority?.length ?? 0) + (edns ? OPT_RR.length : 0);
     const out = Buffer.allocUnsafe(size);
@@ -218,7 +230,7 @@ export function createDnsAnswerer(o: DnsAnswererOptions): DnsAnswerer {
       const status = readQuery(msg, len, q, scratch);
       if (status === QUERY_DROP) return undefined;
       count(q.qtype, RCODE_SERVFAIL);
-      return bare(msg, RCODE_SERVFAIL, prefix, false);
+      return bare(msg, RCODE_SERVFAIL, prefix);
     },
     answer(msg, len, tcp, prefix) {
       const status = readQuery(msg, len, q, scratch);
@@ -226,14 +238,14 @@ export function createDnsAnswerer(o: DnsAnswererOptions): DnsAnswerer {
       if (status === QUERY_FORMERR || status === QUERY_NOTIMP) {
         const rcode = status === QUERY_FORMERR ? RCODE_FORMERR : RCODE_NOTIMP;
         count(q.questionEnd ? q.qtype : 0, rcode);
-        return bare(msg, rcode, prefix, false);
+        return bare(msg, rcode, prefix);
       }
       if (status !== QUERY_OK) return undefined;
-      if (q.edns && q.ednsVersion > 0) { count(q.qtype, RCODE_BADVERS); return bare(msg, RCODE_BADVERS, prefix, false); }
-      if (q.qtype === TYPE_OPT) { count(q.qtype, RCODE_FORMERR); return bare(msg, RCODE_FORMERR, prefix, false); }
+      if (q.edns && q.ednsVersion > 0) { count(q.qtype, RCODE_BADVERS); return bare(msg, RCODE_BADVERS, prefix); }
+      if (q.qtype === TYPE_OPT) { count(q.qtype, RCODE_FORMERR); return bare(msg, RCODE_FORMERR, prefix); }
       if ((q.qclass !== CLASS_IN && q.qclass !== CLASS_ANY) || q.qtype === QTYPE_AXFR || q.qtype === QTYPE_IXFR) {
         count(q.qtype, RCODE_REFUSED);
-        return bare(msg, RCODE_REFUSED, prefix, false);
+        return bare(msg, RCODE_REFUSED, prefix);
       }
       // One short string per query: the map key. Everything else is copied, not allocated.
       const key = scratch.toString('latin1', 0, q.nameBytes);
@@ -241,12 +253,11 @@ export function createDnsAnswerer(o: DnsAnswererOptions): DnsAnswerer {
       if (node === undefined) {
         if (zone.isAuthoritative(key)) {
           count(q.qtype, RCODE_NXDOMAIN);
-          // The cluster zone's SOA lets resolvers cache the denial; a reverse name is not under it.
-          return bare(msg, RCODE_NXDOMAIN, prefix, key.endsWith(apexKey));
+          return bare(msg, RCODE_NXDOMAIN, prefix, denialSoa(key));
         }
         if (o.forwarding) return FORWARD;
         count(q.qtype, RCODE_REFUSED);
-        return bare(msg, RCODE_REFUSED, prefix, false);
+        return bare(msg, RCODE_REFUSED, prefix);
       }
       let answers = node.answers as Map<number, Prepared> | undefined;
       if (answers === undefined) node.answers = answers = new Map();
