@@ -13,25 +13,28 @@ function bad(message: string): ApiError {
   return badRequest('SY_BAD_DELETE_OPTIONS', message);
 }
 
-/** A body field if the body has it, else the query parameter (as a string), else undefined. */
-function option(body: Record<string, unknown>, query: URLSearchParams, name: string): unknown {
-  if (body[name] !== undefined && body[name] !== null) return body[name];
-  return query.get(name) ?? undefined;
+const present = (v: unknown) => v !== undefined && v !== null;
+
+function gracePeriod(body: Record<string, unknown>, query: URLSearchParams): number | undefined {
+  const v = body.gracePeriodSeconds;
+  if (present(v)) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw bad(`gracePeriodSeconds: ${JSON.stringify(v)} is not an integer`);
+    return v;
+  }
+  const q = query.get('gracePeriodSeconds');
+  if (q === null) return undefined;
+  if (!/^-?\d+$/.test(q)) throw bad(`gracePeriodSeconds: ${JSON.stringify(q)} is not an integer`);
+  return Number(q);
 }
 
-function gracePeriod(v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw bad(`gracePeriodSeconds: ${JSON.stringify(v)} is not an integer`);
-  return n;
-}
-
-function orphanDependents(v: unknown): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === 'boolean') return v;
+function orphanDependents(body: Record<string, unknown>, query: URLSearchParams): boolean | undefined {
+  if (present(body.orphanDependents)) {
+    if (typeof body.orphanDependents !== 'boolean') throw bad(`orphanDependents: ${JSON.stringify(body.orphanDependents)} is not a boolean`);
+    return body.orphanDependents;
+  }
   // A query boolean as apimachinery reads it: "0" and "false" are false, anything else true.
-  if (typeof v === 'string') return !['0', 'false'].includes(v.toLowerCase());
-  throw bad(`orphanDependents: ${JSON.stringify(v)} is not a boolean`);
+  const v = query.get('orphanDependents');
+  return v === null ? undefined : !['0', 'false'].includes(v.toLowerCase());
 }
 
 /**
@@ -40,11 +43,11 @@ function orphanDependents(v: unknown): boolean | undefined {
  * when it has it, else from the query.
  */
 export function deleteOptionsOf(query: URLSearchParams, body: Record<string, unknown>): DeleteOptions {
-  if (body.dryRun !== undefined && body.dryRun !== null && !Array.isArray(body.dryRun)) throw bad('dryRun: must be a list of strings');
+  if (present(body.dryRun) && !Array.isArray(body.dryRun)) throw bad('dryRun: must be a list of strings');
   const dryRun = parseDryRun([...query.getAll('dryRun'), ...(Array.isArray(body.dryRun) ? body.dryRun : [])]);
-  gracePeriod(option(body, query, 'gracePeriodSeconds'));
-  const policy = option(body, query, 'propagationPolicy');
-  const orphan = orphanDependents(option(body, query, 'orphanDependents'));
+  gracePeriod(body, query);
+  const policy = present(body.propagationPolicy) ? body.propagationPolicy : query.get('propagationPolicy') ?? undefined;
+  const orphan = orphanDependents(body, query);
   const errors: FieldError[] = [];
   if (orphan !== undefined && policy !== undefined) errors.push(invalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'));
   if (policy !== undefined && !POLICIES.includes(policy as string)) errors.push(notSupported('propagationPolicy', policy, [...POLICIES, 'nil']));
