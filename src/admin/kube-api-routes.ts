@@ -1,6 +1,6 @@
 // The Kubernetes API's own routes on the admin server: /version, discovery (/api, /apis, per
 // group-version), OpenAPI v3 (/openapi/v3 and one document per group-version) and the resources
-// (serve-resource.ts). Main thread.
+// (serve-resource.ts, and serve-delete-collection.ts for DELETE on a collection). Main thread.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { aggregatedDiscovery, AGGREGATED_DISCOVERY_TYPE, apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from '../api/discovery-documents.ts';
 import { openApiDocuments, openApiIndex } from '../api/openapi-document.ts';
@@ -10,6 +10,7 @@ import { ApiError } from '../model/api-error.ts';
 import type { ListPages } from './list-pages.ts';
 import { wantsAggregatedDiscovery } from './negotiate.ts';
 import { allowedMethods, resolveResourcePath } from './resource-path.ts';
+import { serveDeleteCollection } from './serve-delete-collection.ts';
 import { serveResource } from './serve-resource.ts';
 import type { WatchOptions } from './serve-watch.ts';
 import { methodNotAllowed, sendJson } from './send-json.ts';
@@ -94,9 +95,10 @@ export async function serveKubeApi(c: KubeApiContext, req: IncomingMessage, res:
   if (!path) return false;
   const methods = allowedMethods(path);
   if (!methods.includes(method)) throw c.withAllow(methodNotAllowed(method, pathname, methods), methods);
-  await serveResource({
+  const request = {
     control: c.control, method, path, query: url.searchParams, req, res, pages: c.pages, watch: c.watch, now: c.now,
     body: () => c.readBody(req),
-  });
+  };
+  await (method === 'DELETE' && path.name === undefined ? serveDeleteCollection(request) : serveResource(request));
   return true;
 }

@@ -78,10 +78,15 @@ export function resolveResourcePath(pathname: string): ResourcePath | undefined 
   return undefined;
 }
 
-/** Methods a path accepts: read-only resources and cross-namespace collections only read. */
+/**
+ * Methods a path accepts: read-only resources and cross-namespace collections only read (upstream
+ * routes neither POST nor deletecollection there); a namespaced collection takes DELETE where the
+ * resource publishes `deletecollection`.
+ */
 export function allowedMethods(p: ResourcePath): string[] {
   const writable = p.info.verbs.includes('create');
   const collection = p.name === undefined;
   if (!writable || p.watchPrefix || (collection && p.info.namespaced && p.namespace === undefined)) return ['GET', 'HEAD'];
-  return collection ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'];
+  if (!collection) return ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'];
+  return p.info.verbs.includes('deletecollection') ? ['GET', 'HEAD', 'POST', 'DELETE'] : ['GET', 'HEAD', 'POST'];
 }

@@ -8,7 +8,7 @@ import type { ControlPlaneApi } from '../control/control-plane-api.ts';
 import { ApiError, badRequest, invalidError, notFoundError } from '../model/api-error.ts';
 import { forbidden } from '../model/field-errors.ts';
 import type { ApiObject } from '../model/types.ts';
-import type { ListPages } from './list-pages.ts';
+import type { ListPages, Page } from './list-pages.ts';
 import { queryBool, queryInt, queryResourceVersion, wantsTable } from './negotiate.ts';
 import { parseSelector, selectorMatches, type Requirement } from './parse-selector.ts';
 import type { ResourcePath } from './resource-path.ts';
@@ -97,7 +97,9 @@ function checkReadVersion(r: ResourceRequest): void {
   }
 }
 
-function serveList(r: ResourceRequest): void {
+/** The page a list names (selectors, limit, continue), after the checks upstream's ListOptions
+ *  validation makes; shared by list and deletecollection. */
+export function listPage(r: ResourceRequest): Page {
   const { path } = r;
   if (queryBool(r.query, 'sendInitialEvents')) {
     throw invalidError('ListOptions', '', [forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list')]);
@@ -106,13 +108,23 @@ function serveList(r: ResourceRequest): void {
   const filter = selectorOf(r);
   const limit = queryInt(r.query, 'limit');
   const token = r.query.get('continue');
-  const page = token
+  return token
     ? r.pages.next(token, limit)
     : r.pages.first(r.control.published.list(path.kind, filter.namespace).filter(filter.matches), String(r.control.published.revision()), limit);
-  const metadata = {
+}
+
+/** A list's metadata: its resourceVersion and, when more pages follow, how to get them. */
+export function listMeta(page: Page): Record<string, unknown> {
+  return {
     resourceVersion: page.resourceVersion,
     ...(page.continue ? { continue: page.continue, remainingItemCount: page.remainingItemCount } : {}),
   };
+}
+
+function serveList(r: ResourceRequest): void {
+  const { path } = r;
+  const page = listPage(r);
+  const metadata = listMeta(page);
   if (wantsTable(r.req.headers.accept)) {
     const table = buildTable(path.kind, page.items, r.now(), includeObject(r.query));
     sendJson(r.res, 200, { ...table, metadata });

@@ -4,8 +4,9 @@
 // about in `Warning` headers, or ignored). Main thread.
 import type { PatchType } from '../control/control-plane-api.ts';
 import { ApiError, badRequest } from '../model/api-error.ts';
-import { formatFieldError, notSupported } from '../model/field-errors.ts';
+import { deleteOptionsOf } from './delete-options.ts';
 import { queryBool } from './negotiate.ts';
+import { parseDryRun } from './parse-dry-run.ts';
 import { mediaType, parseRequestBody, tooDeep } from './parse-request-body.ts';
 import { nestsDeeperThan } from '../model/nesting-depth.ts';
 import type { ResourcePath } from './resource-path.ts';
@@ -18,14 +19,6 @@ const PATCH_TYPES: Record<string, PatchType> = {
   'application/strategic-merge-patch+json': 'strategic',
   'application/apply-patch+yaml': 'apply',
 };
-
-/** `dryRun` values: only `All` is defined; any value present means a dry run. */
-export function parseDryRun(values: unknown[]): boolean {
-  for (const v of values) {
-    if (v !== 'All') throw badRequest('SY_BAD_DRY_RUN', `dryRun: ${formatFieldError(notSupported('dryRun', v, ['All'])).slice('dryRun: '.length)}`);
-  }
-  return values.length > 0;
-}
 
 function fieldValidation(query: URLSearchParams): 'Strict' | 'Warn' | 'Ignore' {
   const v = query.get('fieldValidation') ?? 'Warn';
@@ -98,14 +91,8 @@ export async function serveWrite(r: ResourceRequest): Promise<void> {
   const ns = path.namespace ?? '';
   if (method === 'DELETE') {
     const buf = await r.body();
-    let opts: Record<string, unknown> = {};
-    if (buf.length > 0) {
-      const parsed = parseRequestBody(buf, r.req.headers['content-type'] ?? 'application/json');
-      opts = parsed;
-    }
-    const dryRun = parseDryRun([...query.getAll('dryRun'), ...(Array.isArray(opts.dryRun) ? opts.dryRun : [])]);
-    const pre = (opts.preconditions ?? {}) as { uid?: string; resourceVersion?: string };
-    const deleted = await control.delete(path.kind, ns, path.name!, { dryRun, preconditions: pre });
+    const body = buf.length > 0 ? parseRequestBody(buf, r.req.headers['content-type'] ?? 'application/json') : {};
+    const deleted = await control.delete(path.kind, ns, path.name!, deleteOptionsOf(query, body));
     sendJson(r.res, 200, deleted);
     return;
   }

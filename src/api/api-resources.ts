@@ -23,15 +23,17 @@ export interface ApiResource {
   schema: Schema;
 }
 
-const ALL_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+/** The writable kinds' verbs; `deletecollection` is DELETE on a namespaced collection path. */
+const WRITABLE_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export const API_RESOURCES: ApiResource[] = [
-  { kind: 'Service', resource: 'services', singular: 'service', group: '', version: 'v1', apiVersion: 'v1', namespaced: true, verbs: ALL_VERBS, shortNames: ['svc'], categories: ['all'], schema: service },
-  { kind: 'Endpoints', resource: 'endpoints', singular: 'endpoints', group: '', version: 'v1', apiVersion: 'v1', namespaced: true, verbs: ALL_VERBS, shortNames: ['ep'], schema: endpoints },
-  { kind: 'Pod', resource: 'pods', singular: 'pod', group: '', version: 'v1', apiVersion: 'v1', namespaced: true, verbs: ALL_VERBS, shortNames: ['po'], categories: ['all'], schema: pod },
+  { kind: 'Service', resource: 'services', singular: 'service', group: '', version: 'v1', apiVersion: 'v1', namespaced: true, verbs: WRITABLE_VERBS, shortNames: ['svc'], categories: ['all'], schema: service },
+  { kind: 'Endpoints', resource: 'endpoints', singular: 'endpoints', group: '', version: 'v1', apiVersion: 'v1', namespaced: true, verbs: WRITABLE_VERBS, shortNames: ['ep'], schema: endpoints },
+  { kind: 'Pod', resource: 'pods', singular: 'pod', group: '', version: 'v1', apiVersion: 'v1', namespaced: true, verbs: WRITABLE_VERBS, shortNames: ['po'], categories: ['all'], schema: pod },
   { kind: 'Event', resource: 'events', singular: 'event', group: '', version: 'v1', apiVersion: 'v1', namespaced: true, verbs: ['get', 'list', 'watch'], shortNames: ['ev'], schema: event },
-  { kind: 'Namespace', resource: 'namespaces', singular: 'namespace', group: '', version: 'v1', apiVersion: 'v1', namespaced: false, verbs: ALL_VERBS, shortNames: ['ns'], schema: namespace },
-  { kind: 'EndpointSlice', resource: 'endpointslices', singular: 'endpointslice', group: 'discovery.k8s.io', version: 'v1', apiVersion: 'discovery.k8s.io/v1', namespaced: true, verbs: ALL_VERBS, schema: endpointSlice },
+  // Upstream deletes a namespace's contents with the namespace, never namespaces by collection.
+  { kind: 'Namespace', resource: 'namespaces', singular: 'namespace', group: '', version: 'v1', apiVersion: 'v1', namespaced: false, verbs: WRITABLE_VERBS.filter((v) => v !== 'deletecollection'), shortNames: ['ns'], schema: namespace },
+  { kind: 'EndpointSlice', resource: 'endpointslices', singular: 'endpointslice', group: 'discovery.k8s.io', version: 'v1', apiVersion: 'discovery.k8s.io/v1', namespaced: true, verbs: WRITABLE_VERBS, schema: endpointSlice },
   // Read-only: the leader publishes it from its etcd election, which is the lock.
   { kind: 'Lease', resource: 'leases', singular: 'lease', group: 'coordination.k8s.io', version: 'v1', apiVersion: 'coordination.k8s.io/v1', namespaced: true, verbs: ['get', 'list', 'watch'], schema: lease },
 ];

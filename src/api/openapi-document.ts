@@ -47,6 +47,16 @@ const WRITE_PARAMS = [
   param('fieldValidation', 'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields. Valid values are: Ignore, Warn, Strict (the default).'),
 ];
 
+const SELECTOR_PARAMS = [
+  param('labelSelector', 'A selector to restrict the list of returned objects by their labels.'),
+  param('fieldSelector', 'A selector to restrict the list of returned objects by their fields.'),
+];
+const DELETE_PARAMS = [
+  param('dryRun', 'When present, indicates that modifications should not be persisted.'),
+  param('gracePeriodSeconds', 'Accepted; deletion is immediate.'),
+  param('propagationPolicy', 'Foreground, Background or Orphan; accepted, nothing has dependents to collect.'),
+];
+
 function operations(group: string, version: string): Obj {
   const paths: Obj = {};
   const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
@@ -58,8 +68,15 @@ function operations(group: string, version: string): Obj {
     const op = (action: string, extra: Obj = {}) => ({ 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, responses: { 200: { description: 'OK', ...json(type) } }, ...extra });
     const writes = r.verbs.includes('create');
     paths[collection] = {
-      get: op('list', { parameters: [param('labelSelector', 'A selector to restrict the list of returned objects by their labels.'), param('fieldSelector', 'A selector to restrict the list of returned objects by their fields.'), param('watch', 'Watch for changes to the described resources.')] }),
+      get: op('list', { parameters: [...SELECTOR_PARAMS, param('watch', 'Watch for changes to the described resources.')] }),
       ...(writes ? { post: op('post', { parameters: WRITE_PARAMS, requestBody: json(type) }) } : {}),
+      ...(r.verbs.includes('deletecollection') ? {
+        delete: op('deletecollection', {
+          parameters: [...SELECTOR_PARAMS, ...DELETE_PARAMS],
+          // The list of the deleted objects, in the list kind.
+          responses: { 200: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } },
+        }),
+      } : {}),
     };
     paths[`${collection}/{name}`] = {
       get: op('get'),
@@ -70,7 +87,7 @@ function operations(group: string, version: string): Obj {
           requestBody: { content: Object.fromEntries(['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json']
             .map((t) => [t, { schema: { type: 'object' } }])) },
         }),
-        delete: op('delete', { parameters: [param('dryRun', 'When present, indicates that modifications should not be persisted.')] }),
+        delete: op('delete', { parameters: DELETE_PARAMS }),
       } : {}),
     };
   }

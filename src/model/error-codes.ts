@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   SY_APPLY_CONFLICT: "A server-side apply would change fields another field manager owns with other values; the message lists them: take them over with `kubectl apply --server-side --force-conflicts`, drop them from your manifest, or set them to the current values.",
   SY_BAD_BODY: 'The request body is not one Kubernetes object (a list, a scalar, or metadata without name and namespace): send one object.',
   SY_BAD_CONTINUE: "A list's `continue` token is not one this server handed out: start the list again without it.",
+  SY_BAD_DELETE_OPTIONS: 'The DeleteOptions of a DELETE (its body or query) have a value the Kubernetes API does not define (gracePeriodSeconds not an integer, propagationPolicy other than Foreground, Background or Orphan, or with orphanDependents, preconditions not strings); the message names the option.',
   SY_BAD_DRY_RUN: 'The dryRun query parameter has a value other than `All`.',
   SY_BAD_ENCODING: 'The request body is not valid UTF-8.',
   SY_BAD_FLAG: 'A `switchyard serve` flag has a value it cannot use; the message names the flag and the form it expects.',

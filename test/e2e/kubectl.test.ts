@@ -100,9 +100,10 @@ test('version and discovery: kubectl sees a 1.32 server with services, endpoints
   const resources = await ok(['api-resources', '-o', 'wide']);
   const byName = new Map(resources.trim().split('\n').slice(1).map((l) => [columns(l)[0], l]));
   // kubectl 1.20 prints the verbs as [create delete …] and no categories.
-  assert.match(byName.get('services') ?? '', /svc\s+v1\s+true\s+Service\s+(create,delete,get,list,patch,update,watch\s+all|\[create delete get list patch update watch\])/);
+  assert.match(byName.get('services') ?? '', /svc\s+v1\s+true\s+Service\s+(create,delete,deletecollection,get,list,patch,update,watch\s+all|\[create delete deletecollection get list patch update watch\])/);
   assert.match(byName.get('endpointslices') ?? '', /discovery\.k8s\.io\/v1\s+true\s+EndpointSlice/);
   for (const r of ['endpoints', 'pods', 'events', 'namespaces']) assert.ok(byName.has(r), `${r} listed`);
+  assert.match(byName.get('namespaces') ?? '', /Namespace\s+(create,delete,get,|\[create delete get )/, 'no deletecollection for namespaces');
   assert.match(byName.get('leases') ?? '', /coordination\.k8s\.io\/v1\s+true\s+Lease/);
   assert.match(await ok(['get', 'ns']), /default\s+Active/);
   // One instance on its own store elects no leader: no Lease (several on etcd: multi-instance-etcd).

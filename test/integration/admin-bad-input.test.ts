@@ -114,13 +114,33 @@ test('unknown paths are 404, wrong methods 405 with Allow', () => unchanged(asyn
   expectStatus(await call('GET', '/nope'), 404);
   expectStatus(await call('GET', '/api/v1/namespaces/default/configmaps'), 404);
   expectStatus(await call('GET', '/api/v1/namespaces/default/services/a/b'), 404);
-  const m = await call('DELETE', SVC_PATH);
+  const m = await call('PUT', SVC_PATH, good('z'));
   expectStatus(m, 405);
-  assert.is(m.headers.allow, 'GET, HEAD, POST');
+  assert.is(m.headers.allow, 'GET, HEAD, POST, DELETE');
   const put = await call('POST', '/api/v1/services', good('z'));
   expectStatus(put, 405);
   assert.is(put.headers.allow, 'GET, HEAD');
+  // Upstream routes deletecollection on namespaced collections only, and has none for namespaces.
+  const everywhere = await call('DELETE', '/api/v1/services');
+  expectStatus(everywhere, 405);
+  assert.is(everywhere.headers.allow, 'GET, HEAD');
+  const namespaces = await call('DELETE', '/api/v1/namespaces');
+  expectStatus(namespaces, 405);
+  assert.is(namespaces.headers.allow, 'GET, HEAD, POST');
+  expectStatus(await call('DELETE', '/api/v1/namespaces/default/events'), 405);
   expectStatus(await call('POST', '/healthz', '{}'), 405);
+}));
+
+test('bad DeleteOptions fail a deletecollection before anything is deleted', () => unchanged(async () => {
+  expectStatus(await call('DELETE', `${SVC_PATH}?propagationPolicy=Sideways`), 422,
+    /^DeleteOptions "" is invalid: propagationPolicy: Unsupported value: "Sideways": supported values: "Background", "Foreground", "Orphan", "nil"$/);
+  expectStatus(await call('DELETE', SVC_PATH, JSON.stringify({ propagationPolicy: 'Background', orphanDependents: true })), 422,
+    /orphanDependents and deletionPropagation cannot be both set/);
+  expectStatus(await call('DELETE', `${SVC_PATH}?gracePeriodSeconds=soon`), 400, /^gracePeriodSeconds: "soon" is not an integer$/);
+  expectStatus(await call('DELETE', SVC_PATH, JSON.stringify({ dryRun: 'All' })), 400, /^dryRun: must be a list of strings$/);
+  expectStatus(await call('DELETE', `${SVC_PATH}?dryRun=Some`), 400, /^dryRun: Unsupported value: "Some"/);
+  expectStatus(await call('DELETE', `${SVC_PATH}?labelSelector=a%20in%20(b`), 400, /^unable to parse requirement/);
+  expectStatus(await call('DELETE', `${SVC_PATH}?fieldSelector=spec.nope%3Dx`), 400, /^field label not supported: spec.nope/);
 }));
 
 test('a body that disagrees with the URL is 400 naming the field', () => unchanged(async () => {
