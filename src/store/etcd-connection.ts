@@ -2,7 +2,8 @@
 // endpoints, TLS (a CA, a client certificate) and user/password authentication, as etcdctl takes
 // them (--endpoints, --cacert, --cert, --key, --user). Main thread, at start-up.
 import { readFileSync } from 'node:fs';
-import type { IOptions } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, handleWhen } from 'cockatiel';
+import { isRecoverableError, type IOptions } from 'etcd3';
 import { StoreError } from './store-error.ts';
 
 export interface EtcdConnection {
@@ -43,6 +44,13 @@ function readPem(file: string, what: string): Buffer {
   }
 }
 
+/** After three failed calls in a row to a member, calls to it are refused at once until this much
+ *  time has passed, then one is let through. The client's default, 5 s, held a member that had come
+ *  back shut out for 5 s more after each failed try: a new leader's campaign and its first writes
+ *  after a quorum loss waited on it. Members here are a round trip away, so one second is plenty to
+ *  keep from hammering one that is down. */
+const MEMBER_RETRY_MS = 1000;
+
 /** The etcd3 client options for `c` (reads the TLS files). */
 export function etcdClientOptions(c: EtcdConnection): IOptions {
   const tls = c.tls;
@@ -52,6 +60,9 @@ export function etcdClientOptions(c: EtcdConnection): IOptions {
     dialTimeout: 3000,
     // Start-up lists every switchyard key in one range; gRPC's 4 MiB default is too small for big sets.
     grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+    faultHandling: {
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: MEMBER_RETRY_MS, breaker: new ConsecutiveBreaker(3) }),
+    },
   };
   if (tls) {
     if (tls.caFile) {

@@ -59,7 +59,16 @@ test('the report file holds the run, and opens with its charts', async () => {
     assert.match(await label('requests') ?? '', /answered now [^;]*, highest [1-9]/);
     assert.match(await label('latency') ?? '', /p99 now [\d.]+ ms/);
     assert.match(await label('cpu') ?? '', /switchyard now [\d.]+, highest [\d.]+; load generator now [\d.]+/);
-    assert.match(await label('connect') ?? '', /p50 now \d/, html.match(/"server":\{[^}]*\}/)?.[0] ?? 'no server data');
+    const connect = await label('connect') ?? '';
+    if (!/p50 now \d/.test(connect)) {
+      // What the report kept, the run's own ticks and everything the server sampled, to see why.
+      const history = await (await fetch(`${sy.url}/status.json?since=0&service=default/nginx-svc`)).json() as { history?: { times: number[]; ports: { series: Record<string, unknown> }[] } };
+      const port = history.history?.ports[0]?.series;
+      assert.unreachable(`${connect}\nreport: ${html.match(/"server":\{[^}]*\}/)?.[0] ?? 'no server data'}\n` +
+        `timeline: ${html.match(/"timeline":\{"startedAt":\d+,"times":\[[^\]]*\]/)?.[0]}\n` +
+        `server times: ${JSON.stringify(history.history?.times.slice(-12))}\nconnections: ${JSON.stringify((port?.connections as unknown[] | undefined)?.slice(-12))}\n` +
+        `connectP50: ${JSON.stringify((port?.connectP50 as unknown[] | undefined)?.slice(-12))}`);
+    }
     assert.is(await page.locator('#spread .share-row').count(), 3);
     assert.ok(await page.locator('#histogram .col').count() >= 2, 'histogram columns');
     assert.match(await page.locator('#limit').innerText(), /^What limited the run: \S/);
