@@ -97,8 +97,9 @@ export function startStatusSampler(src: SamplerSource, o: StatusSamplerOptions =
   const { table } = src;
   let endpointHistories = 0;
   let tick = 0;
-  let lastTime = 0;
-  let lastCpu = 0;
+  // The first sample's rates are over the time since the sampler started.
+  let lastTime = clock();
+  let lastCpu = cpuSeconds();
   let probes: Map<string, string | undefined> | undefined;
   let failing = false;
 
@@ -122,6 +123,14 @@ export function startStatusSampler(src: SamplerSource, o: StatusSamplerOptions =
     return primed && dt > 0 ? round(increase(v, before) / dt, 1000) : NaN;
   }
 
+  /** A port's counters and histograms as they were when its table region was handed to it: zero
+   *  (the sync resets a region before a Service port gets it). So a port's first sample already
+   *  has rates and percentiles: connections in its first second, or the server's, are not lost. */
+  function zeroBaseline(t: PortTrack): void {
+    t.prev.fill(0);
+    t.prevHist = new Map(t.kind.histograms.map((h) => [h, table.histogram(t.index, h).counts.map(() => 0)]));
+  }
+
   function samplePort(p: ReturnType<SamplerSource['sync']['servicePorts']>[number], at: number, dt: number, now: number) {
     const key = `${p.service}|${p.port}`;
     let t = ports.get(key);
@@ -133,18 +142,21 @@ export function startStatusSampler(src: SamplerSource, o: StatusSamplerOptions =
         prev: new Float64Array(kind.series.length),
       };
       ports.set(key, t);
+      zeroBaseline(t);
     }
     // The table region was handed to this port anew: its counters restarted from zero.
-    if (t.index !== p.index) { t.index = p.index; t.primed = false; }
+    if (t.index !== p.index) { t.index = p.index; t.primed = false; zeroBaseline(t); }
     t.seen = tick;
     const { kind } = t;
-    for (let i = 0; i < kind.series.length; i++) t.series[i][at] = rate(kind.series[i], t.index, t.prev, i, t.primed, dt);
+    // Rates and percentiles from the zero baseline on; `primed` (a sample taken before) only decides
+    // whether endpoints seen now are news.
+    for (let i = 0; i < kind.series.length; i++) t.series[i][at] = rate(kind.series[i], t.index, t.prev, i, true, dt);
     const hists = new Map<HistogramName, number[]>();
     for (const h of kind.histograms) hists.set(h, table.histogram(t.index, h).counts);
     for (let q = 0; q < kind.quantiles.length; q++) {
       const src = kind.quantiles[q];
       const before = t.prevHist.get(src.histogram);
-      const v = t.primed && before ? histogramQuantile(src.q, src.bounds, hists.get(src.histogram)!, before) : NaN;
+      const v = before ? histogramQuantile(src.q, src.bounds, hists.get(src.histogram)!, before) : NaN;
       t.series[kind.series.length + q][at] = Number.isNaN(v) ? NaN : round(v, 1e7);
     }
     t.prevHist = hists;

@@ -23,14 +23,6 @@ test.before(async () => {
     if (Date.now() > deadline) throw new Error(`nginx-svc never got 3 ready endpoints\n${sy.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  // The status sampler's first sample of a port only sets its baseline (no rates, no percentiles):
-  // a run inside the server's first second or two would find no connect latency to chart.
-  for (;;) {
-    const doc = await (await fetch(`${sy.url}/status.json?since=0&service=default/nginx-svc`)).json() as { history?: { times: number[] } };
-    if ((doc.history?.times.length ?? 0) >= 2) break;
-    if (Date.now() > deadline) throw new Error(`the status sampler kept no history\n${sy.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 });
 
 test.after(async () => {

@@ -67,20 +67,30 @@ test('rates, gauges, latency percentiles and endpoint series, one value per seco
   const h = historyView(r.sampler, { since: 0 });
   assert.equal(h.times, [1_001_000, 1_003_000, 1_004_000]);
   const s = h.ports[0].series;
-  assert.equal(s.connections, [null, 3, 0], 'first sample has no rate; then 6 over 2 s');
-  assert.equal(s.bytesIn, [null, 1500, 0]);
-  assert.equal(s.bytesOut, [null, 4500, 0]);
+  assert.equal(s.connections, [0, 3, 0], 'a port\'s first sample has its rate (its counters started at zero); then 6 over 2 s');
+  assert.equal(s.bytesIn, [0, 1500, 0]);
+  assert.equal(s.bytesOut, [0, 4500, 0]);
   assert.equal(s.active, [0, 2, 2], 'a gauge from the first sample');
   const p50 = s.connectP50[1]!;
   assert.ok(p50 > 0.001 && p50 <= 0.0025, `p50 ${p50} inside the (1 ms, 2.5 ms] bucket`);
   assert.equal([s.connectP50[0], s.connectP50[2]], [null, null], 'no connections, no percentile');
   assert.equal(Object.keys(s).sort(), ['active', 'bytesIn', 'bytesOut', 'connectErrors', 'connectP50', 'connectP99', 'connections', 'refusals', 'retries']);
   const a = h.ports[0].endpoints.find((e) => e.endpoint === '10.0.0.1:80')!;
-  assert.equal(a.series.connections, [null, 1.5, 0]);
+  assert.equal(a.series.connections, [null, 1.5, 0], 'an endpoint\'s slot may have counted for other ports before: no rate at first');
   assert.equal(a.series.bytesOut, [null, 4500, 0]);
   assert.equal(h.workers[0].series.connections, [null, 3, 0]);
-  assert.equal(h.process.cpuCores, [null, 0.25, 0]);
+  assert.equal(h.process.cpuCores, [0, 0.25, 0], 'CPU from the sampler\'s start');
   assert.equal(CONNECT_SECONDS_BUCKETS.length + 1, r.table.histogram(1, 'connect').counts.length);
+});
+
+test('connections in a port\'s first second (the server\'s first second) are charted', () => {
+  const r = rig();
+  for (let i = 0; i < 4; i++) r.connect(0, 0.002);
+  r.tick();
+  const s = historyView(r.sampler, { since: 0 }).ports[0].series;
+  assert.equal(s.connections, [4]);
+  const p50 = s.connectP50[0]!;
+  assert.ok(p50 > 0.001 && p50 <= 0.0025, `p50 ${p50}`);
 });
 
 test('a UDP port has its own series: flows, live flows, datagrams each way, drops', () => {
@@ -203,7 +213,7 @@ test('the browser store appends polls, fills a fetched Service in place and keep
   r.tick();
   mergeHistory(store, historyView(r.sampler, { since: store.times.at(-1)! }));
   assert.is(store.times.length, 3);
-  assert.equal(storeValues(store, 'p|default/web|http/TCP|connections'), [null, 0, 1]);
+  assert.equal(storeValues(store, 'p|default/web|http/TCP|connections'), [0, 0, 1]);
   assert.equal(storeValues(store, 'p|default/web|http/TCP|active'), [null, null, 0], 'not sent at first: nulls before');
   // The whole history of the Service, fetched when it is expanded, fills in the older samples.
   mergeHistory(store, historyView(r.sampler, { since: 0, services: new Set(['default/web']) }));
