@@ -144,6 +144,12 @@ async function stopAndRestart(service: string, port: number, victim: number, unh
   const before = served(load.stats, b);
   await waitFor(`${b.name} serves again`, async () => served(load.stats, b) > before + 5);
   const stats = await load.stop();
+  if (stats.failures.length > 0) {
+    // What switchyard counted for the Service (refusals by cause, connect errors, retries) and said.
+    const metrics = (await (await fetch(`${sy.url}/metrics`)).text()).split('\n')
+      .filter((l) => l.includes(`service="default/${service}"`) && /refusals|connect_errors|retries|upstream_resets|reset/.test(l) && !/ 0$/.test(l));
+    console.log(`failed requests ${JSON.stringify(stats.failures)}; switchyard's counts:\n${metrics.join('\n')}\nits log:\n${sy.output().slice(-2000)}`);
+  }
   assert.equal(stats.failures, [], 'no failed request');
   assert.is(stats.timedOut, 0, 'no request hung');
   assert.ok(stats.ok > 100, `load ran (${stats.ok} requests)`);
