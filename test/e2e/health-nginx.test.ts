@@ -8,7 +8,11 @@
 // What a user should expect, and what is asserted:
 //   • a backend that exits refuses connections: every such connect is retried on another endpoint
 //     before the client sees anything, passive ejection stops trying it after a few failures, and
-//     the probe takes it out of the endpoint list; no request fails;
+//     the probe takes it out of the endpoint list; no request fails — except a connection the
+//     kernel had already queued in nginx's listen backlog when nginx closed its listener: the
+//     kernel resets it after switchyard has connected and forwarded the request, and no L4 proxy
+//     can retry that safely (HAProxy and nginx stream retry failed connects only). Such a reset is
+//     allowed only while the victim is stopping, one per load loop at most;
 //   • a frozen (SIGSTOPped) backend still completes TCP handshakes (the kernel accepts into the
 //     listen backlog), so connects to it succeed and neither retries nor passive ejection can help:
 //     requests sent to it hang until the httpGet probe takes it out, which takes up to
@@ -70,25 +74,25 @@ async function readyEndpoints(name: string): Promise<string[]> {
   return out.sort();
 }
 
-interface LoadStats { ok: number; failures: string[]; timedOut: number; byBackend: Map<string, number> }
+interface LoadStats { ok: number; failures: string[]; timedOut: number; byBackend: Map<string, number>; failedAt: number[] }
 
 /** Four loops of requests, each on a new connection, until stop(); bounded by `max` requests per loop. */
 function startLoad(url: string, max = 60_000): { stats: LoadStats; stop(): Promise<LoadStats> } {
   const agent = new Agent({ keepAliveTimeout: 1, pipelining: 0, connections: 8 });
-  const stats: LoadStats = { ok: 0, failures: [], timedOut: 0, byBackend: new Map() };
+  const stats: LoadStats = { ok: 0, failures: [], timedOut: 0, byBackend: new Map(), failedAt: [] };
   let stopped = false;
   const loop = async () => {
     for (let i = 0; i < max && !stopped; i++) {
       try {
         const r = await request(url, { dispatcher: agent, reset: true, headersTimeout: 2000, bodyTimeout: 2000 });
         const body = (await r.body.text()).trim();
-        if (r.statusCode !== 200) { stats.failures.push(`status ${r.statusCode}`); continue; }
+        if (r.statusCode !== 200) { stats.failures.push(`status ${r.statusCode}`); stats.failedAt.push(Date.now()); continue; }
         stats.ok++;
         stats.byBackend.set(body, (stats.byBackend.get(body) ?? 0) + 1);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') stats.timedOut++;
-        else stats.failures.push(`${code ?? ''} ${(err as Error).message}`);
+        else { stats.failures.push(`${code ?? ''} ${(err as Error).message}`); stats.failedAt.push(Date.now()); }
       }
     }
   };
@@ -133,7 +137,9 @@ async function stopAndRestart(service: string, port: number, victim: number, unh
   const b = backends[victim];
   await waitFor('load reaches every backend', async () => backends.every((x) => served(load.stats, x) > 5));
 
+  const stopping = Date.now();
   await b.stop(); // SIGQUIT: nginx finishes what it has, closes its listener and exits
+  const stopped = Date.now();
   await waitFor(`${service} drops ${b.name}`, async () => (await readyEndpoints(service)).join() === all.filter((a) => a !== `${b.ip}:${b.port}`).join());
   const pod = `${service}-${victim + 1}`;
   await waitFor(`Unhealthy event on ${pod}`, async () => unhealthy.test((await sy.cli(['describe', 'pod', pod])).stdout));
@@ -148,9 +154,13 @@ async function stopAndRestart(service: string, port: number, victim: number, unh
     // What switchyard counted for the Service (refusals by cause, connect errors, retries) and said.
     const metrics = (await (await fetch(`${sy.url}/metrics`)).text()).split('\n')
       .filter((l) => l.includes(`service="default/${service}"`) && /refusals|connect_errors|retries|upstream_resets|reset/.test(l) && !/ 0$/.test(l));
-    console.log(`failed requests ${JSON.stringify(stats.failures)}; switchyard's counts:\n${metrics.join('\n')}\nits log:\n${sy.output().slice(-2000)}`);
+    console.log(`failed requests ${JSON.stringify(stats.failures)} at ${JSON.stringify(stats.failedAt.map((t) => t - stopping))} ms after nginx was told to stop (it took ${stopped - stopping} ms); switchyard's counts:\n${metrics.join('\n')}\nits log:\n${sy.output().slice(-2000)}`);
   }
-  assert.equal(stats.failures, [], 'no failed request');
+  // Resets of connections nginx's backlog held when it closed its listener (see the top).
+  const atStop = (f: string, i: number) => /^ECONNRESET /.test(f) && stats.failedAt[i] >= stopping && stats.failedAt[i] <= stopped + 500;
+  const backlogResets = stats.failures.filter(atStop);
+  assert.ok(backlogResets.length <= 4, `at most one reset per load loop while nginx stops: ${JSON.stringify(backlogResets)}`);
+  assert.equal(stats.failures.filter((f, i) => !atStop(f, i)), [], 'no other failed request');
   assert.is(stats.timedOut, 0, 'no request hung');
   assert.ok(stats.ok > 100, `load ran (${stats.ok} requests)`);
   assert.match((await sy.cli(['get', 'pods', pod])).stdout, new RegExp(`${pod}\\s+1/1\\s+Running`));
