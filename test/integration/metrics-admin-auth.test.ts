@@ -19,6 +19,7 @@ test.before(async () => {
   const table = createEndpointTable({ maxSlots: 4, maxServicePorts: 2, affinityEntries: 8, maxWorkers: 1 });
   const src: MetricsSource = { table, sync: { servicePorts: () => [], listeners: () => [] }, services: () => [], workers: () => 1 };
   let now = 1_000_000;
+  // Each reading of the clock is a second later: one when the sampler starts, one per sample.
   const sampler = startStatusSampler(src, { timer: false, clock: () => (now += 1000) });
   sampler.sample();
   sampler.sample();
@@ -62,7 +63,7 @@ test('every metrics path needs the bearer header; a ?token= query is not accepte
   const plain = await (await request(`${base}/status.json`, { headers: auth })).body.json() as { history?: unknown };
   assert.is(plain.history, undefined, 'no history unless asked for');
   const withHistory = await (await request(`${base}/status.json?since=0`, { headers: auth })).body.json() as { history: { times: number[]; windowSeconds: number } };
-  assert.equal([withHistory.history.times, withHistory.history.windowSeconds], [[1_001_000, 1_002_000], 300]);
+  assert.equal([withHistory.history.times, withHistory.history.windowSeconds], [[1_002_000, 1_003_000], 300]);
   const bad = await request(`${base}/status.json?since=yesterday`, { headers: auth });
   assert.is(bad.statusCode, 400);
   assert.match(await bad.body.text(), /"errorCode":"SY_BAD_STATUS_QUERY"/);
