@@ -1,11 +1,14 @@
 // The DeleteOptions of a DELETE on an object or a collection (API spec §7.2): from the JSON body
 // (kubectl) or the query (client-node, curl), validated as apimachinery's ValidateDeleteOptions
 // does. Deletes are immediate and nothing has dependents to collect, so gracePeriodSeconds and
-// propagationPolicy are checked and then have nothing to change. Pure.
+// propagationPolicy are checked and then have nothing to change. Pure, but for requestDeleteOptions,
+// which reads the request's body.
 import type { DeleteOptions } from '../control/control-plane-api.ts';
 import { ApiError, badRequest, invalidError } from '../model/api-error.ts';
 import { invalid, notSupported, type FieldError } from '../model/field-errors.ts';
 import { parseDryRun } from './parse-dry-run.ts';
+import { parseRequestBody } from './parse-request-body.ts';
+import type { ResourceRequest } from './serve-resource.ts';
 
 const POLICIES = ['Foreground', 'Background', 'Orphan'];
 
@@ -63,4 +66,10 @@ export function deleteOptionsOf(query: URLSearchParams, body: Record<string, unk
     ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}),
   };
   return { dryRun, preconditions };
+}
+
+/** The DeleteOptions of a DELETE request, single or collection: its body (if any) and query. */
+export async function requestDeleteOptions(r: Pick<ResourceRequest, 'query' | 'req' | 'body'>): Promise<DeleteOptions> {
+  const buf = await r.body();
+  return deleteOptionsOf(r.query, buf.length > 0 ? parseRequestBody(buf, r.req.headers['content-type'] ?? 'application/json') : {});
 }

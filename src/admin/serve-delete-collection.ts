@@ -7,16 +7,13 @@
 // deleted objects in the list kind (upstream returns the list, not a Status). Main thread.
 import { ApiError } from '../model/api-error.ts';
 import type { ApiObject } from '../model/types.ts';
-import { deleteOptionsOf } from './delete-options.ts';
-import { parseRequestBody } from './parse-request-body.ts';
+import { requestDeleteOptions } from './delete-options.ts';
 import { listMeta, listPage, type ResourceRequest } from './serve-resource.ts';
 import { sendJson } from './send-json.ts';
 
 export async function serveDeleteCollection(r: ResourceRequest): Promise<void> {
-  const { path, query, control } = r;
-  const buf = await r.body();
-  const body = buf.length > 0 ? parseRequestBody(buf, r.req.headers['content-type'] ?? 'application/json') : {};
-  const options = deleteOptionsOf(query, body);
+  const { path, control } = r;
+  const options = await requestDeleteOptions(r);
   const page = listPage(r);
   const deleted: ApiObject[] = [];
   for (const item of page.items) {

@@ -4,7 +4,7 @@
 // about in `Warning` headers, or ignored). Main thread.
 import type { PatchType } from '../control/control-plane-api.ts';
 import { ApiError, badRequest } from '../model/api-error.ts';
-import { deleteOptionsOf } from './delete-options.ts';
+import { requestDeleteOptions } from './delete-options.ts';
 import { queryBool } from './negotiate.ts';
 import { parseDryRun } from './parse-dry-run.ts';
 import { mediaType, parseRequestBody, tooDeep } from './parse-request-body.ts';
@@ -90,9 +90,7 @@ export async function serveWrite(r: ResourceRequest): Promise<void> {
   }
   const ns = path.namespace ?? '';
   if (method === 'DELETE') {
-    const buf = await r.body();
-    const body = buf.length > 0 ? parseRequestBody(buf, r.req.headers['content-type'] ?? 'application/json') : {};
-    const deleted = await control.delete(path.kind, ns, path.name!, deleteOptionsOf(query, body));
+    const deleted = await control.delete(path.kind, ns, path.name!, await requestDeleteOptions(r));
     sendJson(r.res, 200, deleted);
     return;
   }

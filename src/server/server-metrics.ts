@@ -31,11 +31,8 @@ export interface ServerMetricsParts {
   openDescriptors(): number | 'exhausted' | undefined;
 }
 
-/** The lower of a setting (0 = none) and a room (Infinity = no limit); 0 = unlimited. */
-const capNow = (setting: number, room: number): number => {
-  const cap = Math.min(setting > 0 ? setting : Infinity, room);
-  return cap === Infinity ? 0 : cap;
-};
+/** A cap as /metrics writes it: 0 = unlimited. */
+const asGauge = (cap: number): number => (cap === Infinity ? 0 : cap);
 
 export function serverMetrics(p: ServerMetricsParts): MetricsSource & { notReady(): string | undefined } {
   const shared = p.store.shared;
@@ -54,8 +51,8 @@ export function serverMetrics(p: ServerMetricsParts): MetricsSource & { notReady
         open: typeof open === 'number' ? open : undefined, limit: p.budget.limit,
         maxListeners: p.budget.maxListeners, listenersNeeded: p.listenerBudget.used(),
         // What admission allows now: the explicit cap, or fewer where the shared room does.
-        maxConnections: capNow(p.budget.maxConnections, p.table.connectionRoom()),
-        maxUdpFlows: capNow(p.budget.maxUdpFlows, p.table.flowRoom()),
+        maxConnections: asGauge(p.table.connectionCap(p.budget.maxConnections)),
+        maxUdpFlows: asGauge(p.table.flowCap(p.budget.maxUdpFlows)),
       };
     },
     // /readyz's reason to answer 503: the shared store unreachable first (this instance serves a

@@ -165,12 +165,10 @@ export class EndpointTable extends EndpointTableMetrics {
   /** Admission: +1 unless that would exceed max (0 = unlimited). A CAS loop, so the limit is exact
    *  across workers: no interleaving of two workers' admissions can push the count past max. */
   tryAddPortActive(port: number, max: number): boolean { return this.tryIncrement(this.portBase + port * PORT_WORDS + P_ACTIVE, capOf(max)); }
-  /** A new proxied connection, unless --max-connections (max; 0 = unlimited) are admitted across
-   *  every worker or the descriptor room (connectionRoom) is used up. */
-  tryAddGlobalActive(max: number): boolean { return this.tryIncrement(H_GLOBAL_ACTIVE, Math.min(capOf(max), this.connectionRoom())); }
-  /** A new UDP flow, unless --max-udp-flows (max; 0 = unlimited) are live across every worker or
-   *  the descriptor room (flowRoom) is used up. */
-  tryAddUdpFlow(max: number): boolean { return this.tryIncrement(H_UDP_FLOWS, Math.min(capOf(max), this.flowRoom())); }
+  /** A new proxied connection, unless connectionCap(max) are admitted across every worker. */
+  tryAddGlobalActive(max: number): boolean { return this.tryIncrement(H_GLOBAL_ACTIVE, this.connectionCap(max)); }
+  /** A new UDP flow, unless flowCap(max) are live across every worker. */
+  tryAddUdpFlow(max: number): boolean { return this.tryIncrement(H_UDP_FLOWS, this.flowCap(max)); }
   addUdpFlows(delta: number): number { return Atomics.add(this.i32, H_UDP_FLOWS, delta) + delta; }
   udpFlows(): number { return Atomics.load(this.i32, H_UDP_FLOWS); }
   private tryIncrement(at: number, cap: number): boolean {
@@ -213,6 +211,11 @@ export class EndpointTable extends EndpointTableMetrics {
     const room = Atomics.load(this.i32, H_FD_ROOM);
     return room < 0 ? Infinity : Math.max(0, room - 2 * this.globalActive());
   }
+  /** Proxied connections admission lets be open now: --max-connections (max; 0 = unlimited) or
+   *  what the room allows, the lower; Infinity = no limit. Admission and /metrics both read it. */
+  connectionCap(max: number): number { return Math.min(capOf(max), this.connectionRoom()); }
+  /** UDP flows admission lets be live now: --max-udp-flows (max; 0 = unlimited) or the room's. */
+  flowCap(max: number): number { return Math.min(capOf(max), this.flowRoom()); }
   addGlobalActive(delta: number): number { return Atomics.add(this.i32, H_GLOBAL_ACTIVE, delta) + delta; }
 
   /** Main thread: take back the active counts a dead worker still held (see WorkerLedger), never
